@@ -1,0 +1,145 @@
+"""Where and when each operation may run: the candidate (machine, window span) list.
+
+A candidate is one mode of an operation: a machine, a first and last window index on
+it (equal unless the operation is splittable and spills over window gaps), the occupied
+length ``size`` (= duration + the gaps crossed), the allowed start range ``[lo, hi]`` and
+the price under the windows' pricing modes.  A split operation is billed at the most
+expensive of its windows' prices for the whole operation (a conservative quote).
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from .data import Job, Machine, Operation, Problem
+
+OpKey = tuple[str, int]  # (job id, operation index)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    machine_id: str
+    site_id: str
+    first: int
+    last: int
+    size: int
+    lo: int
+    hi: int
+    price: int
+    quality: int  # site quality in permille
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """An operation pinned where it is (already started)."""
+
+    machine_id: str
+    first: int
+    last: int
+    start: int
+
+
+@dataclass(frozen=True)
+class CandidateOptions:
+    max_span: int = 3  # windows one splittable operation may cross
+    windows_per_machine: int | None = 6  # first windows after the earliest start, per machine
+    max_candidates: int | None = None  # keep the cheapest half and the earliest half
+    not_before: int = 0  # nothing that is not frozen may start before this minute
+    frozen: Mapping[OpKey, Frozen] = field(default_factory=dict)
+    keep: Mapping[OpKey, tuple[str, int, int]] = field(default_factory=dict)  # always keep (machine, first, last)
+
+
+def span_candidate(problem: Problem, machine: Machine, first: int, last: int, job: Job, op: Operation,
+                   earliest: int, latest_end: int) -> Candidate | None:
+    """The candidate on windows ``first..last`` of ``machine``, or None when nothing fits."""
+    windows = machine.windows
+    duration = op.duration(job.quantity)
+    gaps = sum(windows[i + 1].start - windows[i].end for i in range(first, last))
+    size = duration + gaps
+    wf, wl = windows[first], windows[last]
+    if first == last:
+        lo, hi = wf.start, wf.end - size
+    else:
+        lo, hi = max(wf.start, wl.start - size + 1), min(wf.end - 1, wl.end - size)
+    lo = max(lo, earliest)
+    hi = min(hi, latest_end - size)
+    if lo > hi:
+        return None
+    price = max(windows[i].price_for(minutes=duration, quantity=job.quantity, value=job.value)
+                for i in range(first, last + 1))
+    quality = round(problem.site(machine.site_id).quality * 1000)
+    return Candidate(machine.id, machine.site_id, first, last, size, lo, hi, price, quality)
+
+
+def eligible(machine: Machine, op: Operation, job: Job) -> bool:
+    return op.process in machine.capabilities
+
+
+def operation_candidates(problem: Problem, job: Job, k: int, options: CandidateOptions,
+                         *, by_process: Mapping[str, list[Machine]] | None = None) -> list[Candidate]:
+    """All candidates of operation ``k`` of ``job`` under ``options``."""
+    key = (job.id, k)
+    op = job.operations[k]
+    if key in options.frozen:
+        f = options.frozen[key]
+        m = problem.machine(f.machine_id)
+        c = span_candidate(problem, m, f.first, f.last, job, op, f.start, f.start + 10**12)
+        if c is None or c.lo != f.start:
+            raise ValueError(f"frozen operation {key} no longer fits windows {f.first}..{f.last} of {f.machine_id!r}")
+        return [Candidate(c.machine_id, c.site_id, c.first, c.last, c.size, f.start, f.start, c.price, c.quality)]
+    durations = [o.duration(job.quantity) for o in job.operations]
+    earliest = max(job.release + sum(durations[:k]), options.not_before)
+    latest_end = job.due - sum(durations[k + 1:]) if job.hard_due else 10**12
+    machines = by_process[op.process] if by_process is not None else [m for m in problem.machines if eligible(m, op, job)]
+    result: list[Candidate] = []
+    for m in machines:
+        ends = [w.end for w in m.windows]
+        i = bisect.bisect_right(ends, earliest)
+        taken = 0
+        while i < len(m.windows) and (options.windows_per_machine is None or taken < options.windows_per_machine):
+            if m.windows[i].start >= latest_end:
+                break
+            if m.windows[i].min_lot <= job.quantity:
+                last_max = i + (options.max_span - 1 if op.splittable else 0)
+                found = False
+                for last in range(i, min(last_max, len(m.windows) - 1) + 1):
+                    if any(m.windows[x].min_lot > job.quantity for x in range(i, last + 1)):
+                        break
+                    c = span_candidate(problem, m, i, last, job, op, earliest, latest_end)
+                    if c is not None:
+                        result.append(c)
+                        found = True
+                taken += found
+            i += 1
+    keep = options.keep.get(key)
+    if keep is not None and not any((c.machine_id, c.first, c.last) == keep for c in result):
+        extra = span_candidate(problem, problem.machine(keep[0]), keep[1], keep[2], job, op, earliest, latest_end)
+        if extra is not None:
+            result.append(extra)
+    if options.max_candidates is not None and len(result) > options.max_candidates:
+        half = max(1, options.max_candidates // 2)
+        cheapest = sorted(result, key=lambda c: (c.price, c.lo, c.machine_id))[:half]
+        earliest_c = sorted(result, key=lambda c: (c.lo + c.size, c.price, c.machine_id))[: options.max_candidates - half]
+        chosen = {id(c): c for c in cheapest + earliest_c}
+        if keep is not None:
+            for c in result:
+                if (c.machine_id, c.first, c.last) == keep:
+                    chosen[id(c)] = c
+        result = sorted(chosen.values(), key=lambda c: (c.machine_id, c.first, c.last))
+    return result
+
+
+def all_candidates(problem: Problem, options: CandidateOptions, job_ids=None) -> dict[OpKey, list[Candidate]]:
+    by_process: dict[str, list[Machine]] = {}
+    for m in problem.machines:
+        for p in m.capabilities:
+            by_process.setdefault(p, []).append(m)
+    out = {}
+    for job in problem.jobs:
+        if job_ids is not None and job.id not in job_ids:
+            continue
+        for k in range(len(job.operations)):
+            out[(job.id, k)] = operation_candidates(problem, job, k, options, by_process=by_process)
+    return out

@@ -1,0 +1,82 @@
+"""Build the model (data → variables → constraints → objective), solve, read the result."""
+
+from __future__ import annotations
+
+import time
+
+from ortools.sat.python import cp_model
+
+from .candidates import CandidateOptions, all_candidates
+from .constraints import build_constraints
+from .data import Problem
+from .objective import Weights, build_objective
+from .params import SolverParams
+from .result import Assignment, Solution, summarize
+from .status import Status, from_cp_sat
+from .variables import ModelData, Variables, build_variables
+
+
+def model_data(problem: Problem, *, allow_unfilled: bool, job_ids=None,
+               candidate_options: CandidateOptions = CandidateOptions()) -> ModelData:
+    candidates = all_candidates(problem, candidate_options, job_ids)
+    jobs = [j for j in problem.jobs if job_ids is None or j.id in job_ids]
+    horizon = max([problem.horizon] + [c.hi + c.size for cs in candidates.values() for c in cs])
+    sites = sorted({c.site_id for cs in candidates.values() for c in cs})
+    max_leg = max((problem.leg(a, b).cost for a in sites for b in sites if a < b), default=0)
+    return ModelData(problem, jobs, candidates, allow_unfilled, horizon, max_leg)
+
+
+def solve(problem: Problem, *, weights: Weights = Weights(), params: SolverParams = SolverParams(),
+          allow_unfilled: bool = False, job_ids=None,
+          candidate_options: CandidateOptions = CandidateOptions(), hint: Solution | None = None) -> Solution:
+    """Solve one instance of the engine's model; infeasible and timeout are statuses."""
+    started = time.perf_counter()
+    data = model_data(problem, allow_unfilled=allow_unfilled, job_ids=job_ids, candidate_options=candidate_options)
+    cp = cp_model.CpModel()
+    v = build_variables(cp, data)
+    build_constraints(cp, data, v)
+    build_objective(cp, data, v, weights)
+    if hint is not None:
+        add_hint(cp, data, v, hint)
+    solver = params.make_solver()
+    status = from_cp_sat(solver.solve(cp))
+    elapsed = time.perf_counter() - started
+    if not status.has_solution:
+        return Solution(status, jobs=(), solve_time_s=elapsed)
+    assignments = read_assignments(solver, data, v)
+    return summarize(problem, status, assignments, jobs=data.jobs, objective=int(solver.objective_value),
+                     best_bound=int(solver.best_objective_bound), solve_time_s=elapsed)
+
+
+def read_assignments(solver: cp_model.CpSolver, data: ModelData, v: Variables) -> list[Assignment]:
+    out = []
+    jobs = {j.id: j for j in data.jobs}
+    for (job_id, k), cands in data.candidates.items():
+        for c, lit in zip(cands, v.present[(job_id, k)]):
+            if solver.boolean_value(lit):
+                start = solver.value(v.start[(job_id, k)])
+                name = jobs[job_id].operations[k].name
+                out.append(Assignment(job_id, k, c.machine_id, c.site_id, c.first, c.last, start, start + c.size,
+                                      c.price, name))
+                break
+    return out
+
+
+def add_hint(cp: cp_model.CpModel, data: ModelData, v: Variables, hint: Solution) -> None:
+    """Hint the solver with a previous or greedy solution (ignored where it does not fit)."""
+    by_key = {a.key: a for a in hint.assignments}
+    filled = set()
+    for job in data.jobs:
+        keys = [(job.id, k) for k in range(len(job.operations))]
+        if all(k in by_key for k in keys):
+            filled.add(job.id)
+    for job in data.jobs:
+        if data.allow_unfilled:
+            cp.add_hint(v.filled[job.id], job.id in filled)
+        for k in range(len(job.operations)):
+            key = (job.id, k)
+            a = by_key.get(key) if job.id in filled else None
+            for c, lit in zip(data.candidates[key], v.present[key]):
+                cp.add_hint(lit, a is not None and (c.machine_id, c.first, c.last) == (a.machine_id, a.first_window, a.last_window))
+            if a is not None:
+                cp.add_hint(v.start[key], a.start)
