@@ -1,0 +1,41 @@
+"""The marketplace web application (portal + REST API)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    from market import auth, config as cfg, db, i18n, logs, problems
+    from market.accounts import api as accounts_api
+    from market.accounts import views as accounts_views
+    from market.catalog import api as catalog_api
+    from market.catalog import views as catalog_views
+    from market.orders import api as orders_api
+    from market.orders import views as orders_views
+    from market.web import csrf
+    from market.web import views as web_views
+
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
+    app.config.update(cfg.STATIC)
+    app.config.update(cfg.from_env())
+    app.config.update(config or {})
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
+
+    logs.init_app(app)
+    db.init_app(app)
+    auth.init_app(app)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    problems.init_app(app)
+
+    api = problems.ProblemApi(app)
+    for module in (accounts_api, catalog_api, orders_api):
+        csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
+        api.register_blueprint(module.blp)
+    for module in (web_views, accounts_views, catalog_views, orders_views):
+        app.register_blueprint(module.bp)
+    return app

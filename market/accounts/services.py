@@ -1,0 +1,198 @@
+"""Accounts: sign-up, login with lockout, password reset via the outbox, API tokens."""
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import uuid
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from market import errors
+from market.accounts.models import ApiToken, Organization, OutboxEmail, PasswordResetToken, User
+from market.accounts.passwords import hash_password, verify_password
+from market.auth import Actor, SessionUser
+from market.db import unit_of_work, utcnow
+
+log = logging.getLogger("market.accounts")
+
+SELF_SERVICE_KINDS = ("factory", "buyer", "lender")
+LOCKOUT_AFTER = 5
+TOKEN_PREFIX = "smm_"
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def actor_of(user: User) -> Actor:
+    org = user.organization
+    return Actor(org.id, org.public_id, org.kind, org.name, user.id, user.role)
+
+
+def _session_user(user: User) -> SessionUser:
+    return SessionUser(str(user.public_id), user.name, user.email, actor_of(user), user.locale)
+
+
+def load_session_user(user_public_id: str) -> SessionUser | None:
+    try:
+        pid = uuid.UUID(user_public_id)
+    except ValueError:
+        return None
+    with unit_of_work() as s:
+        user = s.scalar(select(User).where(User.public_id == pid))
+        return _session_user(user) if user else None
+
+
+def sign_up(*, email: str, password: str, name: str, organization_name: str, kind: str) -> SessionUser:
+    if kind not in SELF_SERVICE_KINDS:
+        raise errors.Invalid(f"kind must be one of {', '.join(SELF_SERVICE_KINDS)}", field="kind")
+    email = email.strip().lower()
+    with unit_of_work() as s:
+        if s.scalar(select(func.count()).select_from(User).where(User.email == email)):
+            raise errors.Conflict("an account with this email already exists", field="email")
+        org = Organization(kind=kind, name=organization_name.strip())
+        user = User(organization=org, email=email, name=name.strip(), password_hash=hash_password(password), role="owner")
+        s.add_all([org, user])
+        s.commit()
+        log.info("signed up", extra={"user": str(user.public_id), "org_kind": kind})
+        return _session_user(user)
+
+
+def create_user(*, organization_id: int, email: str, password: str, name: str, role: str = "member") -> User:
+    with unit_of_work() as s:
+        user = User(organization_id=organization_id, email=email.strip().lower(), name=name,
+                    password_hash=hash_password(password), role=role)
+        s.add(user)
+        s.commit()
+        return user
+
+
+def authenticate(email: str, password: str) -> SessionUser:
+    """Check a password. After 5 failures the account locks with exponential backoff."""
+    now = utcnow()
+    with unit_of_work() as s:
+        user = s.scalar(select(User).where(User.email == email.strip().lower()).with_for_update())
+        if user and user.locked_until and user.locked_until > now:
+            raise errors.Forbidden("too many failed attempts; try again later")
+        if not verify_password(user.password_hash if user else None, password):
+            if user:
+                user.failed_logins += 1
+                if user.failed_logins >= LOCKOUT_AFTER:
+                    minutes = min(2 ** (user.failed_logins - LOCKOUT_AFTER), 60)
+                    user.locked_until = now + timedelta(minutes=minutes)
+                    log.warning("account locked", extra={"user": str(user.public_id), "minutes": minutes})
+                s.commit()
+            raise errors.Unauthorized("wrong email or password")
+        user.failed_logins, user.locked_until = 0, None
+        s.commit()
+        return _session_user(user)
+
+
+def request_password_reset(email: str, reset_url_for) -> None:
+    """Queue a reset mail when the account exists; say nothing either way (no enumeration)."""
+    with unit_of_work() as s:
+        user = s.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            return
+        token = secrets.token_urlsafe(32)
+        ttl = current_app.config["PASSWORD_RESET_TTL_MINUTES"]
+        s.add(PasswordResetToken(user_id=user.id, token_hash=_sha256(token), expires_at=utcnow() + timedelta(minutes=ttl)))
+        s.add(OutboxEmail(to_address=user.email, subject="Reset your password",
+                          body=f"Open this link within {ttl} minutes to choose a new password:\n{reset_url_for(token)}\n"))
+        s.commit()
+
+
+def reset_password(token: str, new_password: str) -> None:
+    with unit_of_work() as s:
+        row = s.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _sha256(token)).with_for_update())
+        if row is None or row.used_at is not None or row.expires_at <= utcnow():
+            raise errors.Invalid("this reset link is invalid or has expired", field="token")
+        user = s.get(User, row.user_id)
+        user.password_hash = hash_password(new_password)
+        user.failed_logins, user.locked_until = 0, None
+        row.used_at = utcnow()
+        s.commit()
+
+
+def set_locale(user_public_id: str, locale: str) -> None:
+    with unit_of_work() as s:
+        user = s.scalar(select(User).where(User.public_id == uuid.UUID(user_public_id)))
+        user.locale = locale
+        s.commit()
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+def create_api_token(actor: Actor, *, name: str, scope: str) -> tuple[ApiToken, str]:
+    """Returns the record and the plaintext token, which is never stored nor shown again."""
+    if scope not in ("read", "write"):
+        raise errors.Invalid("scope must be 'read' or 'write'", field="scope")
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with unit_of_work() as s:
+        token = ApiToken(organization_id=actor.org_id, created_by_id=actor.user_id, name=name.strip() or "token",
+                         prefix=plaintext[:10], token_hash=_sha256(plaintext), scope=scope)
+        s.add(token)
+        s.commit()
+        return token, plaintext
+
+
+def list_api_tokens(actor: Actor) -> list[ApiToken]:
+    with unit_of_work() as s:
+        return list(s.scalars(select(ApiToken).where(ApiToken.organization_id == actor.org_id).order_by(ApiToken.id.desc())))
+
+
+def revoke_api_token(actor: Actor, public_id: uuid.UUID) -> ApiToken:
+    with unit_of_work() as s:
+        token = s.scalar(select(ApiToken).where(ApiToken.public_id == public_id, ApiToken.organization_id == actor.org_id))
+        if token is None:
+            raise errors.NotFound("no such token")
+        token.revoked_at = token.revoked_at or utcnow()
+        s.commit()
+        return token
+
+
+def authenticate_token(plaintext: str) -> Actor | None:
+    if not plaintext.startswith(TOKEN_PREFIX):
+        return None
+    with unit_of_work() as s:
+        token = s.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256(plaintext)))
+        if token is None or token.revoked_at is not None:
+            return None
+        now = utcnow()
+        # Touch last_used_at at most once a minute: a hot token must not write on every call.
+        if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+            token.last_used_at = now
+            s.commit()
+        org = token.organization
+        scopes = frozenset({"read", "write"}) if token.scope == "write" else frozenset({"read"})
+        return Actor(org.id, org.public_id, org.kind, org.name, None, None, scopes)
+
+
+def get_organization(actor: Actor) -> Organization:
+    with unit_of_work() as s:
+        return s.get(Organization, actor.org_id)
+
+
+def rename_organization(actor: Actor, name: str) -> Organization:
+    if actor.role not in (None, "owner"):
+        raise errors.Forbidden("only an owner may rename the organization")
+    with unit_of_work() as s:
+        org = s.get(Organization, actor.org_id)
+        org.name = name.strip()
+        s.commit()
+        return org
+
+
+def list_organizations(actor: Actor) -> list[Organization]:
+    if not actor.is_operator:
+        raise errors.Forbidden("only operators may list organizations")
+    with unit_of_work() as s:
+        return list(s.scalars(select(Organization).order_by(Organization.id)))
+
+
+def actor_of_id(user_id: int) -> Actor:
+    with unit_of_work() as s:
+        return actor_of(s.get(User, user_id))

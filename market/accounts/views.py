@@ -1,0 +1,122 @@
+"""Portal: sign-up, login, logout, password reset, API tokens."""
+import marshmallow as ma
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required, login_user, logout_user
+
+from market.accounts import services
+from market.api_common import StrictSchema
+from market.auth import portal_actor
+from market.errors import DomainError
+from market.web import forms
+
+bp = Blueprint("accounts", __name__)
+Password = lambda: ma.fields.String(required=True, validate=ma.validate.Length(min=10, max=200))  # noqa: E731
+
+
+class SignUpForm(StrictSchema):
+    email = ma.fields.Email(required=True)
+    password = Password()
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    organization_name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(services.SELF_SERVICE_KINDS))
+
+
+class ResetForm(StrictSchema):
+    token = ma.fields.String(required=True)
+    password = Password()
+
+
+class TokenForm(StrictSchema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    scope = ma.fields.String(required=True, validate=ma.validate.OneOf(("read", "write")))
+
+
+def _safe_next(target: str | None) -> str:
+    return target if target and target.startswith("/") and not target.startswith("//") else url_for("web.dashboard")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    values, errors = dict(request.args), {}
+    if request.method == "POST":
+        values = forms.clean(request.form)
+        try:
+            user = services.sign_up(**forms.load(SignUpForm(), values))
+            login_user(user)
+            flash(_("Welcome! Your organization is ready."), "success")
+            return redirect(url_for("web.dashboard"))
+        except forms.FormError as exc:
+            errors = exc.errors
+        except DomainError as exc:
+            errors = forms.as_form_error(exc).errors or {"_": [exc.detail]}
+    return render_template("accounts/signup.html", values=values, errors=errors), 422 if errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        try:
+            user = services.authenticate(request.form.get("email", ""), request.form.get("password", ""))
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        except DomainError as exc:
+            error = _("Too many failed attempts; try again later.") if exc.status == 403 else _("Wrong email or password.")
+    return render_template("accounts/login.html", error=error, email=request.form.get("email", "")), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    return redirect(url_for("web.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot():
+    if request.method == "POST":
+        services.request_password_reset(request.form.get("email", ""),
+                                        lambda token: url_for("accounts.reset", token=token, _external=True))
+        flash(_("If an account exists for that address, we sent it a reset link."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot.html")
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+def reset():
+    errors = {}
+    token = request.values.get("token", "")
+    if request.method == "POST":
+        try:
+            data = forms.load(ResetForm(), forms.clean(request.form))
+            services.reset_password(data["token"], data["password"])
+            flash(_("Your password was changed. Please sign in."), "success")
+            return redirect(url_for("accounts.login"))
+        except forms.FormError as exc:
+            errors = exc.errors
+        except DomainError as exc:
+            errors = {"token": [exc.detail]}
+    return render_template("accounts/reset.html", token=token, errors=errors), 422 if errors else 200
+
+
+@bp.route("/settings/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    actor = portal_actor()
+    new_token, errors = None, {}
+    if request.method == "POST":
+        try:
+            data = forms.load(TokenForm(), forms.clean(request.form))
+            _record, new_token = services.create_api_token(actor, **data)
+        except forms.FormError as exc:
+            errors = exc.errors
+    return render_template("accounts/tokens.html", tokens=services.list_api_tokens(actor),
+                           new_token=new_token, errors=errors)
+
+
+@bp.post("/settings/tokens/<uuid:token_id>/revoke")
+@login_required
+def revoke(token_id):
+    services.revoke_api_token(portal_actor(), token_id)
+    flash(_("Token revoked."), "success")
+    return redirect(url_for("accounts.tokens"))

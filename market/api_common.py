@@ -1,0 +1,107 @@
+"""What every API module shares: strict schemas, pagination, Idempotency-Key."""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json as pyjson
+
+import marshmallow as ma
+from flask import current_app, request
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from market import errors
+from market.accounts.models import IdempotencyRecord
+from market.auth import api_actor
+from market.db import unit_of_work
+from market.pagination import MAX_PER_PAGE
+
+
+class StrictSchema(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+
+class PageArgs(StrictSchema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100000))
+    per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+def page_schema(item: type[ma.Schema] | ma.Schema, name: str | None = None) -> type[ma.Schema]:
+    name = name or type(item).__name__ if isinstance(item, ma.Schema) else item.__name__
+    return type(f"{name.removesuffix('Schema')}Page", (ma.Schema,), {
+        "items": ma.fields.List(ma.fields.Nested(item)),
+        "page": ma.fields.Integer(),
+        "per_page": ma.fields.Integer(),
+        "total": ma.fields.Integer(),
+        "pages": ma.fields.Integer(),
+    })
+
+
+Money = functools.partial(ma.fields.Integer, validate=ma.validate.Range(min=0, max=10**13),
+                          metadata={"description": "integer minor units (e.g. fen, cents)"})
+Currency = functools.partial(ma.fields.String, validate=ma.validate.Regexp(r"^[A-Z]{3}$", error="ISO 4217 code, e.g. CNY"))
+
+IN_PROGRESS = 0
+
+
+def idempotent(fn):
+    """Honour `Idempotency-Key`: the first response to a key is stored and replayed for the
+    same request; the same key with a different request body is refused."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get("Idempotency-Key")
+        if not key:
+            return fn(*args, **kwargs)
+        if len(key) > 200:
+            raise errors.Invalid("Idempotency-Key may be at most 200 characters", field="Idempotency-Key")
+        actor = api_actor()
+        fingerprint = hashlib.sha256(request.method.encode() + request.path.encode() + request.get_data()).hexdigest()
+        with unit_of_work() as s:
+            record = IdempotencyRecord(organization_id=actor.org_id, key=key, fingerprint=fingerprint,
+                                       status_code=IN_PROGRESS, response_body="")
+            s.add(record)
+            try:
+                s.commit()
+            except IntegrityError:
+                s.rollback()
+                return _replay(s, actor.org_id, key, fingerprint)
+        try:
+            response = fn(*args, **kwargs)
+        except BaseException:
+            _forget(actor.org_id, key)
+            raise
+        response = current_app.make_response(response)
+        with unit_of_work() as s:
+            stored = s.scalars(select(IdempotencyRecord).filter_by(organization_id=actor.org_id, key=key)).one()
+            stored.status_code, stored.response_body = response.status_code, response.get_data(as_text=True)
+            s.commit()
+        return response
+
+    return wrapper
+
+
+def _replay(s, org_id: int, key: str, fingerprint: str):
+    stored = s.scalars(select(IdempotencyRecord).filter_by(organization_id=org_id, key=key)).one()
+    if stored.fingerprint != fingerprint:
+        raise errors.Invalid("this Idempotency-Key was used with a different request", field="Idempotency-Key")
+    if stored.status_code == IN_PROGRESS:
+        raise errors.Conflict("a request with this Idempotency-Key is still in progress; retry shortly")
+    response = current_app.response_class(stored.response_body, status=stored.status_code, mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _forget(org_id: int, key: str) -> None:
+    with unit_of_work() as s:
+        s.execute(delete(IdempotencyRecord).filter_by(organization_id=org_id, key=key, status_code=IN_PROGRESS))
+        s.commit()
+
+
+def parse_json_field(raw: str, field: str):
+    try:
+        return pyjson.loads(raw)
+    except ValueError:
+        raise errors.Invalid("not valid JSON", field=field) from None

@@ -1,0 +1,86 @@
+"""Who is calling: a portal user (Flask-Login session) or an API bearer token."""
+from __future__ import annotations
+
+import functools
+import uuid
+from dataclasses import dataclass
+
+from flask import Flask, abort, g, request
+from flask_login import LoginManager, UserMixin, current_user
+
+from market import errors
+
+
+@dataclass(frozen=True)
+class Actor:
+    org_id: int
+    org_public_id: uuid.UUID
+    org_kind: str
+    org_name: str
+    user_id: int | None = None
+    role: str | None = None
+    scopes: frozenset[str] = frozenset({"read", "write"})
+
+    @property
+    def is_operator(self) -> bool:
+        return self.org_kind == "operator"
+
+
+@dataclass(frozen=True)
+class SessionUser(UserMixin):
+    """What Flask-Login keeps for a signed-in portal user."""
+
+    id: str
+    name: str
+    email: str
+    actor: Actor
+    locale: str | None
+
+
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+
+
+@login_manager.user_loader
+def _load_user(user_public_id: str):
+    from market.accounts import services
+
+    return services.load_session_user(user_public_id)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+
+
+def portal_actor() -> Actor:
+    if not current_user.is_authenticated:
+        abort(401)
+    return current_user.actor
+
+
+def api_actor() -> Actor:
+    return g.api_actor
+
+
+def require_token(scope: str):
+    """API decorator: a valid, unrevoked bearer token with `scope` (write implies read)."""
+
+    def decorator(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            from market.accounts import services
+
+            header = request.headers.get("Authorization", "")
+            if not header.startswith("Bearer "):
+                raise errors.Unauthorized("missing bearer token: send 'Authorization: Bearer <token>'")
+            actor = services.authenticate_token(header[7:].strip())
+            if actor is None:
+                raise errors.Unauthorized("invalid or revoked token")
+            if scope not in actor.scopes:
+                raise errors.Forbidden(f"this token has scope {sorted(actor.scopes)}; '{scope}' is needed")
+            g.api_actor = actor
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,173 @@
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from market.api_common import Currency, Money, PageArgs, StrictSchema
+from market.catalog.models import MACHINE_STATUSES, PRICING_MODES, WINDOW_STATUSES
+from market.catalog.search import SORTS
+
+Name = lambda **kw: fields.String(validate=validate.Length(min=1, max=200), **kw)  # noqa: E731
+
+
+class FactoryIn(StrictSchema):
+    name = Name(required=True)
+    address = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    latitude = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    longitude = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    region = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    timezone = fields.String(load_default="Asia/Shanghai", validate=validate.Length(max=64))
+    certifications = fields.List(fields.String(), load_default=list)
+    description = fields.String(load_default="", validate=validate.Length(max=5000))
+
+    @ma.validates("timezone")
+    def _known_zone(self, value, **_):
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ma.ValidationError(f"unknown IANA time zone '{value}'") from None
+
+
+class FactoryPatch(FactoryIn):
+    """FactoryIn, all fields optional (used with partial=True)."""
+
+
+class FactoryOut(ma.Schema):
+    id = fields.UUID(attribute="public_id")
+    name = fields.String()
+    address = fields.String()
+    latitude = fields.Float()
+    longitude = fields.Float()
+    region = fields.String()
+    timezone = fields.String()
+    certifications = fields.List(fields.String())
+    description = fields.String()
+    created_at = fields.DateTime()
+
+
+class FactoryPublicOut(ma.Schema):
+    id = fields.UUID(attribute="public_id")
+    name = fields.String()
+    region = fields.String()
+    certifications = fields.List(fields.String())
+
+
+class MachineIn(StrictSchema):
+    factory_id = fields.UUID(required=True)
+    name = Name(required=True)
+    model = fields.String(load_default="", validate=validate.Length(max=200))
+    processes = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=30))
+    status = fields.String(load_default="active", validate=validate.OneOf(MACHINE_STATUSES))
+    hourly_rate_minor = Money(load_default=0)
+    currency = Currency(load_default="CNY")
+    envelope_x_mm = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100000))
+    envelope_y_mm = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100000))
+    envelope_z_mm = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100000))
+    tolerance_um = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100000))
+
+
+class MachinePatch(MachineIn):
+    class Meta:
+        exclude = ("factory_id",)
+
+
+class MachineOut(ma.Schema):
+    id = fields.UUID(attribute="public_id")
+    factory_id = fields.Function(lambda m: str(m.factory.public_id))
+    name = fields.String()
+    model = fields.String()
+    processes = fields.List(fields.String())
+    status = fields.String()
+    hourly_rate_minor = fields.Integer()
+    currency = fields.String()
+    envelope_x_mm = fields.Integer(allow_none=True)
+    envelope_y_mm = fields.Integer(allow_none=True)
+    envelope_z_mm = fields.Integer(allow_none=True)
+    tolerance_um = fields.Integer(allow_none=True)
+
+
+class WindowTerms(StrictSchema):
+    machine_id = fields.UUID(required=True)
+    pricing_mode = fields.String(required=True, validate=validate.OneOf(PRICING_MODES))
+    price = Money(required=True, metadata={"description": "minor units per hour or per piece; basis points of job value for percent_of_value"})
+    currency = Currency(load_default="CNY")
+    min_lot = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**7))
+    lead_time_days = fields.Integer(load_default=0, validate=validate.Range(min=0, max=365))
+
+
+class WindowIn(WindowTerms):
+    start = fields.DateTime(required=True, metadata={"description": "ISO 8601; without offset = factory local time"})
+    end = fields.DateTime(required=True)
+
+
+class RecurringIn(WindowTerms):
+    first_date = fields.Date(required=True)
+    weeks = fields.Integer(required=True, validate=validate.Range(min=1, max=26))
+    weekdays = fields.List(fields.Integer(validate=validate.Range(min=0, max=6)), required=True,
+                           validate=validate.Length(min=1, max=7), metadata={"description": "0 = Monday"})
+    start_time = fields.Time(required=True, metadata={"description": "factory local time; end <= start runs past midnight"})
+    end_time = fields.Time(required=True)
+
+
+class WindowOut(ma.Schema):
+    id = fields.UUID(attribute="public_id")
+    machine_id = fields.Function(lambda w: str(w.machine.public_id))
+    start = fields.DateTime(attribute="start_at")
+    end = fields.DateTime(attribute="end_at")
+    pricing_mode = fields.String()
+    price = fields.Integer()
+    currency = fields.String()
+    min_lot = fields.Integer()
+    lead_time_days = fields.Integer()
+    status = fields.String()
+    series_id = fields.UUID(allow_none=True)
+
+
+class WindowListArgs(PageArgs):
+    machine_id = fields.UUID()
+    status = fields.String(validate=validate.OneOf(WINDOW_STATUSES))
+
+
+class SearchArgs(PageArgs):
+    process = fields.String()
+    process_class = fields.String()
+    from_ = fields.AwareDateTime(data_key="from", attribute="start")
+    to = fields.AwareDateTime(attribute="end")
+    region = fields.String()
+    lat = fields.Float(attribute="latitude", validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(attribute="longitude", validate=validate.Range(min=-180, max=180))
+    radius_km = fields.Float(validate=validate.Range(min=0, max=20000))
+    certification = fields.List(fields.String(), attribute="certifications")
+    pricing_mode = fields.String(validate=validate.OneOf(PRICING_MODES))
+    max_price = fields.Integer(validate=validate.Range(min=0))
+    min_lot_at_most = fields.Integer(validate=validate.Range(min=1))
+    sort = fields.String(load_default="start", validate=validate.OneOf(list(SORTS)))
+
+
+class MachinePublicOut(ma.Schema):
+    id = fields.UUID(attribute="public_id")
+    name = fields.String()
+    model = fields.String()
+    processes = fields.List(fields.String())
+    tolerance_um = fields.Integer(allow_none=True)
+
+
+class HitOut(ma.Schema):
+    window = fields.Nested(WindowOut)
+    machine = fields.Nested(MachinePublicOut)
+    factory = fields.Nested(FactoryPublicOut)
+    distance_km = fields.Float(allow_none=True)
+
+
+class ProcessOut(ma.Schema):
+    code = fields.String()
+    class_code = fields.String()
+    kind = fields.String()
+    en = fields.String()
+    zh_CN = fields.String()
+
+
+class CertificationOut(ma.Schema):
+    code = fields.String()
+    en = fields.String()
+    zh_CN = fields.String()

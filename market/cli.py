@@ -1,0 +1,81 @@
+"""The `market` command: Flask's CLI plus db, demo and serving commands."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from market import create_app, migrate
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app())
+def main() -> None:
+    """Shared-manufacturing marketplace."""
+
+
+@main.group()
+def db() -> None:
+    """Schema migrations (Alembic)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@main.command("seed-demo")
+@click.option("--force", is_flag=True, help="seed even when the database already has organizations")
+@with_appcontext
+def seed_demo(force: bool) -> None:
+    """Fill an empty database with a believable demo world."""
+    from market.demo import seed
+
+    if seed.is_empty() or force:
+        seed.seed_world()
+        click.echo("demo world seeded")
+    else:
+        click.echo("database not empty: demo seeding skipped")
+    seed.print_logins(click.echo)
+
+
+@main.command("up")
+@with_appcontext
+def up() -> None:
+    """Migrate, seed the demo world if empty, then serve with gunicorn on 127.0.0.1:8000."""
+    from market.demo import seed
+
+    migrate.upgrade(current_app.config["DATABASE_URL"])
+    if seed.is_empty():
+        seed.seed_world()
+    seed.print_logins(click.echo)
+    bind = os.environ.get("BIND", "127.0.0.1:8000")
+    click.echo(f"serving on http://{bind}  (API docs: http://{bind}/api/docs)")
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:market.gunicorn_conf", "market:create_app()"])
+
+
+@main.command("i18n-compile")
+def i18n_compile() -> None:
+    """Compile the .po catalogs under market/translations to .mo."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in Path(__file__).with_name("translations").glob("*/LC_MESSAGES/messages.po"):
+        with po.open("rb") as f:
+            catalog = read_po(f)
+        with po.with_suffix(".mo").open("wb") as f:
+            write_mo(f, catalog)
+        click.echo(f"compiled {po}")

@@ -1,0 +1,170 @@
+"""A believable demo world, built through the same services users call.
+
+Eight factories around Suzhou and Dongguan with 36 machines and capacity over the next
+eight weeks, four buyers with orders in several states, a lender and an operator.
+Deterministic: the same world every time.
+"""
+from __future__ import annotations
+
+import random
+from datetime import time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from market.accounts import services as accounts
+from market.accounts.models import Organization
+from market.auth import Actor
+from market.catalog import services as catalog
+from market.db import unit_of_work, utcnow
+from market.orders import services as orders
+
+PASSWORD = "demo-password"
+
+FACTORIES = [
+    # name, region, lat, lon, certifications, machine kinds
+    ("苏州精工机械 Suzhou Precision Machining", "Suzhou", 31.318, 120.627, ["ISO9001", "IATF16949"], ["mill5", "mill3", "mill3", "lathe", "grind"]),
+    ("昆山华锐钣金 Kunshan Huarui Sheet Metal", "Suzhou", 31.385, 120.981, ["ISO9001"], ["laser", "bend", "bend", "weld"]),
+    ("吴江表面处理 Wujiang Surface Finishing", "Suzhou", 31.160, 120.645, ["ISO9001", "ISO14001"], ["anodize", "powder", "plate", "blast"]),
+    ("苏州工业园检测 SIP Metrology Lab", "Suzhou", 31.300, 120.720, ["ISO9001", "AS9100"], ["cmm", "cmm", "scan", "tensile"]),
+    ("东莞长安模塑 Chang'an Molding", "Dongguan", 22.816, 113.806, ["ISO9001", "ISO13485"], ["mold", "mold", "mold", "assembly", "mold"]),
+    ("东莞虎门五金 Humen Hardware", "Dongguan", 22.823, 113.674, ["ISO9001"], ["lathe", "lathe", "mill3", "swiss", "edm"]),
+    ("松山湖电子组装 Songshan Lake Electronics", "Dongguan", 22.920, 113.890, ["ISO9001", "IATF16949"], ["smt", "smt", "assembly", "harness"]),
+    ("东莞厚街热处理 Houjie Heat Treatment", "Dongguan", 22.940, 113.670, ["ISO9001", "NADCAP"], ["heat", "heat", "blast", "hardness"]),
+]
+
+MACHINES = {
+    # kind: (model, processes, hourly rate in fen, pricing mode)
+    "mill5": ("DMG MORI DMU 65 monoBLOCK", ["cnc_milling_5ax", "cnc_milling_3ax", "drilling_tapping"], 48000, "per_hour"),
+    "mill3": ("Haas VF-4", ["cnc_milling_3ax", "drilling_tapping"], 22000, "per_hour"),
+    "lathe": ("Mazak QT-250", ["cnc_turning", "drilling_tapping"], 18000, "per_hour"),
+    "swiss": ("Citizen L20", ["swiss_turning", "cnc_turning"], 26000, "per_hour"),
+    "grind": ("Okamoto ACC-63DX", ["surface_grinding", "cylindrical_grinding"], 20000, "per_hour"),
+    "edm": ("Sodick AL400G", ["wire_edm", "sinker_edm"], 24000, "per_hour"),
+    "laser": ("Trumpf TruLaser 3030", ["laser_cutting"], 30000, "per_hour"),
+    "bend": ("Amada HG-1303", ["press_brake_bending"], 15000, "per_hour"),
+    "weld": ("Fronius TPS 400i cell", ["mig_welding", "tig_welding"], 16000, "per_hour"),
+    "anodize": ("Anodizing line 3 m", ["anodizing", "passivation"], 12000, "percent_of_value"),
+    "powder": ("Wagner powder booth", ["powder_coating", "spray_painting"], 10000, "percent_of_value"),
+    "plate": ("Zinc-nickel plating line", ["electroplating"], 11000, "percent_of_value"),
+    "blast": ("Guyson blast cabinet", ["sandblasting", "polishing"], 8000, "per_hour"),
+    "cmm": ("Zeiss Contura G2", ["cmm_inspection"], 35000, "per_hour"),
+    "scan": ("GOM ATOS Q", ["3d_scanning"], 30000, "per_hour"),
+    "tensile": ("Instron 5985", ["tensile_testing", "hardness_testing"], 25000, "per_hour"),
+    "mold": ("Haitian MA2500", ["injection_molding"], 14000, "per_piece"),
+    "assembly": ("Assembly cell", ["mechanical_assembly", "packaging"], 9000, "per_hour"),
+    "smt": ("Yamaha YSM20R line", ["smt_assembly"], 40000, "per_hour"),
+    "harness": ("Komax Zeta 633", ["wire_harness"], 12000, "per_hour"),
+    "heat": ("Ipsen vacuum furnace", ["heat_treatment"], 20000, "percent_of_value"),
+    "hardness": ("Wilson Rockwell tester", ["hardness_testing"], 9000, "per_hour"),
+}
+
+BUYERS = ["博世汽车部件 Bosch Auto Parts (demo)", "深圳无人机 Shenzhen Drone Works", "上海医疗器械 Shanghai MedDevice",
+          "杭州机器人 Hangzhou Robotics"]
+
+ORDERS = [
+    # title, part, material, qty, days to due, budget fen, operations, final state
+    ("Gearbox housing", "GH-2207", "AlSi10Mg", 200, 30, 9_800_000,
+     [("cnc_milling_5ax", 90, "6.5"), ("anodizing", 30, "0.8"), ("cmm_inspection", 20, "2.0")], "open"),
+    ("Drone arm bracket", "DA-114", "6061-T6", 1500, 21, 4_500_000,
+     [("cnc_milling_3ax", 60, "2.2"), ("sandblasting", 15, "0.3"), ("anodizing", 30, "0.4")], "open"),
+    ("Infusion pump shell", "IP-88", "PC/ABS", 20000, 40, 12_000_000,
+     [("injection_molding", 240, "0.45"), ("mechanical_assembly", 30, "1.2"), ("packaging", 10, "0.2")], "quoted"),
+    ("Robot joint shaft", "RJ-S3", "42CrMo4", 600, 35, 7_200_000,
+     [("cnc_turning", 45, "4.0"), ("heat_treatment", 60, "0.5"), ("cylindrical_grinding", 40, "3.0")], "accepted"),
+    ("Sensor PCBA", "SP-2", "FR4", 5000, 25, 15_000_000,
+     [("smt_assembly", 120, "0.6"), ("wire_harness", 30, "0.9")], "in_production"),
+    ("Enclosure panel", "EP-40", "SPCC 1.5 mm", 800, 18, 3_600_000,
+     [("laser_cutting", 30, "1.1"), ("press_brake_bending", 20, "1.5"), ("powder_coating", 30, "0.7")], "shipped"),
+    ("Valve body", "VB-9", "316L", 300, 12, 5_400_000,
+     [("cnc_turning", 40, "5.0"), ("passivation", 20, "0.5")], "delivered"),
+    ("Mounting plate prototype", "MP-1", "Al 5052", 20, 50, 600_000,
+     [("cnc_milling_3ax", 30, "12.0")], "draft"),
+]
+
+# the moves that bring an order from open to its demo state
+PATHS = {
+    "draft": [], "open": [], "quoted": ["quoted"], "accepted": ["quoted", "accepted"],
+    "in_production": ["quoted", "accepted", "in_production"],
+    "shipped": ["quoted", "accepted", "in_production", "shipped"],
+    "delivered": ["quoted", "accepted", "in_production", "shipped", "delivered"],
+}
+
+
+def is_empty() -> bool:
+    with unit_of_work() as s:
+        return not s.scalar(select(func.count(Organization.id)))
+
+
+def _account(kind: str, org_name: str, email: str, person: str) -> Actor:
+    return accounts.sign_up(email=email, password=PASSWORD, name=person, organization_name=org_name, kind=kind).actor
+
+
+def _operator() -> Actor:
+    with unit_of_work() as s:
+        org = Organization(kind="operator", name="平台运营 Marketplace Operations")
+        s.add(org)
+        s.commit()
+        org_id = org.id
+    user = accounts.create_user(organization_id=org_id, email="operator@demo.local", password=PASSWORD,
+                                name="Olivia Operator", role="owner")
+    return accounts.actor_of_id(user.id)
+
+
+def seed_world() -> None:
+    rng = random.Random(7)
+    today = utcnow().astimezone().date()
+    operator = _operator()
+    factory_orgs = []
+    for i, (name, region, lat, lon, certs, kinds) in enumerate(FACTORIES, start=1):
+        actor = _account("factory", name, f"factory{i}@demo.local", f"Factory manager {i}")
+        factory_orgs.append(actor)
+        factory = catalog.create_factory(actor, {
+            "name": name, "address": f"{region} industrial park, building {i}", "latitude": lat,
+            "longitude": lon, "region": region, "timezone": "Asia/Shanghai", "certifications": certs,
+            "description": f"{name}: contract manufacturing with spare capacity on nights and weekends."})
+        for n, kind in enumerate(kinds, start=1):
+            model, processes, rate, mode = MACHINES[kind]
+            machine = catalog.create_machine(actor, {
+                "factory_id": factory.public_id, "name": f"{kind.upper()}-{n:02d}", "model": model,
+                "processes": processes, "hourly_rate_minor": rate, "currency": "CNY"})
+            price = {"per_hour": rate, "per_piece": rate // 200, "percent_of_value": 800 + rng.randrange(0, 700, 50)}[mode]
+            # weekday night shifts and weekend day shifts for the next eight weeks
+            catalog.create_recurring_windows(actor, {
+                "machine_id": machine.public_id, "first_date": today, "weeks": 8, "weekdays": [0, 1, 2, 3, 4],
+                "start_time": time(20), "end_time": time(6), "pricing_mode": mode, "price": price,
+                "currency": "CNY", "min_lot": 1 if mode != "per_piece" else 500, "lead_time_days": rng.choice([1, 2, 3])})
+            if rng.random() < 0.6:
+                catalog.create_recurring_windows(actor, {
+                    "machine_id": machine.public_id, "first_date": today, "weeks": 8, "weekdays": [5, 6],
+                    "start_time": time(8), "end_time": time(18), "pricing_mode": mode, "price": price * 9 // 10,
+                    "currency": "CNY", "min_lot": 1 if mode != "per_piece" else 500, "lead_time_days": 2})
+
+    buyers = [_account("buyer", name, f"buyer{i}@demo.local", f"Buyer {i}") for i, name in enumerate(BUYERS, start=1)]
+    for n, (title, part, material, qty, days, budget, ops, final) in enumerate(ORDERS):
+        buyer = buyers[n % len(buyers)]
+        order = orders.create_order(buyer, {
+            "title": title, "part_number": part, "material": material, "quantity": qty,
+            "due_at": utcnow() + timedelta(days=days), "budget_minor": budget, "currency": "CNY",
+            "delivery_address": "Shanghai, Pudong" if n % 2 else "Shenzhen, Nanshan", "required_certifications": ["ISO9001"],
+            "operations": [{"process_code": p, "setup_minutes": s, "run_minutes_per_unit": Decimal(r)} for p, s, r in ops],
+            "submit": final != "draft"})
+        if final != "draft":
+            for f in rng.sample(range(len(factory_orgs)), 2):
+                orders.invite_factory(buyer, order.public_id, _first_factory_id(factory_orgs[f]))
+        for state in PATHS[final]:
+            orders.transition(operator, order.public_id, state, note="demo history")
+        if final != "draft":
+            orders.post_message(buyer, order.public_id, "Drawings to follow; please confirm the tolerance on op 1.")
+    _account("lender", "苏州农商银行 Suzhou Rural Commercial Bank (demo)", "lender@demo.local", "Li Lender")
+
+
+def _first_factory_id(actor: Actor):
+    return catalog.list_factories(actor, per_page=1).items[0].public_id
+
+
+def print_logins(echo) -> None:
+    echo("Demo logins (password for all: %s):" % PASSWORD)
+    echo("  factories: factory1@demo.local … factory8@demo.local")
+    echo("  buyers:    buyer1@demo.local … buyer4@demo.local")
+    echo("  lender:    lender@demo.local    operator: operator@demo.local")

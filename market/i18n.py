@@ -1,0 +1,104 @@
+"""zh-CN and en: chosen by the user, else from the browser's Accept-Language."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, request, session
+from flask_babel import Babel, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from market.catalog.taxonomy import taxonomy
+
+LANGUAGES = {"en": "English", "zh_CN": "中文"}
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    best = request.accept_languages.best_match(["en", "zh_CN", "zh-CN", "zh"])
+    return "zh_CN" if best and best.startswith("zh") else "en"
+
+
+def locale_code() -> str:
+    return str(get_locale() or "en")
+
+
+def money(minor: int | None, currency: str = "CNY") -> str:
+    """Integer minor units -> display. CNY/USD/EUR have 2 decimals; JPY/KRW none."""
+    if minor is None:
+        return "—"
+    digits = 0 if currency in ("JPY", "KRW") else 2
+    symbol = {"CNY": "¥", "USD": "$", "EUR": "€", "JPY": "¥"}.get(currency, currency + " ")
+    value = minor / 10**digits
+    return f"{symbol}{value:,.{digits}f}"
+
+
+def local_time(moment: datetime | None, tz: str | None = None, fmt: str = "yyyy-MM-dd HH:mm") -> str:
+    """Show a stored UTC time in the factory's (or the viewer's default) time zone."""
+    if moment is None:
+        return "—"
+    if tz:
+        return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+    return format_datetime(moment, fmt)
+
+
+def process_name(code: str) -> str:
+    p = taxonomy().processes.get(code)
+    return p.name(locale_code()) if p else code
+
+
+def cert_name(code: str) -> str:
+    c = taxonomy().certifications.get(code)
+    return c.name(locale_code()) if c else code
+
+
+def cert_options() -> list[tuple[str, str]]:
+    return [(c.code, c.name(locale_code())) for c in taxonomy().certifications.values()]
+
+
+def urlencode_page(args, page: int) -> str:
+    from urllib.parse import urlencode
+
+    pairs = [(k, v) for k, v in args.items(multi=True) if k != "page"]
+    return urlencode(pairs + [("page", page)])
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(locale_code=locale_code, LANGUAGES=LANGUAGES, taxonomy=taxonomy,
+                                 process_name=process_name, cert_name=cert_name,
+                                 state_label=label, label=label, cert_options=cert_options)
+    app.jinja_env.filters.update(money=money, local_time=local_time, price=price,
+                                 urlencode_page=urlencode_page)
+
+
+LABELS = {
+    # order states
+    "draft": _l("Draft"), "open": _l("Open"), "quoted": _l("Quoted"), "accepted": _l("Accepted"),
+    "in_production": _l("In production"), "shipped": _l("Shipped"), "delivered": _l("Delivered"),
+    "closed": _l("Closed"), "cancelled": _l("Cancelled"), "disputed": _l("Disputed"),
+    # pricing modes
+    "per_hour": _l("per hour"), "per_piece": _l("per piece"), "percent_of_value": _l("% of job value"),
+    # machine and window statuses
+    "active": _l("Active"), "maintenance": _l("Maintenance"), "retired": _l("Retired"),
+    "booked": _l("Booked"), "unavailable": _l("Unavailable"), "withdrawn": _l("Withdrawn"),
+    # organization kinds
+    "factory": _l("Factory"), "buyer": _l("Buyer"), "lender": _l("Lender"), "operator": _l("Operator"),
+}
+
+
+def label(code: str) -> str:
+    return str(LABELS.get(code, code))
+
+
+def price(window) -> str:
+    if window.pricing_mode == "percent_of_value":
+        return f"{window.price / 100:.2f} % " + label("percent_of_value").lstrip("% ")
+    return f"{money(window.price, window.currency)} {label(window.pricing_mode)}"

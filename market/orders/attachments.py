@@ -1,0 +1,67 @@
+"""Drawings and documents: size- and type-checked by content, stored under var/uploads."""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from market import errors
+
+# extension -> (content type, check of the first bytes)
+ALLOWED = {
+    ".pdf": ("application/pdf", lambda head: head.startswith(b"%PDF-")),
+    ".png": ("image/png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
+    ".jpg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
+    ".jpeg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
+    ".step": ("model/step", lambda head: head.lstrip().startswith(b"ISO-10303-21;")),
+    ".stp": ("model/step", lambda head: head.lstrip().startswith(b"ISO-10303-21;")),
+    ".dxf": ("image/vnd.dxf", lambda head: b"SECTION" in head[:64]),
+    ".stl": ("model/stl", lambda head: len(head) >= 84),
+}
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    storage_key: str
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store(filename: str, stream) -> StoredFile:
+    """Check and write one upload; raises before anything is written when it is refused."""
+    name = Path(filename or "").name
+    ext = Path(name).suffix.lower()
+    if ext not in ALLOWED:
+        raise errors.UnsupportedMediaType(
+            f"file type '{ext or 'none'}' is not accepted; allowed: {', '.join(sorted(ALLOWED))}", field="file")
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise errors.PayloadTooLarge(f"file is larger than the {limit} byte limit", field="file")
+    if not data:
+        raise errors.Invalid("file is empty", field="file")
+    content_type, looks_right = ALLOWED[ext]
+    if not looks_right(data[:512]):
+        raise errors.UnsupportedMediaType(f"the content of '{name}' is not a valid {ext} file", field="file")
+    key = uuid.uuid4().hex
+    (_upload_dir() / key).write_bytes(data)
+    return StoredFile(name, content_type, len(data), hashlib.sha256(data).hexdigest(), key)
+
+
+def discard(key: str) -> None:
+    (_upload_dir() / key).unlink(missing_ok=True)
+
+
+def path_of(key: str) -> Path:
+    return _upload_dir() / key

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market.accounts.models import Organization
+from market.db import Base, UTCDateTime, new_public_id, utcnow
+from market.orders.states import STATES
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(f"state IN {STATES}", name="state"),
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("budget_minor >= 0", name="budget_nonnegative"),
+        Index("ix_orders_state_due", "state", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_public_id)
+    buyer_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    part_number: Mapped[str] = mapped_column(String(100), default="")
+    material: Mapped[str] = mapped_column(String(100), default="")
+    quantity: Mapped[int]
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    budget_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    delivery_address: Mapped[str] = mapped_column(String(500), default="")
+    delivery_latitude: Mapped[float | None]
+    delivery_longitude: Mapped[float | None]
+    required_certifications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(16), default="draft")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    buyer: Mapped[Organization] = relationship(lazy="joined")
+    operations: Mapped[list["Operation"]] = relationship(
+        cascade="all, delete-orphan", order_by="Operation.seq", lazy="selectin"
+    )
+    history: Mapped[list["OrderEvent"]] = relationship(order_by="OrderEvent.id", lazy="selectin")
+
+
+class Operation(Base):
+    __tablename__ = "order_operations"
+    __table_args__ = (
+        Index("uq_order_operations_order_seq", "order_id", "seq", unique=True),
+        Index("ix_order_operations_process", "process_code"),
+        CheckConstraint("setup_minutes >= 0", name="setup_nonnegative"),
+        CheckConstraint("run_minutes_per_unit >= 0", name="run_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    seq: Mapped[int]
+    process_code: Mapped[str] = mapped_column(String(64))
+    setup_minutes: Mapped[int]
+    run_minutes_per_unit: Mapped[Decimal] = mapped_column(Numeric(10, 3))
+    tolerance: Mapped[str] = mapped_column(String(100), default="")
+    notes: Mapped[str] = mapped_column(default="")
+
+
+class OrderEvent(Base):
+    """The order's history: every state change, who made it and when."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    actor_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QuoteRequest(Base):
+    """A factory invited to quote on an order: it may then see drawings and the thread."""
+
+    __tablename__ = "quote_requests"
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    factory_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    factory_org: Mapped[Organization] = relationship(lazy="joined")
+
+
+class Message(Base):
+    __tablename__ = "order_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_public_id)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    author_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author_org: Mapped[Organization] = relationship(lazy="joined")
+    attachments: Mapped[list["Attachment"]] = relationship(lazy="selectin", order_by="Attachment.id")
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_public_id)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("order_messages.id"))
+    uploaded_by_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

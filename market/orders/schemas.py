@@ -1,0 +1,121 @@
+from datetime import timezone
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from market.api_common import Currency, Money, PageArgs, StrictSchema
+from market.orders.states import STATES
+
+
+class OperationIn(StrictSchema):
+    process_code = fields.String(required=True)
+    setup_minutes = fields.Integer(required=True, validate=validate.Range(min=0, max=100000))
+    run_minutes_per_unit = fields.Decimal(required=True, places=3, validate=validate.Range(min=0, max=100000),
+                                          metadata={"description": "minutes per piece, up to 3 decimals"})
+    tolerance = fields.String(load_default="", validate=validate.Length(max=100))
+    notes = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class OrderIn(StrictSchema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    part_number = fields.String(load_default="", validate=validate.Length(max=100))
+    material = fields.String(load_default="", validate=validate.Length(max=100))
+    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=10**7))
+    due_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
+    budget_minor = Money(required=True)
+    currency = Currency(load_default="CNY")
+    delivery_address = fields.String(load_default="", validate=validate.Length(max=500))
+    delivery_latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
+    delivery_longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+    required_certifications = fields.List(fields.String(), load_default=list)
+    operations = fields.List(fields.Nested(OperationIn), required=True, validate=validate.Length(min=1, max=20))
+    submit = fields.Boolean(load_default=False, metadata={"description": "publish at once (state open)"})
+
+
+class OrderPatch(OrderIn):
+    class Meta:
+        exclude = ("submit",)
+
+
+class OperationOut(ma.Schema):
+    seq = fields.Integer()
+    process_code = fields.String()
+    setup_minutes = fields.Integer()
+    run_minutes_per_unit = fields.Decimal(as_string=True)
+    tolerance = fields.String()
+    notes = fields.String()
+
+
+class OrderEventOut(ma.Schema):
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String()
+    note = fields.String()
+    at = fields.DateTime()
+
+
+class OrderOut(ma.Schema):
+    id = fields.UUID(attribute="public_id")
+    buyer = fields.Function(lambda o: o.buyer.name)
+    title = fields.String()
+    part_number = fields.String()
+    material = fields.String()
+    quantity = fields.Integer()
+    due_at = fields.DateTime()
+    budget_minor = fields.Integer()
+    currency = fields.String()
+    delivery_address = fields.String()
+    delivery_latitude = fields.Float(allow_none=True)
+    delivery_longitude = fields.Float(allow_none=True)
+    required_certifications = fields.List(fields.String())
+    state = fields.String()
+    operations = fields.List(fields.Nested(OperationOut))
+    history = fields.List(fields.Nested(OrderEventOut))
+    created_at = fields.DateTime()
+
+
+class OrderListArgs(PageArgs):
+    state = fields.String(validate=validate.OneOf(STATES))
+
+
+class TransitionIn(StrictSchema):
+    to = fields.String(required=True, validate=validate.OneOf(STATES))
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class QuoteRequestIn(StrictSchema):
+    factory_id = fields.UUID(required=True)
+
+
+class InvitedOut(ma.Schema):
+    organization_id = fields.UUID(attribute="public_id")
+    name = fields.String()
+
+
+class MessageIn(StrictSchema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10000))
+
+
+class AttachmentOut(ma.Schema):
+    id = fields.UUID(attribute="public_id")
+    filename = fields.String()
+    content_type = fields.String()
+    size_bytes = fields.Integer()
+    sha256 = fields.String()
+    created_at = fields.DateTime()
+
+
+class MessageOut(ma.Schema):
+    id = fields.UUID(attribute="public_id")
+    author = fields.Function(lambda m: m.author_org.name)
+    body = fields.String()
+    attachments = fields.List(fields.Nested(AttachmentOut))
+    created_at = fields.DateTime()
+
+
+class FileIn(ma.Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class BoardOrderOut(OrderOut):
+    class Meta:
+        exclude = ("history", "delivery_address", "delivery_latitude", "delivery_longitude")

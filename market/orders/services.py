@@ -1,0 +1,243 @@
+"""Orders (RFQs): posting, editing, the lifecycle, invitations, messages and attachments."""
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from market import errors, policy
+from market.accounts.models import Organization
+from market.auth import Actor
+from market.catalog.models import Factory, Machine, MachineProcess
+from market.catalog.services import check_certifications, check_processes
+from market.db import unit_of_work, utcnow
+from market.orders import attachments as files
+from market.orders.models import Attachment, Message, Operation, Order, OrderEvent, QuoteRequest
+from market.orders.states import allowed_targets, check_transition
+from market.pagination import Page, paginate
+
+EDITABLE_STATES = ("draft", "open")
+MAX_OPERATIONS = 20
+
+
+def _order(s: Session, actor: Actor, public_id: uuid.UUID, *, lock: bool = False) -> Order:
+    stmt = select(Order).where(Order.public_id == public_id, policy.visible_orders(actor))
+    order = s.scalar(stmt.with_for_update(of=Order) if lock else stmt)
+    if order is None:
+        raise errors.NotFound(f"order {public_id} not found")
+    return order
+
+
+def _operations(raw: list[dict]) -> list[Operation]:
+    if not 1 <= len(raw) <= MAX_OPERATIONS:
+        raise errors.Invalid(f"an order needs 1 to {MAX_OPERATIONS} operations, got {len(raw)}", field="operations")
+    check_processes([op["process_code"] for op in raw], field="operations")
+    return [
+        Operation(seq=i + 1, process_code=op["process_code"], setup_minutes=op["setup_minutes"],
+                  run_minutes_per_unit=Decimal(str(op["run_minutes_per_unit"])),
+                  tolerance=op.get("tolerance", ""), notes=op.get("notes", ""))
+        for i, op in enumerate(raw)
+    ]
+
+
+def _check_due(due_at) -> None:
+    if due_at <= utcnow():
+        raise errors.Invalid("due date must be in the future", field="due_at")
+
+
+def _record(s: Session, order: Order, actor: Actor | None, frm: str | None, to: str, note: str = "") -> None:
+    s.add(OrderEvent(order_id=order.id, from_state=frm, to_state=to, note=note,
+                     actor_org_id=actor.org_id if actor else None, actor_user_id=actor.user_id if actor else None))
+
+
+def create_order(actor: Actor, data: dict) -> Order:
+    policy.require_kind(actor, "buyer")
+    data = dict(data)
+    submit = data.pop("submit", False)
+    operations = _operations(data.pop("operations"))
+    data["required_certifications"] = check_certifications(data.get("required_certifications", []),
+                                                           field="required_certifications")
+    _check_due(data["due_at"])
+    with unit_of_work() as s:
+        order = Order(buyer_org_id=actor.org_id, created_by_id=actor.user_id, state="draft", **data)
+        order.operations = operations
+        s.add(order)
+        s.flush()
+        _record(s, order, actor, None, "draft")
+        if submit:
+            order.state = "open"
+            _record(s, order, actor, "draft", "open")
+        s.commit()
+        return _reload(s, order)
+
+
+def _reload(s: Session, order: Order) -> Order:
+    s.refresh(order)
+    order.operations, order.history  # noqa: B018 - loaded before the session closes
+    return order
+
+
+def update_order(actor: Actor, public_id: uuid.UUID, data: dict) -> Order:
+    data = dict(data)
+    with unit_of_work() as s:
+        order = _order(s, actor, public_id, lock=True)
+        policy.require_order_buyer(actor, order)
+        if order.state not in EDITABLE_STATES:
+            raise errors.Conflict(f"an order can be edited only while {' or '.join(EDITABLE_STATES)}; it is {order.state}")
+        if "operations" in data:
+            order.operations = _operations(data.pop("operations"))
+        if "required_certifications" in data:
+            data["required_certifications"] = check_certifications(data["required_certifications"],
+                                                                   field="required_certifications")
+        if "due_at" in data:
+            _check_due(data["due_at"])
+        for key, value in data.items():
+            setattr(order, key, value)
+        s.commit()
+        return _reload(s, order)
+
+
+def transition(actor: Actor, public_id: uuid.UUID, target: str, note: str = "") -> Order:
+    with unit_of_work() as s:
+        order = _order(s, actor, public_id, lock=True)
+        check_transition(order.state, target, policy.party_of(actor, order))
+        _record(s, order, actor, order.state, target, note)
+        order.state = target
+        s.commit()
+        return _reload(s, order)
+
+
+def get_order(actor: Actor, public_id: uuid.UUID) -> Order:
+    with unit_of_work() as s:
+        return _reload(s, _order(s, actor, public_id))
+
+
+def next_states(actor: Actor, order: Order) -> list[str]:
+    return allowed_targets(order.state, policy.party_of(actor, order))
+
+
+def list_orders(actor: Actor, *, state: str | None = None, page: int = 1, per_page: int = 20) -> Page[Order]:
+    with unit_of_work() as s:
+        stmt = select(Order).where(policy.visible_orders(actor)).order_by(Order.created_at.desc(), Order.id.desc())
+        if state:
+            stmt = stmt.where(Order.state == state)
+        return paginate(s, stmt, page, per_page)
+
+
+def order_board(actor: Actor, *, page: int = 1, per_page: int = 20) -> Page[Order]:
+    """Open orders with at least one operation this factory's active machines can do."""
+    policy.require_kind(actor, "factory")
+    with unit_of_work() as s:
+        my_processes = (
+            select(MachineProcess.process_code)
+            .join(Machine, Machine.id == MachineProcess.machine_id)
+            .join(Factory, Factory.id == Machine.factory_id)
+            .where(Machine.status == "active")
+        )
+        if not actor.is_operator:
+            my_processes = my_processes.where(Factory.organization_id == actor.org_id)
+        fits = exists().where(Operation.order_id == Order.id, Operation.process_code.in_(my_processes))
+        stmt = (select(Order).where(Order.state.in_(("open", "quoted")), fits)
+                .order_by(Order.due_at, Order.id))
+        return paginate(s, stmt, page, per_page)
+
+
+def board_order(actor: Actor, public_id: uuid.UUID) -> Order:
+    """An open order as a factory browsing the board sees it (no drawings, no thread)."""
+    policy.require_kind(actor, "factory")
+    with unit_of_work() as s:
+        order = s.scalar(select(Order).where(Order.public_id == public_id, Order.state.in_(("open", "quoted"))))
+        if order is None:
+            raise errors.NotFound(f"order {public_id} not found")
+        return _reload(s, order)
+
+
+def invite_factory(actor: Actor, public_id: uuid.UUID, factory_id: uuid.UUID) -> QuoteRequest:
+    with unit_of_work() as s:
+        order = _order(s, actor, public_id, lock=True)
+        policy.require_order_buyer(actor, order)
+        if order.state not in ("open", "quoted"):
+            raise errors.Conflict(f"quotes can be requested only on open orders; this one is {order.state}")
+        factory = s.scalar(select(Factory).where(Factory.public_id == factory_id))
+        if factory is None:
+            raise errors.Invalid(f"factory {factory_id} not found", field="factory_id")
+        request = s.get(QuoteRequest, (order.id, factory.organization_id))
+        if request is None:
+            request = QuoteRequest(order_id=order.id, factory_org_id=factory.organization_id)
+            s.add(request)
+            s.commit()
+        return request
+
+
+def invited_factories(actor: Actor, public_id: uuid.UUID) -> list[Organization]:
+    with unit_of_work() as s:
+        order = _order(s, actor, public_id)
+        return [r.factory_org for r in s.scalars(select(QuoteRequest).where(QuoteRequest.order_id == order.id))]
+
+
+# --- thread and attachments ----------------------------------------------------------------
+
+def post_message(actor: Actor, public_id: uuid.UUID, body: str, uploads: list = ()) -> Message:
+    """A message with optional attachments; all written or nothing (files removed on failure)."""
+    if not body.strip() and not uploads:
+        raise errors.Invalid("a message needs text or an attachment", field="body")
+    stored = []
+    try:
+        with unit_of_work() as s:
+            order = _order(s, actor, public_id)
+            stored = [files.store(u.filename, u.stream) for u in uploads]
+            message = Message(order_id=order.id, author_org_id=actor.org_id, author_user_id=actor.user_id, body=body.strip())
+            s.add(message)
+            s.flush()
+            for f in stored:
+                s.add(Attachment(order_id=order.id, message_id=message.id, uploaded_by_org_id=actor.org_id, **f.__dict__))
+            s.commit()
+            s.refresh(message)
+            message.attachments  # noqa: B018
+            return message
+    except Exception:
+        for f in stored:
+            files.discard(f.storage_key)
+        raise
+
+
+def list_messages(actor: Actor, public_id: uuid.UUID) -> list[Message]:
+    with unit_of_work() as s:
+        order = _order(s, actor, public_id)
+        return list(s.scalars(select(Message).where(Message.order_id == order.id).order_by(Message.id)))
+
+
+def add_attachment(actor: Actor, public_id: uuid.UUID, upload) -> Attachment:
+    stored = None
+    try:
+        with unit_of_work() as s:
+            order = _order(s, actor, public_id)
+            policy.require_order_buyer(actor, order)
+            stored = files.store(upload.filename, upload.stream)
+            attachment = Attachment(order_id=order.id, uploaded_by_org_id=actor.org_id, **stored.__dict__)
+            s.add(attachment)
+            s.commit()
+            return attachment
+    except Exception:
+        if stored:
+            files.discard(stored.storage_key)
+        raise
+
+
+def list_attachments(actor: Actor, public_id: uuid.UUID) -> list[Attachment]:
+    with unit_of_work() as s:
+        order = _order(s, actor, public_id)
+        return list(s.scalars(select(Attachment).where(Attachment.order_id == order.id).order_by(Attachment.id)))
+
+
+def get_attachment(actor: Actor, attachment_id: uuid.UUID) -> Attachment:
+    """Visible to the buyer and to factories invited to quote (the order's visibility rule)."""
+    with unit_of_work() as s:
+        attachment = s.scalar(
+            select(Attachment).join(Order, Order.id == Attachment.order_id)
+            .where(Attachment.public_id == attachment_id, policy.visible_orders(actor)))
+        if attachment is None:
+            raise errors.NotFound(f"attachment {attachment_id} not found")
+        return attachment

@@ -1,0 +1,165 @@
+"""Portal: orders (post, follow, move along), the factory order board, thread and drawings."""
+import uuid
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from market.auth import portal_actor
+from market.catalog.search import CapacityQuery, search_capacity
+from market.errors import DomainError
+from market.orders import attachments as files
+from market.orders import schemas as sc
+from market.orders import services
+from market.web import forms
+
+bp = Blueprint("orders", __name__)
+OPERATION_ROWS = 5
+
+
+def _order_values(form) -> dict:
+    """Flat form fields (op-1-process_code ...) -> the API's order shape; blank rows dropped."""
+    values = forms.clean(form, lists=("required_certifications",))
+    ops = []
+    for i in range(1, OPERATION_ROWS + 1):
+        row = {k: values.pop(f"op-{i}-{k}") for k in ("process_code", "setup_minutes", "run_minutes_per_unit",
+                                                        "tolerance", "notes") if f"op-{i}-{k}" in values}
+        if row.get("process_code"):
+            ops.append(row)
+    values["operations"] = ops
+    if "budget" in values:
+        values["budget_minor"] = _to_minor(values.pop("budget"))
+    return forms.local_dates(values, ("due_at",), end_of_day=("due_at",))
+
+
+@bp.get("/orders")
+@login_required
+def index():
+    state = request.args.get("state") or None
+    page = services.list_orders(portal_actor(), state=state, page=request.args.get("page", 1, type=int))
+    return render_template("orders/index.html", page=page, state=state)
+
+
+@bp.route("/orders/new", methods=["GET", "POST"])
+@login_required
+def new():
+    values, errors = {"currency": "CNY", "quantity": 100}, {}
+    if request.method == "POST":
+        try:
+            values = _order_values(request.form)
+            values["submit"] = request.form.get("action") == "publish"
+            data = forms.load(sc.OrderIn(), values)
+            order = services.create_order(portal_actor(), data)
+            flash(_("Order saved."), "success")
+            return redirect(url_for("orders.show", order_id=order.public_id))
+        except forms.FormError as exc:
+            errors = exc.errors
+        except DomainError as exc:
+            errors = exc.errors or {"_": [exc.detail]}
+    return render_template("orders/form.html", values=values, errors=errors, rows=OPERATION_ROWS), 422 if errors else 200
+
+
+def _to_minor(amount: str | None):
+    """Budget typed in major units ("12,000.50") -> integer minor units, exactly."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(str(amount).replace(",", ""))
+    except InvalidOperation:
+        raise forms.FormError({"budget_minor": ["Not a valid amount."]}) from None
+    if value != value.quantize(Decimal("0.01")):
+        raise forms.FormError({"budget_minor": ["At most two decimals."]})
+    return int(value * 100)
+
+
+@bp.get("/orders/<uuid:order_id>")
+@login_required
+def show(order_id):
+    actor = portal_actor()
+    order = services.get_order(actor, order_id)
+    return render_template("orders/show.html", order=order, next_states=services.next_states(actor, order),
+                           messages=services.list_messages(actor, order_id),
+                           attachments=services.list_attachments(actor, order_id),
+                           invited=services.invited_factories(actor, order_id),
+                           is_buyer=order.buyer_org_id == actor.org_id)
+
+
+@bp.post("/orders/<uuid:order_id>/transition")
+@login_required
+def move(order_id):
+    try:
+        services.transition(portal_actor(), order_id, request.form.get("to", ""), request.form.get("note", ""))
+        flash(_("Order updated."), "success")
+    except DomainError as exc:
+        flash(exc.detail, "error")
+    return redirect(url_for("orders.show", order_id=order_id))
+
+
+@bp.post("/orders/<uuid:order_id>/messages")
+@login_required
+def message(order_id):
+    uploads = [f for f in request.files.getlist("files") if f and f.filename]
+    try:
+        services.post_message(portal_actor(), order_id, request.form.get("body", ""), uploads)
+    except DomainError as exc:
+        flash(exc.detail, "error")
+    return redirect(url_for("orders.show", order_id=order_id) + "#thread")
+
+
+@bp.post("/orders/<uuid:order_id>/attachments")
+@login_required
+def attach(order_id):
+    upload = request.files.get("file")
+    try:
+        if not upload or not upload.filename:
+            raise DomainError(_("Choose a file to upload."))
+        services.add_attachment(portal_actor(), order_id, upload)
+        flash(_("Drawing attached."), "success")
+    except DomainError as exc:
+        flash(exc.detail, "error")
+    return redirect(url_for("orders.show", order_id=order_id))
+
+
+@bp.get("/attachments/<uuid:attachment_id>")
+@login_required
+def download(attachment_id):
+    a = services.get_attachment(portal_actor(), attachment_id)
+    return send_file(files.path_of(a.storage_key), mimetype=a.content_type, as_attachment=True, download_name=a.filename)
+
+
+@bp.post("/orders/<uuid:order_id>/invite")
+@login_required
+def invite(order_id):
+    try:
+        services.invite_factory(portal_actor(), order_id, uuid.UUID(request.form.get("factory_id", "")))
+        flash(_("The factory was asked to quote."), "success")
+    except (DomainError, ValueError) as exc:
+        flash(getattr(exc, "detail", _("Unknown factory.")), "error")
+    return redirect(url_for("orders.show", order_id=order_id))
+
+
+@bp.get("/orders/<uuid:order_id>/capacity")
+@login_required
+def capacity(order_id):
+    """Matching capacity for each operation of the order, before its due date."""
+    actor = portal_actor()
+    order = services.get_order(actor, order_id)
+    per_op = []
+    for op in order.operations:
+        page = search_capacity(CapacityQuery(process=op.process_code, end=order.due_at,
+                                             certifications=tuple(order.required_certifications), per_page=10))
+        per_op.append((op, page))
+    return render_template("orders/capacity.html", order=order, per_op=per_op)
+
+
+@bp.get("/board")
+@login_required
+def board():
+    page = services.order_board(portal_actor(), page=request.args.get("page", 1, type=int))
+    return render_template("orders/board.html", page=page)
+
+
+@bp.get("/board/<uuid:order_id>")
+@login_required
+def board_order(order_id):
+    return render_template("orders/board_order.html", order=services.board_order(portal_actor(), order_id))

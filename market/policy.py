@@ -1,0 +1,60 @@
+"""Authorization in one place: which organization may see or change what.
+
+Reads are scoped by query filters (another tenant's id is simply not found: 404, not
+403); writes check the organization kind here, never in views.
+"""
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, exists, or_, true
+
+from market import errors
+from market.auth import Actor
+from market.catalog.models import CapacityWindow, Factory, Machine
+from market.orders.models import Order, QuoteRequest
+
+
+def require_kind(actor: Actor, *kinds: str) -> None:
+    if actor.org_kind not in kinds and not actor.is_operator:
+        raise errors.Forbidden(f"only {' or '.join(kinds)} organizations may do this")
+
+
+def own_factories(actor: Actor) -> ColumnElement[bool]:
+    return true() if actor.is_operator else Factory.organization_id == actor.org_id
+
+
+def own_machines(actor: Actor) -> ColumnElement[bool]:
+    return true() if actor.is_operator else Machine.factory.has(Factory.organization_id == actor.org_id)
+
+
+def own_windows(actor: Actor) -> ColumnElement[bool]:
+    if actor.is_operator:
+        return true()
+    return CapacityWindow.factory_id.in_(
+        Factory.__table__.select().with_only_columns(Factory.id).where(Factory.organization_id == actor.org_id)
+    )
+
+
+def visible_orders(actor: Actor) -> ColumnElement[bool]:
+    """Buyers see their own orders; factories the orders they were asked to quote on."""
+    if actor.is_operator:
+        return true()
+    invited = exists().where(and_(QuoteRequest.order_id == Order.id, QuoteRequest.factory_org_id == actor.org_id))
+    return or_(Order.buyer_org_id == actor.org_id, invited)
+
+
+def is_order_buyer(actor: Actor, order: Order) -> bool:
+    return order.buyer_org_id == actor.org_id
+
+
+def party_of(actor: Actor, order: Order) -> str:
+    """The role an organization plays on an order, for the state machine."""
+    if actor.is_operator:
+        return "operator"
+    if order.buyer_org_id == actor.org_id:
+        return "buyer"
+    return "factory"
+
+
+def require_order_buyer(actor: Actor, order: Order) -> None:
+    if not (actor.is_operator or is_order_buyer(actor, order)):
+        raise errors.Forbidden("only the buyer of this order may do this")

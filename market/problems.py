@@ -1,0 +1,82 @@
+"""Errors out: application/problem+json (RFC 9457) for the API, an HTML page for the portal."""
+from __future__ import annotations
+
+import logging
+
+import marshmallow as ma
+from flask import Flask, json, render_template, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from market.errors import DomainError
+
+log = logging.getLogger("market.errors")
+
+
+class ProblemSchema(ma.Schema):
+    type = ma.fields.String()
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw(),
+                            metadata={"description": "field name -> list of messages"})
+
+
+def wants_problem() -> bool:
+    return request.path.startswith("/api/") or request.path.startswith("/webhooks/")
+
+
+def problem_response(status: int, title: str, detail: str | None = None, errors: dict | None = None, headers=None):
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    from flask import current_app
+
+    response = current_app.response_class(json.dumps(body), status=status, mimetype="application/problem+json")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _flatten_webargs(messages: dict) -> dict:
+    """webargs groups messages by location ({"json": {...}, "query": {...}}): merge them."""
+    merged: dict = {}
+    for location, fields in messages.items():
+        if isinstance(fields, dict):
+            for name, msgs in fields.items():
+                merged[name if name != "_schema" else "_body"] = msgs
+        else:
+            merged[location] = fields
+    return merged
+
+
+def _html_error(status: int, title: str, detail: str | None):
+    return render_template("error.html", status=status, title=title, detail=detail), status
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api with errors rendered as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException):
+        if isinstance(error, InternalServerError):
+            log.exception("unhandled error", exc_info=error.original_exception or error)
+        data = getattr(error, "data", None) or {}
+        errors = _flatten_webargs(data["messages"]) if "messages" in data else data.get("errors")
+        detail = data.get("message") or error.description
+        if errors and error.code == 422:
+            detail = "the request has invalid fields: " + ", ".join(sorted(errors))
+        if not wants_problem():
+            return _html_error(error.code, error.name, detail)
+        return problem_response(error.code, error.name, detail, errors, data.get("headers"))
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        if not wants_problem():
+            return _html_error(error.status, error.title, error.detail)
+        return problem_response(error.status, error.title, error.detail, error.errors)

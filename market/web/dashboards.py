@@ -1,0 +1,50 @@
+"""What each kind of organization sees first. Read-only queries, scoped by the policy."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from market import policy
+from market.accounts.models import Organization
+from market.auth import Actor
+from market.catalog.models import CapacityWindow, Factory, Machine
+from market.db import unit_of_work, utcnow
+from market.orders.models import Order
+from market.orders.services import order_board
+
+
+def public_stats() -> dict:
+    with unit_of_work() as s:
+        return {
+            "factories": s.scalar(select(func.count(Factory.id))),
+            "machines": s.scalar(select(func.count(Machine.id)).where(Machine.status == "active")),
+            "open_windows": s.scalar(select(func.count(CapacityWindow.id)).where(
+                CapacityWindow.status == "open", CapacityWindow.end_at > utcnow())),
+            "open_orders": s.scalar(select(func.count(Order.id)).where(Order.state.in_(("open", "quoted")))),
+        }
+
+
+def _orders_by_state(s, actor: Actor) -> dict[str, int]:
+    rows = s.execute(select(Order.state, func.count()).where(policy.visible_orders(actor)).group_by(Order.state))
+    return dict(rows.all())
+
+
+def for_actor(actor: Actor) -> dict:
+    with unit_of_work() as s:
+        d: dict = {"orders_by_state": _orders_by_state(s, actor)}
+        if actor.org_kind in ("factory", "operator"):
+            d["factories"] = list(s.scalars(select(Factory).where(policy.own_factories(actor)).order_by(Factory.id)))
+            d["machines"] = s.scalar(select(func.count(Machine.id)).where(policy.own_machines(actor)))
+            d["upcoming"] = list(s.scalars(
+                select(CapacityWindow).where(policy.own_windows(actor), CapacityWindow.status == "open",
+                                             CapacityWindow.end_at > utcnow())
+                .order_by(CapacityWindow.start_at).limit(10)))
+            d["open_windows"] = s.scalar(select(func.count(CapacityWindow.id)).where(
+                policy.own_windows(actor), CapacityWindow.status == "open", CapacityWindow.end_at > utcnow()))
+        if actor.org_kind in ("buyer", "operator"):
+            d["recent_orders"] = list(s.scalars(select(Order).where(policy.visible_orders(actor))
+                                                .order_by(Order.created_at.desc()).limit(10)))
+        if actor.is_operator:
+            d["organizations"] = list(s.scalars(select(Organization).order_by(Organization.kind, Organization.name)))
+    if actor.org_kind == "factory":
+        d["board"] = order_board(actor, per_page=5)
+    return d

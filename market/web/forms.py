@@ -1,0 +1,69 @@
+"""Portal forms are validated by the same marshmallow schemas as the API: one set of rules."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import marshmallow as ma
+from flask import current_app
+from werkzeug.datastructures import MultiDict
+
+from market.errors import DomainError
+
+
+class FormError(Exception):
+    def __init__(self, errors: dict, detail: str = ""):
+        super().__init__(detail)
+        self.errors, self.detail = errors, detail
+
+
+def load(schema: ma.Schema, raw: dict) -> dict:
+    try:
+        return schema.load(raw)
+    except ma.ValidationError as exc:
+        raise FormError(_flatten(exc.messages)) from None
+
+
+def _flatten(messages, prefix: str = "") -> dict:
+    out = {}
+    items = messages.items() if isinstance(messages, dict) else [("", messages)]
+    for key, value in items:
+        name = f"{prefix}.{key}" if prefix and key != "" else (str(key) or prefix)
+        if isinstance(value, dict):
+            out.update(_flatten(value, name))
+        else:
+            out[name] = value if isinstance(value, list) else [value]
+    return out
+
+
+def as_form_error(exc: DomainError) -> FormError:
+    return FormError(exc.errors or {}, exc.detail)
+
+
+def clean(form: MultiDict, *, lists: tuple[str, ...] = (), skip: tuple[str, ...] = ("csrf_token",)) -> dict:
+    """request.form -> dict: empty strings dropped (so defaults apply), list fields kept whole."""
+    out: dict = {}
+    for key in form:
+        if key in skip:
+            continue
+        if key in lists:
+            out[key] = [v for v in form.getlist(key) if v != ""]
+        elif form[key].strip() != "":
+            out[key] = form[key].strip()
+    return out
+
+
+def local_dates(raw: dict, keys: tuple[str, ...], *, end_of_day: tuple[str, ...] = ()) -> dict:
+    """HTML date inputs ("2026-12-01") -> aware datetimes in the portal's time zone."""
+    tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    out = dict(raw)
+    for key in keys:
+        value = out.get(key)
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                day = date.fromisoformat(value)
+            except ValueError:
+                raise FormError({key: ["Not a valid date (YYYY-MM-DD)."]}) from None
+            moment = datetime.combine(day, time(), tz)
+            out[key] = (moment + timedelta(days=1, seconds=-1) if key in end_of_day else moment).isoformat()
+    return out

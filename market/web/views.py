@@ -1,0 +1,36 @@
+"""Landing page, dashboards, language switch, health."""
+from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from market.auth import portal_actor
+from market.i18n import LANGUAGES
+from market.web import dashboards
+
+bp = Blueprint("web", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    return jsonify(status="ok")
+
+
+@bp.get("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("web.dashboard"))
+    return render_template("index.html", stats=dashboards.public_stats())
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    actor = portal_actor()
+    return render_template(f"dashboard/{actor.org_kind}.html", d=dashboards.for_actor(actor))
+
+
+@bp.post("/lang/<code>")
+def set_language(code: str):
+    if code in LANGUAGES:
+        session["lang"] = code
+    target = request.form.get("next") or url_for("web.index")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("web.index"))

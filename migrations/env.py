@@ -1,0 +1,35 @@
+from alembic import context
+from sqlalchemy import engine_from_config, pool
+
+from market.models import metadata
+
+try:  # the ledger's own tables live in the pure ledger package
+    from ledger.sql_tables import metadata as ledger_metadata
+except ImportError:  # pragma: no cover - only while the ledger package is absent
+    ledger_metadata = None
+
+config = context.config
+target_metadata = [metadata] + ([ledger_metadata] if ledger_metadata is not None else [])
+
+
+def run_migrations_offline() -> None:
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
+                      literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connectable = engine_from_config(config.get_section(config.config_ini_section, {}),
+                                     prefix="sqlalchemy.", poolclass=pool.NullPool)
+    with connectable.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          render_as_batch=connection.dialect.name == "sqlite")
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
