@@ -92,7 +92,7 @@ def operation_candidates(problem: Problem, job: Job, k: int, options: CandidateO
     durations = [o.duration(job.quantity) for o in job.operations]
     earliest = max(job.release + sum(durations[:k]), options.not_before)
     latest_end = job.due - sum(durations[k + 1:]) if job.hard_due else 10**12
-    machines = by_process[op.process] if by_process is not None else [m for m in problem.machines if eligible(m, op, job)]
+    machines = by_process.get(op.process, []) if by_process is not None else [m for m in problem.machines if eligible(m, op, job)]
     result: list[Candidate] = []
     for m in machines:
         ends = [w.end for w in m.windows]
