@@ -17,15 +17,27 @@ from market.db import unit_of_work
 from market.pagination import MAX_PER_PAGE
 
 
+class Integer(ma.fields.Integer):
+    """An integer that never truncates: 12.5 is an error, 12.0 and "12" are 12."""
+
+    def _validated(self, value):
+        if isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        if isinstance(value, str) and not value.strip().lstrip("+-").isdigit():
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
 class StrictSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
-        ordered = True
 
 
 class PageArgs(StrictSchema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100000))
-    per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
+    page = Integer(load_default=1, validate=ma.validate.Range(min=1, max=100000))
+    per_page = Integer(load_default=20, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 def page_schema(item: type[ma.Schema] | ma.Schema, name: str | None = None) -> type[ma.Schema]:
@@ -39,7 +51,7 @@ def page_schema(item: type[ma.Schema] | ma.Schema, name: str | None = None) -> t
     })
 
 
-Money = functools.partial(ma.fields.Integer, validate=ma.validate.Range(min=0, max=10**13),
+Money = functools.partial(Integer, validate=ma.validate.Range(min=0, max=10**13),
                           metadata={"description": "integer minor units (e.g. fen, cents)"})
 Currency = functools.partial(ma.fields.String, validate=ma.validate.Regexp(r"^[A-Z]{3}$", error="ISO 4217 code, e.g. CNY"))
 

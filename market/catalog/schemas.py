@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from market.api_common import Currency, Money, PageArgs, StrictSchema
+from market.api_common import Integer, Currency, Money, PageArgs, StrictSchema
 from market.catalog.models import MACHINE_STATUSES, PRICING_MODES, WINDOW_STATUSES
 from market.catalog.search import SORTS
 
@@ -60,10 +60,10 @@ class MachineIn(StrictSchema):
     status = fields.String(load_default="active", validate=validate.OneOf(MACHINE_STATUSES))
     hourly_rate_minor = Money(load_default=0)
     currency = Currency(load_default="CNY")
-    envelope_x_mm = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100000))
-    envelope_y_mm = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100000))
-    envelope_z_mm = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100000))
-    tolerance_um = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100000))
+    envelope_x_mm = Integer(allow_none=True, validate=validate.Range(min=1, max=100000))
+    envelope_y_mm = Integer(allow_none=True, validate=validate.Range(min=1, max=100000))
+    envelope_z_mm = Integer(allow_none=True, validate=validate.Range(min=1, max=100000))
+    tolerance_um = Integer(allow_none=True, validate=validate.Range(min=0, max=100000))
 
 
 class MachinePatch(MachineIn):
@@ -78,12 +78,12 @@ class MachineOut(ma.Schema):
     model = fields.String()
     processes = fields.List(fields.String())
     status = fields.String()
-    hourly_rate_minor = fields.Integer()
+    hourly_rate_minor = Integer()
     currency = fields.String()
-    envelope_x_mm = fields.Integer(allow_none=True)
-    envelope_y_mm = fields.Integer(allow_none=True)
-    envelope_z_mm = fields.Integer(allow_none=True)
-    tolerance_um = fields.Integer(allow_none=True)
+    envelope_x_mm = Integer(allow_none=True)
+    envelope_y_mm = Integer(allow_none=True)
+    envelope_z_mm = Integer(allow_none=True)
+    tolerance_um = Integer(allow_none=True)
 
 
 class WindowTerms(StrictSchema):
@@ -91,8 +91,8 @@ class WindowTerms(StrictSchema):
     pricing_mode = fields.String(required=True, validate=validate.OneOf(PRICING_MODES))
     price = Money(required=True, metadata={"description": "minor units per hour or per piece; basis points of job value for percent_of_value"})
     currency = Currency(load_default="CNY")
-    min_lot = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10**7))
-    lead_time_days = fields.Integer(load_default=0, validate=validate.Range(min=0, max=365))
+    min_lot = Integer(load_default=1, validate=validate.Range(min=1, max=10**7))
+    lead_time_days = Integer(load_default=0, validate=validate.Range(min=0, max=365))
 
 
 class WindowIn(WindowTerms):
@@ -102,8 +102,8 @@ class WindowIn(WindowTerms):
 
 class RecurringIn(WindowTerms):
     first_date = fields.Date(required=True)
-    weeks = fields.Integer(required=True, validate=validate.Range(min=1, max=26))
-    weekdays = fields.List(fields.Integer(validate=validate.Range(min=0, max=6)), required=True,
+    weeks = Integer(required=True, validate=validate.Range(min=1, max=26))
+    weekdays = fields.List(Integer(validate=validate.Range(min=0, max=6)), required=True,
                            validate=validate.Length(min=1, max=7), metadata={"description": "0 = Monday"})
     start_time = fields.Time(required=True, metadata={"description": "factory local time; end <= start runs past midnight"})
     end_time = fields.Time(required=True)
@@ -115,10 +115,10 @@ class WindowOut(ma.Schema):
     start = fields.DateTime(attribute="start_at")
     end = fields.DateTime(attribute="end_at")
     pricing_mode = fields.String()
-    price = fields.Integer()
+    price = Integer()
     currency = fields.String()
-    min_lot = fields.Integer()
-    lead_time_days = fields.Integer()
+    min_lot = Integer()
+    lead_time_days = Integer()
     status = fields.String()
     series_id = fields.UUID(allow_none=True)
 
@@ -139,8 +139,8 @@ class SearchArgs(PageArgs):
     radius_km = fields.Float(validate=validate.Range(min=0, max=20000))
     certification = fields.List(fields.String(), attribute="certifications")
     pricing_mode = fields.String(validate=validate.OneOf(PRICING_MODES))
-    max_price = fields.Integer(validate=validate.Range(min=0))
-    min_lot_at_most = fields.Integer(validate=validate.Range(min=1))
+    max_price = Integer(validate=validate.Range(min=0))
+    min_lot_at_most = Integer(validate=validate.Range(min=1))
     sort = fields.String(load_default="start", validate=validate.OneOf(list(SORTS)))
 
 
@@ -149,7 +149,7 @@ class MachinePublicOut(ma.Schema):
     name = fields.String()
     model = fields.String()
     processes = fields.List(fields.String())
-    tolerance_um = fields.Integer(allow_none=True)
+    tolerance_um = Integer(allow_none=True)
 
 
 class HitOut(ma.Schema):

@@ -109,7 +109,7 @@ def create_machine(actor: Actor, data: dict) -> Machine:
             factory = _factory(s, actor, factory_id)
         except errors.NotFound as exc:
             raise errors.Invalid(exc.detail, field="factory_id") from None
-        machine = Machine(factory_id=factory.id, **data)
+        machine = Machine(factory=factory, **data)
         machine.process_rows = [MachineProcess(process_code=c) for c in processes]
         s.add(machine)
         s.commit()
@@ -196,7 +196,7 @@ def _insert_windows(actor: Actor, machine_id: uuid.UUID, spans, terms: dict, ser
             _check_span(start, end, now)
         _check_no_overlap(s, machine, spans)
         windows = [
-            CapacityWindow(machine_id=machine.id, factory_id=machine.factory_id, start_at=a, end_at=b,
+            CapacityWindow(machine=machine, factory_id=machine.factory_id, start_at=a, end_at=b,
                            series_id=series_id, **terms)
             for a, b in spans
         ]

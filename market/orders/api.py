@@ -72,7 +72,7 @@ def order_board(args):
 @blp.response(201, sc.InvitedOut)
 def invite(data, order_id: UUID):
     """Ask a factory to quote: it may then see the drawings and the thread."""
-    return services.invite_factory(api_actor(), order_id, data["factory_id"]).factory_org
+    return services.invite_factory(api_actor(), order_id, data["factory_id"])
 
 
 @blp.route("/orders/<uuid:order_id>/quote-requests")

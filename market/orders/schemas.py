@@ -3,13 +3,13 @@ from datetime import timezone
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from market.api_common import Currency, Money, PageArgs, StrictSchema
+from market.api_common import Integer, Currency, Money, PageArgs, StrictSchema
 from market.orders.states import STATES
 
 
 class OperationIn(StrictSchema):
     process_code = fields.String(required=True)
-    setup_minutes = fields.Integer(required=True, validate=validate.Range(min=0, max=100000))
+    setup_minutes = Integer(required=True, validate=validate.Range(min=0, max=100000))
     run_minutes_per_unit = fields.Decimal(required=True, places=3, validate=validate.Range(min=0, max=100000),
                                           metadata={"description": "minutes per piece, up to 3 decimals"})
     tolerance = fields.String(load_default="", validate=validate.Length(max=100))
@@ -20,7 +20,7 @@ class OrderIn(StrictSchema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     part_number = fields.String(load_default="", validate=validate.Length(max=100))
     material = fields.String(load_default="", validate=validate.Length(max=100))
-    quantity = fields.Integer(required=True, validate=validate.Range(min=1, max=10**7))
+    quantity = Integer(required=True, validate=validate.Range(min=1, max=10**7))
     due_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
     budget_minor = Money(required=True)
     currency = Currency(load_default="CNY")
@@ -38,9 +38,9 @@ class OrderPatch(OrderIn):
 
 
 class OperationOut(ma.Schema):
-    seq = fields.Integer()
+    seq = Integer()
     process_code = fields.String()
-    setup_minutes = fields.Integer()
+    setup_minutes = Integer()
     run_minutes_per_unit = fields.Decimal(as_string=True)
     tolerance = fields.String()
     notes = fields.String()
@@ -59,9 +59,9 @@ class OrderOut(ma.Schema):
     title = fields.String()
     part_number = fields.String()
     material = fields.String()
-    quantity = fields.Integer()
+    quantity = Integer()
     due_at = fields.DateTime()
-    budget_minor = fields.Integer()
+    budget_minor = Integer()
     currency = fields.String()
     delivery_address = fields.String()
     delivery_latitude = fields.Float(allow_none=True)
@@ -99,7 +99,7 @@ class AttachmentOut(ma.Schema):
     id = fields.UUID(attribute="public_id")
     filename = fields.String()
     content_type = fields.String()
-    size_bytes = fields.Integer()
+    size_bytes = Integer()
     sha256 = fields.String()
     created_at = fields.DateTime()
 

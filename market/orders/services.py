@@ -154,21 +154,20 @@ def board_order(actor: Actor, public_id: uuid.UUID) -> Order:
         return _reload(s, order)
 
 
-def invite_factory(actor: Actor, public_id: uuid.UUID, factory_id: uuid.UUID) -> QuoteRequest:
+def invite_factory(actor: Actor, public_id: uuid.UUID, factory_id: uuid.UUID | None) -> Organization:
+    """Ask the factory's organization to quote; returns that organization."""
     with unit_of_work() as s:
         order = _order(s, actor, public_id, lock=True)
         policy.require_order_buyer(actor, order)
         if order.state not in ("open", "quoted"):
             raise errors.Conflict(f"quotes can be requested only on open orders; this one is {order.state}")
-        factory = s.scalar(select(Factory).where(Factory.public_id == factory_id))
+        factory = s.scalar(select(Factory).where(Factory.public_id == factory_id)) if factory_id else None
         if factory is None:
             raise errors.Invalid(f"factory {factory_id} not found", field="factory_id")
-        request = s.get(QuoteRequest, (order.id, factory.organization_id))
-        if request is None:
-            request = QuoteRequest(order_id=order.id, factory_org_id=factory.organization_id)
-            s.add(request)
+        if s.get(QuoteRequest, (order.id, factory.organization_id)) is None:
+            s.add(QuoteRequest(order_id=order.id, factory_org_id=factory.organization_id))
             s.commit()
-        return request
+        return factory.organization
 
 
 def invited_factories(actor: Actor, public_id: uuid.UUID) -> list[Organization]:
@@ -215,6 +214,8 @@ def add_attachment(actor: Actor, public_id: uuid.UUID, upload) -> Attachment:
         with unit_of_work() as s:
             order = _order(s, actor, public_id)
             policy.require_order_buyer(actor, order)
+            if upload is None or not upload.filename:
+                raise errors.Invalid("choose a file to upload", field="file")
             stored = files.store(upload.filename, upload.stream)
             attachment = Attachment(order_id=order.id, uploaded_by_org_id=actor.org_id, **stored.__dict__)
             s.add(attachment)

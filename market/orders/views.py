@@ -87,11 +87,9 @@ def show(order_id):
 @bp.post("/orders/<uuid:order_id>/transition")
 @login_required
 def move(order_id):
-    try:
+    with forms.flashing_errors():
         services.transition(portal_actor(), order_id, request.form.get("to", ""), request.form.get("note", ""))
         flash(_("Order updated."), "success")
-    except DomainError as exc:
-        flash(exc.detail, "error")
     return redirect(url_for("orders.show", order_id=order_id))
 
 
@@ -99,10 +97,8 @@ def move(order_id):
 @login_required
 def message(order_id):
     uploads = [f for f in request.files.getlist("files") if f and f.filename]
-    try:
+    with forms.flashing_errors():
         services.post_message(portal_actor(), order_id, request.form.get("body", ""), uploads)
-    except DomainError as exc:
-        flash(exc.detail, "error")
     return redirect(url_for("orders.show", order_id=order_id) + "#thread")
 
 
@@ -110,13 +106,9 @@ def message(order_id):
 @login_required
 def attach(order_id):
     upload = request.files.get("file")
-    try:
-        if not upload or not upload.filename:
-            raise DomainError(_("Choose a file to upload."))
+    with forms.flashing_errors():
         services.add_attachment(portal_actor(), order_id, upload)
         flash(_("Drawing attached."), "success")
-    except DomainError as exc:
-        flash(exc.detail, "error")
     return redirect(url_for("orders.show", order_id=order_id))
 
 
@@ -131,10 +123,12 @@ def download(attachment_id):
 @login_required
 def invite(order_id):
     try:
-        services.invite_factory(portal_actor(), order_id, uuid.UUID(request.form.get("factory_id", "")))
+        factory_id = uuid.UUID(request.form.get("factory_id", ""))
+    except ValueError:
+        factory_id = None
+    with forms.flashing_errors():
+        services.invite_factory(portal_actor(), order_id, factory_id)
         flash(_("The factory was asked to quote."), "success")
-    except (DomainError, ValueError) as exc:
-        flash(getattr(exc, "detail", _("Unknown factory.")), "error")
     return redirect(url_for("orders.show", order_id=order_id))
 
 

@@ -8,7 +8,11 @@ import marshmallow as ma
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from market.errors import DomainError
+from contextlib import contextmanager
+
+from flask import flash
+
+from market.errors import DomainError, NotFound
 
 
 class FormError(Exception):
@@ -67,3 +71,14 @@ def local_dates(raw: dict, keys: tuple[str, ...], *, end_of_day: tuple[str, ...]
             moment = datetime.combine(day, time(), tz)
             out[key] = (moment + timedelta(days=1, seconds=-1) if key in end_of_day else moment).isoformat()
     return out
+
+
+@contextmanager
+def flashing_errors():
+    """Portal actions: a refused action is flashed; an unknown id stays a 404."""
+    try:
+        yield
+    except NotFound:
+        raise
+    except DomainError as exc:
+        flash(exc.detail, "error")

@@ -1,0 +1,22 @@
+def test_healthz_says_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_openapi_document_lists_the_v1_routes(client):
+    spec = client.get("/api/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    for path in ("/api/v1/orders", "/api/v1/capacity-windows", "/api/v1/capacity/search", "/api/v1/processes"):
+        assert path in spec["paths"]
+
+
+def test_process_taxonomy_has_at_least_40_processes_in_two_languages(client):
+    processes = client.get("/api/v1/processes").get_json()
+    assert len(processes) >= 40
+    assert all(p["en"] and p["zh_CN"] for p in processes)
+    assert {p["kind"] for p in processes} == {"manufacturing", "testing", "metrology"}
+
+
+def test_landing_page_explains_the_marketplace(client):
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Idle machines, matched to real orders." in page

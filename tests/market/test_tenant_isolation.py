@@ -1,0 +1,126 @@
+"""Walk every API route and portal page as each organization kind with another tenant's
+ids: nothing is read or changed, and the answer is 404 (not 403: existence is private)."""
+import io
+import re
+
+import pytest
+
+from tests.conftest import FACTORY, order_body
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+KINDS = ("factory", "buyer", "lender")
+
+# (rule, method) -> request body; every /api/v1 rule with an id in its path must be listed
+API_CASES = {
+    ("/api/v1/factories/<uuid:factory_id>", "GET"): None,
+    ("/api/v1/factories/<uuid:factory_id>", "PATCH"): {"name": "stolen"},
+    ("/api/v1/machines/<uuid:machine_id>", "GET"): None,
+    ("/api/v1/machines/<uuid:machine_id>", "PATCH"): {"name": "stolen"},
+    ("/api/v1/capacity-windows/<uuid:window_id>", "GET"): None,
+    ("/api/v1/capacity-windows/<uuid:window_id>", "DELETE"): None,
+    ("/api/v1/orders/<uuid:order_id>", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>", "PATCH"): {"quantity": 5},
+    ("/api/v1/orders/<uuid:order_id>/transitions", "POST"): {"to": "cancelled"},
+    ("/api/v1/orders/<uuid:order_id>/quote-requests", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/quote-requests", "POST"): "own-factory",
+    ("/api/v1/orders/<uuid:order_id>/messages", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/messages", "POST"): {"body": "hello"},
+    ("/api/v1/orders/<uuid:order_id>/attachments", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/attachments", "POST"): "file",
+    ("/api/v1/attachments/<uuid:attachment_id>", "GET"): None,
+    ("/api/v1/tokens/<uuid:token_id>", "DELETE"): None,
+}
+
+# portal endpoints with ids; public ones are listed with the reason they are public
+PORTAL_PUBLIC = {
+    "catalog.public_factory": "a factory's public profile (name, region, certifications, processes)",
+    "orders.board_order": "open orders are published to factories on the order board",
+}
+
+
+def _world(tenant, api):
+    world = {kind: tenant(kind) for kind in KINDS}
+    factory_api, buyer_api = api(world["factory"]), api(world["buyer"])
+    factory = factory_api.post("/api/v1/factories", json=FACTORY).get_json()
+    machine = factory_api.post("/api/v1/machines", json={"factory_id": factory["id"], "name": "M",
+                                                          "processes": ["cnc_milling_3ax"]}).get_json()
+    window = factory_api.post("/api/v1/capacity-windows/recurring", json={
+        "machine_id": machine["id"], "first_date": "2031-01-06", "weeks": 1, "weekdays": [0],
+        "start_time": "08:00", "end_time": "16:00", "pricing_mode": "per_hour", "price": 100}).get_json()[0]
+    order = buyer_api.post("/api/v1/orders", json=order_body(submit=False)).get_json()
+    attachment = buyer_api.post(f"/api/v1/orders/{order['id']}/attachments", data={"file": (io.BytesIO(PDF), "d.pdf")},
+                                content_type="multipart/form-data").get_json()
+    buyer_api.post(f"/api/v1/orders/{order['id']}/messages", json={"body": "private note"})
+    token_id = buyer_api.get("/api/v1/tokens").get_json()[0]["id"]
+    ids = {"factory_id": factory["id"], "machine_id": machine["id"], "window_id": window["id"],
+           "order_id": order["id"], "attachment_id": attachment["id"], "token_id": token_id}
+    return world, ids
+
+
+@pytest.fixture
+def two_worlds(tenant, api):
+    return _world(tenant, api), _world(tenant, api)
+
+
+def _fill(rule: str, ids: dict) -> str:
+    return re.sub(r"<uuid:(\w+)>", lambda m: ids[m.group(1)], rule)
+
+
+def test_every_api_route_with_an_id_is_covered(app):
+    rules = {(r.rule, m) for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1") and "<" in r.rule
+             for m in r.methods - {"HEAD", "OPTIONS"}}
+    assert rules == set(API_CASES), rules ^ set(API_CASES)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_api_route_reaches_another_tenants_data(two_worlds, api, kind):
+    (mine, my_ids), (_theirs, their_ids) = two_worlds
+    me = api(mine[kind])
+    for (rule, method), body in API_CASES.items():
+        url = _fill(rule, their_ids)
+        if body == "file":
+            response = me.post(url, data={"file": (io.BytesIO(PDF), "x.pdf")}, content_type="multipart/form-data")
+        else:
+            if body == "own-factory":
+                body = {"factory_id": my_ids["factory_id"]}
+            response = getattr(me, method.lower())(url, json=body) if body else getattr(me, method.lower())(url)
+        assert response.status_code == 404, (kind, method, rule, response.status_code, response.get_json())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_lists_never_show_another_tenants_records(two_worlds, api, kind):
+    (mine, _), (_theirs, their_ids) = two_worlds
+    me = api(mine[kind])
+    for url in ("/api/v1/factories", "/api/v1/machines", "/api/v1/capacity-windows", "/api/v1/orders", "/api/v1/tokens"):
+        text = me.get(url).get_data(as_text=True)
+        assert not any(value in text for value in their_ids.values()), (kind, url)
+
+
+def _login(client, tenant):
+    response = client.post("/login", data={"email": tenant.email, "password": "correct-horse-1"})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_portal_page_reaches_another_tenants_data(app, two_worlds, kind):
+    (mine, _), (_theirs, their_ids) = two_worlds
+    client = app.test_client()
+    _login(client, mine[kind])
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api") or "<uuid:" not in rule.rule or rule.endpoint in PORTAL_PUBLIC:
+            continue
+        url = _fill(rule.rule, their_ids)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = client.open(url, method=method, data={"to": "cancelled", "body": "x", "name": "x"})
+            assert response.status_code == 404, (kind, method, rule.rule, response.status_code)
+            checked += 1
+    assert checked >= 15
+
+
+def test_private_order_details_stay_private_even_on_the_public_board(app, two_worlds, api):
+    (mine, _), (theirs, their_ids) = two_worlds
+    api(theirs["buyer"]).post(f"/api/v1/orders/{their_ids['order_id']}/transitions", json={"to": "open"})
+    board = api(mine["factory"]).get("/api/v1/order-board").get_json()
+    listed = next(o for o in board["items"] if o["id"] == their_ids["order_id"])
+    assert "delivery_address" not in listed and "history" not in listed
