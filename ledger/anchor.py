@@ -154,12 +154,13 @@ def verify_raw_anchor(raw_tx: bytes, tx_hash: str, checkpoint_text: str) -> bool
     from eth_account import Account
     from eth_account.typed_transactions import TypedTransaction
     from eth_utils import keccak
+    from hexbytes import HexBytes
 
     try:
         if keccak(raw_tx).hex() != tx_hash.lower().removeprefix("0x"):
             return False
         if raw_tx[:1] and raw_tx[0] < 0x80:
-            fields = TypedTransaction.from_bytes(raw_tx).as_dict()
+            fields = TypedTransaction.from_bytes(HexBytes(raw_tx)).as_dict()
         else:
             import rlp
 

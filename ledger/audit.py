@@ -156,7 +156,7 @@ def _audit_nodes(conn: Connection, report: AuditReport, tree: _Tree, page_size: 
                 if truncated:
                     continue
                 report.findings.append(AuditFinding(
-                    min(first, size), f"subtree hash ({lvl}, {idx}) lies beyond tree size {size}"))
+                    max(first, size), f"subtree hash ({lvl}, {idx}) lies beyond tree size {size}"))
                 return
             if idx != want:
                 report.findings.append(AuditFinding(

@@ -106,8 +106,9 @@ def load_public_key(text: str | bytes) -> bytes:
         if not isinstance(key, Ed25519PublicKey):
             raise SigningKeyError(f"PEM key is {type(key).__name__}, not Ed25519")
         return public_key_bytes(key)
-    if data.count(b"+") == 2:
-        name, hex_id, b64 = data.decode().split("+")
+    parts = data.decode().split("+", 2)  # the base64 part may itself contain '+'
+    if len(parts) == 3 and len(parts[1]) == 8 and len(data) != 44:
+        name, hex_id, b64 = parts
         raw = _b64(b64, "verifier key")
         if len(raw) != 33 or raw[0] != SIG_TYPE_ED25519:
             raise SigningKeyError("verifier key is not an Ed25519 key")

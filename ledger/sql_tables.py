@@ -32,15 +32,9 @@ from sqlalchemy import (
     func,
 )
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-metadata = MetaData(naming_convention=NAMING)
+# Every constraint carries its full name explicitly (same pattern as market's naming
+# convention: pk_<table>, ck_<table>_<what>, fk_<table>_<col>_<referred>), so no convention here.
+metadata = MetaData()
 
 # BIGINT on PostgreSQL; INTEGER on SQLite so the key is the rowid (64-bit there anyway).
 Index64 = BigInteger().with_variant(Integer(), "sqlite")
