@@ -70,8 +70,8 @@ def app(database_url, tmp_path):
         "LOG_LEVEL": "WARNING",
         "MAX_UPLOAD_BYTES": 64 * 1024,
     })
-    with app.app_context():
-        yield app
+    # no app context is held across requests: each request gets its own, as in production
+    yield app
     app.extensions["db"].dispose()
 
 
@@ -135,7 +135,11 @@ def make_tenant(kind: str, name: str | None = None) -> Tenant:
 
 @pytest.fixture
 def tenant(app):
-    return make_tenant
+    def make(kind: str, name: str | None = None) -> Tenant:
+        with app.app_context():
+            return make_tenant(kind, name)
+
+    return make
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ def authenticate(email: str, password: str) -> SessionUser:
     """Check a password. After 5 failures the account locks with exponential backoff."""
     now = utcnow()
     with unit_of_work() as s:
-        user = s.scalar(select(User).where(User.email == email.strip().lower()).with_for_update())
+        user = s.scalar(select(User).where(User.email == email.strip().lower()).with_for_update(of=User))
         if user and user.locked_until and user.locked_until > now:
             raise errors.Forbidden("too many failed attempts; try again later")
         if not verify_password(user.password_hash if user else None, password):

@@ -41,7 +41,7 @@ def check_certifications(codes: list[str], field: str = "certifications") -> lis
 
 def _factory(s: Session, actor: Actor, public_id: uuid.UUID, *, lock: bool = False) -> Factory:
     stmt = select(Factory).where(Factory.public_id == public_id, policy.own_factories(actor))
-    factory = s.scalar(stmt.with_for_update() if lock else stmt)
+    factory = s.scalar(stmt.with_for_update(of=Factory) if lock else stmt)
     if factory is None:
         raise errors.NotFound(f"factory {public_id} not found")
     return factory
@@ -234,7 +234,7 @@ def create_recurring_windows(actor: Actor, data: dict) -> list[CapacityWindow]:
 
 def withdraw_window(actor: Actor, public_id: uuid.UUID) -> CapacityWindow:
     with unit_of_work() as s:
-        window = s.scalar(select(CapacityWindow).where(CapacityWindow.public_id == public_id, policy.own_windows(actor)).with_for_update())
+        window = s.scalar(select(CapacityWindow).where(CapacityWindow.public_id == public_id, policy.own_windows(actor)).with_for_update(of=CapacityWindow))
         if window is None:
             raise errors.NotFound(f"capacity window {public_id} not found")
         if window.status != "open":
