@@ -1,42 +1,115 @@
 """Use 2 — batch match: all open jobs against all open capacity at once.
 
 Maximise the number of filled jobs first (dominating weight), then minimise price +
-transport (+ optional tardiness).  Jobs may stay unfilled.  To scale, each operation
-only sees its first few windows per eligible machine and then its cheapest and earliest
-candidates (``candidate_options``), always including the greedy baseline's choice, and
-the greedy solution is given to CP-SAT as a hint — so the result is never worse than
-the greedy dispatcher in the number of filled jobs.
+transport (+ optional tardiness).  Jobs may stay unfilled.
+
+How it scales (500 jobs x 3 operations, 300 machines, 8 weeks of windows): one CP-SAT
+model over everything has ~100k constraints and spends its budget in presolve, so the
+match is a large-neighbourhood search over the greedy solution instead:
+
+1. the greedy EDD dispatchers (earliest-finish, cheapest-on-time) give a complete
+   matching; the better one is the starting point;
+2. jobs are cut into chunks of ``chunk_size`` in due-date order (jobs that compete for the
+   same weeks land together); each chunk is re-optimised by CP-SAT with every other job's
+   current bookings fixed as busy time, starting from the chunk's current assignment;
+   jobs already filled must stay filled (so the fill count never drops);
+3. a chunk's new assignment replaces the old one — never worse in (filled, cost), since
+   the old one is the hint and stays feasible — and passes repeat until the budget ends.
+
+Each operation only sees its first ``windows_per_machine`` free windows per eligible
+machine, then its cheapest and earliest ``max_candidates``, plus whatever the hint (and
+``extra_hints``) chose.  Small problems (≤ ``chunk_size`` jobs) are one exact model.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
+
 from .candidates import CandidateOptions
-from .data import Problem
+from .data import Busy, Problem
 from .greedy import edd_dispatch
 from .objective import Weights
 from .params import SolverParams
-from .result import Solution
+from .result import Solution, summarize
 from .solve import solve
 from .status import Status
 
 BATCH_CANDIDATES = CandidateOptions(windows_per_machine=2, max_candidates=8)
 
 
+def best_greedy(problem: Problem) -> Solution:
+    """The better (more filled, then cheaper) of the earliest-finish and cheapest-on-time dispatchers."""
+    runs = [edd_dispatch(problem, allow_unfilled=True, rule=rule) for rule in ("earliest_finish", "cheapest_on_time")]
+    return min(runs, key=lambda s: (-len(s.filled_jobs), s.cost.total))
+
+
+def _with_keep(options: CandidateOptions, sources) -> CandidateOptions:
+    keep: dict = {}
+    for source in sources:
+        for a in source.assignments:
+            keep.setdefault(a.key, set()).add((a.machine_id, a.first_window, a.last_window))
+    return replace(options, keep={k: tuple(sorted(v)) for k, v in keep.items()})
+
+
 def batch_match(problem: Problem, *, params: SolverParams = SolverParams(time_limit_s=30.0),
                 weights: Weights = Weights(price=1, transport=1),
                 candidate_options: CandidateOptions = BATCH_CANDIDATES,
-                hint: Solution | None = None) -> Solution:
-    """Match every job of ``problem``; ``weights.fill=None`` means filled jobs come first."""
+                hint: Solution | None = None, extra_hints: tuple[Solution, ...] = (),
+                wall_budget_s: float | None = None, chunk_size: int = 40, max_passes: int = 3) -> Solution:
+    """Match every job of ``problem``; ``weights.fill=None`` means filled jobs come first.
+
+    ``wall_budget_s`` bounds the whole call (greedy hint + model building + CP-SAT);
+    without it the budget is ``params.time_limit_s``.  ``extra_hints`` (e.g. a
+    cheapest-first greedy run) only add their choices to the candidate sets.
+    """
+    started = time.perf_counter()
+    budget = wall_budget_s if wall_budget_s is not None else params.time_limit_s
     if hint is None:
-        hint = edd_dispatch(problem, allow_unfilled=True)
-    keep = {a.key: (a.machine_id, a.first_window, a.last_window) for a in hint.assignments}
-    options = CandidateOptions(candidate_options.max_span, candidate_options.windows_per_machine,
-                               candidate_options.max_candidates, candidate_options.not_before,
-                               candidate_options.frozen, keep)
-    solution = solve(problem, weights=weights, params=params, allow_unfilled=True,
-                     candidate_options=options, hint=hint)
-    if solution.status is Status.UNKNOWN and hint.assignments:
-        # no solution within the limit: fall back to the (feasible) greedy matching
-        return Solution(Status.FEASIBLE, hint.assignments, hint.jobs, hint.cost, None, solution.best_bound,
-                        solution.solve_time_s)
-    return solution
+        hint = best_greedy(problem)
+    if len(problem.jobs) <= chunk_size:
+        solution = solve(problem, weights=weights, params=params, allow_unfilled=True,
+                         candidate_options=_with_keep(candidate_options, [hint, *extra_hints]), hint=hint,
+                         started=started, wall_budget_s=budget)
+        if not solution.status.has_solution:
+            # no solution within the limit: fall back to the (feasible) greedy matching
+            return replace(hint, status=Status.FEASIBLE, best_bound=solution.best_bound,
+                           solve_time_s=time.perf_counter() - started)
+        return solution
+    current = {a.key: a for a in hint.assignments}
+    order = sorted(problem.jobs, key=lambda j: (j.due, j.release, j.id))
+    chunks = [order[i:i + chunk_size] for i in range(0, len(order), chunk_size)]
+    fill_weight = None
+    for _ in range(max_passes):
+        improved = False
+        for n, chunk in enumerate(chunks):
+            left = budget - (time.perf_counter() - started)
+            if left < 0.5:
+                break
+            ids = {j.id for j in chunk}
+            busy = problem.busy + tuple(Busy(a.machine_id, a.start, a.end, f"{a.job_id}/{a.op_index}")
+                                        for a in current.values() if a.job_id not in ids)
+            sub = replace(problem, jobs=tuple(chunk), busy=busy)
+            mine = Solution(Status.FEASIBLE, tuple(a for a in current.values() if a.job_id in ids))
+            extra = [Solution(Status.FEASIBLE, tuple(a for a in h.assignments if a.job_id in ids)) for h in extra_hints]
+            per_chunk = min(params.time_limit_s, left / max(1, len(chunks) - n))
+            t0 = time.perf_counter()
+            filled_now = frozenset(a.job_id for a in mine.assignments)
+            sol = solve(sub, weights=weights, params=replace(params, time_limit_s=max(0.2, per_chunk)),
+                        allow_unfilled=True, candidate_options=_with_keep(candidate_options, [mine, *extra]),
+                        hint=mine, started=t0, wall_budget_s=per_chunk, must_fill=filled_now, light_presolve=True)
+            if not sol.status.has_solution:
+                continue
+            fill_weight = sol.fill_weight
+            before = (len({a.job_id for a in mine.assignments}), -summarize(sub, Status.FEASIBLE, mine.assignments).cost.total)
+            after = (len(sol.filled_jobs), -sol.cost.total)
+            if after > before:
+                improved = True
+                for key in [k for k in current if k[0] in ids]:
+                    del current[key]
+                for a in sol.assignments:
+                    current[a.key] = a
+        if not improved or budget - (time.perf_counter() - started) < 0.5:
+            break
+    result = summarize(problem, Status.FEASIBLE, list(current.values()), solve_time_s=time.perf_counter() - started)
+    return replace(result, fill_weight=fill_weight)

@@ -10,10 +10,11 @@ expensive of its windows' prices for the whole operation (a conservative quote).
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 from .data import Job, Machine, Operation, Problem
+from .timeline import Timeline
 
 OpKey = tuple[str, int]  # (job id, operation index)
 
@@ -48,15 +49,17 @@ class CandidateOptions:
     max_candidates: int | None = None  # keep the cheapest half and the earliest half
     not_before: int = 0  # nothing that is not frozen may start before this minute
     frozen: Mapping[OpKey, Frozen] = field(default_factory=dict)
-    keep: Mapping[OpKey, tuple[str, int, int]] = field(default_factory=dict)  # always keep (machine, first, last)
+    keep: Mapping[OpKey, tuple[tuple[str, int, int], ...]] = field(default_factory=dict)  # always keep these (machine, first, last)
 
 
 def span_candidate(problem: Problem, machine: Machine, first: int, last: int, job: Job, op: Operation,
-                   earliest: int, latest_end: int) -> Candidate | None:
+                   earliest: int, latest_end: int, duration: int | None = None) -> Candidate | None:
     """The candidate on windows ``first..last`` of ``machine``, or None when nothing fits."""
     windows = machine.windows
-    duration = op.duration(job.quantity)
-    gaps = sum(windows[i + 1].start - windows[i].end for i in range(first, last))
+    if duration is None:
+        duration = op.duration(job.quantity)
+    gaps = windows[last].start - windows[first].end - sum(windows[i].end - windows[i].start for i in range(first + 1, last)) \
+        if last > first else 0
     size = duration + gaps
     wf, wl = windows[first], windows[last]
     if first == last:
@@ -67,8 +70,11 @@ def span_candidate(problem: Problem, machine: Machine, first: int, last: int, jo
     hi = min(hi, latest_end - size)
     if lo > hi:
         return None
-    price = max(windows[i].price_for(minutes=duration, quantity=job.quantity, value=job.value)
-                for i in range(first, last + 1))
+    if first == last:
+        price = wf.price_for(minutes=duration, quantity=job.quantity, value=job.value)
+    else:
+        price = max(windows[i].price_for(minutes=duration, quantity=job.quantity, value=job.value)
+                    for i in range(first, last + 1))
     quality = round(problem.site(machine.site_id).quality * 1000)
     return Candidate(machine.id, machine.site_id, first, last, size, lo, hi, price, quality)
 
@@ -78,8 +84,13 @@ def eligible(machine: Machine, op: Operation, job: Job) -> bool:
 
 
 def operation_candidates(problem: Problem, job: Job, k: int, options: CandidateOptions,
-                         *, by_process: Mapping[str, list[Machine]] | None = None) -> list[Candidate]:
-    """All candidates of operation ``k`` of ``job`` under ``options``."""
+                         *, by_process: Mapping[str, list[Machine]] | None = None,
+                         booked: Mapping[str, Timeline] | None = None) -> list[Candidate]:
+    """All candidates of operation ``k`` of ``job`` under ``options``.
+
+    With ``booked`` (busy intervals per machine) a span whose start range is entirely
+    blocked is skipped and the start range begins at the first free start.
+    """
     key = (job.id, k)
     op = job.operations[k]
     if key in options.frozen:
@@ -95,8 +106,7 @@ def operation_candidates(problem: Problem, job: Job, k: int, options: CandidateO
     machines = by_process.get(op.process, []) if by_process is not None else [m for m in problem.machines if eligible(m, op, job)]
     result: list[Candidate] = []
     for m in machines:
-        ends = [w.end for w in m.windows]
-        i = bisect.bisect_right(ends, earliest)
+        i = bisect.bisect_right(m.window_ends, earliest)
         taken = 0
         while i < len(m.windows) and (options.windows_per_machine is None or taken < options.windows_per_machine):
             if m.windows[i].start >= latest_end:
@@ -105,17 +115,21 @@ def operation_candidates(problem: Problem, job: Job, k: int, options: CandidateO
                 last_max = i + (options.max_span - 1 if op.splittable else 0)
                 found = False
                 for last in range(i, min(last_max, len(m.windows) - 1) + 1):
-                    if any(m.windows[x].min_lot > job.quantity for x in range(i, last + 1)):
+                    if m.windows[last].min_lot > job.quantity:
                         break
-                    c = span_candidate(problem, m, i, last, job, op, earliest, latest_end)
+                    c = span_candidate(problem, m, i, last, job, op, earliest, latest_end, durations[k])
+                    if c is not None and booked is not None and m.id in booked:
+                        t = booked[m.id].earliest(c.lo, c.hi, c.size)
+                        c = None if t is None else replace(c, lo=t)
                     if c is not None:
                         result.append(c)
                         found = True
                 taken += found
             i += 1
-    keep = options.keep.get(key)
-    if keep is not None and not any((c.machine_id, c.first, c.last) == keep for c in result):
-        extra = span_candidate(problem, problem.machine(keep[0]), keep[1], keep[2], job, op, earliest, latest_end)
+    keep = set(options.keep.get(key, ()))
+    have = {(c.machine_id, c.first, c.last) for c in result}
+    for machine_id, first, last in sorted(keep - have):
+        extra = span_candidate(problem, problem.machine(machine_id), first, last, job, op, earliest, latest_end)
         if extra is not None:
             result.append(extra)
     if options.max_candidates is not None and len(result) > options.max_candidates:
@@ -123,10 +137,9 @@ def operation_candidates(problem: Problem, job: Job, k: int, options: CandidateO
         cheapest = sorted(result, key=lambda c: (c.price, c.lo, c.machine_id))[:half]
         earliest_c = sorted(result, key=lambda c: (c.lo + c.size, c.price, c.machine_id))[: options.max_candidates - half]
         chosen = {id(c): c for c in cheapest + earliest_c}
-        if keep is not None:
-            for c in result:
-                if (c.machine_id, c.first, c.last) == keep:
-                    chosen[id(c)] = c
+        for c in result:
+            if (c.machine_id, c.first, c.last) in keep:
+                chosen[id(c)] = c
         result = sorted(chosen.values(), key=lambda c: (c.machine_id, c.first, c.last))
     return result
 
@@ -136,10 +149,13 @@ def all_candidates(problem: Problem, options: CandidateOptions, job_ids=None) ->
     for m in problem.machines:
         for p in m.capabilities:
             by_process.setdefault(p, []).append(m)
+    booked: dict[str, Timeline] = {}
+    for b in problem.busy:
+        booked.setdefault(b.machine_id, Timeline()).book(b.start, b.end)
     out = {}
     for job in problem.jobs:
         if job_ids is not None and job.id not in job_ids:
             continue
         for k in range(len(job.operations)):
-            out[(job.id, k)] = operation_candidates(problem, job, k, options, by_process=by_process)
+            out[(job.id, k)] = operation_candidates(problem, job, k, options, by_process=by_process, booked=booked)
     return out

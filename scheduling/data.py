@@ -106,6 +106,15 @@ class Machine:
                     f"machine {self.id!r}: windows [{a.start}, {a.end}) and [{b.start}, {b.end}) overlap"
                 )
 
+    @property
+    def window_ends(self) -> list[int]:
+        """Sorted window ends (cached), for bisecting by time."""
+        ends = self.__dict__.get("_ends")
+        if ends is None:
+            ends = [w.end for w in self.windows]
+            object.__setattr__(self, "_ends", ends)
+        return ends
+
 
 @dataclass(frozen=True)
 class Operation:

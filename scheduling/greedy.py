@@ -1,9 +1,10 @@
 """Greedy earliest-due-date dispatcher: the baseline, and the hint for CP-SAT.
 
 Jobs in order of (due, release, id); each operation in turn goes to the candidate
-(machine, window span) that finishes earliest (``rule="earliest_finish"``) or costs least
-including transport (``rule="cheapest"``), at the earliest start that overlaps nothing
-already booked.  A job whose operations cannot all be placed stays unfilled.
+(machine, window span) that finishes earliest (``rule="earliest_finish"``, the baseline),
+costs least including transport (``rule="cheapest"``), or costs least among those that
+leave the job on time (``rule="cheapest_on_time"``), at the earliest start that overlaps
+nothing already booked.  A job whose operations cannot all be placed stays unfilled.
 """
 
 from __future__ import annotations
@@ -16,38 +17,22 @@ from .candidates import CandidateOptions, span_candidate
 from .data import Problem
 from .result import Assignment, Solution, summarize
 from .status import Status
+from .timeline import Timeline
 
 
-class _Timeline:
-    def __init__(self) -> None:
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-
-    def book(self, start: int, end: int) -> None:
-        i = bisect.bisect_left(self.starts, start)
-        self.starts.insert(i, start)
-        self.ends.insert(i, end)
-
-    def earliest(self, lo: int, hi: int, size: int) -> int | None:
-        """Earliest t in [lo, hi] with [t, t+size) free, or None."""
-        t = lo
-        i = max(0, bisect.bisect_right(self.starts, t) - 1)
-        while t <= hi:
-            while i < len(self.starts) and self.ends[i] <= t:
-                i += 1
-            if i == len(self.starts) or self.starts[i] >= t + size:
-                return t
-            t = self.ends[i]
-        return None
+RULES = ("earliest_finish", "cheapest", "cheapest_on_time")
 
 
 def edd_dispatch(problem: Problem, *, rule: str = "earliest_finish", job_ids=None, allow_unfilled: bool = False,
-                 candidate_options: CandidateOptions = CandidateOptions(windows_per_machine=None)) -> Solution:
-    if rule not in ("earliest_finish", "cheapest"):
-        raise ValueError(f"rule must be 'earliest_finish' or 'cheapest', got {rule!r}")
+                 candidate_options: CandidateOptions = CandidateOptions(windows_per_machine=None),
+                 slack_per_op: int = 240) -> Solution:
+    """Greedy EDD matching.  ``cheapest_on_time`` keeps, for each operation, the time for
+    the remaining operations plus ``slack_per_op`` minutes each (transport) before the due date."""
+    if rule not in RULES:
+        raise ValueError(f"rule must be one of {', '.join(RULES)}, got {rule!r}")
     started = time.perf_counter()
     opts = candidate_options
-    timelines: dict[str, _Timeline] = defaultdict(_Timeline)
+    timelines: dict[str, Timeline] = defaultdict(Timeline)
     for b in problem.busy:
         timelines[b.machine_id].book(b.start, b.end)
     by_process = defaultdict(list)
@@ -79,13 +64,15 @@ def edd_dispatch(problem: Problem, *, rule: str = "earliest_finish", job_ids=Non
                 ready, prev_site = f.start + c.size, m.site_id
                 continue
             latest_end = job.due - sum(durations[k + 1:]) if job.hard_due else 10**12
+            soft_deadline = job.due - sum(durations[k + 1:]) - slack_per_op * (len(job.operations) - 1 - k)
             best = None
             for m in by_process.get(op.process, ()):
                 leg = problem.leg(prev_site, m.site_id) if prev_site else None
                 earliest = max(ready + (leg.minutes if leg else 0), opts.not_before)
-                ends = [w.end for w in m.windows]
+                ends = m.window_ends
                 i = bisect.bisect_right(ends, earliest)
                 tried = 0
+                placed_here = False
                 while i < len(m.windows) and tried < scan and m.windows[i].start < latest_end:
                     w = m.windows[i]
                     if w.min_lot <= job.quantity:
@@ -94,19 +81,28 @@ def edd_dispatch(problem: Problem, *, rule: str = "earliest_finish", job_ids=Non
                         for last in range(i, min(last_max, len(m.windows) - 1) + 1):
                             if m.windows[last].min_lot > job.quantity:
                                 break
-                            c = span_candidate(problem, m, i, last, job, op, earliest, latest_end)
+                            c = span_candidate(problem, m, i, last, job, op, earliest, latest_end, durations[k])
                             if c is None:
                                 continue
                             t = timelines[m.id].earliest(c.lo, c.hi, c.size)
                             if t is None:
                                 continue
                             cost = c.price + (leg.cost if leg else 0)
-                            score = (t + c.size, cost) if rule == "earliest_finish" else (cost, t + c.size)
+                            if rule == "earliest_finish":
+                                score = (t + c.size, cost)
+                            elif rule == "cheapest":
+                                score = (cost, t + c.size)
+                            else:  # cheapest_on_time: on-time options by cost, then late ones by finish
+                                late = t + c.size > soft_deadline
+                                score = (late, t + c.size if late else cost, cost)
                             if best is None or score < best[0]:
                                 best = (score, Assignment(job.id, k, m.id, m.site_id, i, last, t, t + c.size, c.price, op.name))
+                            placed_here = True
                             break
-                        if rule == "earliest_finish" and best is not None and best[1].machine_id == m.id:
-                            break
+                        if placed_here:
+                            break  # greedy: the first window that fits on each machine
+                    if rule == "earliest_finish" and best is not None and w.start >= best[0][0]:
+                        break  # cannot beat the best finish any more
                     i += 1
             if best is None:
                 placed = []

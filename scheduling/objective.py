@@ -32,7 +32,8 @@ class Weights:
             raise ValueError(f"weight fill must be >= 0, got {self.fill}")
 
 
-def build_objective(cp: cp_model.CpModel, data, v, weights: Weights) -> None:
+def build_objective(cp: cp_model.CpModel, data, v, weights: Weights) -> int | None:
+    """Set the objective; returns the fill weight used (None when every job must be filled)."""
     terms = []
     per_job_max = {}
     for key, cands in data.candidates.items():
@@ -59,4 +60,7 @@ def build_objective(cp: cp_model.CpModel, data, v, weights: Weights) -> None:
             fill = 1 + sum(per_job_max.values()) + weights.quality * 1000 * len(data.candidates) \
                 + weights.completion * data.horizon * len(data.jobs) + weights.makespan * data.horizon
         terms.extend(-fill * v.filled[job.id] for job in data.jobs)
+    else:
+        fill = None
     cp.minimize(sum(terms) if terms else 0)
+    return fill

@@ -55,6 +55,7 @@ class Solution:
     objective: int | None = None
     best_bound: int | None = None
     solve_time_s: float = 0.0
+    fill_weight: int | None = None  # objective credit per filled job (batch match)
 
     @property
     def filled_jobs(self) -> list[str]:

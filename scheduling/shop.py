@@ -113,6 +113,10 @@ def solve_shop(problem: ShopProblem, params: SolverParams = SolverParams(), *, m
     cp = cp_model.CpModel()
     built = _build(cp, problem, greedy, strong=model == "strong")
     solver = params.make_solver()
+    if model == "strong":
+        # LP-feasibility helpers that do nothing for a pure disjunctive model: leave the
+        # interleaved worker's time to the scheduling neighbourhoods.
+        solver.parameters.ignore_subsolvers.extend(["feasibility_pump", "rins/rens", "ls"])
     status = from_cp_sat(solver.solve(cp))
     elapsed = time.perf_counter() - started
     lb = trivial_lower_bound(problem)

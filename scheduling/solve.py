@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
@@ -28,24 +29,42 @@ def model_data(problem: Problem, *, allow_unfilled: bool, job_ids=None,
 
 def solve(problem: Problem, *, weights: Weights = Weights(), params: SolverParams = SolverParams(),
           allow_unfilled: bool = False, job_ids=None,
-          candidate_options: CandidateOptions = CandidateOptions(), hint: Solution | None = None) -> Solution:
-    """Solve one instance of the engine's model; infeasible and timeout are statuses."""
-    started = time.perf_counter()
+          candidate_options: CandidateOptions = CandidateOptions(), hint: Solution | None = None,
+          started: float | None = None, wall_budget_s: float | None = None,
+          must_fill: frozenset[str] = frozenset(), light_presolve: bool = False) -> Solution:
+    """Solve one instance of the engine's model; infeasible and timeout are statuses.
+
+    With ``wall_budget_s`` the CP-SAT limit shrinks so that everything since ``started``
+    (a ``time.perf_counter()`` value; default: now) — greedy, model building, solving —
+    fits in the budget.  ``must_fill`` jobs must be filled even when ``allow_unfilled``;
+    ``light_presolve`` skips probing and symmetry detection (large neighbourhood solves).
+    """
+    started = time.perf_counter() if started is None else started
     data = model_data(problem, allow_unfilled=allow_unfilled, job_ids=job_ids, candidate_options=candidate_options)
     cp = cp_model.CpModel()
     v = build_variables(cp, data)
+    for job_id in must_fill:
+        if job_id in v.filled:
+            cp.add(v.filled[job_id] == 1)
     build_constraints(cp, data, v)
-    build_objective(cp, data, v, weights)
+    fill_weight = build_objective(cp, data, v, weights)
     if hint is not None:
         add_hint(cp, data, v, hint)
     solver = params.make_solver()
+    if light_presolve:
+        solver.parameters.cp_model_probing_level = 0
+        solver.parameters.symmetry_level = 0
+    if wall_budget_s is not None:
+        left = wall_budget_s - (time.perf_counter() - started)
+        solver.parameters.max_time_in_seconds = max(0.5, min(params.time_limit_s, left))
     status = from_cp_sat(solver.solve(cp))
     elapsed = time.perf_counter() - started
     if not status.has_solution:
         return Solution(status, jobs=(), solve_time_s=elapsed)
     assignments = read_assignments(solver, data, v)
-    return summarize(problem, status, assignments, jobs=data.jobs, objective=int(solver.objective_value),
-                     best_bound=int(solver.best_objective_bound), solve_time_s=elapsed)
+    solution = summarize(problem, status, assignments, jobs=data.jobs, objective=int(solver.objective_value),
+                         best_bound=int(solver.best_objective_bound), solve_time_s=elapsed)
+    return replace(solution, fill_weight=fill_weight)
 
 
 def read_assignments(solver: cp_model.CpSolver, data: ModelData, v: Variables) -> list[Assignment]:
@@ -80,3 +99,16 @@ def add_hint(cp: cp_model.CpModel, data: ModelData, v: Variables, hint: Solution
                 cp.add_hint(lit, a is not None and (c.machine_id, c.first, c.last) == (a.machine_id, a.first_window, a.last_window))
             if a is not None:
                 cp.add_hint(v.start[key], a.start)
+                cp.add_hint(v.end[key], a.end)
+            for site, lit in v.at_site[key].items():
+                cp.add_hint(lit, a is not None and a.site_id == site)
+            if key in v.transport_cost:
+                prev = by_key.get((job.id, k - 1)) if job.id in filled else None
+                cost = data.problem.leg(prev.site_id, a.site_id).cost if (a is not None and prev is not None) else 0
+                cp.add_hint(v.transport_cost[key], cost)
+        last = by_key.get((job.id, len(job.operations) - 1)) if job.id in filled else None
+        completion = last.end if last is not None else 0
+        cp.add_hint(v.completion[job.id], completion)
+        cp.add_hint(v.tardiness[job.id], max(0, completion - job.due) if last is not None else 0)
+    ends = [by_key[(j.id, len(j.operations) - 1)].end for j in data.jobs if j.id in filled]
+    cp.add_hint(v.makespan, max(ends, default=0))
