@@ -86,102 +86,114 @@ def audit(conn: Connection, *, public_key: bytes | None = None, page_size: int =
     return report
 
 
+def _driver_rows(conn: Connection, sql: str, params: tuple) -> list[tuple]:
+    """Run a read on the DB-API cursor of ``conn`` (same transaction), skipping Row objects.
+
+    The audit reads every row of the ledger; SQLAlchemy's per-row wrapping would cost
+    more than the hashing.  ``sql`` uses ``?`` placeholders, adapted to the driver.
+    """
+    if conn.dialect.paramstyle in ("format", "pyformat"):
+        sql = sql.replace("?", "%s")
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+_ENTRY_PAGE = "SELECT idx, entry, leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx LIMIT ?"
+_NODE_PAGE = "SELECT idx, hash FROM ledger_nodes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?"
+_INDEX_KEY = b',"index":'
+
+
 def _audit_entries(conn: Connection, report: AuditReport, tree: _Tree, page_size: int, deep: bool) -> None:
-    leaves = tree.levels[0]
+    leaves: list[bytes] = []
     expected = 0
     prev_hex = GENESIS_PREV_HASH.hex().encode()
-    e = ledger_entries.c
-    query = select(e.idx, e.entry, e.leaf_hash).order_by(e.idx).limit(page_size)
-    while True:
-        rows = conn.execute(query.where(e.idx >= expected)).all()
-        if not rows:
-            break
-        for idx, data, stored in rows:
-            if idx != expected:
-                report.findings.append(AuditFinding(expected, f"entry {expected} is missing (next stored index is {idx})"))
-                report.size = expected
-                return
-            data = bytes(data)
-            h = _sha256(b"\x00" + data).digest()
-            if h != stored:
-                report.findings.append(AuditFinding(idx, f"entry {idx} does not hash to its stored leaf hash"))
-                h = bytes(stored)
-            else:
-                link_index, link_prev = scan_link(data)
-                if link_index != idx:
-                    report.findings.append(AuditFinding(idx, f"entry stored at {idx} says it is entry {link_index}"))
-                elif link_prev != prev_hex:
-                    report.findings.append(AuditFinding(
-                        idx, f"entry {idx} prev_hash does not match the leaf hash of entry {idx - 1}"))
-                elif deep:
+    sha = _sha256
+    try:
+        while True:
+            rows = _driver_rows(conn, _ENTRY_PAGE, (expected, page_size))
+            for idx, data, stored in rows:
+                if idx != expected:
+                    report.findings.append(AuditFinding(expected, f"entry {expected} is missing (next stored index is {idx})"))
+                    return
+                h = sha(b"\x00" + data).digest()
+                # The last ',"index":' is the top-level one (only hex, a JSON string and an int follow it),
+                # so one startswith checks both the index and the hash-chain link.
+                link = b"".join((_INDEX_KEY, str(idx).encode(), b',"prev_hash":"', prev_hex, b'","signer":'))
+                if h != stored or not data.startswith(link, data.rfind(_INDEX_KEY)):
+                    report.findings.append(_diagnose_entry(bytes(data), idx, bytes(stored), prev_hex))
+                    return
+                if deep:
                     try:
-                        decode_entry(data)
+                        decode_entry(bytes(data))
                     except EncodingError as exc:
                         report.findings.append(AuditFinding(idx, f"entry {idx} malformed: {exc}"))
-            if report.findings:
-                report.size = idx  # entries [0, idx) verified
+                        return
+                leaves.append(h)
+                prev_hex = h.hex().encode()
+                expected += 1
+            if len(rows) < page_size:
                 return
-            leaves += h
-            prev_hex = h.hex().encode()
-            expected += 1
-        if len(rows) < page_size:
-            break
-    report.size = expected
+    finally:
+        report.size = expected  # entries [0, expected) verified
+        tree.levels[0] = bytearray(b"".join(leaves))
+
+
+def _diagnose_entry(data: bytes, idx: int, stored: bytes, prev_hex: bytes) -> AuditFinding:
+    if _sha256(b"\x00" + data).digest() != stored:
+        return AuditFinding(idx, f"entry {idx} does not hash to its stored leaf hash")
+    link_index, link_prev = scan_link(data)
+    if link_index != idx:
+        return AuditFinding(idx, f"entry stored at {idx} says it is entry {link_index}")
+    if link_prev != prev_hex:
+        return AuditFinding(idx, f"entry {idx} prev_hash does not match the leaf hash of entry {idx - 1}")
+    return AuditFinding(idx, f"entry {idx} is not in canonical entry form")
 
 
 def _audit_nodes(conn: Connection, report: AuditReport, tree: _Tree, page_size: int) -> None:
+    """Check every stored subtree hash level by level against its two (verified) children."""
     size = report.size
     truncated = bool(report.findings)  # entry pass stopped early: ignore subtrees past it
-    n = ledger_nodes.c
-    level, want = 1, 0
-    below = tree.levels[0]
-    current = bytearray()
-    tree.levels.append(current)
-    after = (0, -1)
+    sha = _sha256
+    level = 1
     while True:
-        query = select(n.level, n.idx, n.hash).order_by(n.level, n.idx).limit(page_size)
-        query = query.where((n.level > after[0]) | ((n.level == after[0]) & (n.idx > after[1])))
-        rows = conn.execute(query).all()
-        for lvl, idx, stored in rows:
-            while lvl > level:  # finish this level
-                if want < size >> level and not report.findings:
+        below = tree.levels[level - 1]
+        count = size >> level
+        stored: list[bytes] = []
+        indices: list[int] = []
+        after = 0
+        while True:
+            rows = _driver_rows(conn, _NODE_PAGE, (level, after, page_size))
+            indices.extend(r[0] for r in rows)
+            stored.extend(r[1] for r in rows)
+            if len(rows) < page_size:
+                break
+            after = rows[-1][0] + 1
+        if not stored and count == 0:
+            return
+        computed = [sha(b"\x01" + below[i: i + 64]).digest() for i in range(0, 64 * count, 64)]
+        if indices[:count] != list(range(count)) or b"".join(stored[:count]) != b"".join(computed):
+            for want in range(count):
+                if want >= len(indices) or indices[want] != want:
+                    report.findings.append(AuditFinding(want << level, f"subtree hash ({level}, {want}) over entries "
+                                                        f"[{want << level}, {(want + 1) << level}) is missing"))
+                    return
+                if bytes(stored[want]) != computed[want]:
                     report.findings.append(AuditFinding(
                         want << level, f"subtree hash ({level}, {want}) over entries "
-                        f"[{want << level}, {(want + 1) << level}) is missing"))
-                level, want, below = level + 1, 0, current
-                current = bytearray()
-                tree.levels.append(current)
-            first = idx << lvl
-            if first + (1 << lvl) > size:
-                if truncated:
-                    continue
-                report.findings.append(AuditFinding(
-                    max(first, size), f"subtree hash ({lvl}, {idx}) lies beyond tree size {size}"))
-                return
-            if idx != want:
-                report.findings.append(AuditFinding(
-                    want << lvl, f"subtree hash ({lvl}, {want}) over entries [{want << lvl}, {(want + 1) << lvl}) is missing"))
-                return
-            computed = _sha256(b"\x01" + below[64 * idx: 64 * idx + 64]).digest()
-            if computed != stored:
-                report.findings.append(AuditFinding(
-                    first, f"subtree hash ({lvl}, {idx}) over entries [{first}, {first + (1 << lvl)}) "
-                    "does not match its children"))
-                return
-            current += computed
-            want += 1
-            report.nodes += 1
-        if len(rows) < page_size:
-            break
-        after = (rows[-1][0], rows[-1][1])
-    while (size >> level) > 0:
-        if want < size >> level:
+                        f"[{want << level}, {(want + 1) << level}) does not match its children"))
+                    return
+        if len(stored) > count and not truncated:
+            extra = indices[count]
             report.findings.append(AuditFinding(
-                want << level, f"subtree hash ({level}, {want}) over entries [{want << level}, {(want + 1) << level}) is missing"))
+                max(extra << level, size), f"subtree hash ({level}, {extra}) lies beyond tree size {size}"))
             return
-        level, want = level + 1, 0
-        current = bytearray()
-        tree.levels.append(current)
+        report.nodes += count
+        tree.levels.append(bytearray(b"".join(computed)))
+        level += 1
 
 
 def _audit_checkpoints(conn: Connection, report: AuditReport, tree: _Tree, public_key: bytes | None) -> None:

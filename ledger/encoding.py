@@ -10,6 +10,7 @@ integer minor units, measurements are strings or scaled integers.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from ledger.errors import EncodingError
@@ -55,6 +56,7 @@ def canonical_bytes_unchecked(value: Any) -> bytes:
     return _encoder.encode(value).encode("utf-8")
 
 
+@lru_cache(maxsize=4096)
 def encode_string(value: str) -> bytes:
     """Return the canonical JSON encoding of one string."""
     return _encoder.encode(value).encode("utf-8")

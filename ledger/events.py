@@ -148,7 +148,7 @@ class Event:
         when = parse_when(self.when) if isinstance(self.when, str) else self.when
         if not isinstance(when, datetime):
             raise EventError(f"event time {self.when!r} must be a datetime or ISO 8601 string")
-        format_when(when)
+        object.__setattr__(self, "_when_text", format_when(when))
         object.__setattr__(self, "when", when.astimezone(timezone.utc))
         for name in ("what", "where", "why", "data"):
             value = getattr(self, name)
@@ -194,7 +194,7 @@ class Event:
         out: dict[str, Any] = {
             "type": self.type,
             "org": self.org,
-            "when": format_when(self.when),  # type: ignore[arg-type]
+            "when": self._when_text,  # type: ignore[attr-defined]
             "what": self.what,
             "where": self.where,
             "why": self.why,
