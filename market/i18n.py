@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, request, session
 from flask_babel import Babel, format_datetime, get_locale
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -25,7 +26,8 @@ def select_locale() -> str:
 
 
 def locale_code() -> str:
-    return str(get_locale() or "en")
+    """'en' or 'zh_CN' (Babel parses zh_CN to zh_Hans_CN; templates want our own code)."""
+    return "zh_CN" if str(get_locale() or "en").startswith("zh") else "en"
 
 
 def money(minor: int | None, currency: str = "CNY") -> str:
@@ -85,7 +87,7 @@ LABELS = {
     "in_production": _l("In production"), "shipped": _l("Shipped"), "delivered": _l("Delivered"),
     "closed": _l("Closed"), "cancelled": _l("Cancelled"), "disputed": _l("Disputed"),
     # pricing modes
-    "per_hour": _l("per hour"), "per_piece": _l("per piece"), "percent_of_value": _l("% of job value"),
+    "per_hour": _l("per hour"), "per_piece": _l("per piece"), "percent_of_value": _l("share of job value"),
     # machine and window statuses
     "active": _l("Active"), "maintenance": _l("Maintenance"), "retired": _l("Retired"),
     "booked": _l("Booked"), "unavailable": _l("Unavailable"), "withdrawn": _l("Withdrawn"),
@@ -100,5 +102,5 @@ def label(code: str) -> str:
 
 def price(window) -> str:
     if window.pricing_mode == "percent_of_value":
-        return f"{window.price / 100:.2f} % " + label("percent_of_value").lstrip("% ")
+        return gettext("%(pct)s%% of job value", pct=f"{window.price / 100:.2f}")
     return f"{money(window.price, window.currency)} {label(window.pricing_mode)}"

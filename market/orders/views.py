@@ -19,7 +19,8 @@ OPERATION_ROWS = 5
 
 def _order_values(form) -> dict:
     """Flat form fields (op-1-process_code ...) -> the API's order shape; blank rows dropped."""
-    values = forms.clean(form, lists=("required_certifications",))
+    values = forms.clean(form, lists=("required_certifications",), skip=("csrf_token", "action"))
+    values["submit"] = form.get("action") == "publish"
     ops = []
     for i in range(1, OPERATION_ROWS + 1):
         row = {k: values.pop(f"op-{i}-{k}") for k in ("process_code", "setup_minutes", "run_minutes_per_unit",
@@ -47,7 +48,6 @@ def new():
     if request.method == "POST":
         try:
             values = _order_values(request.form)
-            values["submit"] = request.form.get("action") == "publish"
             data = forms.load(sc.OrderIn(), values)
             order = services.create_order(portal_actor(), data)
             flash(_("Order saved."), "success")
