@@ -85,7 +85,7 @@ class CapacityWindow(Base):
         CheckConstraint("price >= 0", name="price_nonnegative"),
         CheckConstraint("min_lot >= 1", name="min_lot_positive"),
         CheckConstraint("lead_time_days >= 0", name="lead_time_nonnegative"),
-        Index("ix_capacity_windows_machine_start", "machine_id", "start_at"),
+        Index("ix_capacity_windows_machine_status_start", "machine_id", "status", "start_at", "end_at"),
         Index("ix_capacity_windows_status_start", "status", "start_at"),
     )
 

@@ -152,8 +152,12 @@ class MachinePublicOut(ma.Schema):
     tolerance_um = Integer(allow_none=True)
 
 
+class WindowHitOut(WindowOut):
+    machine_id = fields.UUID(attribute="machine_public_id")
+
+
 class HitOut(ma.Schema):
-    window = fields.Nested(WindowOut)
+    window = fields.Nested(WindowHitOut)
     machine = fields.Nested(MachinePublicOut)
     factory = fields.Nested(FactoryPublicOut)
     distance_km = fields.Float(allow_none=True)

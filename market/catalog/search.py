@@ -7,10 +7,12 @@ stays a plain indexed range scan that behaves the same on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import math
+import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ARRAY, Integer, any_, bindparam, select
 
 from market import errors
 from market.catalog.models import CapacityWindow, Factory, Machine, MachineProcess
@@ -45,10 +47,43 @@ class CapacityQuery:
 
 
 @dataclass(frozen=True)
+class WindowView:
+    public_id: uuid.UUID
+    machine_public_id: uuid.UUID
+    start_at: datetime
+    end_at: datetime
+    pricing_mode: str
+    price: int
+    currency: str
+    min_lot: int
+    lead_time_days: int
+    status: str
+    series_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class MachineView:
+    public_id: uuid.UUID
+    name: str
+    model: str
+    tolerance_um: int | None
+    processes: list[str]
+
+
+@dataclass(frozen=True)
+class FactoryView:
+    public_id: uuid.UUID
+    name: str
+    region: str
+    timezone: str
+    certifications: list[str]
+
+
+@dataclass(frozen=True)
 class Hit:
-    window: CapacityWindow
-    machine: Machine
-    factory: Factory
+    window: WindowView
+    machine: MachineView
+    factory: FactoryView
     distance_km: float | None
 
 
@@ -79,43 +114,80 @@ def _validate(q: CapacityQuery) -> None:
         raise errors.Invalid(f"unknown certification(s): {', '.join(unknown)}", field="certification")
 
 
+def _factories_matching(s, q: CapacityQuery, distances: dict[int, float]) -> list[int]:
+    """Factory ids with every wanted certification within the radius; fills `distances`."""
+    stmt = select(Factory.id, Factory.certifications, Factory.latitude, Factory.longitude)
+    if q.region:
+        stmt = stmt.where(Factory.region == q.region)
+    if q.radius_km is not None:
+        # a bounding box in SQL first, the exact great-circle distance in Python after
+        dlat = math.degrees(q.radius_km / EARTH_RADIUS_KM)
+        dlon = dlat / max(math.cos(math.radians(q.latitude)), 0.01)
+        stmt = stmt.where(Factory.latitude.between(q.latitude - dlat, q.latitude + dlat))
+        if dlon < 180:
+            stmt = stmt.where(Factory.longitude.between(q.longitude - dlon, q.longitude + dlon))
+    wanted = set(q.certifications)
+    ids = []
+    for fid, certs, lat, lon in s.execute(stmt):
+        if not wanted <= set(certs or ()):
+            continue
+        if q.radius_km is not None:
+            d = distance_km(q.latitude, q.longitude, lat, lon)
+            if d > q.radius_km:
+                continue
+            distances[fid] = d
+        ids.append(fid)
+    return ids
+
+
+def _one_of(s, column, ids: list[int]):
+    """`column IN ids`; on PostgreSQL as `= ANY(array)`: one parameter, one plan to cache."""
+    if s.bind.dialect.name == "postgresql":
+        return column == any_(bindparam("machine_ids", ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
 def search_capacity(q: CapacityQuery) -> Page[Hit]:
     _validate(q)
     with unit_of_work() as s:
         distances: dict[int, float] = {}
         factory_ids = None
-        if q.region or q.certifications or q.radius_km is not None:
-            candidates = s.execute(select(Factory.id, Factory.region, Factory.certifications,
-                                          Factory.latitude, Factory.longitude)).all()
-            factory_ids = []
-            for fid, region, certs, lat, lon in candidates:
-                if q.region and region != q.region:
-                    continue
-                if not set(q.certifications) <= set(certs or ()):
-                    continue
-                if q.radius_km is not None:
-                    d = distance_km(q.latitude, q.longitude, lat, lon)
-                    if d > q.radius_km:
-                        continue
-                    distances[fid] = d
-                factory_ids.append(fid)
+        if q.certifications or q.radius_km is not None:
+            factory_ids = _factories_matching(s, q, distances)
 
+        # Resolve the machines first (few rows), then read their windows through the
+        # (machine_id, status, start_at, end_at) index instead of scanning windows by date.
+        codes = [q.process] if q.process else taxonomy().processes_of_class(q.process_class) if q.process_class else None
+        machine_ids = None
+        if codes or q.region or factory_ids is not None:
+            mstmt = select(Machine.id).where(Machine.status == "active")
+            if codes:
+                mstmt = mstmt.where(Machine.id.in_(
+                    select(MachineProcess.machine_id).where(MachineProcess.process_code.in_(codes))))
+            if q.region:
+                mstmt = mstmt.where(Machine.factory_id.in_(select(Factory.id).where(Factory.region == q.region)))
+            if factory_ids is not None:
+                mstmt = mstmt.where(Machine.factory_id.in_(factory_ids))
+            machine_ids = list(s.scalars(mstmt))
+
+        # Plain columns, not entities: a search page must not pay for eager-loaded graphs.
+        W, M, F = CapacityWindow, Machine, Factory
         stmt = (
-            select(CapacityWindow, Machine, Factory)
+            select(W.public_id, M.public_id, W.start_at, W.end_at, W.pricing_mode, W.price, W.currency, W.min_lot,
+                   W.lead_time_days, W.status, W.series_id, M.id, M.public_id, M.name, M.model, M.tolerance_um,
+                   F.id, F.public_id, F.name, F.region, F.timezone, F.certifications)
+            .select_from(CapacityWindow)
             .join(Machine, CapacityWindow.machine_id == Machine.id)
             .join(Factory, CapacityWindow.factory_id == Factory.id)
-            .where(CapacityWindow.status == "open", Machine.status == "active",
-                   CapacityWindow.end_at > (q.start or utcnow()))
+            .where(CapacityWindow.status == "open", CapacityWindow.end_at > (q.start or utcnow()))
             .order_by(*SORTS[q.sort])
         )
-        codes = [q.process] if q.process else taxonomy().processes_of_class(q.process_class) if q.process_class else None
-        if codes:
-            stmt = stmt.where(CapacityWindow.machine_id.in_(
-                select(MachineProcess.machine_id).where(MachineProcess.process_code.in_(codes))))
+        if machine_ids is None:
+            stmt = stmt.where(Machine.status == "active")
+        else:
+            stmt = stmt.where(_one_of(s, CapacityWindow.machine_id, machine_ids))
         if q.end:
             stmt = stmt.where(CapacityWindow.start_at < q.end)
-        if factory_ids is not None:
-            stmt = stmt.where(CapacityWindow.factory_id.in_(factory_ids))
         if q.pricing_mode:
             stmt = stmt.where(CapacityWindow.pricing_mode == q.pricing_mode)
         if q.max_price is not None:
@@ -123,5 +195,16 @@ def search_capacity(q: CapacityQuery) -> Page[Hit]:
         if q.min_lot_at_most is not None:
             stmt = stmt.where(CapacityWindow.min_lot <= q.min_lot_at_most)
         page = paginate(s, stmt, q.page, q.per_page, scalars=False)
-        page.items = [Hit(w, m, f, distances.get(f.id)) for w, m, f in page.items]
+        processes = defaultdict(list)
+        on_page = {row[11] for row in page.items}
+        if on_page:
+            for mid, code in s.execute(select(MachineProcess.machine_id, MachineProcess.process_code)
+                                       .where(MachineProcess.machine_id.in_(on_page))
+                                       .order_by(MachineProcess.process_code)):
+                processes[mid].append(code)
+        page.items = [
+            Hit(WindowView(*row[:11]), MachineView(row[12], row[13], row[14], row[15], processes[row[11]]),
+                FactoryView(*row[17:22]), distances.get(row[16]))
+            for row in page.items
+        ]
         return page
