@@ -18,15 +18,16 @@ parses and validates every entry and event as well).
 from __future__ import annotations
 
 import hashlib
+from binascii import hexlify
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from ledger.checkpoint import parse_checkpoint_text, verify_checkpoint
 from ledger.compact import consistency_plan, fold, root_plan
 from ledger.entry import GENESIS_PREV_HASH, decode_entry, scan_link
 from ledger.errors import CheckpointError, EncodingError, ProofError
-from ledger.sql_tables import ledger_checkpoints, ledger_entries, ledger_nodes
+from ledger.sql_tables import ledger_checkpoints
 from ledger.verify import check_consistency
 
 _sha256 = hashlib.sha256
@@ -77,13 +78,29 @@ class _Tree:
 
 def audit(conn: Connection, *, public_key: bytes | None = None, page_size: int = 50_000,
           deep: bool = False) -> AuditReport:
-    """Audit the whole ledger visible through ``conn``; never writes."""
+    """Audit the whole ledger visible through ``conn``; never writes.
+
+    Safe on a live ledger: the audit covers the ``n`` entries and the checkpoints
+    present when it starts, whatever the isolation level, and reports subtree
+    rows beyond ``n`` only if no append happened meanwhile.
+    """
     report = AuditReport()
     tree = _Tree()
-    _audit_entries(conn, report, tree, page_size, deep)
-    _audit_nodes(conn, report, tree, page_size)
-    _audit_checkpoints(conn, report, tree, public_key)
+    # Checkpoints first: each one read here was signed over entries committed before `bound` is read.
+    last_checkpoint = conn.execute(select(func.max(ledger_checkpoints.c.seq))).scalar()
+    bound = _stored_size(conn)
+    _audit_entries(conn, report, tree, page_size, deep, bound)
+    beyond = _audit_nodes(conn, report, tree, page_size)
+    if beyond is not None and _stored_size(conn) == bound:
+        report.findings.append(beyond)
+    if last_checkpoint is not None:
+        _audit_checkpoints(conn, report, tree, public_key, last_checkpoint)
     return report
+
+
+def _stored_size(conn: Connection) -> int:
+    last = _driver_rows(conn, "SELECT max(idx) FROM ledger_entries", ())[0][0]
+    return 0 if last is None else int(last) + 1
 
 
 def _driver_rows(conn: Connection, sql: str, params: tuple) -> list[tuple]:
@@ -102,19 +119,22 @@ def _driver_rows(conn: Connection, sql: str, params: tuple) -> list[tuple]:
         cursor.close()
 
 
-_ENTRY_PAGE = "SELECT idx, entry, leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx LIMIT ?"
-_NODE_PAGE = "SELECT idx, hash FROM ledger_nodes WHERE level = ? AND idx >= ? ORDER BY idx LIMIT ?"
+_ENTRY_PAGE = "SELECT idx, entry, leaf_hash FROM ledger_entries WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ?"
+_NODE_PAGE = "SELECT idx, hash FROM ledger_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx LIMIT ?"
+_NODE_BEYOND = "SELECT min(idx) FROM ledger_nodes WHERE level = ? AND idx >= ?"
+_MAX_LEVEL = "SELECT max(level) FROM ledger_nodes"
 _INDEX_KEY = b',"index":'
 
 
-def _audit_entries(conn: Connection, report: AuditReport, tree: _Tree, page_size: int, deep: bool) -> None:
+def _audit_entries(conn: Connection, report: AuditReport, tree: _Tree, page_size: int, deep: bool,
+                   bound: int) -> None:
     leaves: list[bytes] = []
     expected = 0
     prev_hex = GENESIS_PREV_HASH.hex().encode()
     sha = _sha256
     try:
         while True:
-            rows = _driver_rows(conn, _ENTRY_PAGE, (expected, page_size))
+            rows = _driver_rows(conn, _ENTRY_PAGE, (expected, bound, page_size))
             for idx, data, stored in rows:
                 if idx != expected:
                     report.findings.append(AuditFinding(expected, f"entry {expected} is missing (next stored index is {idx})"))
@@ -133,7 +153,7 @@ def _audit_entries(conn: Connection, report: AuditReport, tree: _Tree, page_size
                         report.findings.append(AuditFinding(idx, f"entry {idx} malformed: {exc}"))
                         return
                 leaves.append(h)
-                prev_hex = h.hex().encode()
+                prev_hex = hexlify(h)
                 expected += 1
             if len(rows) < page_size:
                 return
@@ -153,56 +173,58 @@ def _diagnose_entry(data: bytes, idx: int, stored: bytes, prev_hex: bytes) -> Au
     return AuditFinding(idx, f"entry {idx} is not in canonical entry form")
 
 
-def _audit_nodes(conn: Connection, report: AuditReport, tree: _Tree, page_size: int) -> None:
-    """Check every stored subtree hash level by level against its two (verified) children."""
+def _audit_nodes(conn: Connection, report: AuditReport, tree: _Tree, page_size: int) -> AuditFinding | None:
+    """Check every stored subtree hash level by level against its two (verified) children.
+
+    Returns a finding for subtree rows lying beyond the audited tree (a truncated tail),
+    which the caller reports only if the ledger did not grow during the audit.
+    """
     size = report.size
     truncated = bool(report.findings)  # entry pass stopped early: ignore subtrees past it
     sha = _sha256
-    level = 1
-    while True:
+    beyond: AuditFinding | None = None
+    top = _driver_rows(conn, _MAX_LEVEL, ())[0][0] or 0
+    for level in range(1, max(top, size.bit_length()) + 1):
         below = tree.levels[level - 1]
         count = size >> level
         stored: list[bytes] = []
         indices: list[int] = []
         after = 0
-        while True:
-            rows = _driver_rows(conn, _NODE_PAGE, (level, after, page_size))
+        while count:
+            rows = _driver_rows(conn, _NODE_PAGE, (level, after, count, page_size))
             indices.extend(r[0] for r in rows)
             stored.extend(r[1] for r in rows)
             if len(rows) < page_size:
                 break
             after = rows[-1][0] + 1
-        if not stored and count == 0:
-            return
         computed = [sha(b"\x01" + below[i: i + 64]).digest() for i in range(0, 64 * count, 64)]
-        if indices[:count] != list(range(count)) or b"".join(stored[:count]) != b"".join(computed):
+        if indices != list(range(count)) or b"".join(stored) != b"".join(computed):
             for want in range(count):
                 if want >= len(indices) or indices[want] != want:
                     report.findings.append(AuditFinding(want << level, f"subtree hash ({level}, {want}) over entries "
                                                         f"[{want << level}, {(want + 1) << level}) is missing"))
-                    return
+                    return beyond
                 if bytes(stored[want]) != computed[want]:
                     report.findings.append(AuditFinding(
                         want << level, f"subtree hash ({level}, {want}) over entries "
                         f"[{want << level}, {(want + 1) << level}) does not match its children"))
-                    return
-        if len(stored) > count and not truncated:
-            extra = indices[count]
-            report.findings.append(AuditFinding(
-                max(extra << level, size), f"subtree hash ({level}, {extra}) lies beyond tree size {size}"))
-            return
+                    return beyond
+        extra = _driver_rows(conn, _NODE_BEYOND, (level, count))[0][0]
+        if extra is not None and beyond is None and not truncated:
+            beyond = AuditFinding(max(extra << level, size), f"subtree hash ({level}, {extra}) lies beyond tree size {size}")
         report.nodes += count
         tree.levels.append(bytearray(b"".join(computed)))
-        level += 1
+    return beyond
 
 
-def _audit_checkpoints(conn: Connection, report: AuditReport, tree: _Tree, public_key: bytes | None) -> None:
+def _audit_checkpoints(conn: Connection, report: AuditReport, tree: _Tree, public_key: bytes | None,
+                       last_seq: int) -> None:
     size = report.size
     verified_size = 0
     previous = None
     c = ledger_checkpoints.c
     for seq, tree_size, root, note in conn.execute(
-        select(c.seq, c.tree_size, c.root_hash, c.note).order_by(c.seq)
+        select(c.seq, c.tree_size, c.root_hash, c.note).where(c.seq <= last_seq).order_by(c.seq)
     ):
         try:
             text = note[: note.rfind("\n\n") + 1]

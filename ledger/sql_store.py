@@ -131,21 +131,17 @@ class SqlLedgerStore:
         return [bytes(r) for r in rows]
 
     def _lookup(self, conn: Connection, nodes: Iterable[NodeId]) -> dict[NodeId, bytes]:
-        """Fetch complete-subtree hashes: leaves from entries, the rest from nodes (two point queries)."""
+        """Fetch complete-subtree hashes in one round trip: leaves from entries, the rest from nodes."""
         wanted = set(nodes)
         leaves = sorted(idx for level, idx in wanted if level == 0)
         inner = sorted((level, idx) for level, idx in wanted if level > 0)
+        params: dict[str, int] = {f"e{k}": idx for k, idx in enumerate(leaves)}
+        for k, (level, idx) in enumerate(inner):
+            params[f"l{k}"] = level
+            params[f"i{k}"] = idx
         found: dict[NodeId, bytes] = {}
-        if leaves:
-            params = {f"i{k}": idx for k, idx in enumerate(leaves)}
-            for idx, h in conn.execute(_leaf_query(len(leaves)), params):
-                found[(0, int(idx))] = bytes(h)
-        if inner:
-            params = {}
-            for k, (level, idx) in enumerate(inner):
-                params[f"l{k}"] = level
-                params[f"i{k}"] = idx
-            for level, idx, h in conn.execute(_node_query(len(inner)), params):
+        if wanted:
+            for level, idx, h in conn.execute(_lookup_query(len(leaves), len(inner)), params):
                 found[(int(level), int(idx))] = bytes(h)
         missing = wanted - found.keys()
         if missing:
@@ -258,23 +254,22 @@ class SqlLedgerStore:
         return [self._anchor(r) for r in conn.execute(query)]
 
 
-@lru_cache(maxsize=256)
-def _leaf_query(count: int) -> TextClause:
-    """Point lookups of ``count`` leaf hashes (fixed shape, so SQLAlchemy caches it)."""
-    marks = ", ".join(f":i{k}" for k in range(count))
-    return text(f"SELECT idx, leaf_hash FROM ledger_entries WHERE idx IN ({marks})")
-
-
-@lru_cache(maxsize=256)
-def _node_query(count: int) -> TextClause:
-    """Point lookups of ``count`` subtree hashes.
+@lru_cache(maxsize=1024)
+def _lookup_query(leaves: int, nodes: int) -> TextClause:
+    """Point lookups of ``leaves`` leaf hashes and ``nodes`` subtree hashes in one statement.
 
     One ``(level = ? AND idx = ?)`` term per node: SQLite and PostgreSQL answer each from
-    the primary key (a row-value ``IN`` makes SQLite scan the table), and building the
-    statement as text once per count keeps a proof well under a millisecond of Python.
+    the primary key (a row-value ``IN`` makes SQLite scan the table).  Built as text once
+    per shape, so a proof costs well under a millisecond of Python.
     """
-    terms = " OR ".join(f"(level = :l{k} AND idx = :i{k})" for k in range(count))
-    return text(f"SELECT level, idx, hash FROM ledger_nodes WHERE {terms}")
+    parts = []
+    if leaves:
+        marks = ", ".join(f":e{k}" for k in range(leaves))
+        parts.append(f"SELECT 0 AS level, idx, leaf_hash AS hash FROM ledger_entries WHERE idx IN ({marks})")
+    if nodes:
+        terms = " OR ".join(f"(level = :l{k} AND idx = :i{k})" for k in range(nodes))
+        parts.append(f"SELECT level, idx, hash FROM ledger_nodes WHERE {terms}")
+    return text(" UNION ALL ".join(parts))
 
 
 def _insert_sql(conn: Connection, table: str, columns: tuple[str, ...]) -> str:

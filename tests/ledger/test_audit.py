@@ -140,3 +140,30 @@ def test_a_checkpoint_with_a_foreign_signature_fails_the_audit(filled, signer):
 
     other = NoteSigner(signer.name, Ed25519PrivateKey.generate())
     assert not run_audit(filled, other).ok
+
+
+def test_audit_of_a_ledger_growing_meanwhile_is_clean(filled, store, ledger):
+    import threading
+
+    from conftest import make_events
+
+    done = threading.Event()
+
+    def keep_appending():
+        start = SIZE
+        while not done.is_set():
+            with filled.begin() as conn:
+                store.append(conn, make_events(9, start=start))
+                if start % 2:
+                    ledger.sign_checkpoint(conn)
+            start += 9
+
+    writer = threading.Thread(target=keep_appending)
+    writer.start()
+    try:
+        reports = [run_audit(filled) for _ in range(5)]
+    finally:
+        done.set()
+        writer.join()
+    assert all(r.ok for r in reports), [r.summary() for r in reports]
+    assert run_audit(filled).ok
