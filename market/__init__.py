@@ -16,6 +16,9 @@ def create_app(config: dict | None = None) -> Flask:
     from market.catalog import views as catalog_views
     from market.orders import api as orders_api
     from market.orders import views as orders_views
+    from market.trace import api as trace_api
+    from market.trace import ledger
+    from market.trace import views as trace_views
     from market.web import csrf
     from market.web import views as web_views
 
@@ -31,11 +34,12 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
     problems.init_app(app)
+    ledger.init_app(app)
 
     api = problems.ProblemApi(app)
-    for module in (accounts_api, catalog_api, orders_api):
+    for module in (accounts_api, catalog_api, orders_api, trace_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
-    for module in (web_views, accounts_views, catalog_views, orders_views):
+    for module in (web_views, accounts_views, catalog_views, orders_views, trace_views):
         app.register_blueprint(module.bp)
     return app

@@ -65,6 +65,38 @@ def up() -> None:
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:market.gunicorn_conf", "market:create_app()"])
 
 
+@main.group("ledger")
+def ledger_group() -> None:
+    """The tamper-evident ledger."""
+
+
+@ledger_group.command("checkpoint")
+@click.option("--no-anchor", is_flag=True, help="sign only; do not write the checkpoint's hash to the chain")
+@with_appcontext
+def ledger_checkpoint(no_anchor: bool) -> None:
+    """Sign a checkpoint of the current tree and anchor it on the configured chain."""
+    from market.trace import services
+
+    cp, anchor, error = services.checkpoint(anchor=not no_anchor)
+    click.echo(f"checkpoint {cp.seq}: size {cp.tree_size}")
+    if anchor:
+        click.echo(f"anchored: tx {anchor.tx_hash} block {anchor.block_number} ({anchor.chain})")
+    if error:
+        raise click.ClickException(f"anchoring failed (will be retried): {error}")
+
+
+@ledger_group.command("audit")
+@with_appcontext
+def ledger_audit() -> None:
+    """Walk the whole ledger: hash chain, tree, checkpoints. Exit 1 on the first bad index."""
+    from market.trace import services
+
+    report = services.run_audit()
+    click.echo(report.summary())
+    if not report.ok:
+        sys.exit(1)
+
+
 @main.command("i18n-compile")
 def i18n_compile() -> None:
     """Compile the .po catalogs under market/translations to .mo."""

@@ -69,6 +69,7 @@ def app(database_url, tmp_path):
         "WTF_CSRF_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         "MAX_UPLOAD_BYTES": 64 * 1024,
+        "VAR_DIR": str(tmp_path),
     })
     # no app context is held across requests: each request gets its own, as in production
     yield app

@@ -17,6 +17,8 @@ from market.orders import attachments as files
 from market.orders.models import Attachment, Message, Operation, Order, OrderEvent, QuoteRequest
 from market.orders.states import allowed_targets, check_transition
 from market.pagination import Page, paginate
+from market.trace import events as ledger_events
+from market.trace.ledger import record
 
 EDITABLE_STATES = ("draft", "open")
 MAX_OPERATIONS = 20
@@ -69,6 +71,7 @@ def create_order(actor: Actor, data: dict) -> Order:
         if submit:
             order.state = "open"
             _record(s, order, actor, "draft", "open")
+        record(s, ledger_events.order_posted(order, actor.org_public_id))
         s.commit()
         return _reload(s, order)
 
@@ -104,6 +107,7 @@ def transition(actor: Actor, public_id: uuid.UUID, target: str, note: str = "") 
         order = _order(s, actor, public_id, lock=True)
         check_transition(order.state, target, policy.party_of(actor, order))
         _record(s, order, actor, order.state, target, note)
+        record(s, ledger_events.order_state_changed(order, actor.org_public_id, order.state, target))
         order.state = target
         s.commit()
         return _reload(s, order)
@@ -166,6 +170,7 @@ def invite_factory(actor: Actor, public_id: uuid.UUID, factory_id: uuid.UUID | N
             raise errors.Invalid(f"factory {factory_id} not found", field="factory_id")
         if s.get(QuoteRequest, (order.id, factory.organization_id)) is None:
             s.add(QuoteRequest(order_id=order.id, factory_org_id=factory.organization_id))
+            record(s, ledger_events.quote_requested(order, actor.org_public_id, factory.organization.public_id))
             s.commit()
         return factory.organization
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 import uuid
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
@@ -19,14 +18,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import create_engine, text
 
-sys.path.insert(0, str(Path(__file__).parent))  # ledger_reference, ledger_helpers
+sys.path.insert(0, str(Path(__file__).parent))  # ledger_reference, ledger_fixtures
 
-from ledger.events import Event  # noqa: E402
 from ledger.log import Ledger  # noqa: E402
 from ledger.signing import NoteSigner  # noqa: E402
 from ledger.sql_store import SqlLedgerStore, install  # noqa: E402
-
-ORIGIN = "smm.test/ledger"
+from ledger_fixtures import ORIGIN, make_events  # noqa: E402
 
 
 @pytest.fixture
@@ -73,25 +70,6 @@ def signer():
 @pytest.fixture
 def ledger(store, signer):
     return Ledger(store, signer)
-
-
-T0 = datetime(2026, 11, 1, 8, 0, tzinfo=timezone.utc)
-
-
-def make_events(n: int, start: int = 0) -> list[Event]:
-    """``n`` believable QC events for lots L<start>..L<start+n-1>."""
-    return [
-        Event(
-            type="qc.recorded",
-            org=f"factory-{i % 3}",
-            when=T0 + timedelta(minutes=i),
-            what={"lot": f"L{i}", "partNumber": "PN-7"},
-            where={"readPoint": f"machine-{i % 5}"},
-            why={"bizStep": "inspecting", "disposition": "conformant" if i % 7 else "non_conformant"},
-            data={"passed": bool(i % 7), "diameter_um": 12000 + i},
-        )
-        for i in range(start, start + n)
-    ]
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from sqlalchemy import create_engine, event  # noqa: E402
 
-from conftest import make_events  # noqa: E402
+from ledger_fixtures import make_events  # noqa: E402
 from ledger.sql_store import SqlLedgerStore  # noqa: E402
 
 

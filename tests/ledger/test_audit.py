@@ -145,7 +145,7 @@ def test_a_checkpoint_with_a_foreign_signature_fails_the_audit(filled, signer):
 def test_audit_of_a_ledger_growing_meanwhile_is_clean(filled, store, ledger):
     import threading
 
-    from conftest import make_events
+    from ledger_fixtures import make_events
 
     done = threading.Event()
 

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ORIGIN, make_events
+from ledger_fixtures import ORIGIN, make_events
 from ledger import merkle
 from ledger.bundle import make_bundle, verify_bundle
 from ledger.checkpoint import Checkpoint

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from conftest import ORIGIN
+from ledger_fixtures import ORIGIN
 from ledger.checkpoint import Checkpoint, check_extends, parse_checkpoint_text, verify_checkpoint
 from ledger.errors import CheckpointError, InconsistentCheckpointError, SigningKeyError
 from ledger.hashing import EMPTY_ROOT

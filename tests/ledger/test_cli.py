@@ -70,7 +70,7 @@ def test_a_tampered_bundle_fails_with_a_reason(anchored, database_url, tmp_path,
 def test_a_bundle_checked_against_a_different_trusted_key_fails(anchored, database_url, tmp_path):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from conftest import ORIGIN
+    from ledger_fixtures import ORIGIN
     from ledger.signing import NoteSigner
 
     other = NoteSigner(ORIGIN, Ed25519PrivateKey.generate()).verifier_key()

@@ -51,7 +51,7 @@ def test_upgrade_matches_the_table_definitions_and_installs_the_guard(bare_engin
     assert [d for d in diff if d[0] != "add_table"] == [] and not any(d[0] == "add_table" for d in diff)
     with bare_engine.begin() as conn:
         SqlLedgerStore().append(conn, [])
-        from conftest import make_events
+        from ledger_fixtures import make_events
 
         SqlLedgerStore().append(conn, make_events(3))
     with pytest.raises(DBAPIError, match="append-only"):

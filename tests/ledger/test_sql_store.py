@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 import ledger_reference as ref
-from conftest import make_events
+from ledger_fixtures import make_events
 from ledger import merkle
 from ledger.entry import GENESIS_PREV_HASH, decode_entry
 from ledger.errors import StoreError
@@ -170,3 +170,14 @@ def test_concurrent_appenders_get_gap_free_unique_indices(engine, store):
         assert store.root(conn, total) == merkle.root(entries)
     for i in range(1, total):
         assert decode_entry(entries[i]).prev_hash == leaf_hash(entries[i - 1])
+
+
+def test_a_missing_head_row_is_recreated_by_the_next_append(engine, store, events):
+    from ledger.sql_guard import drop_append_only_guard_ddl
+
+    with engine.begin() as conn:
+        for statement in drop_append_only_guard_ddl(engine.dialect.name):
+            conn.execute(text(statement))
+        conn.execute(text("DELETE FROM ledger_head"))
+    with engine.begin() as conn:
+        assert [a.index for a in store.append(conn, events(2))] == [0, 1]

@@ -67,7 +67,7 @@ def _fill(rule: str, ids: dict) -> str:
 
 
 def test_every_api_route_with_an_id_is_covered(app):
-    rules = {(r.rule, m) for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1") and "<" in r.rule
+    rules = {(r.rule, m) for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1") and "<uuid:" in r.rule
              for m in r.methods - {"HEAD", "OPTIONS"}}
     assert rules == set(API_CASES), rules ^ set(API_CASES)
 

@@ -1,0 +1,34 @@
+"""Ledger events of the marketplace, in the EPCIS 2.0 / CBV shape. Public by design: no
+prices, budgets, notes or drawings go in (they stay in the private tables)."""
+from __future__ import annotations
+
+from ledger.events import Event
+
+from market.db import utcnow
+
+# the CBV business step that an order state change stands for
+BIZ_STEPS = {"in_production": "commissioning", "shipped": "shipping", "delivered": "receiving",
+             "accepted": "accepting", "cancelled": "void_shipping"}
+
+
+def _po(order) -> dict:
+    return {"bizTransactionList": [{"type": "po", "bizTransaction": str(order.public_id)}]}
+
+
+def order_posted(order, org_public_id) -> Event:
+    return Event(type="order.posted", org=str(org_public_id), when=utcnow(), why=_po(order), what={
+        "order": str(order.public_id), "partNumber": order.part_number, "quantity": order.quantity,
+        "operations": [op.process_code for op in order.operations]})
+
+
+def order_state_changed(order, org_public_id, frm: str, to: str) -> Event:
+    why = _po(order)
+    if to in BIZ_STEPS:
+        why["bizStep"] = BIZ_STEPS[to]
+    return Event(type="order.state_changed", org=str(org_public_id), when=utcnow(), why=why,
+                 what={"order": str(order.public_id)}, data={"from": frm, "to": to})
+
+
+def quote_requested(order, buyer_public_id, factory_org_public_id) -> Event:
+    return Event(type="order.quote_requested", org=str(buyer_public_id), when=utcnow(), why=_po(order),
+                 what={"order": str(order.public_id)}, data={"factory": str(factory_org_public_id)})

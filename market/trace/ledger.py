@@ -1,0 +1,50 @@
+"""The marketplace's handle on the pure ledger: one Ledger per app, appends inside the
+caller's transaction (the business change and its event commit together or not at all)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from ledger.anchor import Anchorer
+from ledger.events import Event
+from ledger.log import Ledger
+from ledger.signing import NoteSigner, load_or_create_private_key, load_private_key
+from ledger.sql_store import SqlLedgerStore
+from ledger.store import AppendedEntry
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("LEDGER_ORIGIN", os.environ.get("LEDGER_ORIGIN", "smm.local/ledger"))
+    app.config.setdefault("LEDGER_SIGNING_KEY", os.environ.get("LEDGER_SIGNING_KEY"))
+    app.config.setdefault("ANCHOR_RPC_URL", os.environ.get("ANCHOR_RPC_URL"))
+    app.config.setdefault("ANCHOR_PRIVATE_KEY", os.environ.get("ANCHOR_PRIVATE_KEY"))
+    app.extensions["ledger"] = None  # built on first use: keys and chains are not made at start-up
+
+
+def get_ledger() -> Ledger:
+    app = current_app
+    if app.extensions.get("ledger") is None:
+        text = app.config["LEDGER_SIGNING_KEY"]
+        # dev default: a key generated once and kept under var/ (0600)
+        key = load_private_key(text) if text else load_or_create_private_key(Path(app.config["VAR_DIR"]) / "ledger_ed25519.key")
+        app.extensions["ledger"] = Ledger(SqlLedgerStore(), NoteSigner(app.config["LEDGER_ORIGIN"], key))
+    return app.extensions["ledger"]
+
+
+def get_anchorer() -> Anchorer:
+    """The configured chain, or the in-process EVM (one per process: its state lives in memory)."""
+    app = current_app
+    if app.extensions.get("anchorer") is None:
+        url = app.config["ANCHOR_RPC_URL"]
+        app.extensions["anchorer"] = (Anchorer.from_rpc(url, app.config["ANCHOR_PRIVATE_KEY"]) if url
+                                      else Anchorer.embedded())
+    return app.extensions["anchorer"]
+
+
+def record(session: Session, *events: Event) -> list[AppendedEntry]:
+    """Append events in the session's transaction. Call it last, just before commit:
+    the ledger lock is held until then."""
+    return get_ledger().append(session.connection(), list(events))

@@ -1,0 +1,30 @@
+"""Operator's ledger page: size, checkpoints and their anchors, audit on demand."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from market.auth import portal_actor
+from market.policy import require_kind
+from market.trace import services
+
+bp = Blueprint("trace", __name__)
+
+
+@bp.get("/operator/ledger")
+@login_required
+def ledger():
+    actor = portal_actor()
+    report = services.run_audit(actor) if request.args.get("audit") else None
+    return render_template("trace/ledger.html", status=services.status(actor), report=report)
+
+
+@bp.post("/operator/ledger/checkpoint")
+@login_required
+def checkpoint():
+    require_kind(portal_actor(), "operator")
+    cp, anchor, error = services.checkpoint()
+    if error:
+        flash(_("Checkpoint %(n)d signed; anchoring failed and will be retried: %(e)s", n=cp.seq, e=error), "error")
+    else:
+        flash(_("Checkpoint %(n)d signed and anchored in block %(b)s.", n=cp.seq, b=anchor.block_number), "success")
+    return redirect(url_for("trace.ledger"))

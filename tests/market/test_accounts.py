@@ -1,0 +1,90 @@
+import re
+
+import pytest
+from sqlalchemy import select
+
+from market.accounts.models import OutboxEmail, User
+from market.db import unit_of_work
+
+
+def _signup(client, **over):
+    data = {"kind": "factory", "organization_name": "Acme Works", "name": "Ann", "email": "ann@example.test",
+            "password": "long-enough-pw"}
+    data.update(over)
+    return client.post("/signup", data=data)
+
+
+def test_sign_up_logs_the_new_owner_in_and_stores_an_argon2_hash(client, app):
+    response = _signup(client)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard")
+    assert "Acme Works" in client.get("/dashboard").get_data(as_text=True)
+    with app.app_context(), unit_of_work() as s:
+        user = s.scalar(select(User).where(User.email == "ann@example.test"))
+        assert user.password_hash.startswith("$argon2id$") and user.role == "owner"
+
+
+@pytest.mark.parametrize("over, field", [
+    ({"email": "not-an-email"}, "email"),
+    ({"password": "short"}, "password"),
+    ({"kind": "operator"}, "kind"),
+    ({"organization_name": ""}, "organization_name"),
+])
+def test_sign_up_with_bad_fields_shows_the_error_next_to_the_field(client, over, field):
+    response = _signup(client, **over)
+    assert response.status_code == 422
+    assert f'data-error-for="{field}"' in response.get_data(as_text=True)
+
+
+def test_an_email_can_register_only_once(client):
+    _signup(client)
+    client.post("/logout")
+    response = _signup(client, organization_name="Other")
+    assert response.status_code == 422 and "already exists" in response.get_data(as_text=True)
+
+
+def test_wrong_passwords_lock_the_account_with_backoff(client):
+    _signup(client)
+    client.post("/logout")
+    for _ in range(5):
+        assert client.post("/login", data={"email": "ann@example.test", "password": "wrong-password"}).status_code == 401
+    locked = client.post("/login", data={"email": "ann@example.test", "password": "long-enough-pw"})
+    assert locked.status_code == 401 and "Too many failed attempts" in locked.get_data(as_text=True)
+
+
+def test_password_reset_goes_through_the_outbox_and_works_once(client, app):
+    _signup(client)
+    client.post("/logout")
+    client.post("/password/forgot", data={"email": "ann@example.test"})
+    client.post("/password/forgot", data={"email": "nobody@example.test"})  # says nothing, sends nothing
+    with app.app_context(), unit_of_work() as s:
+        mails = list(s.scalars(select(OutboxEmail)))
+    assert [m.to_address for m in mails] == ["ann@example.test"]
+    token = re.search(r"token=([\w-]+)", mails[0].body).group(1)
+    assert client.post("/password/reset", data={"token": token, "password": "brand-new-password"}).status_code == 302
+    assert client.post("/password/reset", data={"token": token, "password": "another-password"}).status_code == 422
+    assert client.post("/login", data={"email": "ann@example.test", "password": "brand-new-password"}).status_code == 302
+
+
+def test_api_token_is_shown_once_and_stored_hashed(client):
+    _signup(client)
+    page = client.post("/settings/tokens", data={"name": "erp", "scope": "write"}).get_data(as_text=True)
+    token = re.search(r'id="new-token">(smm_[\w-]+)<', page).group(1)
+    assert client.get("/api/v1/organizations/me", headers={"Authorization": f"Bearer {token}"}).get_json()["name"] == "Acme Works"
+    assert token not in client.get("/settings/tokens").get_data(as_text=True)
+
+
+def test_forms_without_a_csrf_token_are_refused(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = app.test_client().post("/signup", data={"kind": "buyer"})
+    assert response.status_code == 400
+
+
+def test_pages_need_a_login(client):
+    response = client.get("/orders")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_language_follows_the_browser_and_the_switch(client):
+    assert "登录" in client.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
+    client.post("/lang/en", data={"next": "/login"})
+    assert "Log in" in client.get("/login", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
