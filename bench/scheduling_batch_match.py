@@ -65,6 +65,38 @@ def world(seed: int, n_jobs: int = 500, n_factories: int = 100, n_machines: int 
     return Problem(sites, machines, jobs)
 
 
+def relaxation_lower_bound(problem: Problem, job_ids) -> int:
+    """Σ over the given jobs of their cheapest price + transport chain with time windows,
+    due dates and capacity ignored (a dynamic programme over sites) — a valid lower bound
+    on the cost of any matching that fills exactly these jobs."""
+    by_process: dict[str, list[Machine]] = {}
+    for m in problem.machines:
+        for p in m.capabilities:
+            by_process.setdefault(p, []).append(m)
+    jobs = {j.id: j for j in problem.jobs}
+    total = 0
+    for job_id in job_ids:
+        job = jobs[job_id]
+        best_prev: dict[str, int] | None = None
+        for op in job.operations:
+            duration = op.duration(job.quantity)
+            at_site: dict[str, int] = {}
+            for m in by_process.get(op.process, ()):
+                for w in m.windows:
+                    if w.min_lot > job.quantity or (not op.splittable and w.end - w.start < duration):
+                        continue
+                    price = w.price_for(minutes=duration, quantity=job.quantity, value=job.value)
+                    if price < at_site.get(m.site_id, 1 << 62):
+                        at_site[m.site_id] = price
+            if best_prev is None:
+                best_prev = at_site
+            else:
+                best_prev = {s: price + min(c + problem.leg(r, s).cost for r, c in best_prev.items())
+                             for s, price in at_site.items()}
+        total += min(best_prev.values())
+    return total
+
+
 def describe(name: str, solution, problem: Problem, elapsed: float) -> dict:
     on_time = sum(1 for j in solution.jobs if j.filled and j.tardiness == 0)
     errors = check(problem, solution)
@@ -103,21 +135,11 @@ def main() -> None:
     row = describe("batch_match (greedy start + CP-SAT LNS)", solution, problem, elapsed)
     rows.append(row)
     if not args.no_bound:
-        # Lower bound: every filled job at least costs its cheapest way alone (capacity ignored),
-        # each proven by CP-SAT over all of its windows — valid when the same jobs are filled.
         t = time.perf_counter()
-        bound, proven = 0, 0
-        relaxed = Problem(problem.sites, problem.machines, problem.jobs, problem.transport)
-        for job_id in solution.filled_jobs:
-            alone = solve(relaxed, weights=Weights(price=1, transport=1), job_ids={job_id},
-                          params=SolverParams(time_limit_s=5, workers=1),
-                          candidate_options=CandidateOptions(windows_per_machine=None))
-            bound += alone.best_bound if alone.best_bound is not None else 0
-            proven += alone.status.value == "OPTIMAL"
+        bound = relaxation_lower_bound(problem, solution.filled_jobs)
         row["cost_lower_bound"] = bound
-        row["bound_jobs_proven"] = proven
         row["gap_to_bound_pct"] = round(100 * (solution.cost.total - bound) / max(1, solution.cost.total), 2)
-        print(f"(bound computed in {time.perf_counter() - t:.1f} s, outside the budget)")
+        print(f"(lower bound computed in {time.perf_counter() - t:.1f} s, outside the budget)")
     for r in rows:
         print(f"{r['name']:40} {r['status']:>9} filled {r['filled']:3}/{len(problem.jobs)} on-time {r['on_time']:3} "
               f"cost {r['cost']:>11,} (price {r['price']:,} + transport {r['transport']:,}) "
@@ -130,9 +152,12 @@ def main() -> None:
     print(f"cost ratio batch_match / greedy cheapest-on-time (its starting point): {row['cost'] / rows[2]['cost']:.3f} "
           f"(filled {row['filled']} vs {rows[2]['filled']})")
     if "gap_to_bound_pct" in row:
-        print(f"gap to the CP-SAT lower bound (sum of each filled job's proven cheapest cost alone, capacity "
-              f"ignored; {row['bound_jobs_proven']}/{row['filled']} proven optimal): {row['gap_to_bound_pct']}%  "
-              f"(bound {row['cost_lower_bound']:,})")
+        print(f"gap to the relaxation lower bound (each filled job's cheapest price+transport chain, time and "
+              f"capacity ignored): {row['gap_to_bound_pct']}%  (bound {row['cost_lower_bound']:,})")
+    if solution.best_bound is not None:
+        print(f"gap to CP-SAT's bound within the last pass's neighbourhoods (other chunks fixed): "
+              f"{100 * (solution.cost.total - solution.best_bound) / max(1, solution.cost.total):.2f}%  "
+              f"(bound {solution.best_bound:,})")
     print(f"feasible within budget: {row['violations'] == 0 and row['filled'] > 0 and elapsed <= args.budget + 1} "
           f"({elapsed:.1f} s of {args.budget:g} s)")
     print(json.dumps({"seed": args.seed, "budget_s": args.budget, "workers": args.workers, "rows": rows}))

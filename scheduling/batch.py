@@ -35,7 +35,7 @@ from .result import Solution, summarize
 from .solve import solve
 from .status import Status
 
-BATCH_CANDIDATES = CandidateOptions(windows_per_machine=2, max_candidates=8)
+BATCH_CANDIDATES = CandidateOptions(windows_per_machine=4, max_candidates=12)
 
 
 def best_greedy(problem: Problem) -> Solution:
@@ -56,7 +56,7 @@ def batch_match(problem: Problem, *, params: SolverParams = SolverParams(time_li
                 weights: Weights = Weights(price=1, transport=1),
                 candidate_options: CandidateOptions = BATCH_CANDIDATES,
                 hint: Solution | None = None, extra_hints: tuple[Solution, ...] = (),
-                wall_budget_s: float | None = None, chunk_size: int = 40, max_passes: int = 3) -> Solution:
+                wall_budget_s: float | None = None, chunk_size: int = 25, max_passes: int = 3) -> Solution:
     """Match every job of ``problem``; ``weights.fill=None`` means filled jobs come first.
 
     ``wall_budget_s`` bounds the whole call (greedy hint + model building + CP-SAT);
@@ -80,6 +80,7 @@ def batch_match(problem: Problem, *, params: SolverParams = SolverParams(time_li
     order = sorted(problem.jobs, key=lambda j: (j.due, j.release, j.id))
     chunks = [order[i:i + chunk_size] for i in range(0, len(order), chunk_size)]
     fill_weight = None
+    chunk_bounds: dict[int, int | None] = {}
     for _ in range(max_passes):
         improved = False
         for n, chunk in enumerate(chunks):
@@ -99,8 +100,11 @@ def batch_match(problem: Problem, *, params: SolverParams = SolverParams(time_li
                         allow_unfilled=True, candidate_options=_with_keep(candidate_options, [mine, *extra]),
                         hint=mine, started=t0, wall_budget_s=per_chunk, must_fill=filled_now, light_presolve=True)
             if not sol.status.has_solution:
+                chunk_bounds[n] = None
                 continue
             fill_weight = sol.fill_weight
+            chunk_bounds[n] = (sol.best_bound + (sol.fill_weight or 0) * len(sol.filled_jobs)
+                               if sol.best_bound is not None else None)
             before = (len({a.job_id for a in mine.assignments}), -summarize(sub, Status.FEASIBLE, mine.assignments).cost.total)
             after = (len(sol.filled_jobs), -sol.cost.total)
             if after > before:
@@ -112,4 +116,8 @@ def batch_match(problem: Problem, *, params: SolverParams = SolverParams(time_li
         if not improved or budget - (time.perf_counter() - started) < 0.5:
             break
     result = summarize(problem, Status.FEASIBLE, list(current.values()), solve_time_s=time.perf_counter() - started)
-    return replace(result, fill_weight=fill_weight)
+    # best_bound: sum of CP-SAT's cost bounds of each chunk's last solve (each with the other
+    # chunks fixed as they were then) — a neighbourhood bound, not a global one.
+    bounds = [chunk_bounds.get(n) for n in range(len(chunks))]
+    bound = sum(bounds) if all(b is not None for b in bounds) else None
+    return replace(result, fill_weight=fill_weight, best_bound=bound)

@@ -133,10 +133,25 @@ def solve_shop(problem: ShopProblem, params: SolverParams = SolverParams(), *, m
             if present is None or solver.boolean_value(present):
                 schedule.append(ShopOperation(j, k, machine, s, s + duration))
                 break
-    makespan = int(solver.objective_value)
+    schedule = left_shift(schedule)
+    makespan = max(o.end for o in schedule)
     bound = max(lb, int(round(solver.best_objective_bound)))
     return ShopSolution(status, makespan, min(bound, makespan), elapsed, tuple(sorted(schedule, key=lambda o: (o.job, o.operation))),
                         greedy and greedy[0])
+
+
+def left_shift(schedule) -> list[ShopOperation]:
+    """Start every operation as early as its job and machine predecessors allow (same sequences)."""
+    job_end: dict[int, int] = {}
+    machine_end: dict[int, int] = {}
+    out = []
+    for o in sorted(schedule, key=lambda o: (o.start, o.job, o.operation)):
+        start = max(job_end.get(o.job, 0), machine_end.get(o.machine, 0))
+        end = start + (o.end - o.start)
+        out.append(ShopOperation(o.job, o.operation, o.machine, start, end))
+        job_end[o.job] = end
+        machine_end[o.machine] = end
+    return out
 
 
 def _build(cp: cp_model.CpModel, problem: ShopProblem, greedy, *, strong: bool):

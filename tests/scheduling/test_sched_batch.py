@@ -56,3 +56,17 @@ def test_filling_a_job_dominates_its_cost():
     assert solution.status is Status.OPTIMAL
     assert len(solution.filled_jobs) == 2
     assert solution.cost.price == 800 + 80_000
+
+
+def test_chunked_search_on_a_larger_market_keeps_every_job_and_never_costs_more_than_its_start():
+    from scheduling.batch import best_greedy
+
+    problem = congested_market(7)
+    start = best_greedy(problem)
+    solution = batch_match(problem, params=SolverParams(time_limit_s=8, workers=1, seed=0), chunk_size=5,
+                           wall_budget_s=8)
+    assert solution.status is Status.FEASIBLE
+    assert check(problem, solution) == []
+    assert len(solution.filled_jobs) >= len(start.filled_jobs)
+    if len(solution.filled_jobs) == len(start.filled_jobs):
+        assert solution.cost.total <= start.cost.total

@@ -66,7 +66,7 @@ def test_schedule_solutions_on_random_instances_pass_the_checker_or_say_infeasib
 @SETTINGS
 @given(problems())
 def test_greedy_dispatch_on_random_instances_passes_the_checker(problem):
-    for rule in ("earliest_finish", "cheapest"):
+    for rule in ("earliest_finish", "cheapest", "cheapest_on_time"):
         solution = edd_dispatch(problem, rule=rule, allow_unfilled=True)
         assert check(problem, solution) == []
 
