@@ -70,6 +70,33 @@ def create_user(*, organization_id: int, email: str, password: str, name: str, r
         return user
 
 
+def add_member(actor: Actor, *, email: str, name: str, set_password_url_for) -> User:
+    """An owner adds a colleague; the colleague chooses a password through a link sent to
+    them (the same one-time token as a password reset), so no password travels by hand."""
+    if actor.role != "owner":
+        raise errors.Forbidden("only an owner may add members")
+    email = email.strip().lower()
+    token = secrets.token_urlsafe(32)
+    with unit_of_work() as s:
+        if s.scalar(select(func.count()).select_from(User).where(User.email == email)):
+            raise errors.Conflict("an account with this email already exists", field="email")
+        user = User(organization_id=actor.org_id, email=email, name=name.strip(), role="member",
+                    password_hash=hash_password(secrets.token_urlsafe(32)))
+        s.add(user)
+        s.flush()
+        ttl = 7 * 24 * 60
+        s.add(PasswordResetToken(user_id=user.id, token_hash=_sha256(token), expires_at=utcnow() + timedelta(minutes=ttl)))
+        s.add(OutboxEmail(to_address=email, subject=f"You were added to {actor.org_name}",
+                          body=f"Choose your password within 7 days to sign in:\n{set_password_url_for(token)}\n"))
+        s.commit()
+        return user
+
+
+def list_members(actor: Actor) -> list[User]:
+    with unit_of_work() as s:
+        return list(s.scalars(select(User).where(User.organization_id == actor.org_id).order_by(User.id)))
+
+
 def authenticate(email: str, password: str) -> SessionUser:
     """Check a password. After 5 failures the account locks with exponential backoff."""
     now = utcnow()

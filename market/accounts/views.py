@@ -7,7 +7,7 @@ from flask_login import login_required, login_user, logout_user
 from market.accounts import services
 from market.api_common import StrictSchema
 from market.auth import portal_actor
-from market.errors import DomainError
+from market.errors import Conflict, DomainError, Invalid
 from market.web import forms
 
 bp = Blueprint("accounts", __name__)
@@ -25,6 +25,11 @@ class SignUpForm(StrictSchema):
 class ResetForm(StrictSchema):
     token = ma.fields.String(required=True)
     password = Password()
+
+
+class MemberForm(StrictSchema):
+    email = ma.fields.Email(required=True)
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
 
 
 class TokenForm(StrictSchema):
@@ -120,3 +125,24 @@ def revoke(token_id):
     services.revoke_api_token(portal_actor(), token_id)
     flash(_("Token revoked."), "success")
     return redirect(url_for("accounts.tokens"))
+
+
+@bp.route("/settings/team", methods=["GET", "POST"])
+@login_required
+def team():
+    actor = portal_actor()
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = forms.clean(request.form)
+        try:
+            data = forms.load(MemberForm(), values)
+            services.add_member(actor, **data,
+                                set_password_url_for=lambda t: url_for("accounts.reset", token=t, _external=True))
+            flash(_("Member added: they received a link to choose a password."), "success")
+            return redirect(url_for("accounts.team"))
+        except forms.FormError as exc:
+            errors = exc.errors
+        except (Invalid, Conflict) as exc:
+            errors = exc.errors or {"_": [exc.detail]}
+    return render_template("accounts/team.html", members=services.list_members(actor), values=values,
+                           errors=errors, is_owner=actor.role == "owner"), 422 if errors else 200

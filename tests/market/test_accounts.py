@@ -88,3 +88,19 @@ def test_language_follows_the_browser_and_the_switch(client):
     assert "登录" in client.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).get_data(as_text=True)
     client.post("/lang/en", data={"next": "/login"})
     assert "Log in" in client.get("/login", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+
+
+def test_an_owner_adds_a_member_who_sets_a_password_and_may_not_add_more(client, app):
+    _signup(client)
+    assert client.post("/settings/team", data={"name": "Bo", "email": "bo@example.test"}).status_code == 302
+    with app.app_context(), unit_of_work() as s:
+        mail = s.scalars(select(OutboxEmail).where(OutboxEmail.to_address == "bo@example.test")).one()
+        bo = s.scalar(select(User).where(User.email == "bo@example.test"))
+        assert bo.role == "member"
+    token = re.search(r"token=([\w-]+)", mail.body).group(1)
+    client.post("/logout")
+    assert client.post("/password/reset", data={"token": token, "password": "bo-chose-this-one"}).status_code == 302
+    assert client.post("/login", data={"email": "bo@example.test", "password": "bo-chose-this-one"}).status_code == 302
+    assert "Acme Works" in client.get("/dashboard").get_data(as_text=True)
+    refused = client.post("/settings/team", data={"name": "Cy", "email": "cy@example.test"})
+    assert refused.status_code == 403 and "only an owner" in refused.get_data(as_text=True)
