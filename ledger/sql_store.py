@@ -55,9 +55,14 @@ class SqlLedgerStore:
         if conn.dialect.name == "sqlite":
             conn.execute(text("UPDATE ledger_head SET id = id WHERE 0"))
             return
-        row = conn.execute(select(ledger_head.c.id).where(ledger_head.c.id == 1).with_for_update()).first()
-        if row is None:
-            raise StoreError("ledger_head row missing; run the ledger migration (0002_ledger)")
+        query = select(ledger_head.c.id).where(ledger_head.c.id == 1).with_for_update()
+        if conn.execute(query).first() is None:
+            # The row is inserted by migration 0002; recreate it if a test wipe truncated it.
+            conn.execute(text(
+                "INSERT INTO ledger_head (id, created_at) VALUES (1, CURRENT_TIMESTAMP) ON CONFLICT (id) DO NOTHING"
+            ))
+            if conn.execute(query).first() is None:
+                raise StoreError("ledger_head row missing; run the ledger migration (0002_ledger)")
 
     def size(self, conn: Connection) -> int:
         last = conn.execute(select(func.max(ledger_entries.c.idx))).scalar()
