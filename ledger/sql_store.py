@@ -103,7 +103,7 @@ class SqlLedgerStore:
             data = encode_entry(index=index, prev_hash=prev, signer=signer or event.org, event=event)
             h = _sha256(b"\x00" + data).digest()
             entry_rows.append((index, data, h))
-            appended.append(AppendedEntry(index=index, leaf_hash=h))
+            appended.append(AppendedEntry(index, h))
             prev = h
             level, node = 0, index
             while stack and stack[-1][0] == level:

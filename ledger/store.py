@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from ledger.events import Event
 
 
-@dataclass(frozen=True)
-class AppendedEntry:
-    """Where an appended event landed."""
+class AppendedEntry(NamedTuple):
+    """Where an appended event landed (a tuple: appends create one per event, cheaply)."""
 
     index: int
     leaf_hash: bytes
