@@ -14,6 +14,9 @@ def create_app(config: dict | None = None) -> Flask:
     from market.accounts import views as accounts_views
     from market.catalog import api as catalog_api
     from market.catalog import views as catalog_views
+    from market.matching import api as matching_api
+    from market.matching import jobs
+    from market.matching import views as matching_views
     from market.orders import api as orders_api
     from market.orders import views as orders_views
     from market.trace import api as trace_api
@@ -35,11 +38,12 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     problems.init_app(app)
     ledger.init_app(app)
+    jobs.init_app(app)
 
     api = problems.ProblemApi(app)
-    for module in (accounts_api, catalog_api, orders_api, trace_api):
+    for module in (accounts_api, catalog_api, orders_api, matching_api, trace_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
-    for module in (web_views, accounts_views, catalog_views, orders_views, trace_views):
+    for module in (web_views, accounts_views, catalog_views, orders_views, matching_views, trace_views):
         app.register_blueprint(module.bp)
     return app

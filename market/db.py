@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Iterator
 
 from flask import Flask, current_app
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -102,3 +102,11 @@ def unit_of_work() -> Iterator[Session]:
     finally:
         # close() rolls back whatever was not committed, and leaves loaded objects usable.
         session.close()
+
+
+def write_lock(session: Session) -> None:
+    """SQLite: take the database write lock now, before the reads a decision rests on
+    (pysqlite starts its transaction only at the first write, so reads before it could be
+    stale). PostgreSQL uses row locks (SELECT ... FOR UPDATE) instead: nothing to do."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE organizations SET id = id WHERE 0"))

@@ -102,6 +102,8 @@ class CapacityWindow(Base):
     lead_time_days: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(16), default="open")
     series_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    # set when the window is the booked slice of an accepted quote
+    booked_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     machine: Mapped[Machine] = relationship(lazy="joined")

@@ -12,7 +12,7 @@ from market.auth import Actor
 from market.catalog.models import CapacityWindow, Factory, Machine, MachineProcess
 from market.catalog.recurrence import Recurrence, expand, local_to_utc
 from market.catalog.taxonomy import taxonomy
-from market.db import unit_of_work, utcnow
+from market.db import unit_of_work, utcnow, write_lock
 from market.pagination import Page, paginate
 
 MAX_WINDOW = timedelta(days=31)
@@ -183,6 +183,7 @@ def _insert_windows(actor: Actor, machine_id: uuid.UUID, spans, terms: dict, ser
     policy.require_kind(actor, "factory")
     now = utcnow()
     with unit_of_work() as s:
+        write_lock(s)
         try:
             # The machine row lock serialises publishers of one machine (no racing overlaps).
             machine = _machine(s, actor, machine_id, lock=True)
@@ -234,6 +235,7 @@ def create_recurring_windows(actor: Actor, data: dict) -> list[CapacityWindow]:
 
 def withdraw_window(actor: Actor, public_id: uuid.UUID) -> CapacityWindow:
     with unit_of_work() as s:
+        write_lock(s)
         window = s.scalar(select(CapacityWindow).where(CapacityWindow.public_id == public_id, policy.own_windows(actor)).with_for_update(of=CapacityWindow))
         if window is None:
             raise errors.NotFound(f"capacity window {public_id} not found")

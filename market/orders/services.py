@@ -12,7 +12,7 @@ from market.accounts.models import Organization
 from market.auth import Actor
 from market.catalog.models import Factory, Machine, MachineProcess
 from market.catalog.services import check_certifications, check_processes
-from market.db import unit_of_work, utcnow
+from market.db import unit_of_work, utcnow, write_lock
 from market.orders import attachments as files
 from market.orders.models import Attachment, Message, Operation, Order, OrderEvent, QuoteRequest
 from market.orders.states import allowed_targets, check_transition
@@ -104,6 +104,7 @@ def update_order(actor: Actor, public_id: uuid.UUID, data: dict) -> Order:
 
 def transition(actor: Actor, public_id: uuid.UUID, target: str, note: str = "") -> Order:
     with unit_of_work() as s:
+        write_lock(s)
         order = _order(s, actor, public_id, lock=True)
         check_transition(order.state, target, policy.party_of(actor, order))
         _record(s, order, actor, order.state, target, note)
@@ -247,3 +248,12 @@ def get_attachment(actor: Actor, attachment_id: uuid.UUID) -> Attachment:
         if attachment is None:
             raise errors.NotFound(f"attachment {attachment_id} not found")
         return attachment
+
+
+def get_order_by_id(actor: Actor, order_id: int) -> Order:
+    """The order behind an internal id the caller already reached through a scoped lookup."""
+    with unit_of_work() as s:
+        order = s.scalar(select(Order).where(Order.id == order_id, policy.visible_orders(actor)))
+        if order is None:
+            raise errors.NotFound("order not found")
+        return order

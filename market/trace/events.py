@@ -32,3 +32,11 @@ def order_state_changed(order, org_public_id, frm: str, to: str) -> Event:
 def quote_requested(order, buyer_public_id, factory_org_public_id) -> Event:
     return Event(type="order.quote_requested", org=str(buyer_public_id), when=utcnow(), why=_po(order),
                  what={"order": str(order.public_id)}, data={"factory": str(factory_org_public_id)})
+
+
+def quote_accepted(order, buyer_public_id, q) -> Event:
+    return Event(type="quote.accepted", org=str(buyer_public_id), when=utcnow(), why=_po(order), what={
+        "order": str(order.public_id), "quote": str(q.public_id)}, data={
+        "label": q.label, "promised": q.promised_at.isoformat(),
+        "operations": [{"seq": line.seq, "factory": str(line.factory.public_id), "machine": str(line.machine.public_id),
+                        "start": line.start_at.isoformat(), "end": line.end_at.isoformat()} for line in q.lines]})

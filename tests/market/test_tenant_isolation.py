@@ -2,10 +2,12 @@
 ids: nothing is read or changed, and the answer is 404 (not 403: existence is private)."""
 import io
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from tests.conftest import FACTORY, order_body
+from tests.market.test_quotes import wait_job
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 KINDS = ("factory", "buyer", "lender")
@@ -29,6 +31,11 @@ API_CASES = {
     ("/api/v1/orders/<uuid:order_id>/attachments", "POST"): "file",
     ("/api/v1/attachments/<uuid:attachment_id>", "GET"): None,
     ("/api/v1/tokens/<uuid:token_id>", "DELETE"): None,
+    ("/api/v1/orders/<uuid:order_id>/quotes", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/quotes", "POST"): None,
+    ("/api/v1/jobs/<uuid:job_id>", "GET"): None,
+    ("/api/v1/quotes/<uuid:quote_id>", "GET"): None,
+    ("/api/v1/quotes/<uuid:quote_id>/accept", "POST"): None,
 }
 
 # portal endpoints with ids; public ones are listed with the reason they are public
@@ -47,13 +54,21 @@ def _world(tenant, api):
     window = factory_api.post("/api/v1/capacity-windows/recurring", json={
         "machine_id": machine["id"], "first_date": "2031-01-06", "weeks": 1, "weekdays": [0],
         "start_time": "08:00", "end_time": "16:00", "pricing_mode": "per_hour", "price": 100}).get_json()[0]
-    order = buyer_api.post("/api/v1/orders", json=order_body(submit=False)).get_json()
+    soon = (datetime.now(timezone.utc) + timedelta(days=10)).date()
+    factory_api.post("/api/v1/capacity-windows", json={"machine_id": machine["id"], "start": f"{soon}T08:00:00",
+                     "end": f"{soon}T18:00:00", "pricing_mode": "per_hour", "price": 100})
+    order = buyer_api.post("/api/v1/orders", json=order_body(
+        operations=[{"process_code": "cnc_milling_3ax", "setup_minutes": 10, "run_minutes_per_unit": 1}])).get_json()
+    job = buyer_api.post(f"/api/v1/orders/{order['id']}/quotes").get_json()
+    wait_job(buyer_api, job["id"])
+    quote = buyer_api.get(f"/api/v1/orders/{order['id']}/quotes").get_json()[0]
     attachment = buyer_api.post(f"/api/v1/orders/{order['id']}/attachments", data={"file": (io.BytesIO(PDF), "d.pdf")},
                                 content_type="multipart/form-data").get_json()
     buyer_api.post(f"/api/v1/orders/{order['id']}/messages", json={"body": "private note"})
     token_id = buyer_api.get("/api/v1/tokens").get_json()[0]["id"]
     ids = {"factory_id": factory["id"], "machine_id": machine["id"], "window_id": window["id"],
-           "order_id": order["id"], "attachment_id": attachment["id"], "token_id": token_id}
+           "order_id": order["id"], "attachment_id": attachment["id"], "token_id": token_id,
+           "job_id": job["id"], "quote_id": quote["id"]}
     return world, ids
 
 
@@ -120,7 +135,6 @@ def test_no_portal_page_reaches_another_tenants_data(app, two_worlds, kind):
 
 def test_private_order_details_stay_private_even_on_the_public_board(app, two_worlds, api):
     (mine, _), (theirs, their_ids) = two_worlds
-    api(theirs["buyer"]).post(f"/api/v1/orders/{their_ids['order_id']}/transitions", json={"to": "open"})
     board = api(mine["factory"]).get("/api/v1/order-board").get_json()
     listed = next(o for o in board["items"] if o["id"] == their_ids["order_id"])
     assert "delivery_address" not in listed and "history" not in listed

@@ -1,0 +1,83 @@
+"""REST API for quotes: request (background solve), poll, compare, accept (books capacity)."""
+from uuid import UUID
+
+import marshmallow as ma
+from flask_smorest import Blueprint
+
+from market.auth import api_actor, require_token
+from market.matching import services
+
+blp = Blueprint("matching_api", __name__, url_prefix="/api/v1", description="Quotes and bookings")
+
+
+class QuoteLineOut(ma.Schema):
+    seq = ma.fields.Integer()
+    process_code = ma.fields.String()
+    factory_id = ma.fields.Function(lambda line: str(line.factory.public_id))
+    factory = ma.fields.Function(lambda line: line.factory.name)
+    machine_id = ma.fields.Function(lambda line: str(line.machine.public_id))
+    machine = ma.fields.Function(lambda line: line.machine.name)
+    start = ma.fields.DateTime(attribute="start_at")
+    end = ma.fields.DateTime(attribute="end_at")
+    price_minor = ma.fields.Integer()
+
+
+class QuoteOut(ma.Schema):
+    id = ma.fields.UUID(attribute="public_id")
+    label = ma.fields.String(metadata={"description": "cheapest | fastest | balanced"})
+    status = ma.fields.String()
+    price_minor = ma.fields.Integer()
+    transport_minor = ma.fields.Integer()
+    total_minor = ma.fields.Integer()
+    currency = ma.fields.String()
+    promised_at = ma.fields.DateTime()
+    lateness_minutes = ma.fields.Integer()
+    expires_at = ma.fields.DateTime()
+    lines = ma.fields.List(ma.fields.Nested(QuoteLineOut))
+
+
+class JobOut(ma.Schema):
+    id = ma.fields.UUID(attribute="public_id")
+    kind = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "queued | running | done | failed"})
+    result = ma.fields.Dict()
+    error = ma.fields.String()
+    created_at = ma.fields.DateTime()
+    finished_at = ma.fields.DateTime(allow_none=True)
+
+
+@blp.route("/orders/<uuid:order_id>/quotes", methods=["POST"])
+@require_token("write")
+@blp.response(202, JobOut)
+def request_quotes(order_id: UUID):
+    """Ask the solver for up to three alternatives; poll the returned job."""
+    return services.request_quotes(api_actor(), order_id)
+
+
+@blp.route("/orders/<uuid:order_id>/quotes")
+@require_token("read")
+@blp.response(200, QuoteOut(many=True))
+def list_quotes(order_id: UUID):
+    return services.list_quotes(api_actor(), order_id)
+
+
+@blp.route("/jobs/<uuid:job_id>")
+@require_token("read")
+@blp.response(200, JobOut)
+def job(job_id: UUID):
+    return services.get_job(api_actor(), job_id)
+
+
+@blp.route("/quotes/<uuid:quote_id>")
+@require_token("read")
+@blp.response(200, QuoteOut)
+def get_quote(quote_id: UUID):
+    return services.get_quote(api_actor(), quote_id)
+
+
+@blp.route("/quotes/<uuid:quote_id>/accept", methods=["POST"])
+@require_token("write")
+@blp.response(200, QuoteOut)
+def accept(quote_id: UUID):
+    """Book the quote's capacity, all or nothing. 409 when it was taken meanwhile."""
+    return services.accept_quote(api_actor(), quote_id)

@@ -1,0 +1,85 @@
+"""Turn an order and the open capacity in the database into a scheduling.Problem.
+
+Time becomes integer minutes from `epoch` (now, to the minute, UTC); windows are cut so
+that nothing starts before a factory's lead time; only active machines that can do one of
+the order's processes, at factories holding every required certification, are offered.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from market.catalog.models import CapacityWindow, Factory, Machine, MachineProcess
+from market.orders.models import Order
+from scheduling import Job, Operation, PricingMode, Problem, Site, Window
+from scheduling import Machine as SMachine
+
+LOOK_PAST_DUE = timedelta(days=14)  # a late offer is still an offer; the buyer decides
+
+
+@dataclass
+class Built:
+    problem: Problem
+    epoch: datetime
+    job_id: str
+    # (machine id as str, window index) -> capacity_windows.id
+    windows: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def at(self, minutes: int) -> datetime:
+        return self.epoch + timedelta(minutes=minutes)
+
+
+def _minutes(moment: datetime, epoch: datetime) -> int:
+    return int((moment - epoch).total_seconds() // 60)
+
+
+def build(s: Session, order: Order, now: datetime) -> Built:
+    epoch = now.replace(second=0, microsecond=0)
+    processes = sorted({op.process_code for op in order.operations})
+    required = set(order.required_certifications or ())
+    horizon_end = order.due_at + LOOK_PAST_DUE
+    rows = s.execute(
+        select(CapacityWindow, Machine.id, Factory)
+        .join(Machine, Machine.id == CapacityWindow.machine_id)
+        .join(Factory, Factory.id == CapacityWindow.factory_id)
+        .where(CapacityWindow.status == "open", Machine.status == "active",
+               CapacityWindow.end_at > now, CapacityWindow.start_at < horizon_end,
+               CapacityWindow.machine_id.in_(select(MachineProcess.machine_id)
+                                             .where(MachineProcess.process_code.in_(processes))))
+        .order_by(CapacityWindow.machine_id, CapacityWindow.start_at)
+    ).unique().all()
+    caps = {mid: set() for _w, mid, _f in rows}
+    for mid, code in s.execute(select(MachineProcess.machine_id, MachineProcess.process_code)
+                               .where(MachineProcess.machine_id.in_(caps))):
+        caps[mid].add(code)
+
+    sites: dict[int, Site] = {}
+    per_machine: dict[int, list[tuple[Window, int]]] = {}
+    site_of: dict[int, int] = {}
+    for window, mid, factory in rows:
+        if not required <= set(factory.certifications or ()):
+            continue
+        start = max(window.start_at, now + timedelta(days=window.lead_time_days))
+        a, b = -(-int((start - epoch).total_seconds()) // 60), _minutes(window.end_at, epoch)  # start rounded up
+        if b <= a:
+            continue
+        sites.setdefault(factory.id, Site(str(factory.id), location=(factory.latitude, factory.longitude)))
+        site_of[mid] = factory.id
+        per_machine.setdefault(mid, []).append(
+            (Window(a, b, pricing=PricingMode(window.pricing_mode), price=window.price, min_lot=window.min_lot), window.id))
+
+    built = Built(problem=None, epoch=epoch, job_id=str(order.id))  # type: ignore[arg-type]
+    machines = []
+    for mid, items in per_machine.items():
+        machines.append(SMachine(str(mid), str(site_of[mid]), frozenset(caps[mid]), tuple(w for w, _ in items)))
+        for index, (_w, window_id) in enumerate(items):
+            built.windows[(str(mid), index)] = window_id
+    job = Job(str(order.id), order.quantity,
+              tuple(Operation(op.process_code, op.setup_minutes, op.run_minutes_per_unit, name=str(op.seq))
+                    for op in order.operations),
+              due=max(_minutes(order.due_at, epoch), 0), value=order.budget_minor)
+    built.problem = Problem(tuple(sites.values()), tuple(machines), (job,), currency=order.currency)
+    return built

@@ -1,0 +1,189 @@
+"""Quotes and bookings: a buyer asks for quotes (solved in the background), compares up
+to three alternatives, and accepts one; accepting books the capacity atomically."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from market import errors, policy
+from market.auth import Actor
+from market.catalog.models import CapacityWindow, Machine
+from market.db import unit_of_work, utcnow, write_lock
+from market.matching import jobs
+from market.matching.models import Quote, QuoteLine, SolveJob
+from market.matching.problem import build
+from market.orders.models import Order, OrderEvent
+from market.orders.states import check_transition
+from market.trace import events as ledger_events
+from market.trace.ledger import record
+from scheduling import SolverParams, quote
+
+QUOTABLE = ("open", "quoted")
+
+
+def _order(s: Session, actor: Actor, public_id: uuid.UUID, *, lock: bool = False) -> Order:
+    stmt = select(Order).where(Order.public_id == public_id, policy.visible_orders(actor))
+    order = s.scalar(stmt.with_for_update(of=Order) if lock else stmt)
+    if order is None:
+        raise errors.NotFound(f"order {public_id} not found")
+    return order
+
+
+def request_quotes(actor: Actor, order_id: uuid.UUID) -> SolveJob:
+    """Enqueue a quote solve for the buyer's order; returns the job to poll."""
+    with unit_of_work() as s:
+        order = _order(s, actor, order_id)
+        policy.require_order_buyer(actor, order)
+        if order.state not in QUOTABLE:
+            raise errors.Conflict(f"quotes are made for open orders; this one is {order.state}")
+        job = SolveJob(kind="quote", organization_id=actor.org_id, order_id=order.id)
+        s.add(job)
+        s.commit()
+    jobs.submit(run_quote_job, job.id)
+    return job
+
+
+def run_quote_job(job_id: int) -> None:
+    """The worker's side: solve, store the alternatives, move the order to 'quoted'."""
+    with unit_of_work() as s:
+        job = s.get(SolveJob, job_id)
+        job.status = "running"
+        s.commit()
+    try:
+        _solve_and_store(job_id)
+    except Exception as exc:  # a failed job says why; it never takes the worker down
+        with unit_of_work() as s:
+            job = s.get(SolveJob, job_id)
+            job.status, job.error, job.finished_at = "failed", f"{type(exc).__name__}: {exc}"[:2000], utcnow()
+            s.commit()
+        raise
+
+
+def _solve_and_store(job_id: int) -> None:
+    now = utcnow()
+    with unit_of_work() as s:
+        job = s.get(SolveJob, job_id)
+        order = s.get(Order, job.order_id)
+        built = build(s, order, now)
+    seconds = current_app.config.get("QUOTE_TIME_LIMIT_S", 5.0)
+    alternatives = quote(built.problem, built.job_id, params=SolverParams(time_limit_s=seconds, workers=1, seed=0))
+    ttl = timedelta(hours=current_app.config.get("QUOTE_TTL_HOURS", 24))
+    with unit_of_work() as s:
+        job = s.get(SolveJob, job_id)
+        order = s.scalar(select(Order).where(Order.id == job.order_id).with_for_update(of=Order))
+        # earlier open quotes of this order give way to the fresh ones
+        s.execute(update(Quote).where(Quote.order_id == order.id, Quote.status == "open").values(status="superseded"))
+        ops = {str(op.seq): op for op in order.operations}
+        for alt in alternatives:
+            q = Quote(order_id=order.id, job_id=job.id, label=alt.label, price_minor=alt.price,
+                      transport_minor=alt.transport, currency=order.currency, promised_at=built.at(alt.completion),
+                      lateness_minutes=alt.lateness, expires_at=now + ttl)
+            for a in alt.assignments:
+                window_id = built.windows[(a.machine_id, a.first_window)]
+                q.lines.append(QuoteLine(seq=a.op_index + 1, process_code=ops[a.op_name].process_code,
+                                         window_id=window_id, machine_id=int(a.machine_id), factory_id=int(a.site_id),
+                                         start_at=built.at(a.start), end_at=built.at(a.end), price_minor=a.price))
+            s.add(q)
+        if alternatives and order.state == "open":
+            s.add(OrderEvent(order_id=order.id, from_state="open", to_state="quoted", note="quotes ready"))
+            record(s, ledger_events.order_state_changed(order, str(order.buyer.public_id), "open", "quoted"))
+            order.state = "quoted"
+        job.status, job.finished_at = "done", utcnow()
+        job.result = {"alternatives": len(alternatives),
+                      "message": "" if alternatives else "no open capacity can make this order; try a later due date"}
+        s.commit()
+
+
+def get_job(actor: Actor, public_id: uuid.UUID) -> SolveJob:
+    with unit_of_work() as s:
+        job = s.scalar(select(SolveJob).where(SolveJob.public_id == public_id,
+                                              True if actor.is_operator else SolveJob.organization_id == actor.org_id))
+        if job is None:
+            raise errors.NotFound(f"job {public_id} not found")
+        return job
+
+
+def list_quotes(actor: Actor, order_id: uuid.UUID) -> list[Quote]:
+    with unit_of_work() as s:
+        order = _order(s, actor, order_id)
+        policy.require_order_buyer(actor, order)
+        return list(s.scalars(select(Quote).where(Quote.order_id == order.id).order_by(Quote.id.desc())))
+
+
+def _quote(s: Session, actor: Actor, public_id: uuid.UUID, *, lock: bool = False) -> Quote:
+    stmt = (select(Quote).join(Order, Order.id == Quote.order_id)
+            .where(Quote.public_id == public_id, True if actor.is_operator else Order.buyer_org_id == actor.org_id))
+    q = s.scalar(stmt.with_for_update(of=Quote) if lock else stmt)
+    if q is None:
+        raise errors.NotFound(f"quote {public_id} not found")
+    return q
+
+
+def get_quote(actor: Actor, public_id: uuid.UUID) -> Quote:
+    with unit_of_work() as s:
+        return _quote(s, actor, public_id)
+
+
+class CapacityTaken(errors.Conflict):
+    title = "Capacity no longer available"
+
+
+def accept_quote(actor: Actor, public_id: uuid.UUID) -> Quote:
+    """Book every slice of the quote or nothing. Windows are re-checked under row locks
+    (machines locked in id order, so two acceptances cannot deadlock); a slice that is no
+    longer open gives 409 and the quote turns stale: ask for a fresh one."""
+    now = utcnow()
+    with unit_of_work() as s:
+        write_lock(s)
+        q = _quote(s, actor, public_id)
+        order = s.scalar(select(Order).where(Order.id == q.order_id).with_for_update(of=Order))
+        if q.status != "open":
+            raise errors.Conflict(f"this quote is {q.status}; request fresh quotes")
+        if q.expires_at <= now:
+            q.status = "expired"
+            s.commit()
+            raise errors.Conflict("this quote has expired; request fresh quotes")
+        check_transition(order.state, "accepted", policy.party_of(actor, order))
+        for machine_id in sorted({line.machine_id for line in q.lines}):
+            s.execute(select(Machine.id).where(Machine.id == machine_id).with_for_update())
+        try:
+            for line in q.lines:
+                _carve(s, line, order.id)
+        except CapacityTaken:
+            s.rollback()
+            with unit_of_work() as s2:
+                s2.execute(update(Quote).where(Quote.id == q.id).values(status="stale"))
+                s2.commit()
+            raise
+        q.status = "accepted"
+        s.execute(update(Quote).where(Quote.order_id == order.id, Quote.id != q.id, Quote.status == "open")
+                  .values(status="superseded"))
+        s.add(OrderEvent(order_id=order.id, from_state=order.state, to_state="accepted", actor_org_id=actor.org_id,
+                         actor_user_id=actor.user_id, note=f"quote {q.label} accepted"))
+        record(s, ledger_events.quote_accepted(order, actor.org_public_id, q),
+               ledger_events.order_state_changed(order, actor.org_public_id, order.state, "accepted"))
+        order.state = "accepted"
+        s.commit()
+        s.refresh(q)
+        return q
+
+
+def _carve(s: Session, line: QuoteLine, order_id: int) -> None:
+    """Turn [line.start, line.end) of its open window into a booked window; the parts of
+    the window before and after stay open as windows of their own."""
+    w = s.scalar(select(CapacityWindow).where(CapacityWindow.id == line.window_id).with_for_update(of=CapacityWindow))
+    if w is None or w.status != "open" or line.start_at < w.start_at or line.end_at > w.end_at:
+        raise CapacityTaken("part of this quote's capacity was booked or withdrawn meanwhile; "
+                            "request fresh quotes", field="quote")
+    terms = {k: getattr(w, k) for k in ("machine_id", "factory_id", "pricing_mode", "price", "currency", "min_lot",
+                                        "lead_time_days", "series_id")}
+    before, after = (w.start_at, line.start_at), (line.end_at, w.end_at)
+    w.start_at, w.end_at, w.status, w.booked_order_id = line.start_at, line.end_at, "booked", order_id
+    for a, b in (before, after):
+        if b > a:
+            s.add(CapacityWindow(start_at=a, end_at=b, status="open", **terms))
+    s.flush()

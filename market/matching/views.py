@@ -1,0 +1,51 @@
+"""Portal: request quotes, watch the solve, compare alternatives side by side, accept one."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from market.auth import portal_actor
+from market.matching import services
+from market.orders import services as orders
+from market.web import forms
+
+bp = Blueprint("matching", __name__)
+
+
+@bp.post("/orders/<uuid:order_id>/quotes")
+@login_required
+def request_quotes(order_id):
+    with forms.flashing_errors():
+        job = services.request_quotes(portal_actor(), order_id)
+        return redirect(url_for("matching.quotes", order_id=order_id, job=job.public_id))
+    return redirect(url_for("orders.show", order_id=order_id))
+
+
+@bp.get("/orders/<uuid:order_id>/quotes")
+@login_required
+def quotes(order_id):
+    actor = portal_actor()
+    order = orders.get_order(actor, order_id)
+    job = None
+    if request.args.get("job"):
+        try:
+            import uuid
+
+            job = services.get_job(actor, uuid.UUID(request.args["job"]))
+        except ValueError:
+            job = None
+    all_quotes = services.list_quotes(actor, order_id)
+    current = [q for q in all_quotes if q.status in ("open", "accepted")]
+    return render_template("matching/quotes.html", order=order, job=job, quotes=current)
+
+
+@bp.post("/quotes/<uuid:quote_id>/accept")
+@login_required
+def accept(quote_id):
+    actor = portal_actor()
+    q = services.get_quote(actor, quote_id)
+    order_id = orders.get_order_by_id(actor, q.order_id).public_id
+    with forms.flashing_errors():
+        services.accept_quote(actor, quote_id)
+        flash(_("Quote accepted: the capacity is booked for you."), "success")
+        return redirect(url_for("orders.show", order_id=order_id))
+    return redirect(url_for("matching.quotes", order_id=order_id))

@@ -1,0 +1,130 @@
+"""Quotes from the solver, in the background; accepting books capacity all-or-nothing, and
+two buyers racing for the same capacity get one booking and one clear 409."""
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.conftest import FACTORY, order_body
+
+
+def wait_job(client, job_id, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/v1/jobs/{job_id}").get_json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} still {job['status']}")
+
+
+@pytest.fixture
+def two_sites(api, tenant):
+    """A machining shop and a finishing + metrology shop, each with weekday windows."""
+    def site(name, lat, processes_by_machine, price):
+        client = api(tenant("factory", name))
+        factory = client.post("/api/v1/factories", json={**FACTORY, "name": name, "latitude": lat}).get_json()
+        start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+        machines = []
+        for n, processes in enumerate(processes_by_machine):
+            m = client.post("/api/v1/machines", json={"factory_id": factory["id"], "name": f"{name}-{n}",
+                                                       "processes": processes}).get_json()
+            for day in range(5):
+                s = start + timedelta(days=day)
+                client.post("/api/v1/capacity-windows", json={"machine_id": m["id"], "start": s.isoformat(),
+                            "end": (s + timedelta(hours=8)).isoformat(), "pricing_mode": "per_hour", "price": price})
+            machines.append(m)
+        return {"client": client, "factory": factory, "machines": machines}
+
+    return (site("Mill Works", 31.30, [["cnc_milling_3ax"]], 20000),
+            site("Finish Lab", 31.40, [["anodizing"], ["cmm_inspection"]], 15000))
+
+
+def test_buyer_gets_virtual_factory_quotes_accepts_one_and_the_capacity_is_booked(api, tenant, two_sites):
+    mill, finish = two_sites
+    buyer = api(tenant("buyer"))
+    order = buyer.post("/api/v1/orders", json=order_body()).get_json()
+    requested = buyer.post(f"/api/v1/orders/{order['id']}/quotes")
+    assert requested.status_code == 202 and requested.get_json()["status"] in ("queued", "running", "done")
+    job = wait_job(buyer, requested.get_json()["id"])
+    assert job["status"] == "done" and job["result"]["alternatives"] >= 1, job
+    quotes = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()
+    assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["state"] == "quoted"
+    cheapest = next(q for q in quotes if q["label"] == "cheapest")
+    assert all(cheapest["total_minor"] <= q["total_minor"] for q in quotes)
+    assert [line["factory"] for line in cheapest["lines"]] == ["Mill Works", "Finish Lab", "Finish Lab"]
+    assert cheapest["lines"][0]["end"] <= cheapest["lines"][1]["start"]  # precedence (plus transport)
+    # the milling takes 60 + 100 x 2.5 = 310 minutes at 200.00/h: 1033.33 -> rounded up
+    assert cheapest["lines"][0]["price_minor"] == 103334
+
+    accepted = buyer.post(f"/api/v1/quotes/{cheapest['id']}/accept")
+    assert accepted.status_code == 200, accepted.get_json()
+    assert accepted.get_json()["status"] == "accepted"
+    assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["state"] == "accepted"
+    booked = mill["client"].get(f"/api/v1/capacity-windows?machine_id={mill['machines'][0]['id']}&status=booked").get_json()
+    assert booked["total"] == 1
+    assert booked["items"][0]["start"] == cheapest["lines"][0]["start"]
+    # what was booked is gone from search; the rest of that window is still offered
+    hits = buyer.get("/api/v1/capacity/search?process=cnc_milling_3ax&per_page=100").get_json()["items"]
+    spans = [(h["window"]["start"], h["window"]["end"]) for h in hits]
+    line = cheapest["lines"][0]
+    assert all(end <= line["start"] or start >= line["end"] for start, end in spans)
+    assert any(start == line["end"] for start, end in spans)
+    others = [q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["id"] != cheapest["id"]]
+    assert all(q["status"] == "superseded" for q in others)
+
+
+def test_two_buyers_racing_for_the_same_capacity_get_one_booking_and_one_409(api, tenant, two_sites):
+    first, second = api(tenant("buyer")), api(tenant("buyer"))
+    picks = []
+    for buyer in (first, second):
+        order = buyer.post("/api/v1/orders", json=order_body()).get_json()
+        wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+        quotes = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()
+        picks.append((buyer, order, next(q for q in quotes if q["label"] == "cheapest")))
+    # both were offered the same cheapest slot (nothing was booked yet)
+    assert picks[0][2]["lines"][0]["start"] == picks[1][2]["lines"][0]["start"]
+    assert first.post(f"/api/v1/quotes/{picks[0][2]['id']}/accept").status_code == 200
+    lost = second.post(f"/api/v1/quotes/{picks[1][2]['id']}/accept")
+    assert lost.status_code == 409 and "request fresh quotes" in lost.get_json()["detail"]
+    assert second.get(f"/api/v1/quotes/{picks[1][2]['id']}").get_json()["status"] == "stale"
+    assert second.get(f"/api/v1/orders/{picks[1][1]['id']}").get_json()["state"] == "quoted"
+    fresh = wait_job(second, second.post(f"/api/v1/orders/{picks[1][1]['id']}/quotes").get_json()["id"])
+    assert fresh["result"]["alternatives"] >= 1
+    new = next(q for q in second.get(f"/api/v1/orders/{picks[1][1]['id']}/quotes").get_json()
+               if q["label"] == "cheapest" and q["status"] == "open")
+    assert second.post(f"/api/v1/quotes/{new['id']}/accept").status_code == 200
+
+
+def test_an_order_nothing_can_make_gets_no_quote_and_stays_open(api, tenant, two_sites):
+    buyer = api(tenant("buyer"))
+    body = order_body(operations=[{"process_code": "injection_molding", "setup_minutes": 10, "run_minutes_per_unit": 1}])
+    order = buyer.post("/api/v1/orders", json=body).get_json()
+    job = wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    assert job["status"] == "done" and job["result"]["alternatives"] == 0 and job["result"]["message"]
+    assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["state"] == "open"
+
+
+def test_an_expired_quote_cannot_be_accepted(api, tenant, two_sites, app):
+    buyer = api(tenant("buyer"))
+    order = buyer.post("/api/v1/orders", json=order_body()).get_json()
+    wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    quote = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()[0]
+    from sqlalchemy import update
+
+    from market.db import unit_of_work
+    from market.matching.models import Quote
+
+    with app.app_context(), unit_of_work() as s:
+        s.execute(update(Quote).values(expires_at=datetime.now(timezone.utc) - timedelta(minutes=1)))
+        s.commit()
+    response = buyer.post(f"/api/v1/quotes/{quote['id']}/accept")
+    assert response.status_code == 409 and "expired" in response.get_json()["detail"]
+
+
+def test_factories_cannot_ask_for_quotes_on_orders_they_do_not_own(api, tenant, two_sites):
+    buyer = api(tenant("buyer"))
+    order = buyer.post("/api/v1/orders", json=order_body()).get_json()
+    mill = two_sites[0]
+    buyer.post(f"/api/v1/orders/{order['id']}/quote-requests", json={"factory_id": mill["factory"]["id"]})
+    assert mill["client"].post(f"/api/v1/orders/{order['id']}/quotes").status_code == 403
