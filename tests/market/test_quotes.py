@@ -128,3 +128,35 @@ def test_factories_cannot_ask_for_quotes_on_orders_they_do_not_own(api, tenant, 
     mill = two_sites[0]
     buyer.post(f"/api/v1/orders/{order['id']}/quote-requests", json={"factory_id": mill["factory"]["id"]})
     assert mill["client"].post(f"/api/v1/orders/{order['id']}/quotes").status_code == 403
+
+
+def test_parallel_acceptances_of_the_same_capacity_book_it_exactly_once(app, api, tenant, two_sites):
+    import threading
+
+    from tests.conftest import Api
+
+    picks = []
+    for _ in range(5):
+        who = tenant("buyer")
+        buyer = api(who)
+        order = buyer.post("/api/v1/orders", json=order_body()).get_json()
+        wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+        quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+        picks.append((who.token, quote["id"]))
+    assert len({q for _, q in picks}) == 5
+    barrier, results = threading.Barrier(len(picks)), []
+
+    def accept(token, quote_id):
+        client = Api(app.test_client(), token)
+        barrier.wait()
+        results.append(client.post(f"/api/v1/quotes/{quote_id}/accept").status_code)
+
+    threads = [threading.Thread(target=accept, args=pick) for pick in picks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(results) == [200, 409, 409, 409, 409]
+    mill = two_sites[0]
+    booked = mill["client"].get(f"/api/v1/capacity-windows?machine_id={mill['machines'][0]['id']}&status=booked").get_json()
+    assert booked["total"] == 1
