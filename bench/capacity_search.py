@@ -32,7 +32,6 @@ from market import create_app, migrate  # noqa: E402
 from market.accounts import services as accounts  # noqa: E402
 from market.catalog.models import CapacityWindow, Factory, Machine, MachineProcess  # noqa: E402
 from market.catalog.taxonomy import taxonomy  # noqa: E402
-from market.db import Base  # noqa: E402
 
 REGIONS = [("Suzhou", 31.30, 120.60), ("Dongguan", 23.02, 113.75), ("Ningbo", 29.87, 121.55),
            ("Foshan", 23.02, 113.12), ("Wuxi", 31.49, 120.31), ("Xiamen", 24.48, 118.09)]

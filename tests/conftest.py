@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -153,8 +154,6 @@ FACTORY = {"name": "Test Works", "address": "1 Test Road", "latitude": 31.3, "lo
 
 
 def order_body(**over):
-    from datetime import datetime, timedelta, timezone
-
     body = {
         "title": "Bracket", "part_number": "BR-1", "material": "6061", "quantity": 100,
         "due_at": (datetime.now(timezone.utc) + timedelta(days=30)).isoformat(),
@@ -173,8 +172,6 @@ def order_body(**over):
 @pytest.fixture
 def supply(api, tenant):
     """A factory tenant with one factory, one 3-axis mill and one open window next week."""
-    from datetime import datetime, timedelta, timezone
-
     owner = tenant("factory")
     client = api(owner)
     factory = client.post("/api/v1/factories", json=FACTORY).get_json()
@@ -186,3 +183,25 @@ def supply(api, tenant):
         "machine_id": machine["id"], "start": start.isoformat(), "end": (start + timedelta(hours=8)).isoformat(),
         "pricing_mode": "per_hour", "price": 20000}).get_json()
     return {"tenant": owner, "client": client, "factory": factory, "machine": machine, "window": window}
+
+
+@pytest.fixture
+def two_sites(api, tenant):
+    """A machining shop and a finishing + metrology shop, each with weekday windows."""
+    def site(name, lat, processes_by_machine, price):
+        client = api(tenant("factory", name))
+        factory = client.post("/api/v1/factories", json={**FACTORY, "name": name, "latitude": lat}).get_json()
+        start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+        machines = []
+        for n, processes in enumerate(processes_by_machine):
+            m = client.post("/api/v1/machines", json={"factory_id": factory["id"], "name": f"{name}-{n}",
+                                                       "processes": processes}).get_json()
+            for day in range(5):
+                s = start + timedelta(days=day)
+                client.post("/api/v1/capacity-windows", json={"machine_id": m["id"], "start": s.isoformat(),
+                            "end": (s + timedelta(hours=8)).isoformat(), "pricing_mode": "per_hour", "price": price})
+            machines.append(m)
+        return {"client": client, "factory": factory, "machines": machines}
+
+    return (site("Mill Works", 31.30, [["cnc_milling_3ax"]], 20000),
+            site("Finish Lab", 31.40, [["anodizing"], ["cmm_inspection"]], 15000))

@@ -3,7 +3,7 @@ to three alternatives, and accepts one; accepting books the capacity atomically.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -17,6 +17,7 @@ from market.matching import jobs
 from market.matching.models import Quote, QuoteLine, SolveJob
 from market.matching.problem import build
 from market.orders.models import Order, OrderEvent
+from market.orders.services import find_order
 from market.orders.states import check_transition
 from market.trace import events as ledger_events
 from market.trace.ledger import record
@@ -25,18 +26,10 @@ from scheduling import SolverParams, quote
 QUOTABLE = ("open", "quoted")
 
 
-def _order(s: Session, actor: Actor, public_id: uuid.UUID, *, lock: bool = False) -> Order:
-    stmt = select(Order).where(Order.public_id == public_id, policy.visible_orders(actor))
-    order = s.scalar(stmt.with_for_update(of=Order) if lock else stmt)
-    if order is None:
-        raise errors.NotFound(f"order {public_id} not found")
-    return order
-
-
 def request_quotes(actor: Actor, order_id: uuid.UUID) -> SolveJob:
     """Enqueue a quote solve for the buyer's order; returns the job to poll."""
     with unit_of_work() as s:
-        order = _order(s, actor, order_id)
+        order = find_order(s, actor, order_id)
         policy.require_order_buyer(actor, order)
         if order.state not in QUOTABLE:
             raise errors.Conflict(f"quotes are made for open orders; this one is {order.state}")
@@ -109,7 +102,7 @@ def get_job(actor: Actor, public_id: uuid.UUID) -> SolveJob:
 
 def list_quotes(actor: Actor, order_id: uuid.UUID) -> list[Quote]:
     with unit_of_work() as s:
-        order = _order(s, actor, order_id)
+        order = find_order(s, actor, order_id)
         policy.require_order_buyer(actor, order)
         return list(s.scalars(select(Quote).where(Quote.order_id == order.id).order_by(Quote.id.desc())))
 

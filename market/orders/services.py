@@ -24,7 +24,8 @@ EDITABLE_STATES = ("draft", "open")
 MAX_OPERATIONS = 20
 
 
-def _order(s: Session, actor: Actor, public_id: uuid.UUID, *, lock: bool = False) -> Order:
+def find_order(s: Session, actor: Actor, public_id: uuid.UUID, *, lock: bool = False) -> Order:
+    """The order as `actor` may see it, in session `s` (404 for anything else)."""
     stmt = select(Order).where(Order.public_id == public_id, policy.visible_orders(actor))
     order = s.scalar(stmt.with_for_update(of=Order) if lock else stmt)
     if order is None:
@@ -85,7 +86,7 @@ def _reload(s: Session, order: Order) -> Order:
 def update_order(actor: Actor, public_id: uuid.UUID, data: dict) -> Order:
     data = dict(data)
     with unit_of_work() as s:
-        order = _order(s, actor, public_id, lock=True)
+        order = find_order(s, actor, public_id, lock=True)
         policy.require_order_buyer(actor, order)
         if order.state not in EDITABLE_STATES:
             raise errors.Conflict(f"an order can be edited only while {' or '.join(EDITABLE_STATES)}; it is {order.state}")
@@ -105,7 +106,7 @@ def update_order(actor: Actor, public_id: uuid.UUID, data: dict) -> Order:
 def transition(actor: Actor, public_id: uuid.UUID, target: str, note: str = "") -> Order:
     with unit_of_work() as s:
         write_lock(s)
-        order = _order(s, actor, public_id, lock=True)
+        order = find_order(s, actor, public_id, lock=True)
         check_transition(order.state, target, policy.party_of(actor, order))
         _record(s, order, actor, order.state, target, note)
         record(s, ledger_events.order_state_changed(order, actor.org_public_id, order.state, target))
@@ -116,7 +117,7 @@ def transition(actor: Actor, public_id: uuid.UUID, target: str, note: str = "") 
 
 def get_order(actor: Actor, public_id: uuid.UUID) -> Order:
     with unit_of_work() as s:
-        return _reload(s, _order(s, actor, public_id))
+        return _reload(s, find_order(s, actor, public_id))
 
 
 def next_states(actor: Actor, order: Order) -> list[str]:
@@ -162,7 +163,7 @@ def board_order(actor: Actor, public_id: uuid.UUID) -> Order:
 def invite_factory(actor: Actor, public_id: uuid.UUID, factory_id: uuid.UUID | None) -> Organization:
     """Ask the factory's organization to quote; returns that organization."""
     with unit_of_work() as s:
-        order = _order(s, actor, public_id, lock=True)
+        order = find_order(s, actor, public_id, lock=True)
         policy.require_order_buyer(actor, order)
         if order.state not in ("open", "quoted"):
             raise errors.Conflict(f"quotes can be requested only on open orders; this one is {order.state}")
@@ -178,7 +179,7 @@ def invite_factory(actor: Actor, public_id: uuid.UUID, factory_id: uuid.UUID | N
 
 def invited_factories(actor: Actor, public_id: uuid.UUID) -> list[Organization]:
     with unit_of_work() as s:
-        order = _order(s, actor, public_id)
+        order = find_order(s, actor, public_id)
         return [r.factory_org for r in s.scalars(select(QuoteRequest).where(QuoteRequest.order_id == order.id))]
 
 
@@ -191,7 +192,7 @@ def post_message(actor: Actor, public_id: uuid.UUID, body: str, uploads: list = 
     stored = []
     try:
         with unit_of_work() as s:
-            order = _order(s, actor, public_id)
+            order = find_order(s, actor, public_id)
             stored = [files.store(u.filename, u.stream) for u in uploads]
             message = Message(order_id=order.id, author_org_id=actor.org_id, author_user_id=actor.user_id, body=body.strip())
             s.add(message)
@@ -210,7 +211,7 @@ def post_message(actor: Actor, public_id: uuid.UUID, body: str, uploads: list = 
 
 def list_messages(actor: Actor, public_id: uuid.UUID) -> list[Message]:
     with unit_of_work() as s:
-        order = _order(s, actor, public_id)
+        order = find_order(s, actor, public_id)
         return list(s.scalars(select(Message).where(Message.order_id == order.id).order_by(Message.id)))
 
 
@@ -218,7 +219,7 @@ def add_attachment(actor: Actor, public_id: uuid.UUID, upload) -> Attachment:
     stored = None
     try:
         with unit_of_work() as s:
-            order = _order(s, actor, public_id)
+            order = find_order(s, actor, public_id)
             policy.require_order_buyer(actor, order)
             if upload is None or not upload.filename:
                 raise errors.Invalid("choose a file to upload", field="file")
@@ -235,7 +236,7 @@ def add_attachment(actor: Actor, public_id: uuid.UUID, upload) -> Attachment:
 
 def list_attachments(actor: Actor, public_id: uuid.UUID) -> list[Attachment]:
     with unit_of_work() as s:
-        order = _order(s, actor, public_id)
+        order = find_order(s, actor, public_id)
         return list(s.scalars(select(Attachment).where(Attachment.order_id == order.id).order_by(Attachment.id)))
 
 

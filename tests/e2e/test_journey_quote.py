@@ -4,12 +4,11 @@ import re
 import pytest
 
 from tests.conftest import order_body
-from tests.market.test_quotes import two_sites  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.browser
 
 
-def test_buyer_compares_quotes_and_accepts_the_cheapest(live_server, browser, shot, api, tenant, two_sites):  # noqa: F811
+def test_buyer_compares_quotes_and_accepts_the_cheapest(live_server, browser, shot, api, tenant, two_sites):
     buyer = tenant("buyer")
     order = api(buyer).post("/api/v1/orders", json=order_body(title="Pump bracket")).get_json()
     page = browser.new_page(locale="zh-CN")

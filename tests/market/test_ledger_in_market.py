@@ -4,8 +4,6 @@ import json
 import subprocess
 import sys
 
-from ledger.encoding import canonical_bytes_unchecked  # noqa: F401 - the package is importable standalone
-
 from tests.conftest import order_body
 
 

@@ -3,9 +3,7 @@ two buyers racing for the same capacity get one booking and one clear 409."""
 import time
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
-from tests.conftest import FACTORY, order_body
+from tests.conftest import order_body
 
 
 def wait_job(client, job_id, timeout=60):
@@ -16,28 +14,6 @@ def wait_job(client, job_id, timeout=60):
             return job
         time.sleep(0.1)
     raise AssertionError(f"job {job_id} still {job['status']}")
-
-
-@pytest.fixture
-def two_sites(api, tenant):
-    """A machining shop and a finishing + metrology shop, each with weekday windows."""
-    def site(name, lat, processes_by_machine, price):
-        client = api(tenant("factory", name))
-        factory = client.post("/api/v1/factories", json={**FACTORY, "name": name, "latitude": lat}).get_json()
-        start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
-        machines = []
-        for n, processes in enumerate(processes_by_machine):
-            m = client.post("/api/v1/machines", json={"factory_id": factory["id"], "name": f"{name}-{n}",
-                                                       "processes": processes}).get_json()
-            for day in range(5):
-                s = start + timedelta(days=day)
-                client.post("/api/v1/capacity-windows", json={"machine_id": m["id"], "start": s.isoformat(),
-                            "end": (s + timedelta(hours=8)).isoformat(), "pricing_mode": "per_hour", "price": price})
-            machines.append(m)
-        return {"client": client, "factory": factory, "machines": machines}
-
-    return (site("Mill Works", 31.30, [["cnc_milling_3ax"]], 20000),
-            site("Finish Lab", 31.40, [["anodizing"], ["cmm_inspection"]], 15000))
 
 
 def test_buyer_gets_virtual_factory_quotes_accepts_one_and_the_capacity_is_booked(api, tenant, two_sites):
