@@ -189,7 +189,8 @@ def supply(api, tenant):
 def two_sites(api, tenant):
     """A machining shop and a finishing + metrology shop, each with weekday windows."""
     def site(name, lat, processes_by_machine, price):
-        client = api(tenant("factory", name))
+        owner = tenant("factory", name)
+        client = api(owner)
         factory = client.post("/api/v1/factories", json={**FACTORY, "name": name, "latitude": lat}).get_json()
         start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
         machines = []
@@ -201,7 +202,7 @@ def two_sites(api, tenant):
                 client.post("/api/v1/capacity-windows", json={"machine_id": m["id"], "start": s.isoformat(),
                             "end": (s + timedelta(hours=8)).isoformat(), "pricing_mode": "per_hour", "price": price})
             machines.append(m)
-        return {"client": client, "factory": factory, "machines": machines}
+        return {"client": client, "factory": factory, "machines": machines, "tenant": owner}
 
     return (site("Mill Works", 31.30, [["cnc_milling_3ax"]], 20000),
             site("Finish Lab", 31.40, [["anodizing"], ["cmm_inspection"]], 15000))

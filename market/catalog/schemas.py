@@ -175,3 +175,33 @@ class CertificationOut(ma.Schema):
     code = fields.String()
     en = fields.String()
     zh_CN = fields.String()
+
+
+class ScheduleArgs(StrictSchema):
+    from_ = fields.AwareDateTime(data_key="from", attribute="start")
+    to = fields.AwareDateTime(attribute="end")
+
+
+class BarOut(ma.Schema):
+    start = fields.DateTime(attribute="start_at")
+    end = fields.DateTime(attribute="end_at")
+    kind = fields.String(metadata={"description": "booked | open | unavailable"})
+    order_id = fields.UUID(attribute="order_public_id", allow_none=True)
+    order_title = fields.String()
+    due_at = fields.DateTime(allow_none=True)
+    late = fields.Boolean()
+
+
+class ScheduleRowOut(ma.Schema):
+    machine_id = fields.UUID(attribute="machine_public_id")
+    name = fields.String()
+    status = fields.String()
+    bars = fields.List(fields.Nested(BarOut))
+
+
+class ScheduleOut(ma.Schema):
+    factory_name = fields.String()
+    timezone = fields.String()
+    start = fields.DateTime()
+    end = fields.DateTime()
+    rows = fields.List(fields.Nested(ScheduleRowOut))

@@ -6,6 +6,7 @@ from flask_login import login_required
 from market.auth import portal_actor
 from market.catalog import schemas as sc
 from market.catalog import services
+from market.catalog.schedule import factory_schedule
 from market.catalog.search import CapacityQuery, search_capacity
 from market.errors import DomainError
 from market.web import forms
@@ -62,6 +63,19 @@ def factory(factory_id):
     actor = portal_actor()
     return render_template("catalog/factory.html", factory=services.get_factory(actor, factory_id),
                            machines=services.list_machines(actor, factory_id=factory_id, per_page=100).items)
+
+
+@bp.get("/factories/<uuid:factory_id>/schedule")
+@login_required
+def schedule(factory_id):
+    days = min(max(request.args.get("days", 14, type=int), 1), 62)
+    from datetime import timedelta
+
+    from market.db import utcnow
+
+    start = utcnow().replace(minute=0, second=0, microsecond=0)
+    plan = factory_schedule(portal_actor(), factory_id, start, start + timedelta(days=days))
+    return render_template("catalog/schedule.html", plan=plan, factory_id=factory_id, days=days)
 
 
 @bp.get("/f/<uuid:factory_id>")

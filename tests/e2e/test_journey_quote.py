@@ -27,3 +27,12 @@ def test_buyer_compares_quotes_and_accepts_the_cheapest(live_server, browser, sh
     assert "已确认" in page.inner_text("h1")
     assert re.search(r"报价 cheapest accepted|已发布 → 已报价", page.inner_text("body"))
     shot(page, "accepted-zh")
+    factory = browser.new_page(locale="en-US")
+    factory.goto(f"{live_server}/login")
+    factory.fill("#email", two_sites[0]["tenant"].email)
+    factory.fill("#password", "correct-horse-1")
+    factory.click("main button[type=submit]")
+    factory.goto(f"{live_server}/factories/{two_sites[0]['factory']['id']}/schedule")
+    assert factory.locator("#gantt rect.booked").count() == 1
+    assert "Pump bracket" in factory.inner_text("#booked-work")
+    shot(factory, "factory-gantt")

@@ -136,3 +136,27 @@ def test_parallel_acceptances_of_the_same_capacity_book_it_exactly_once(app, api
     mill = two_sites[0]
     booked = mill["client"].get(f"/api/v1/capacity-windows?machine_id={mill['machines'][0]['id']}&status=booked").get_json()
     assert booked["total"] == 1
+
+
+def test_the_factory_schedule_shows_the_booked_job_in_json_and_on_the_gantt(app, api, tenant, two_sites):
+    buyer_t = tenant("buyer")
+    buyer = api(buyer_t)
+    order = buyer.post("/api/v1/orders", json=order_body(title="Gantt part")).get_json()
+    wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    buyer.post(f"/api/v1/quotes/{quote['id']}/accept")
+    mill = two_sites[0]
+    plan = mill["client"].get(f"/api/v1/factories/{mill['factory']['id']}/schedule").get_json()
+    booked = [b for row in plan["rows"] for b in row["bars"] if b["kind"] == "booked"]
+    assert [(b["order_title"], b["start"], b["late"]) for b in booked] == [("Gantt part", quote["lines"][0]["start"], False)]
+    assert any(b["kind"] == "open" for row in plan["rows"] for b in row["bars"])
+    assert buyer.get(f"/api/v1/factories/{mill['factory']['id']}/schedule").status_code == 404  # not the buyer's
+
+    page = _login_as_owner(app, mill).get(f"/factories/{mill['factory']['id']}/schedule").get_data(as_text=True)
+    assert 'class="bar booked' in page and "Gantt part" in page
+
+
+def _login_as_owner(app, site):
+    client = app.test_client()
+    client.post("/login", data={"email": site["tenant"].email, "password": "correct-horse-1"})
+    return client

@@ -16,6 +16,7 @@ KINDS = ("factory", "buyer", "lender")
 API_CASES = {
     ("/api/v1/factories/<uuid:factory_id>", "GET"): None,
     ("/api/v1/factories/<uuid:factory_id>", "PATCH"): {"name": "stolen"},
+    ("/api/v1/factories/<uuid:factory_id>/schedule", "GET"): None,
     ("/api/v1/machines/<uuid:machine_id>", "GET"): None,
     ("/api/v1/machines/<uuid:machine_id>", "PATCH"): {"name": "stolen"},
     ("/api/v1/capacity-windows/<uuid:window_id>", "GET"): None,
