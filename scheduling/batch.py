@@ -53,7 +53,7 @@ def _with_keep(options: CandidateOptions, sources) -> CandidateOptions:
 
 
 def batch_match(problem: Problem, *, params: SolverParams = SolverParams(time_limit_s=30.0),
-                weights: Weights = Weights(price=1, transport=1),
+                weights: Weights = Weights(price=1, transport=1, tardiness=10),
                 candidate_options: CandidateOptions = BATCH_CANDIDATES,
                 hint: Solution | None = None, extra_hints: tuple[Solution, ...] = (),
                 wall_budget_s: float | None = None, chunk_size: int = 25, max_passes: int = 3) -> Solution:

@@ -154,10 +154,11 @@ def left_shift(schedule) -> list[ShopOperation]:
     return out
 
 
-def _build(cp: cp_model.CpModel, problem: ShopProblem, greedy, *, strong: bool):
+def _build(cp: cp_model.CpModel, problem: ShopProblem, greedy, *, strong: bool,
+           tighten: bool = True, greedy_horizon: bool = True):
     """Variables and constraints; returns {(job, op): (start_var, [(machine, dur, presence|None)])}."""
     total = sum(max(d for _, d in alt) for job in problem.jobs for alt in job)
-    horizon = greedy[0] if strong and greedy else total
+    horizon = greedy[0] if strong and greedy and greedy_horizon else total
     per_machine: dict[int, list] = {m: [] for m in range(problem.num_machines)}
     built = {}
     job_ends = []
@@ -168,9 +169,10 @@ def _build(cp: cp_model.CpModel, problem: ShopProblem, greedy, *, strong: bool):
         mins = [problem.min_duration(j, k) for k in range(len(job))]
         previous_end = None
         for k, alternatives in enumerate(job):
-            head = sum(mins[:k]) if strong else 0
-            tail = sum(mins[k + 1:]) if strong else 0
-            lo, hi = head, horizon - tail - (mins[k] if strong else 0)
+            tight = strong and tighten
+            head = sum(mins[:k]) if tight else 0
+            tail = sum(mins[k + 1:]) if tight else 0
+            lo, hi = head, horizon - tail - (mins[k] if tight else 0)
             start = cp.new_int_var(lo, max(lo, hi), f"s{j}_{k}")
             if len(alternatives) == 1:
                 machine, duration = alternatives[0]
