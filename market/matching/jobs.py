@@ -1,30 +1,67 @@
-"""Background work. Embedded default: one in-process worker thread per app, so a solve
-never runs inside a web request. (Celery on Redis is the production path: see issue 3.)"""
+"""Background work: a solve never runs inside a web request.
+
+Embedded default: one in-process worker thread per app. Production: with
+`CELERY_BROKER_URL` set, jobs go to Celery (Redis) and `celery -A market.worker worker`
+runs them. If the broker cannot be reached the job runs in-process instead: slower for
+the web node, but nothing is lost.
+"""
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
 
 log = logging.getLogger("market.jobs")
 
 
+def _registry() -> dict:
+    from market.matching.services import run_quote_job
+
+    return {"quote": run_quote_job}
+
+
 def init_app(app: Flask) -> None:
+    app.config.setdefault("CELERY_BROKER_URL", os.environ.get("CELERY_BROKER_URL"))
     app.extensions["jobs"] = None  # the thread starts with the first job, not at import or start-up
+    app.extensions["celery"] = None
 
 
-def submit(fn, *args) -> Future:
+def celery_for(app: Flask):
+    if app.extensions.get("celery") is None:
+        from celery import Celery
+
+        celery = Celery("market", broker=app.config["CELERY_BROKER_URL"])
+        celery.conf.update(task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
+                           broker_connection_retry_on_startup=True, broker_transport_options={"max_retries": 1})
+
+        @celery.task(name="market.run_job")
+        def run_job(kind: str, *args):
+            with app.app_context():
+                _registry()[kind](*args)
+
+        app.extensions["celery"] = celery
+    return app.extensions["celery"]
+
+
+def submit(kind: str, *args) -> None:
+    """Run job `kind` (see _registry) with `args` in the background."""
     app = current_app._get_current_object()
+    if app.config.get("CELERY_BROKER_URL"):
+        try:
+            celery_for(app).send_task("market.run_job", args=[kind, *args], retry=False)
+            return
+        except Exception as exc:  # broker down: run here rather than lose the job
+            log.warning("broker unreachable, running the job in-process", extra={"kind": kind, "error": str(exc)})
     if app.extensions.get("jobs") is None:
         app.extensions["jobs"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="solver")
 
     def run():
         with app.app_context():
             try:
-                return fn(*args)
+                _registry()[kind](*args)
             except Exception:
-                log.exception("background job failed")
-                raise
+                log.exception("background job failed", extra={"kind": kind})
 
-    return app.extensions["jobs"].submit(run)
+    app.extensions["jobs"].submit(run)

@@ -36,7 +36,7 @@ def request_quotes(actor: Actor, order_id: uuid.UUID) -> SolveJob:
         job = SolveJob(kind="quote", organization_id=actor.org_id, order_id=order.id)
         s.add(job)
         s.commit()
-    jobs.submit(run_quote_job, job.id)
+    jobs.submit("quote", job.id)
     return job
 
 
