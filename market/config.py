@@ -36,6 +36,8 @@ def from_env() -> dict:
         "PASSWORD_RESET_TTL_MINUTES": int(os.environ.get("PASSWORD_RESET_TTL_MINUTES", 60)),
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:8000"),
+        "QUOTE_TTL_HOURS": float(os.environ.get("QUOTE_TTL_HOURS", 24)),
+        "QUOTE_TIME_LIMIT_S": float(os.environ.get("QUOTE_TIME_LIMIT_S", 5)),
     }
 
 

@@ -62,9 +62,9 @@ def _solve_and_store(job_id: int) -> None:
         job = s.get(SolveJob, job_id)
         order = s.get(Order, job.order_id)
         built = build(s, order, now)
-    seconds = current_app.config.get("QUOTE_TIME_LIMIT_S", 5.0)
+    seconds = current_app.config["QUOTE_TIME_LIMIT_S"]
     alternatives = quote(built.problem, built.job_id, params=SolverParams(time_limit_s=seconds, workers=1, seed=0))
-    ttl = timedelta(hours=current_app.config.get("QUOTE_TTL_HOURS", 24))
+    ttl = timedelta(hours=current_app.config["QUOTE_TTL_HOURS"])
     with unit_of_work() as s:
         job = s.get(SolveJob, job_id)
         order = s.scalar(select(Order).where(Order.id == job.order_id).with_for_update(of=Order))
