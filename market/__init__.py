@@ -22,7 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.trace import api as trace_api
     from market.trace import ledger
     from market.trace import views as trace_views
-    from market.web import csrf
+    from market.web import csrf, security
     from market.web import views as web_views
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     auth.init_app(app)
     csrf.init_app(app)
+    security.init_app(app)
     i18n.init_app(app)
     problems.init_app(app)
     ledger.init_app(app)

@@ -1,6 +1,6 @@
 """Portal: sign-up, login, logout, password reset, API tokens."""
 import marshmallow as ma
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
@@ -9,6 +9,7 @@ from market.api_common import StrictSchema
 from market.auth import portal_actor
 from market.errors import Conflict, DomainError, Invalid
 from market.web import forms
+from market.web.security import limiter
 
 bp = Blueprint("accounts", __name__)
 Password = lambda: ma.fields.String(required=True, validate=ma.validate.Length(min=10, max=200))  # noqa: E731
@@ -59,6 +60,7 @@ def signup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     error = None
     if request.method == "POST":
@@ -78,6 +80,7 @@ def logout():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def forgot():
     if request.method == "POST":
         services.request_password_reset(request.form.get("email", ""),

@@ -104,3 +104,23 @@ def test_an_owner_adds_a_member_who_sets_a_password_and_may_not_add_more(client,
     assert "Acme Works" in client.get("/dashboard").get_data(as_text=True)
     refused = client.post("/settings/team", data={"name": "Cy", "email": "cy@example.test"})
     assert refused.status_code == 403 and "only an owner" in refused.get_data(as_text=True)
+
+
+def test_pages_carry_security_headers_and_a_strict_csp(client):
+    headers = client.get("/login").headers
+    assert "script-src 'self';" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+
+
+def test_session_cookie_is_http_only_and_same_site(client):
+    _signup(client)
+    cookie = client.get_cookie("session")
+    assert cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_login_attempts_are_rate_limited(app, client):
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    codes = [client.post("/login", data={"email": "x@example.test", "password": "nope-nope-nope"}).status_code
+             for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
