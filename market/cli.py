@@ -97,6 +97,20 @@ def ledger_audit() -> None:
         sys.exit(1)
 
 
+@main.group("quotes")
+def quotes_group() -> None:
+    """Quotes."""
+
+
+@quotes_group.command("expire")
+@with_appcontext
+def quotes_expire() -> None:
+    """Lapse expired quotes; orders left without one go back to 'open' (run from cron)."""
+    from market.matching import services
+
+    click.echo(f"{services.expire_quotes()} quote(s) expired")
+
+
 @main.command("i18n-compile")
 def i18n_compile() -> None:
     """Compile the .po catalogs under market/translations to .mo."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 import marshmallow as ma
-from flask import Flask, json, render_template, request
+from flask import Flask, current_app, json, render_template, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -32,8 +32,6 @@ def problem_response(status: int, title: str, detail: str | None = None, errors:
         body["detail"] = detail
     if errors:
         body["errors"] = errors
-    from flask import current_app
-
     response = current_app.response_class(json.dumps(body), status=status, mimetype="application/problem+json")
     for key, value in (headers or {}).items():
         response.headers[key] = value

@@ -180,3 +180,25 @@ def _carve(s: Session, line: QuoteLine, order_id: int) -> None:
         if b > a:
             s.add(CapacityWindow(start_at=a, end_at=b, status="open", **terms))
     s.flush()
+
+
+def expire_quotes(now=None) -> int:
+    """Periodic (cron: `market quotes expire`): lapse quotes past their expiry; an order whose
+    quotes have all lapsed goes back from 'quoted' to 'open'. Returns how many lapsed."""
+    now = now or utcnow()
+    with unit_of_work() as s:
+        write_lock(s)
+        lapsed = list(s.scalars(select(Quote).where(Quote.status == "open", Quote.expires_at <= now)
+                                .with_for_update(of=Quote)))
+        for q in lapsed:
+            q.status = "expired"
+        s.flush()
+        for order_id in sorted({q.order_id for q in lapsed}):
+            order = s.scalar(select(Order).where(Order.id == order_id).with_for_update(of=Order))
+            still_open = s.scalar(select(Quote.id).where(Quote.order_id == order_id, Quote.status == "open").limit(1))
+            if order.state == "quoted" and still_open is None:
+                s.add(OrderEvent(order_id=order.id, from_state="quoted", to_state="open", note="quotes expired"))
+                record(s, ledger_events.order_state_changed(order, str(order.buyer.public_id), "quoted", "open"))
+                order.state = "open"
+        s.commit()
+        return len(lapsed)

@@ -160,3 +160,18 @@ def _login_as_owner(app, site):
     client = app.test_client()
     client.post("/login", data={"email": site["tenant"].email, "password": "correct-horse-1"})
     return client
+
+
+def test_lapsed_quotes_expire_and_the_order_reopens(app, api, tenant, two_sites):
+    from market.matching.services import expire_quotes
+
+    buyer = api(tenant("buyer"))
+    order = buyer.post("/api/v1/orders", json=order_body()).get_json()
+    wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    with app.app_context():
+        assert expire_quotes() == 0
+        lapsed = expire_quotes(datetime.now(timezone.utc) + timedelta(hours=25))
+    assert lapsed >= 1
+    assert {q["status"] for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()} == {"expired"}
+    detail = buyer.get(f"/api/v1/orders/{order['id']}").get_json()
+    assert detail["state"] == "open" and detail["history"][-1]["to_state"] == "open"
