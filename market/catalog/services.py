@@ -120,6 +120,7 @@ def update_machine(actor: Actor, public_id: uuid.UUID, data: dict) -> Machine:
     data = dict(data)
     with unit_of_work() as s:
         machine = _machine(s, actor, public_id, lock=True)
+        was_active = machine.status == "active"
         if "processes" in data:
             codes = check_processes(data.pop("processes"))
             machine.process_rows = [MachineProcess(process_code=c) for c in codes]
@@ -131,7 +132,12 @@ def update_machine(actor: Actor, public_id: uuid.UUID, data: dict) -> Machine:
                     CapacityWindow.machine_id == machine.id, CapacityWindow.status == "open")):
                 window.status = "withdrawn"
         s.commit()
-        return machine
+    if was_active and machine.status != "active":
+        # booked work on a machine that went down is re-planned on the factory's other machines
+        from market.matching.services import request_reschedule
+
+        request_reschedule(machine.factory_id, machine.factory.organization_id, [machine.id])
+    return machine
 
 
 def get_machine(actor: Actor, public_id: uuid.UUID) -> Machine:

@@ -75,7 +75,10 @@ def schedule(factory_id):
 
     start = utcnow().replace(minute=0, second=0, microsecond=0)
     plan = factory_schedule(portal_actor(), factory_id, start, start + timedelta(days=days))
-    return render_template("catalog/schedule.html", plan=plan, factory_id=factory_id, days=days)
+    from market.matching.services import recent_reschedules
+
+    return render_template("catalog/schedule.html", plan=plan, factory_id=factory_id, days=days,
+                           replans=recent_reschedules(portal_actor()))
 
 
 @bp.get("/f/<uuid:factory_id>")

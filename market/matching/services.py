@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from market import errors, policy
@@ -166,20 +166,25 @@ def accept_quote(actor: Actor, public_id: uuid.UUID) -> Quote:
 
 
 def _carve(s: Session, line: QuoteLine, order_id: int) -> None:
-    """Turn [line.start, line.end) of its open window into a booked window; the parts of
-    the window before and after stay open as windows of their own."""
     w = s.scalar(select(CapacityWindow).where(CapacityWindow.id == line.window_id).with_for_update(of=CapacityWindow))
     if w is None or w.status != "open" or line.start_at < w.start_at or line.end_at > w.end_at:
         raise CapacityTaken("part of this quote's capacity was booked or withdrawn meanwhile; "
                             "request fresh quotes", field="quote")
+    carve(s, w, line.start_at, line.end_at, order_id)
+
+
+def carve(s: Session, w: CapacityWindow, start, end, order_id: int) -> CapacityWindow:
+    """Turn [start, end) of open window `w` into a booked window (the same row); the parts
+    of the window before and after stay open as windows of their own."""
     terms = {k: getattr(w, k) for k in ("machine_id", "factory_id", "pricing_mode", "price", "currency", "min_lot",
                                         "lead_time_days", "series_id")}
-    before, after = (w.start_at, line.start_at), (line.end_at, w.end_at)
-    w.start_at, w.end_at, w.status, w.booked_order_id = line.start_at, line.end_at, "booked", order_id
+    before, after = (w.start_at, start), (end, w.end_at)
+    w.start_at, w.end_at, w.status, w.booked_order_id = start, end, "booked", order_id
     for a, b in (before, after):
         if b > a:
             s.add(CapacityWindow(start_at=a, end_at=b, status="open", **terms))
     s.flush()
+    return w
 
 
 def expire_quotes(now=None) -> int:
@@ -202,3 +207,94 @@ def expire_quotes(now=None) -> int:
                 order.state = "open"
         s.commit()
         return len(lapsed)
+
+
+# --- re-planning after a breakdown -------------------------------------------------------
+
+def request_reschedule(factory_id: int, organization_id: int, down_machine_ids: list[int]) -> SolveJob:
+    """Enqueue the re-plan of a factory whose machines `down_machine_ids` went down."""
+    with unit_of_work() as s:
+        job = SolveJob(kind="reschedule", organization_id=organization_id,
+                       result={"factory_id": factory_id, "down": sorted(down_machine_ids)})
+        s.add(job)
+        s.commit()
+    jobs.submit("reschedule", job.id)
+    return job
+
+
+def run_reschedule_job(job_id: int) -> None:
+    from market.matching.reschedule import plan
+
+    now = utcnow()
+    with unit_of_work() as s:
+        job = s.get(SolveJob, job_id)
+        job.status = "running"
+        factory_id, down = job.result["factory_id"], set(job.result["down"])
+        s.commit()
+    try:
+        with unit_of_work() as s:
+            moves = plan(s, factory_id, down, now, current_app.config["QUOTE_TIME_LIMIT_S"])
+        _apply_moves(job_id, moves)
+    except Exception as exc:
+        with unit_of_work() as s:
+            job = s.get(SolveJob, job_id)
+            job.status, job.error, job.finished_at = "failed", f"{type(exc).__name__}: {exc}"[:2000], utcnow()
+            s.commit()
+        raise
+
+
+def _apply_moves(job_id: int, moves: list[dict]) -> None:
+    """Move the bookings in one transaction: free every old slot first, then carve the new
+    ones (a freed slot may be reused by another moved booking)."""
+    with unit_of_work() as s:
+        write_lock(s)
+        job = s.get(SolveJob, job_id)
+        windows = {m["window_id"]: s.scalar(select(CapacityWindow).where(CapacityWindow.id == m["window_id"])
+                                            .with_for_update(of=CapacityWindow)) for m in moves}
+        lines = {line.window_id: line for line in s.scalars(select(QuoteLine).where(QuoteLine.window_id.in_(windows)))}
+        before = {wid: (w.machine_id, w.start_at, w.end_at, w.booked_order_id) for wid, w in windows.items()}
+        placed = [m for m in moves if m["machine_id"] is not None
+                  and (m["machine_id"], m["start"], m["end"]) != before[m["window_id"]][:3]]
+        for m in placed:
+            windows[m["window_id"]].status, windows[m["window_id"]].booked_order_id = "open", None
+        s.flush()
+        report, by_order = [], {}
+        for m in placed:
+            old_machine, old_start, old_end, order_id = before[m["window_id"]]
+            host = s.scalar(select(CapacityWindow).where(
+                CapacityWindow.machine_id == m["machine_id"], CapacityWindow.status == "open",
+                CapacityWindow.start_at <= m["start"], CapacityWindow.end_at >= m["end"]).with_for_update(of=CapacityWindow))
+            booked = carve(s, host, m["start"], m["end"], order_id)
+            lines[m["window_id"]].window_id, lines[m["window_id"]].machine_id = booked.id, m["machine_id"]
+            order = s.get(Order, order_id)
+            report.append({"order": str(order.public_id), "title": order.title, "seq": lines[m["window_id"]].seq,
+                           "old_machine": s.get(Machine, old_machine).name, "new_machine": s.get(Machine, m["machine_id"]).name,
+                           "old_start": old_start.isoformat(), "old_end": old_end.isoformat(),
+                           "new_start": m["start"].isoformat(), "new_end": m["end"].isoformat(),
+                           "late": m["end"] > order.due_at})
+            by_order.setdefault(order_id, order)
+        unplaced = [m for m in moves if m["machine_id"] is None]
+        for order_id, order in by_order.items():
+            promised = s.scalar(select(func.max(CapacityWindow.end_at)).where(CapacityWindow.booked_order_id == order_id))
+            note = f"re-planned after a machine breakdown; work now ends {promised.isoformat()}"
+            s.add(OrderEvent(order_id=order_id, from_state=order.state, to_state=order.state, note=note))
+        if by_order:
+            record(s, *[ledger_events.booking_rescheduled(order, job) for order in by_order.values()])
+        job.status, job.finished_at = "done", utcnow()
+        job.result = {**job.result, "moves": report, "unplaced": len(unplaced)}
+        s.commit()
+
+
+def bookings_of(actor: Actor, order_id: uuid.UUID) -> list[CapacityWindow]:
+    """The capacity booked for an order (what the buyer was promised, as it stands now)."""
+    with unit_of_work() as s:
+        order = find_order(s, actor, order_id)
+        return list(s.scalars(select(CapacityWindow).where(CapacityWindow.booked_order_id == order.id)
+                              .order_by(CapacityWindow.start_at)))
+
+
+def recent_reschedules(actor: Actor, limit: int = 3) -> list[SolveJob]:
+    with unit_of_work() as s:
+        return list(s.scalars(select(SolveJob).where(SolveJob.kind == "reschedule", SolveJob.status == "done",
+                                                     SolveJob.organization_id == actor.org_id)
+                              .order_by(SolveJob.id.desc()).limit(limit)))

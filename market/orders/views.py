@@ -11,6 +11,7 @@ from market.errors import DomainError
 from market.orders import attachments as files
 from market.orders import schemas as sc
 from market.orders import services
+from market.matching import services as matching
 from market.web import forms
 
 bp = Blueprint("orders", __name__)
@@ -81,6 +82,7 @@ def show(order_id):
                            messages=services.list_messages(actor, order_id),
                            attachments=services.list_attachments(actor, order_id),
                            invited=services.invited_factories(actor, order_id),
+                           bookings=matching.bookings_of(actor, order_id),
                            is_buyer=order.buyer_org_id == actor.org_id)
 
 

@@ -40,3 +40,8 @@ def quote_accepted(order, buyer_public_id, q) -> Event:
         "label": q.label, "promised": q.promised_at.isoformat(),
         "operations": [{"seq": line.seq, "factory": str(line.factory.public_id), "machine": str(line.machine.public_id),
                         "start": line.start_at.isoformat(), "end": line.end_at.isoformat()} for line in q.lines]})
+
+
+def booking_rescheduled(order, job) -> Event:
+    return Event(type="booking.rescheduled", org=str(order.buyer.public_id), when=utcnow(), why=_po(order),
+                 what={"order": str(order.public_id)}, data={"reason": "machine down", "job": str(job.public_id)})
