@@ -38,6 +38,7 @@ def from_env() -> dict:
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:8000"),
         "QUOTE_TTL_HOURS": float(os.environ.get("QUOTE_TTL_HOURS", 24)),
         "QUOTE_TIME_LIMIT_S": float(os.environ.get("QUOTE_TIME_LIMIT_S", 5)),
+        "BATCH_TIME_LIMIT_S": float(os.environ.get("BATCH_TIME_LIMIT_S", 30)),
     }
 
 

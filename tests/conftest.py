@@ -71,6 +71,7 @@ def app(database_url, tmp_path):
         "LOG_LEVEL": "WARNING",
         "MAX_UPLOAD_BYTES": 64 * 1024,
         "VAR_DIR": str(tmp_path),
+        "BATCH_TIME_LIMIT_S": 5,
     })
     # no app context is held across requests: each request gets its own, as in production
     yield app

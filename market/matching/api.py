@@ -81,3 +81,12 @@ def get_quote(quote_id: UUID):
 def accept(quote_id: UUID):
     """Book the quote's capacity, all or nothing. 409 when it was taken meanwhile."""
     return services.accept_quote(api_actor(), quote_id)
+
+
+@blp.route("/batch-matches", methods=["POST"])
+@require_token("write")
+@blp.response(202, JobOut)
+def batch():
+    """Operator: match all open orders against all open capacity at once; each filled order
+    gets a 'batch' quote its buyer may accept."""
+    return services.request_batch_match(api_actor())

@@ -17,9 +17,9 @@ log = logging.getLogger("market.jobs")
 
 
 def _registry() -> dict:
-    from market.matching.services import run_quote_job, run_reschedule_job
+    from market.matching.services import run_batch_job, run_quote_job, run_reschedule_job
 
-    return {"quote": run_quote_job, "reschedule": run_reschedule_job}
+    return {"quote": run_quote_job, "reschedule": run_reschedule_job, "batch": run_batch_job}
 
 
 def init_app(app: Flask) -> None:

@@ -36,11 +36,22 @@ def _minutes(moment: datetime, epoch: datetime) -> int:
     return int((moment - epoch).total_seconds() // 60)
 
 
-def build(s: Session, order: Order, now: datetime) -> Built:
+def _cert_key(required) -> str:
+    return "+".join(sorted(required))
+
+
+def _eligible(process: str, required) -> str:
+    """An operation needing certifications asks for a capability only certified sites have."""
+    return f"{process}#{_cert_key(required)}" if required else process
+
+
+def build(s: Session, orders: list[Order], now: datetime) -> Built:
+    """One job per order (job id = the order's database id), all the open capacity that can
+    serve them. Per-order certification needs become capabilities of certified sites."""
     epoch = now.replace(second=0, microsecond=0)
-    processes = sorted({op.process_code for op in order.operations})
-    required = set(order.required_certifications or ())
-    horizon_end = order.due_at + LOOK_PAST_DUE
+    processes = sorted({op.process_code for order in orders for op in order.operations})
+    needs = {frozenset(order.required_certifications or ()) for order in orders} - {frozenset()}
+    horizon_end = max(order.due_at for order in orders) + LOOK_PAST_DUE
     rows = s.execute(
         select(CapacityWindow, Machine.id, Factory)
         .join(Machine, Machine.id == CapacityWindow.machine_id)
@@ -59,27 +70,33 @@ def build(s: Session, order: Order, now: datetime) -> Built:
     sites: dict[int, Site] = {}
     per_machine: dict[int, list[tuple[Window, int]]] = {}
     site_of: dict[int, int] = {}
+    certified: dict[int, set[str]] = {}
     for window, mid, factory in rows:
-        if not required <= set(factory.certifications or ()):
-            continue
         start = max(window.start_at, now + timedelta(days=window.lead_time_days))
         a, b = -(-int((start - epoch).total_seconds()) // 60), _minutes(window.end_at, epoch)  # start rounded up
         if b <= a:
             continue
         sites.setdefault(factory.id, Site(str(factory.id), location=(factory.latitude, factory.longitude)))
         site_of[mid] = factory.id
+        certified[mid] = set(factory.certifications or ())
         per_machine.setdefault(mid, []).append(
             (Window(a, b, pricing=PricingMode(window.pricing_mode), price=window.price, min_lot=window.min_lot), window.id))
 
-    built = Built(problem=None, epoch=epoch, job_id=str(order.id))  # type: ignore[arg-type]
+    built = Built(problem=None, epoch=epoch, job_id=str(orders[0].id))  # type: ignore[arg-type]
     machines = []
     for mid, items in per_machine.items():
-        machines.append(SMachine(str(mid), str(site_of[mid]), frozenset(caps[mid]), tuple(w for w, _ in items)))
+        capabilities = set(caps[mid])
+        for need in needs:
+            if need <= certified[mid]:
+                capabilities |= {_eligible(p, need) for p in caps[mid]}
+        machines.append(SMachine(str(mid), str(site_of[mid]), frozenset(capabilities), tuple(w for w, _ in items)))
         for index, (_w, window_id) in enumerate(items):
             built.windows[(str(mid), index)] = window_id
-    job = Job(str(order.id), order.quantity,
-              tuple(Operation(op.process_code, op.setup_minutes, op.run_minutes_per_unit, name=str(op.seq))
-                    for op in order.operations),
-              due=max(_minutes(order.due_at, epoch), 0), value=order.budget_minor)
-    built.problem = Problem(tuple(sites.values()), tuple(machines), (job,), currency=order.currency)
+    jobs = tuple(
+        Job(str(order.id), order.quantity,
+            tuple(Operation(_eligible(op.process_code, order.required_certifications or ()), op.setup_minutes,
+                            op.run_minutes_per_unit, name=str(op.seq)) for op in order.operations),
+            due=max(_minutes(order.due_at, epoch), 0), value=order.budget_minor)
+        for order in orders)
+    built.problem = Problem(tuple(sites.values()), tuple(machines), jobs, currency=orders[0].currency)
     return built

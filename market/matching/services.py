@@ -21,7 +21,7 @@ from market.orders.services import find_order
 from market.orders.states import check_transition
 from market.trace import events as ledger_events
 from market.trace.ledger import record
-from scheduling import SolverParams, quote
+from scheduling import SolverParams, batch_match, quote
 
 QUOTABLE = ("open", "quoted")
 
@@ -60,34 +60,94 @@ def _solve_and_store(job_id: int) -> None:
     now = utcnow()
     with unit_of_work() as s:
         job = s.get(SolveJob, job_id)
-        order = s.get(Order, job.order_id)
-        built = build(s, order, now)
+        built = build(s, [s.get(Order, job.order_id)], now)
     seconds = current_app.config["QUOTE_TIME_LIMIT_S"]
     alternatives = quote(built.problem, built.job_id, params=SolverParams(time_limit_s=seconds, workers=1, seed=0))
-    ttl = timedelta(hours=current_app.config["QUOTE_TTL_HOURS"])
     with unit_of_work() as s:
         job = s.get(SolveJob, job_id)
         order = s.scalar(select(Order).where(Order.id == job.order_id).with_for_update(of=Order))
         # earlier open quotes of this order give way to the fresh ones
         s.execute(update(Quote).where(Quote.order_id == order.id, Quote.status == "open").values(status="superseded"))
-        ops = {str(op.seq): op for op in order.operations}
         for alt in alternatives:
-            q = Quote(order_id=order.id, job_id=job.id, label=alt.label, price_minor=alt.price,
-                      transport_minor=alt.transport, currency=order.currency, promised_at=built.at(alt.completion),
-                      lateness_minutes=alt.lateness, expires_at=now + ttl)
-            for a in alt.assignments:
-                window_id = built.windows[(a.machine_id, a.first_window)]
-                q.lines.append(QuoteLine(seq=a.op_index + 1, process_code=ops[a.op_name].process_code,
-                                         window_id=window_id, machine_id=int(a.machine_id), factory_id=int(a.site_id),
-                                         start_at=built.at(a.start), end_at=built.at(a.end), price_minor=a.price))
-            s.add(q)
-        if alternatives and order.state == "open":
-            s.add(OrderEvent(order_id=order.id, from_state="open", to_state="quoted", note="quotes ready"))
-            record(s, ledger_events.order_state_changed(order, str(order.buyer.public_id), "open", "quoted"))
-            order.state = "quoted"
+            _store_quote(s, order, job, built, now, alt.label, alt.assignments, alt.price, alt.transport,
+                         alt.completion, alt.lateness)
         job.status, job.finished_at = "done", utcnow()
         job.result = {"alternatives": len(alternatives),
                       "message": "" if alternatives else "no open capacity can make this order; try a later due date"}
+        s.commit()
+
+
+def _store_quote(s: Session, order: Order, job: SolveJob, built, now, label: str, assignments, price: int,
+                 transport: int, completion: int, lateness: int) -> Quote:
+    """Keep one proposal as a quote the buyer can accept; an open order becomes 'quoted'."""
+    ops = {str(op.seq): op for op in order.operations}
+    q = Quote(order_id=order.id, job_id=job.id, label=label, price_minor=price, transport_minor=transport,
+              currency=order.currency, promised_at=built.at(completion), lateness_minutes=max(lateness, 0),
+              expires_at=now + timedelta(hours=current_app.config["QUOTE_TTL_HOURS"]))
+    for a in assignments:
+        q.lines.append(QuoteLine(seq=a.op_index + 1, process_code=ops[a.op_name].process_code,
+                                 window_id=built.windows[(a.machine_id, a.first_window)], machine_id=int(a.machine_id),
+                                 factory_id=int(a.site_id), start_at=built.at(a.start), end_at=built.at(a.end),
+                                 price_minor=a.price))
+    s.add(q)
+    if order.state == "open":
+        s.add(OrderEvent(order_id=order.id, from_state="open", to_state="quoted", note=f"{label} quote ready"))
+        record(s, ledger_events.order_state_changed(order, str(order.buyer.public_id), "open", "quoted"))
+        order.state = "quoted"
+    return q
+
+
+# --- batch match (operator) ----------------------------------------------------------------
+
+def request_batch_match(actor: Actor) -> SolveJob:
+    """Match every open order against all open capacity at once (operator, or a cron job)."""
+    policy.require_kind(actor, "operator")
+    with unit_of_work() as s:
+        job = SolveJob(kind="batch", organization_id=actor.org_id)
+        s.add(job)
+        s.commit()
+    jobs.submit("batch", job.id)
+    return job
+
+
+def run_batch_job(job_id: int) -> None:
+    now = utcnow()
+    with unit_of_work() as s:
+        job = s.get(SolveJob, job_id)
+        job.status = "running"
+        s.commit()
+        orders = list(s.scalars(select(Order).where(Order.state == "open", Order.due_at > now).order_by(Order.due_at)))
+    seconds = current_app.config["BATCH_TIME_LIMIT_S"]
+    summary = {"orders": len(orders), "filled": 0, "price": 0, "transport": 0}
+    for currency in sorted({o.currency for o in orders}):  # prices of different currencies never mix
+        group = [o for o in orders if o.currency == currency]
+        with unit_of_work() as s:
+            built = build(s, [s.get(Order, o.id) for o in group], now)
+        solution = batch_match(built.problem, params=SolverParams(time_limit_s=seconds, workers=1, seed=0),
+                               wall_budget_s=seconds)
+        by_job = {}
+        for a in solution.assignments:
+            by_job.setdefault(a.job_id, []).append(a)
+        with unit_of_work() as s:
+            job = s.get(SolveJob, job_id)
+            for outcome in solution.jobs:
+                if not outcome.filled:
+                    continue
+                order = s.scalar(select(Order).where(Order.id == int(outcome.job_id)).with_for_update(of=Order))
+                if order.state != "open":  # moved on while we solved
+                    continue
+                legs = sorted(by_job[outcome.job_id], key=lambda a: a.op_index)
+                transport = sum(built.problem.leg(a.site_id, b.site_id).cost for a, b in zip(legs, legs[1:]))
+                price = sum(a.price for a in legs)
+                _store_quote(s, order, job, built, now, "batch", legs, price, transport, outcome.completion,
+                             outcome.lateness or 0)
+                summary["filled"] += 1
+                summary["price"] += price
+                summary["transport"] += transport
+            s.commit()
+    with unit_of_work() as s:
+        job = s.get(SolveJob, job_id)
+        job.status, job.finished_at, job.result = "done", utcnow(), summary
         s.commit()
 
 
@@ -298,3 +358,9 @@ def recent_reschedules(actor: Actor, limit: int = 3) -> list[SolveJob]:
         return list(s.scalars(select(SolveJob).where(SolveJob.kind == "reschedule", SolveJob.status == "done",
                                                      SolveJob.organization_id == actor.org_id)
                               .order_by(SolveJob.id.desc()).limit(limit)))
+
+
+def recent_batches(actor: Actor, limit: int = 5) -> list[SolveJob]:
+    policy.require_kind(actor, "operator")
+    with unit_of_work() as s:
+        return list(s.scalars(select(SolveJob).where(SolveJob.kind == "batch").order_by(SolveJob.id.desc()).limit(limit)))

@@ -49,3 +49,11 @@ def accept(quote_id):
         flash(_("Quote accepted: the capacity is booked for you."), "success")
         return redirect(url_for("orders.show", order_id=order_id))
     return redirect(url_for("matching.quotes", order_id=order_id))
+
+
+@bp.post("/operator/batch-match")
+@login_required
+def batch_match():
+    services.request_batch_match(portal_actor())
+    flash(_("Batch match started: every open order is being matched against all open capacity."), "success")
+    return redirect(url_for("web.dashboard"))

@@ -47,4 +47,8 @@ def for_actor(actor: Actor) -> dict:
             d["organizations"] = list(s.scalars(select(Organization).order_by(Organization.kind, Organization.name)))
     if actor.org_kind == "factory":
         d["board"] = order_board(actor, per_page=5)
+    if actor.is_operator:
+        from market.matching.services import recent_batches
+
+        d["batches"] = recent_batches(actor)
     return d

@@ -217,3 +217,40 @@ def test_a_machine_breakdown_moves_its_booked_work_to_another_machine_and_both_s
     portal.post("/login", data={"email": owner.email, "password": "correct-horse-1"})
     page = portal.get(f"/factories/{factory['id']}/schedule").get_data(as_text=True)
     assert "Re-planned after a breakdown" in page and "Mill 1" in page and "Mill 2" in page
+
+
+def test_the_operator_batch_match_gives_each_fillable_order_a_quote_without_clashes(app, api, tenant, two_sites):
+    buyers = [api(tenant("buyer")) for _ in range(3)]
+    orders = [b.post("/api/v1/orders", json=order_body(title=f"Lot {n}")).get_json() for n, b in enumerate(buyers)]
+    impossible = buyers[0].post("/api/v1/orders", json=order_body(
+        operations=[{"process_code": "injection_molding", "setup_minutes": 1, "run_minutes_per_unit": 1}])).get_json()
+    operator = api(tenant("operator"))
+    assert buyers[0].post("/api/v1/batch-matches").status_code == 403
+    job = wait_job(operator, operator.post("/api/v1/batch-matches").get_json()["id"], timeout=120)
+    assert job["status"] == "done" and job["result"]["orders"] == 4 and job["result"]["filled"] == 3, job
+    accepted = []
+    for buyer, order in zip(buyers, orders):
+        quotes = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()
+        assert [q["label"] for q in quotes] == ["batch"]
+        response = buyer.post(f"/api/v1/quotes/{quotes[0]['id']}/accept")
+        assert response.status_code == 200, response.get_json()  # the batch plan never double-books
+        accepted.append(response.get_json())
+    assert buyers[0].get(f"/api/v1/orders/{impossible['id']}").get_json()["state"] == "open"
+    slots = [(line["machine_id"], line["start"], line["end"]) for q in accepted for line in q["lines"]]
+    for i, (m1, s1, e1) in enumerate(slots):
+        assert all(m1 != m2 or e1 <= s2 or e2 <= s1 for m2, s2, e2 in slots[i + 1:])
+
+
+def test_an_order_needing_a_certification_nobody_holds_gets_no_quote(api, tenant, two_sites):
+    buyer = api(tenant("buyer"))
+    order = buyer.post("/api/v1/orders", json=order_body(required_certifications=["AS9100"])).get_json()
+    job = wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    assert job["result"]["alternatives"] == 0
+
+
+def test_the_operator_starts_a_batch_match_from_the_console(app, tenant, two_sites):
+    operator = tenant("operator")
+    portal = app.test_client()
+    portal.post("/login", data={"email": operator.email, "password": "correct-horse-1"})
+    page = portal.post("/operator/batch-match", follow_redirects=True).get_data(as_text=True)
+    assert "Batch match started" in page and "Batch matches" in page
