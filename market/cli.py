@@ -111,6 +111,34 @@ def quotes_expire() -> None:
     click.echo(f"{services.expire_quotes()} quote(s) expired")
 
 
+@quotes_group.command("batch")
+@with_appcontext
+def quotes_batch() -> None:
+    """Match all open orders against all open capacity now (run from cron); waits for it."""
+    from market.db import unit_of_work
+    from market.matching import services
+    from market.matching.models import SolveJob
+
+    with unit_of_work() as s:
+        job = SolveJob(kind="batch", organization_id=_operator_org_id(s))
+        s.add(job)
+        s.commit()
+    services.run_batch_job(job.id)
+    with unit_of_work() as s:
+        click.echo(s.get(SolveJob, job.id).result)
+
+
+def _operator_org_id(s) -> int:
+    from sqlalchemy import select
+
+    from market.accounts.models import Organization
+
+    org_id = s.scalar(select(Organization.id).where(Organization.kind == "operator").order_by(Organization.id))
+    if org_id is None:
+        raise click.ClickException("no operator organization: batch jobs are recorded under the operator")
+    return org_id
+
+
 @main.command("i18n-compile")
 def i18n_compile() -> None:
     """Compile the .po catalogs under market/translations to .mo."""

@@ -10,6 +10,7 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or ({field: [detail]} if field else None)
+        self.extra: dict = {}  # more members of the problem document (RFC 9457 extensions)
 
 
 class NotFound(DomainError):

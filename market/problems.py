@@ -26,8 +26,9 @@ def wants_problem() -> bool:
     return request.path.startswith("/api/") or request.path.startswith("/webhooks/")
 
 
-def problem_response(status: int, title: str, detail: str | None = None, errors: dict | None = None, headers=None):
-    body = {"type": "about:blank", "title": title, "status": status}
+def problem_response(status: int, title: str, detail: str | None = None, errors: dict | None = None, headers=None,
+                     extra: dict | None = None):
+    body = {"type": "about:blank", "title": title, "status": status, **(extra or {})}
     if detail:
         body["detail"] = detail
     if errors:
@@ -77,4 +78,4 @@ def init_app(app: Flask) -> None:
     def _domain_error(error: DomainError):
         if not wants_problem():
             return _html_error(error.status, error.title, error.detail)
-        return problem_response(error.status, error.title, error.detail, error.errors)
+        return problem_response(error.status, error.title, error.detail, error.errors, extra=error.extra)

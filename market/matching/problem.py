@@ -31,6 +31,18 @@ class Built:
     def at(self, minutes: int) -> datetime:
         return self.epoch + timedelta(minutes=minutes)
 
+    def pieces(self, a) -> list[tuple[int, int, int]]:
+        """The (window id, start, end) slices an assignment occupies: one per window it
+        runs in (a splittable operation pauses in the gaps between windows)."""
+        machine = next(m for m in self.problem.machines if m.id == a.machine_id)
+        out = []
+        for index in range(a.first_window, a.last_window + 1):
+            w = machine.windows[index]
+            start, end = max(a.start, w.start), min(a.end, w.end)
+            if end > start:
+                out.append((self.windows[(a.machine_id, index)], start, end))
+        return out
+
 
 def _minutes(moment: datetime, epoch: datetime) -> int:
     return int((moment - epoch).total_seconds() // 60)
@@ -94,9 +106,14 @@ def build(s: Session, orders: list[Order], now: datetime) -> Built:
             built.windows[(str(mid), index)] = window_id
     jobs = tuple(
         Job(str(order.id), order.quantity,
+            # a long operation may run over consecutive windows of one machine (night after night)
             tuple(Operation(_eligible(op.process_code, order.required_certifications or ()), op.setup_minutes,
-                            op.run_minutes_per_unit, name=str(op.seq)) for op in order.operations),
+                            op.run_minutes_per_unit, splittable=True, name=str(op.seq)) for op in order.operations),
             due=max(_minutes(order.due_at, epoch), 0), value=order.budget_minor)
         for order in orders)
     built.problem = Problem(tuple(sites.values()), tuple(machines), jobs, currency=orders[0].currency)
     return built
+
+
+# windows one operation may cross: up to eight night shifts in a row
+CANDIDATES_MAX_SPAN = 8

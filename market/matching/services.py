@@ -3,6 +3,7 @@ to three alternatives, and accepts one; accepting books the capacity atomically.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import current_app
@@ -15,13 +16,14 @@ from market.catalog.models import CapacityWindow, Machine
 from market.db import unit_of_work, utcnow, write_lock
 from market.matching import jobs
 from market.matching.models import Quote, QuoteLine, SolveJob
-from market.matching.problem import build
+from market.matching.problem import CANDIDATES_MAX_SPAN, build
 from market.orders.models import Order, OrderEvent
 from market.orders.services import find_order
 from market.orders.states import check_transition
 from market.trace import events as ledger_events
 from market.trace.ledger import record
-from scheduling import SolverParams, batch_match, quote
+from scheduling import CandidateOptions, SolverParams, batch_match, quote
+from scheduling.batch import BATCH_CANDIDATES
 
 QUOTABLE = ("open", "quoted")
 
@@ -62,7 +64,8 @@ def _solve_and_store(job_id: int) -> None:
         job = s.get(SolveJob, job_id)
         built = build(s, [s.get(Order, job.order_id)], now)
     seconds = current_app.config["QUOTE_TIME_LIMIT_S"]
-    alternatives = quote(built.problem, built.job_id, params=SolverParams(time_limit_s=seconds, workers=1, seed=0))
+    alternatives = quote(built.problem, built.job_id, params=SolverParams(time_limit_s=seconds, workers=1, seed=0),
+                         candidate_options=CandidateOptions(windows_per_machine=20, max_span=CANDIDATES_MAX_SPAN))
     with unit_of_work() as s:
         job = s.get(SolveJob, job_id)
         order = s.scalar(select(Order).where(Order.id == job.order_id).with_for_update(of=Order))
@@ -85,10 +88,16 @@ def _store_quote(s: Session, order: Order, job: SolveJob, built, now, label: str
               currency=order.currency, promised_at=built.at(completion), lateness_minutes=max(lateness, 0),
               expires_at=now + timedelta(hours=current_app.config["QUOTE_TTL_HOURS"]))
     for a in assignments:
-        q.lines.append(QuoteLine(seq=a.op_index + 1, process_code=ops[a.op_name].process_code,
-                                 window_id=built.windows[(a.machine_id, a.first_window)], machine_id=int(a.machine_id),
-                                 factory_id=int(a.site_id), start_at=built.at(a.start), end_at=built.at(a.end),
-                                 price_minor=a.price))
+        pieces = built.pieces(a)
+        minutes = sum(end - start for _w, start, end in pieces)
+        billed = 0
+        for n, (window_id, start, end) in enumerate(pieces):
+            # the operation's price is spread over its slices by time; the last takes the rest
+            share = a.price - billed if n == len(pieces) - 1 else a.price * (end - start) // minutes
+            billed += share
+            q.lines.append(QuoteLine(seq=a.op_index + 1, process_code=ops[a.op_name].process_code, window_id=window_id,
+                                     machine_id=int(a.machine_id), factory_id=int(a.site_id), start_at=built.at(start),
+                                     end_at=built.at(end), price_minor=share))
     s.add(q)
     if order.state == "open":
         s.add(OrderEvent(order_id=order.id, from_state="open", to_state="quoted", note=f"{label} quote ready"))
@@ -124,7 +133,8 @@ def run_batch_job(job_id: int) -> None:
         with unit_of_work() as s:
             built = build(s, [s.get(Order, o.id) for o in group], now)
         solution = batch_match(built.problem, params=SolverParams(time_limit_s=seconds, workers=1, seed=0),
-                               wall_budget_s=seconds)
+                               wall_budget_s=seconds,
+                               candidate_options=replace(BATCH_CANDIDATES, max_span=CANDIDATES_MAX_SPAN))
         by_job = {}
         for a in solution.assignments:
             by_job.setdefault(a.job_id, []).append(a)
@@ -206,11 +216,14 @@ def accept_quote(actor: Actor, public_id: uuid.UUID) -> Quote:
         try:
             for line in q.lines:
                 _carve(s, line, order.id)
-        except CapacityTaken:
+        except CapacityTaken as taken:
             s.rollback()
             with unit_of_work() as s2:
                 s2.execute(update(Quote).where(Quote.id == q.id).values(status="stale"))
                 s2.commit()
+            # the loser of the race is not left empty-handed: a fresh quote is already on its way
+            fresh = request_quotes(actor, order.public_id)
+            taken.extra = {"fresh_quote_job": str(fresh.public_id)}
             raise
         q.status = "accepted"
         s.execute(update(Quote).where(Quote.order_id == order.id, Quote.id != q.id, Quote.status == "open")
@@ -226,11 +239,15 @@ def accept_quote(actor: Actor, public_id: uuid.UUID) -> Quote:
 
 
 def _carve(s: Session, line: QuoteLine, order_id: int) -> None:
-    w = s.scalar(select(CapacityWindow).where(CapacityWindow.id == line.window_id).with_for_update(of=CapacityWindow))
-    if w is None or w.status != "open" or line.start_at < w.start_at or line.end_at > w.end_at:
+    """Book the line's slice from whichever open window of its machine now holds it (an
+    earlier booking may have split the window the quote was computed on)."""
+    w = s.scalar(select(CapacityWindow).where(
+        CapacityWindow.machine_id == line.machine_id, CapacityWindow.status == "open",
+        CapacityWindow.start_at <= line.start_at, CapacityWindow.end_at >= line.end_at).with_for_update(of=CapacityWindow))
+    if w is None:
         raise CapacityTaken("part of this quote's capacity was booked or withdrawn meanwhile; "
                             "request fresh quotes", field="quote")
-    carve(s, w, line.start_at, line.end_at, order_id)
+    line.window_id = carve(s, w, line.start_at, line.end_at, order_id).id  # the line names its booked slice
 
 
 def carve(s: Session, w: CapacityWindow, start, end, order_id: int) -> CapacityWindow:

@@ -6,6 +6,7 @@ from flask_login import login_required
 from market.auth import portal_actor
 from market.matching import services
 from market.orders import services as orders
+from market.errors import Conflict, Forbidden
 from market.web import forms
 
 bp = Blueprint("matching", __name__)
@@ -44,11 +45,16 @@ def accept(quote_id):
     actor = portal_actor()
     q = services.get_quote(actor, quote_id)
     order_id = orders.get_order_by_id(actor, q.order_id).public_id
-    with forms.flashing_errors():
+    try:
         services.accept_quote(actor, quote_id)
-        flash(_("Quote accepted: the capacity is booked for you."), "success")
-        return redirect(url_for("orders.show", order_id=order_id))
-    return redirect(url_for("matching.quotes", order_id=order_id))
+    except services.CapacityTaken as taken:
+        flash(_("Someone booked part of this capacity first. Fresh quotes are being computed."), "error")
+        return redirect(url_for("matching.quotes", order_id=order_id, job=taken.extra.get("fresh_quote_job")))
+    except (Conflict, Forbidden) as refused:  # expired, or the order moved on
+        flash(refused.detail, "error")
+        return redirect(url_for("matching.quotes", order_id=order_id))
+    flash(_("Quote accepted: the capacity is booked for you."), "success")
+    return redirect(url_for("orders.show", order_id=order_id))
 
 
 @bp.post("/operator/batch-match")
