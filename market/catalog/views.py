@@ -1,4 +1,6 @@
 """Portal: factories, machines, capacity windows and capacity search."""
+from datetime import timedelta
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -8,7 +10,9 @@ from market.catalog import schemas as sc
 from market.catalog import services
 from market.catalog.schedule import factory_schedule
 from market.catalog.search import CapacityQuery, search_capacity
+from market.db import utcnow
 from market.errors import DomainError
+from market.matching.services import recent_reschedules
 from market.web import forms
 
 bp = Blueprint("catalog", __name__)
@@ -69,14 +73,8 @@ def factory(factory_id):
 @login_required
 def schedule(factory_id):
     days = min(max(request.args.get("days", 14, type=int), 1), 62)
-    from datetime import timedelta
-
-    from market.db import utcnow
-
     start = utcnow().replace(minute=0, second=0, microsecond=0)
     plan = factory_schedule(portal_actor(), factory_id, start, start + timedelta(days=days))
-    from market.matching.services import recent_reschedules
-
     return render_template("catalog/schedule.html", plan=plan, factory_id=factory_id, days=days,
                            replans=recent_reschedules(portal_actor()))
 

@@ -1,4 +1,6 @@
 """Portal: request quotes, watch the solve, compare alternatives side by side, accept one."""
+import uuid
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -29,8 +31,6 @@ def quotes(order_id):
     job = None
     if request.args.get("job"):
         try:
-            import uuid
-
             job = services.get_job(actor, uuid.UUID(request.args["job"]))
         except ValueError:
             job = None
