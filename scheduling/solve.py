@@ -13,7 +13,7 @@ from .data import Problem
 from .objective import Weights, build_objective
 from .params import SolverParams
 from .result import Assignment, Solution, summarize
-from .status import Status, from_cp_sat
+from .status import from_cp_sat
 from .variables import ModelData, Variables, build_variables
 
 

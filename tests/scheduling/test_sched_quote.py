@@ -3,7 +3,7 @@
 import itertools
 from dataclasses import replace
 
-from sched_factories import DAY, bracket_job, day_windows, three_site_world
+from sched_factories import DAY, bracket_job, three_site_world
 
 from scheduling import (Busy, Job, Machine, Operation, Problem, Site, Solution, SolverParams, Status, Window, check,
                         quote)
