@@ -37,12 +37,44 @@ def celery_for(app: Flask):
                            broker_connection_retry_on_startup=True, broker_transport_options={"max_retries": 1})
 
         @celery.task(name="market.run_job")
-        def run_job(kind: str, *args):
+        def run_job(kind: str, job_id: int):
             with app.app_context():
-                _registry()[kind](*args)
+                execute(kind, job_id)
 
         app.extensions["celery"] = celery
     return app.extensions["celery"]
+
+
+def enqueue(kind: str, organization_id: int, *, order_id: int | None = None, result: dict | None = None):
+    """Record a job (the caller polls it) and hand it to the background."""
+    from market.db import unit_of_work
+    from market.matching.models import SolveJob
+
+    with unit_of_work() as s:
+        job = SolveJob(kind=kind, organization_id=organization_id, order_id=order_id, result=result or {})
+        s.add(job)
+        s.commit()
+    submit(kind, job.id)
+    return job
+
+
+def execute(kind: str, job_id: int) -> None:
+    """Run one job here and now: 'running' while it works; the job itself records 'done'
+    with its result; an exception records 'failed' with the reason (and is re-raised)."""
+    from market.db import unit_of_work, utcnow
+    from market.matching.models import SolveJob
+
+    with unit_of_work() as s:
+        s.get(SolveJob, job_id).status = "running"
+        s.commit()
+    try:
+        _registry()[kind](job_id)
+    except Exception as exc:
+        with unit_of_work() as s:
+            job = s.get(SolveJob, job_id)
+            job.status, job.error, job.finished_at = "failed", f"{type(exc).__name__}: {exc}"[:2000], utcnow()
+            s.commit()
+        raise
 
 
 def submit(kind: str, *args) -> None:
@@ -60,7 +92,7 @@ def submit(kind: str, *args) -> None:
     def run():
         with app.app_context():
             try:
-                _registry()[kind](*args)
+                execute(kind, *args)
             except Exception:
                 log.exception("background job failed", extra={"kind": kind})
 

@@ -35,30 +35,11 @@ def request_quotes(actor: Actor, order_id: uuid.UUID) -> SolveJob:
         policy.require_order_buyer(actor, order)
         if order.state not in QUOTABLE:
             raise errors.Conflict(f"quotes are made for open orders; this one is {order.state}")
-        job = SolveJob(kind="quote", organization_id=actor.org_id, order_id=order.id)
-        s.add(job)
-        s.commit()
-    jobs.submit("quote", job.id)
-    return job
+    return jobs.enqueue("quote", actor.org_id, order_id=order.id)
 
 
 def run_quote_job(job_id: int) -> None:
     """The worker's side: solve, store the alternatives, move the order to 'quoted'."""
-    with unit_of_work() as s:
-        job = s.get(SolveJob, job_id)
-        job.status = "running"
-        s.commit()
-    try:
-        _solve_and_store(job_id)
-    except Exception as exc:  # a failed job says why; it never takes the worker down
-        with unit_of_work() as s:
-            job = s.get(SolveJob, job_id)
-            job.status, job.error, job.finished_at = "failed", f"{type(exc).__name__}: {exc}"[:2000], utcnow()
-            s.commit()
-        raise
-
-
-def _solve_and_store(job_id: int) -> None:
     now = utcnow()
     with unit_of_work() as s:
         job = s.get(SolveJob, job_id)
@@ -111,20 +92,12 @@ def _store_quote(s: Session, order: Order, job: SolveJob, built, now, label: str
 def request_batch_match(actor: Actor) -> SolveJob:
     """Match every open order against all open capacity at once (operator, or a cron job)."""
     policy.require_kind(actor, "operator")
-    with unit_of_work() as s:
-        job = SolveJob(kind="batch", organization_id=actor.org_id)
-        s.add(job)
-        s.commit()
-    jobs.submit("batch", job.id)
-    return job
+    return jobs.enqueue("batch", actor.org_id)
 
 
 def run_batch_job(job_id: int) -> None:
     now = utcnow()
     with unit_of_work() as s:
-        job = s.get(SolveJob, job_id)
-        job.status = "running"
-        s.commit()
         orders = list(s.scalars(select(Order).where(Order.state == "open", Order.due_at > now).order_by(Order.due_at)))
     seconds = current_app.config["BATCH_TIME_LIMIT_S"]
     summary = {"orders": len(orders), "filled": 0, "price": 0, "transport": 0}
@@ -290,13 +263,8 @@ def expire_quotes(now=None) -> int:
 
 def request_reschedule(factory_id: int, organization_id: int, down_machine_ids: list[int]) -> SolveJob:
     """Enqueue the re-plan of a factory whose machines `down_machine_ids` went down."""
-    with unit_of_work() as s:
-        job = SolveJob(kind="reschedule", organization_id=organization_id,
-                       result={"factory_id": factory_id, "down": sorted(down_machine_ids)})
-        s.add(job)
-        s.commit()
-    jobs.submit("reschedule", job.id)
-    return job
+    return jobs.enqueue("reschedule", organization_id,
+                        result={"factory_id": factory_id, "down": sorted(down_machine_ids)})
 
 
 def run_reschedule_job(job_id: int) -> None:
@@ -305,19 +273,9 @@ def run_reschedule_job(job_id: int) -> None:
     now = utcnow()
     with unit_of_work() as s:
         job = s.get(SolveJob, job_id)
-        job.status = "running"
         factory_id, down = job.result["factory_id"], set(job.result["down"])
-        s.commit()
-    try:
-        with unit_of_work() as s:
-            moves = plan(s, factory_id, down, now, current_app.config["QUOTE_TIME_LIMIT_S"])
-        _apply_moves(job_id, moves)
-    except Exception as exc:
-        with unit_of_work() as s:
-            job = s.get(SolveJob, job_id)
-            job.status, job.error, job.finished_at = "failed", f"{type(exc).__name__}: {exc}"[:2000], utcnow()
-            s.commit()
-        raise
+        moves = plan(s, factory_id, down, now, current_app.config["QUOTE_TIME_LIMIT_S"])
+    _apply_moves(job_id, moves)
 
 
 def _apply_moves(job_id: int, moves: list[dict]) -> None:

@@ -259,3 +259,17 @@ def test_the_operator_starts_a_batch_match_from_the_console(app, tenant, two_sit
     portal.post("/login", data={"email": operator.email, "password": "correct-horse-1"})
     page = portal.post("/operator/batch-match", follow_redirects=True).get_data(as_text=True)
     assert "Batch match started" in page and "Batch matches" in page
+
+
+def test_a_solve_that_crashes_is_recorded_as_failed_with_its_reason(api, tenant, two_sites, monkeypatch):
+    import market.matching.services as services
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("solver exploded")
+
+    monkeypatch.setattr(services, "quote", broken)
+    buyer = api(tenant("buyer"))
+    order = buyer.post("/api/v1/orders", json=order_body()).get_json()
+    job = wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    assert job["status"] == "failed" and "solver exploded" in job["error"]
+    assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["state"] == "open"
