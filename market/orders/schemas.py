@@ -10,10 +10,15 @@ from market.orders.states import STATES
 class OperationIn(StrictSchema):
     process_code = fields.String(required=True)
     setup_minutes = Integer(required=True, validate=validate.Range(min=0, max=100000))
-    run_minutes_per_unit = fields.Decimal(required=True, places=3, validate=validate.Range(min=0, max=100000),
-                                          metadata={"description": "minutes per piece, up to 3 decimals"})
+    run_minutes_per_unit = fields.Float(required=True, validate=validate.Range(min=0, max=100000),
+                                        metadata={"description": "minutes per piece, up to 3 decimals"})
     tolerance = fields.String(load_default="", validate=validate.Length(max=100))
     notes = fields.String(load_default="", validate=validate.Length(max=2000))
+
+    @ma.validates("run_minutes_per_unit")
+    def _three_decimals(self, value, **_):
+        if abs(round(value, 3) - value) > 1e-9:
+            raise ma.ValidationError("at most 3 decimals")
 
 
 class OrderIn(StrictSchema):
@@ -41,7 +46,8 @@ class OperationOut(ma.Schema):
     seq = Integer()
     process_code = fields.String()
     setup_minutes = Integer()
-    run_minutes_per_unit = fields.Decimal(as_string=True)
+    run_minutes_per_unit = fields.Decimal(as_string=True, metadata={"type": "string", "format": "decimal",
+                                                                    "description": "minutes per piece, e.g. \"2.500\""})
     tolerance = fields.String()
     notes = fields.String()
 

@@ -39,7 +39,7 @@ def _operations(raw: list[dict]) -> list[Operation]:
     check_processes([op["process_code"] for op in raw], field="operations")
     return [
         Operation(seq=i + 1, process_code=op["process_code"], setup_minutes=op["setup_minutes"],
-                  run_minutes_per_unit=Decimal(str(op["run_minutes_per_unit"])),
+                  run_minutes_per_unit=Decimal(str(round(float(op["run_minutes_per_unit"]), 3))),
                   tolerance=op.get("tolerance", ""), notes=op.get("notes", ""))
         for i, op in enumerate(raw)
     ]

@@ -1,0 +1,42 @@
+"""Schemathesis against the live OpenAPI document, in-process: for every operation, a
+bounded number of generated requests (valid and invalid) as a buyer and as a factory on
+the demo world. No response may be a 5xx, and every response must match its schema."""
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance
+
+EXAMPLES = 12
+
+
+@pytest.fixture
+def api_world(app):
+    from market.accounts import services as accounts
+    from market.demo import seed
+
+    with app.app_context():
+        seed.seed_world()
+        tokens = {}
+        for who in ("buyer1@demo.local", "factory1@demo.local"):
+            user = accounts.authenticate(who, seed.PASSWORD)
+            tokens[who] = accounts.create_api_token(user.actor, name="fuzz", scope="write")[1]
+    return app, tokens
+
+
+@pytest.fixture
+def api_schema(api_world):
+    app, _tokens = api_world
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_api_operation_answers_5xx_or_breaks_its_schema(case, api_world):
+    _app, tokens = api_world
+    for token in tokens.values():
+        response = case.call(headers={"Authorization": f"Bearer {token}"})
+        case.validate_response(response, checks=(not_a_server_error, response_schema_conformance))
