@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from market.auth import portal_actor
 from market.i18n import LANGUAGES
-from market.web import dashboards
+from market.web import dashboards, readiness
 
 bp = Blueprint("web", __name__)
 
@@ -12,6 +12,14 @@ bp = Blueprint("web", __name__)
 @bp.get("/healthz")
 def healthz():
     return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    """Ready to serve: the database answers, and so do the broker and the chain when configured."""
+    checks = readiness.check_all()
+    ok = all(c == "ok" for c in checks.values())
+    return jsonify(status="ready" if ok else "not ready", checks=checks), 200 if ok else 503
 
 
 @bp.get("/")

@@ -20,3 +20,14 @@ def test_process_taxonomy_has_at_least_40_processes_in_two_languages(client):
 def test_landing_page_explains_the_marketplace(client):
     page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Idle machines, matched to real orders." in page
+
+
+def test_readyz_checks_the_database_broker_and_chain(app, client):
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["checks"] == {"database": "ok", "broker": "ok", "chain": "ok"}
+    app.config["CELERY_BROKER_URL"] = "redis://127.0.0.1:6399/0"  # nothing listens there
+    app.config["ANCHOR_RPC_URL"] = "http://127.0.0.1:8599"
+    down = client.get("/readyz")
+    assert down.status_code == 503
+    checks = down.get_json()["checks"]
+    assert checks["database"] == "ok" and checks["broker"] != "ok" and checks["chain"] != "ok"

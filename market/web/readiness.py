@@ -1,0 +1,42 @@
+"""What /readyz checks: each dependency answers "ok" or says what is wrong."""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import text
+
+from market.db import get_db
+
+
+def _database() -> str:
+    with get_db().engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return "ok"
+
+
+def _broker() -> str:
+    url = current_app.config.get("CELERY_BROKER_URL")
+    if not url:
+        return "ok"  # in-process worker
+    import redis
+
+    redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
+    return "ok"
+
+
+def _chain() -> str:
+    url = current_app.config.get("ANCHOR_RPC_URL")
+    if not url:
+        return "ok"  # in-process EVM
+    from web3 import HTTPProvider, Web3
+
+    return "ok" if Web3(HTTPProvider(url, request_kwargs={"timeout": 3})).is_connected() else "unreachable"
+
+
+def check_all() -> dict[str, str]:
+    out = {}
+    for name, probe in (("database", _database), ("broker", _broker), ("chain", _chain)):
+        try:
+            out[name] = probe()
+        except Exception as exc:  # a readiness probe reports, it never raises
+            out[name] = f"{type(exc).__name__}: {exc}"[:200]
+    return out
