@@ -50,6 +50,11 @@ def run_quote_job(job_id: int) -> None:
     with unit_of_work() as s:
         job = s.get(SolveJob, job_id)
         order = s.scalar(select(Order).where(Order.id == job.order_id).with_for_update(of=Order))
+        if order.state not in QUOTABLE:  # accepted or cancelled while we solved: nothing to offer
+            job.status, job.finished_at = "done", utcnow()
+            job.result = {"alternatives": 0, "message": f"the order is {order.state} now"}
+            s.commit()
+            return
         # earlier open quotes of this order give way to the fresh ones
         s.execute(update(Quote).where(Quote.order_id == order.id, Quote.status == "open").values(status="superseded"))
         for alt in alternatives:
