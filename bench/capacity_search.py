@@ -38,11 +38,7 @@ REGIONS = [("Suzhou", 31.30, 120.60), ("Dongguan", 23.02, 113.75), ("Ningbo", 29
 
 
 def fresh_database(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    migrate.recreate_postgres_schema(url)
     migrate.upgrade(url)
 
 

@@ -34,6 +34,11 @@ def own_windows(actor: Actor) -> ColumnElement[bool]:
     )
 
 
+def own_rows(actor: Actor, org_column) -> ColumnElement[bool]:
+    """Rows whose `org_column` is the actor's organization (operators: every row)."""
+    return true() if actor.is_operator else org_column == actor.org_id
+
+
 def visible_orders(actor: Actor) -> ColumnElement[bool]:
     """Buyers see their own orders; factories the orders they were asked to quote on."""
     if actor.is_operator:

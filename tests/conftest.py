@@ -17,19 +17,11 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 
 
-def _reset_postgres(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory):
     """Run the migrations once per session; tests start from a copy (SQLite) or a wipe (PostgreSQL)."""
     if ON_POSTGRES:
-        _reset_postgres(TEST_DATABASE_URL)
+        migrate.recreate_postgres_schema(TEST_DATABASE_URL)
         migrate.upgrade(TEST_DATABASE_URL)
         return TEST_DATABASE_URL
     path = tmp_path_factory.mktemp("template") / "template.db"

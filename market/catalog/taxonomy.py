@@ -7,38 +7,38 @@ from functools import cache
 from pathlib import Path
 
 
+class _Bilingual:
+    """Anything with `en` and `zh_CN` names."""
+
+    en: str
+    zh_CN: str
+
+    def name(self, locale: str) -> str:
+        return self.zh_CN if locale.startswith("zh") else self.en
+
+
 @dataclass(frozen=True)
-class Process:
+class Process(_Bilingual):
     code: str
     class_code: str
     kind: str
     en: str
     zh_CN: str
 
-    def name(self, locale: str) -> str:
-        return self.zh_CN if locale.startswith("zh") else self.en
-
-
 @dataclass(frozen=True)
-class ProcessClass:
+class ProcessClass(_Bilingual):
     code: str
     kind: str
     en: str
     zh_CN: str
     processes: tuple[Process, ...]
 
-    def name(self, locale: str) -> str:
-        return self.zh_CN if locale.startswith("zh") else self.en
-
 
 @dataclass(frozen=True)
-class Certification:
+class Certification(_Bilingual):
     code: str
     en: str
     zh_CN: str
-
-    def name(self, locale: str) -> str:
-        return self.zh_CN if locale.startswith("zh") else self.en
 
 
 @dataclass(frozen=True)

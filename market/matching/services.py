@@ -142,7 +142,7 @@ def run_batch_job(job_id: int) -> None:
 def get_job(actor: Actor, public_id: uuid.UUID) -> SolveJob:
     with unit_of_work() as s:
         job = s.scalar(select(SolveJob).where(SolveJob.public_id == public_id,
-                                              True if actor.is_operator else SolveJob.organization_id == actor.org_id))
+                                              policy.own_rows(actor, SolveJob.organization_id)))
         if job is None:
             raise errors.NotFound(f"job {public_id} not found")
         return job
@@ -157,7 +157,7 @@ def list_quotes(actor: Actor, order_id: uuid.UUID) -> list[Quote]:
 
 def _quote(s: Session, actor: Actor, public_id: uuid.UUID, *, lock: bool = False) -> Quote:
     stmt = (select(Quote).join(Order, Order.id == Quote.order_id)
-            .where(Quote.public_id == public_id, True if actor.is_operator else Order.buyer_org_id == actor.org_id))
+            .where(Quote.public_id == public_id, policy.own_rows(actor, Order.buyer_org_id)))
     q = s.scalar(stmt.with_for_update(of=Quote) if lock else stmt)
     if q is None:
         raise errors.NotFound(f"quote {public_id} not found")

@@ -1,7 +1,6 @@
 """REST API for orders (RFQs): create, edit, lifecycle, invitations, thread, drawings."""
 from uuid import UUID
 
-from flask import send_file
 from flask_smorest import Blueprint
 
 from market.api_common import PageArgs, idempotent, page_schema
@@ -117,5 +116,4 @@ def upload(data, order_id: UUID):
 @require_token("read")
 @blp.response(200, content_type="application/octet-stream")
 def download(attachment_id: UUID):
-    a = services.get_attachment(api_actor(), attachment_id)
-    return send_file(files.path_of(a.storage_key), mimetype=a.content_type, as_attachment=True, download_name=a.filename)
+    return files.send(services.get_attachment(api_actor(), attachment_id))

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, send_file
 
 from market import errors
 
@@ -65,3 +65,9 @@ def discard(key: str) -> None:
 
 def path_of(key: str) -> Path:
     return _upload_dir() / key
+
+
+def send(attachment):
+    """The stored file as a download under its original name."""
+    return send_file(path_of(attachment.storage_key), mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.filename)

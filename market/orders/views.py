@@ -1,7 +1,7 @@
 """Portal: orders (post, follow, move along), the factory order board, thread and drawings."""
 import uuid
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -117,8 +117,7 @@ def attach(order_id):
 @bp.get("/attachments/<uuid:attachment_id>")
 @login_required
 def download(attachment_id):
-    a = services.get_attachment(portal_actor(), attachment_id)
-    return send_file(files.path_of(a.storage_key), mimetype=a.content_type, as_attachment=True, download_name=a.filename)
+    return files.send(services.get_attachment(portal_actor(), attachment_id))
 
 
 @bp.post("/orders/<uuid:order_id>/invite")
