@@ -170,3 +170,39 @@ def test_public_trace_page_and_qr_need_no_login_and_the_label_does(accepted, cli
     assert client.get(f"/lots/{lot['id']}/label").status_code in (302, 401)
     assert client.get("/trace?code=garbage").status_code == 200
     assert client.get(f"/trace?code={lot['trace_code'].replace('-', '')}").status_code == 302
+
+
+def test_credit_facts_name_the_entries_that_prove_them(accepted, app):
+    from datetime import datetime, timedelta, timezone
+
+    from ledger.disclosure import opens
+    from market.catalog.models import Factory
+    from market.db import unit_of_work
+    from market.matching.queries import factory_sales
+    from market.production.queries import factory_deliveries, factory_qc
+    from market.trace.ledger import get_ledger
+    from ledger.entry import decode_entry
+
+    buyer, mill, finish, order = accepted
+    lot, url = make_lot(buyer, mill, finish, order)
+    finish.post(f"{url}/shipment", json={"carrier": "SF"})
+    buyer.post(f"{url}/delivery")
+    now = datetime.now(timezone.utc)
+    with app.app_context(), unit_of_work() as s:
+        ids = {f.name: f.id for f in s.query(Factory)}
+        conn = s.connection()
+        entry = lambda i: decode_entry(get_ledger().store.entry(conn, i)).event  # noqa: E731
+        span = (now - timedelta(days=1), now + timedelta(days=1))
+        [delivery] = factory_deliveries(s, ids["Finish Lab"], *span)
+        assert entry(delivery.ledger_index)["type"] == "delivery.confirmed"
+        assert factory_deliveries(s, ids["Mill Works"], *span)  # the mill made part of it too
+        [qc] = factory_qc(s, ids["Finish Lab"], *span)
+        assert qc.result == "pass" and entry(qc.ledger_index)["type"] == "qc.recorded"
+        assert factory_qc(s, ids["Mill Works"], *span) == []
+        sales = {name: factory_sales(s, fid, *span) for name, fid in ids.items()}
+        mill_sale, finish_sale = sales["Mill Works"][0], sales["Finish Lab"][0]
+        assert mill_sale.amount_minor == 103334 and finish_sale.amount_minor > 0
+        shares = {sh["factory"]: sh["commitment"] for sh in entry(mill_sale.ledger_index)["data"]["shares"]}
+        for sale in (mill_sale, finish_sale):
+            assert opens(shares[sale.payload["factory"]], sale.payload, sale.salt)
+        assert not opens(shares[mill_sale.payload["factory"]], {**mill_sale.payload, "amount_minor": 1}, mill_sale.salt)
