@@ -4,11 +4,15 @@ from __future__ import annotations
 import io
 
 import segno
-from flask import url_for
+from flask import current_app, url_for
 
 
 def trace_url(code: str) -> str:
-    return url_for("trace.public", code=code, _external=True)
+    """The public page a label points at: PUBLIC_BASE_URL when set (labels printed on an
+    internal host must still work for whoever scans them), else this request's host."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    path = url_for("trace.public", code=code)
+    return base.rstrip("/") + path if base else url_for("trace.public", code=code, _external=True)
 
 
 def qr_svg(code: str, scale: int = 4) -> str:

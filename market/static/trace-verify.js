@@ -51,7 +51,9 @@
 
   // vkey: "<name>+<key id hex>+<base64(0x01 || 32-byte Ed25519 key)>"
   async function checkSignature(cp, vkey) {
-    const [name, idHex, keyB64] = vkey.split("+");
+    const [name, idHex, ...rest] = vkey.split("+");
+    const keyB64 = rest.join("+"); // base64 may itself hold '+'
+
     const raw = b64(keyB64);
     if (raw[0] !== 1 || raw.length !== 33) throw new Error("not an Ed25519 note key");
     const sig = cp.sigs.find((s) => s.name === name && hex(s.sig.slice(0, 4)) === idHex);

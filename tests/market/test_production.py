@@ -17,7 +17,9 @@ from tests.market.test_quotes import wait_job
 def accepted(api, tenant, two_sites):
     """An order accepted on a quote that puts op 1 at Mill Works and ops 2-3 at Finish Lab."""
     mill, finish = two_sites
-    buyer = api(tenant("buyer"))
+    owner = tenant("buyer")
+    buyer = api(owner)
+    buyer.email = owner.email  # for browser logins
     order = buyer.post("/api/v1/orders", json=order_body()).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
     quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
@@ -206,3 +208,12 @@ def test_credit_facts_name_the_entries_that_prove_them(accepted, app):
         for sale in (mill_sale, finish_sale):
             assert opens(shares[sale.payload["factory"]], sale.payload, sale.salt)
         assert not opens(shares[mill_sale.payload["factory"]], {**mill_sale.payload, "amount_minor": 1}, mill_sale.salt)
+
+
+def test_labels_point_at_the_configured_public_address(app):
+    from market.production.labels import trace_url
+
+    with app.test_request_context("/", base_url="http://10.0.0.5:8000"):
+        assert trace_url("ABCDABCDABCD") == "http://10.0.0.5:8000/trace/ABCDABCDABCD"
+        app.config["PUBLIC_BASE_URL"] = "https://trace.example.com/"
+        assert trace_url("ABCDABCDABCD") == "https://trace.example.com/trace/ABCDABCDABCD"
