@@ -1,0 +1,2 @@
+from flask import Blueprint
+bp = Blueprint("telemetry", __name__)
