@@ -94,3 +94,15 @@ def authenticate(plaintext: str | None) -> DeviceAuth | None:
     if row is None or row[4] is not None:
         return None
     return DeviceAuth(row[0], row[1], row[2], row[3], row[5], row[6])
+
+
+def enroll_trusted(machine_id: int, name: str) -> str:
+    """Enroll a device without an actor: for the operator's own tools (the simulator CLI and
+    the demo seed), which already hold database access. Returns the token."""
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with unit_of_work() as s:
+        machine = s.get(Machine, machine_id)
+        s.add(Device(machine_id=machine.id, factory_id=machine.factory_id, organization_id=machine.factory.organization_id,
+                     name=name[:100], prefix=plaintext[:12], token_hash=_sha256(plaintext)))
+        s.commit()
+    return plaintext

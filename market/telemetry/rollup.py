@@ -145,7 +145,8 @@ def summarize(s: Session, factory_id: int, now: datetime, recomputed: list[Facto
     for committed days whose figures changed. Call last before commit (holds the ledger
     lock). Returns how many events were appended."""
     factory = s.get(Factory, factory_id)
-    last_closed = cal.local_day(now, factory.timezone) - timedelta(days=1)
+    # a day closes once its midnight is an offline period past: devices have had time to report
+    last_closed = cal.local_day(now - offline_after(), factory.timezone) - timedelta(days=1)
     rows = {r.id: r for r in s.scalars(select(FactoryDay).where(
         FactoryDay.factory_id == factory_id, FactoryDay.ledger_index.is_(None), FactoryDay.day <= last_closed))}
     rows.update({r.id: r for r in recomputed if r.day <= last_closed and r.ledger_index is not None})

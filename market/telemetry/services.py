@@ -34,7 +34,7 @@ class Period:
 
     def to_dict(self) -> dict:
         f = self.figures
-        return {"start": self.start.isoformat(), "end": self.end.isoformat(), "planned_s": f.planned_s,
+        return {"start": self.start, "end": self.end, "planned_s": f.planned_s,
                 "run_s": f.run_s, "total": f.total, "good": f.good, **f.ratios()}
 
 
