@@ -50,10 +50,7 @@ def post_readings(data):
 @blp.response(201, sc.DeviceCreated)
 def enroll(data, machine_id: UUID):
     """Enroll a device for the machine; the token is in this response only."""
-    try:
-        device, token = devices.enroll(api_actor(), machine_id, data["name"])
-    except errors.Invalid as exc:
-        raise errors.NotFound(exc.detail) from None
+    device, token = devices.enroll(api_actor(), machine_id, data["name"])
     device.token = token
     return device
 

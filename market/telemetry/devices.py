@@ -36,12 +36,12 @@ def _sha256(value: str) -> str:
 
 def enroll(actor: Actor, machine_public_id: uuid.UUID, name: str) -> tuple[Device, str]:
     """Returns the device and its plaintext token (never stored, never shown again)."""
-    policy.require_kind(actor, "factory")
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with unit_of_work() as s:
         machine = s.scalar(select(Machine).where(Machine.public_id == machine_public_id, policy.own_machines(actor)))
         if machine is None:
-            raise errors.Invalid(f"machine {machine_public_id} not found", field="machine_id")
+            raise errors.NotFound(f"machine {machine_public_id} not found")
+        policy.require_kind(actor, "factory")
         if machine.status == "retired":
             raise errors.Conflict("a retired machine cannot enroll devices", field="machine_id")
         device = Device(machine_id=machine.id, factory_id=machine.factory_id, organization_id=machine.factory.organization_id,

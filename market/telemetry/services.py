@@ -156,12 +156,12 @@ def get_shift_calendar(actor: Actor, factory_id: uuid.UUID) -> dict:
 
 
 def set_shift_calendar(actor: Actor, factory_id: uuid.UUID, weekly: dict) -> dict:
-    policy.require_kind(actor, "factory")
-    weekly = cal.check_weekly(weekly)
     now = utcnow()
     with unit_of_work() as s:
         write_lock(s)
-        factory = _factory(s, actor, factory_id)
+        factory = _factory(s, actor, factory_id)  # another tenant's factory: 404 before anything else
+        policy.require_kind(actor, "factory")
+        weekly = cal.check_weekly(weekly)
         row = s.get(ShiftCalendar, factory.id)
         if row is None:
             s.add(ShiftCalendar(factory_id=factory.id, weekly=weekly, updated_at=now))
@@ -181,11 +181,11 @@ def get_profile(actor: Actor, machine_id: uuid.UUID) -> dict:
 
 
 def set_profile(actor: Actor, machine_id: uuid.UUID, ideal_cycle_s: float | None) -> dict:
-    policy.require_kind(actor, "factory")
     now = utcnow()
     with unit_of_work() as s:
         write_lock(s)
         machine = _machine(s, actor, machine_id)
+        policy.require_kind(actor, "factory")
         ms = int(round(ideal_cycle_s * 1000)) if ideal_cycle_s else None
         row = s.get(MachineProfile, machine.id)
         if row is None:
