@@ -45,6 +45,16 @@ API_CASES = {
     ("/api/v1/lots/<uuid:lot_id>/qc", "POST"): {"result": "fail", "inspector": "x"},
     ("/api/v1/lots/<uuid:lot_id>/shipment", "POST"): {"carrier": "x"},
     ("/api/v1/lots/<uuid:lot_id>/delivery", "POST"): None,
+    ("/api/v1/machines/<uuid:machine_id>/devices", "POST"): {"name": "stolen"},
+    ("/api/v1/devices/<uuid:device_id>", "DELETE"): None,
+    ("/api/v1/machines/<uuid:machine_id>/oee", "GET"): None,
+    ("/api/v1/factories/<uuid:factory_id>/oee", "GET"): None,
+    ("/api/v1/machines/<uuid:machine_id>/states", "GET"): None,
+    ("/api/v1/factories/<uuid:factory_id>/shift-calendar", "GET"): None,
+    ("/api/v1/factories/<uuid:factory_id>/shift-calendar", "PUT"): {"weekly": {}},
+    ("/api/v1/machines/<uuid:machine_id>/telemetry-profile", "GET"): None,
+    ("/api/v1/machines/<uuid:machine_id>/telemetry-profile", "PUT"): {"ideal_cycle_s": 10},
+    ("/api/v1/factories/<uuid:factory_id>/daily-summaries", "GET"): None,
 }
 
 # portal endpoints with ids; public ones are listed with the reason they are public
@@ -77,7 +87,8 @@ def _world(tenant, api):
                                 content_type="multipart/form-data").get_json()
     buyer_api.post(f"/api/v1/orders/{order['id']}/messages", json={"body": "private note"})
     token_id = buyer_api.get("/api/v1/tokens").get_json()[0]["id"]
-    ids = {"factory_id": factory["id"], "machine_id": machine["id"], "window_id": window["id"],
+    device = factory_api.post(f"/api/v1/machines/{machine['id']}/devices", json={"name": "gw"}).get_json()
+    ids = {"device_id": device["id"], "factory_id": factory["id"], "machine_id": machine["id"], "window_id": window["id"],
            "order_id": order["id"], "attachment_id": attachment["id"], "token_id": token_id,
            "job_id": job["id"], "quote_id": quote["id"], "lot_id": lot["id"]}
     return world, ids
