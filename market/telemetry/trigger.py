@@ -68,23 +68,22 @@ def background(app: Flask) -> Background:
     return app.extensions["telemetry_rollup"]
 
 
-class _CeleryDebounce:
-    """Per process: the time before which an already sent task has not started."""
-
-    lock = threading.Lock()
-    not_before = 0.0
+_celery_lock = threading.Lock()
 
 
 def _send_celery(app: Flask) -> None:
+    """Send a delayed rollup task unless one already sent has not started yet (per process:
+    `not_before` is when the last one sent may start)."""
     from market.matching.jobs import celery_for
 
     delay = app.config["TELEMETRY_ROLLUP_DELAY_S"]
-    with _CeleryDebounce.lock:
+    with _celery_lock:
+        state = app.extensions.setdefault("telemetry_rollup_celery", {"not_before": 0.0})
         now = time.time()
-        if now < _CeleryDebounce.not_before - 0.5:  # margin for the worker's clock
+        if now < state["not_before"] - 0.5:  # margin for the worker's clock
             return
         celery_for(app).send_task(TASK, countdown=delay, retry=False)
-        _CeleryDebounce.not_before = now + delay
+        state["not_before"] = now + delay
 
 
 def after_ingest() -> None:
