@@ -24,6 +24,9 @@ from market.telemetry.readings import MAX_BATCH, ReadingIn, Row, Window, validat
 # a Row's fields, in order (readings.Row); machine_id and device_id are per batch
 ROW_COLUMNS = ("ts", "state", "reason", "total", "good", "spindle_load", "temperature", "power_kw")
 COLUMNS = ("machine_id", *ROW_COLUMNS, "device_id")
+# binary COPY (several times faster than text: no formatting of timestamps and numbers);
+# validation guarantees these Python types (int counters, float signals, aware datetimes)
+COPY_TYPES = ("int4", "timestamptz", "varchar", "varchar", "int8", "int8", "float8", "float8", "float8", "int4")
 LOOKUP_LIMIT = 50_000  # stored readings in a batch's time range worth fetching to leave them out
 
 
@@ -62,7 +65,8 @@ def _store_postgres(pg, machine_id: int, device_id: int | None, rows: list[Row])
     if len(existing) <= LOOKUP_LIMIT:  # else: a batch spread over much stored history
         try:
             with pg.transaction():  # a savepoint
-                with cursor.copy(f"COPY telemetry_readings ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                with cursor.copy(f"COPY telemetry_readings ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(COPY_TYPES)
                     write = copy.write_row
                     for row in fresh:
                         write((machine_id, *row, device_id))
@@ -72,7 +76,8 @@ def _store_postgres(pg, machine_id: int, device_id: int | None, rows: list[Row])
     cursor.execute("CREATE TEMP TABLE IF NOT EXISTS telemetry_staging_rows (ts timestamptz, state varchar(16), "
                    "reason varchar(64), total bigint, good bigint, spindle_load float8, temperature float8, "
                    "power_kw float8) ON COMMIT DELETE ROWS")
-    with cursor.copy(f"COPY telemetry_staging_rows ({', '.join(ROW_COLUMNS)}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY telemetry_staging_rows ({', '.join(ROW_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(COPY_TYPES[1:-1])
         write = copy.write_row
         for row in fresh:
             write(row)
