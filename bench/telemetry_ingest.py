@@ -32,6 +32,7 @@ from market.db import unit_of_work  # noqa: E402
 from market.telemetry import devices, dirty, ingest, trigger  # noqa: E402
 
 BATCH = 10_000
+DELAY = float(os.environ.get("TELEMETRY_ROLLUP_DELAY_S", "5"))
 
 
 def world(machines: int):
@@ -67,6 +68,22 @@ def batches(devs, n_batches: int):
                 rows.append(r)
             out.append((dev, rows))
     return out
+
+
+ROLLUP_RUNS: list[float] = []  # seconds each background rollup run took
+
+
+def _timed_drain(drain):
+    def run(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return drain(*args, **kwargs)
+        finally:
+            ROLLUP_RUNS.append(time.perf_counter() - t0)
+    return run
+
+
+dirty.drain = _timed_drain(dirty.drain)  # the background thread looks it up on the module
 
 
 def run_ingest(app, work) -> tuple[float, int, float]:
@@ -115,14 +132,16 @@ def bench(url: str, machines: int, n_batches: int, var: str):
         migrate.recreate_postgres_schema(url)
     migrate.upgrade(url)
     app = create_app({"DATABASE_URL": url, "VAR_DIR": var, "LOG_LEVEL": "WARNING", "CELERY_BROKER_URL": None,
-                      "TELEMETRY_ROLLUP_AFTER_INGEST": "auto"})
+                      "TELEMETRY_ROLLUP_AFTER_INGEST": "auto", "TELEMETRY_ROLLUP_DELAY_S": DELAY})
     with app.app_context():
         devs = world(machines)
     work = batches(devs, n_batches)
+    ROLLUP_RUNS.clear()
     elapsed, stored, current = run_ingest(app, work)
+    busy = (len(ROLLUP_RUNS), sum(ROLLUP_RUNS))
     replay, _, _ = run_ingest(app, work[:1])
     app.extensions["db"].dispose()
-    return elapsed, stored, work, replay, current
+    return elapsed, stored, work, replay, current, busy
 
 
 def main() -> None:
@@ -133,20 +152,21 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=3)
     args = parser.parse_args()
     var = tempfile.mkdtemp(prefix="bench-telemetry-")
-    elapsed, stored, work, replay, current = bench(args.database_url, args.machines, args.batches, var)
+    elapsed, stored, work, replay, current, busy = bench(args.database_url, args.machines, args.batches, var)
     n = sum(len(rows) for _, rows in work)
     copy_s = raw_copy(args.database_url, work)
     print(f"PostgreSQL ingest: {n} readings in {elapsed:.2f} s = {n / elapsed:,.0f} readings/s "
           f"(stored {stored}; 10k-batch replay {BATCH / replay:,.0f} readings/s)")
     print(f"PostgreSQL raw COPY of the same rows: {n / copy_s:,.0f} readings/s; ingest = {copy_s / elapsed:.2f} x raw COPY")
-    print(f"PostgreSQL aggregates current {current:.2f} s after the first batch: {n / current:,.0f} readings/s "
-          f"end to end ({copy_s / current:.2f} x raw COPY)")
+    print(f"PostgreSQL rollup (background thread, TELEMETRY_ROLLUP_DELAY_S = {DELAY:g} s): {busy[0]} run(s), "
+          f"{busy[1]:.2f} s busy; aggregates current {current:.2f} s after the first batch. Ingest + rollup work "
+          f"back to back: {n / (elapsed + busy[1]):,.0f} readings/s ({copy_s / (elapsed + busy[1]):.2f} x raw COPY)")
     sqlite = f"sqlite:///{Path(var) / 'bench.db'}"
-    s_elapsed, s_stored, s_work, _, s_current = bench(sqlite, args.machines, args.batches, var)
+    s_elapsed, s_stored, s_work, _, s_current, s_busy = bench(sqlite, args.machines, args.batches, var)
     s_n = sum(len(rows) for _, rows in s_work)
     print(f"SQLite ingest: {s_n} readings in {s_elapsed:.2f} s = {s_n / s_elapsed:,.0f} readings/s "
-          f"({s_elapsed / elapsed:.2f} x the PostgreSQL time); aggregates current after {s_current:.2f} s = "
-          f"{s_n / s_current:,.0f} readings/s end to end")
+          f"({s_elapsed / elapsed:.2f} x the PostgreSQL time); rollup {s_busy[0]} run(s), {s_busy[1]:.2f} s busy; "
+          f"ingest + rollup work back to back: {s_n / (s_elapsed + s_busy[1]):,.0f} readings/s")
     print(f"target >= 50,000 readings/s into PostgreSQL: {'met' if n / elapsed >= 50_000 else 'NOT met'}")
 
 

@@ -12,7 +12,7 @@ DEFAULTS = {
     "TELEMETRY_DOWN_ALERT_MINUTES": ("30", int),  # down this long: windows pulled, bookings re-planned
     # after an ingest: 'auto' = a Celery task (CELERY_BROKER_URL) or a background thread; 'off' = cron only
     "TELEMETRY_ROLLUP_AFTER_INGEST": ("auto", str),
-    "TELEMETRY_ROLLUP_DELAY_S": ("2", float),  # how long a rollup waits for more batches to land first
+    "TELEMETRY_ROLLUP_DELAY_S": ("5", float),  # a rollup waits this long for more batches (one recompute for a burst)
     "MQTT_URL": ("mqtt://127.0.0.1:1883", str),
     "TELEMETRY_MQTT_TOPIC_PREFIX": ("", str),  # e.g. 'plant1/': topics become plant1/factories/...
 }
