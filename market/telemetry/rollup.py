@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 from bisect import bisect_left
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
 from sqlalchemy import delete, insert, select
@@ -69,9 +69,23 @@ def _points(s: Session, machine_id: int, lo: datetime, hi: datetime) -> list[Poi
         finally:
             if paused:
                 gc.enable()
-    return [Point(*row) for row in s.execute(
-        select(Reading.ts, Reading.state, Reading.reason, Reading.total, Reading.good)
-        .where(Reading.machine_id == machine_id, Reading.ts >= lo, Reading.ts < hi).order_by(Reading.ts))]
+    # SQLite keeps UTCDateTime as naive UTC text 'YYYY-MM-DD HH:MM:SS.ffffff' (fixed width, so
+    # text order is time order): query and parse it on the driver, as the ORM type would
+    def text_of(t: datetime) -> str:
+        return t.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+    rows = conn.exec_driver_sql("SELECT ts, state, reason, total, good FROM telemetry_readings "
+                                "WHERE machine_id = ? AND ts >= ? AND ts < ? ORDER BY ts",
+                                (machine_id, text_of(lo), text_of(hi))).fetchall()
+    paused = gc.isenabled()
+    gc.disable()  # as above
+    try:
+        utc, parse = timezone.utc, datetime.fromisoformat
+        return [Point(parse(ts).replace(tzinfo=utc), state, reason, total, good)
+                for ts, state, reason, total, good in rows]
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _carry_through(c: Carry, points: list[Point], start: int, stop: int) -> Carry:
