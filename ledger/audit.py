@@ -215,12 +215,15 @@ def _stored_size(reads: _Reads) -> int:
 # planner walks the index even without statistics; the audit bound is applied in Python.
 _ENTRY_PAGE = "SELECT idx, entry, leaf_hash FROM ledger_entries WHERE idx >= ? ORDER BY idx LIMIT ?"
 _NODE_PAGE = "SELECT idx, hash FROM ledger_nodes WHERE level = ? AND idx >= ? ORDER BY level, idx LIMIT ?"
-# One row per page of subtree hashes: their count, their indices as text and the hashes
-# concatenated, aggregated over one row stream so the i-th index belongs to the i-th hash.
+# One row per page of subtree hashes: their count, how many are 32 bytes long, their indices
+# as text and the hashes concatenated, aggregated over one row stream so that the i-th index
+# belongs to the i-th hash (and, all being 32 bytes, the concatenations line up).
 _NODE_AGGREGATE = {
-    "sqlite": "SELECT count(*), group_concat(idx), CAST(group_concat(hash, '') AS BLOB) FROM "
+    "sqlite": "SELECT count(*), sum(length(CAST(hash AS BLOB)) = 32), group_concat(idx), "
+              "CAST(group_concat(hash, '') AS BLOB) FROM "
               "(SELECT idx, hash FROM ledger_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY level, idx)",
-    "postgresql": "SELECT count(*), string_agg(idx::text, ','), string_agg(hash, ''::bytea) FROM "
+    "postgresql": "SELECT count(*), count(*) FILTER (WHERE octet_length(hash) = 32), string_agg(idx::text, ','), "
+                  "string_agg(hash, ''::bytea) FROM "
                   "(SELECT idx, hash FROM ledger_nodes WHERE level = ? AND idx >= ? AND idx < ? "
                   "ORDER BY level, idx) AS page",
 }
@@ -382,12 +385,13 @@ def _accept_level(report: AuditReport, tree: _Tree, computed: list[bytes]) -> No
 
 def _node_pages(reads: _Reads, aggregate: str, size: int, first: int, top: int,
                 page_size: int) -> Iterator[tuple[int, str | None, bytes | None]]:
-    """Yield ``(count, indices, hashes)`` for the pages of levels ``first..top`` in order."""
+    """Yield ``(count, indices, hashes)`` for the pages of levels ``first..top`` in order
+    (count -1 when some hash is not 32 bytes long)."""
     for level in range(first, top + 1):
         count = size >> level
         for start in range(0, count, page_size):
-            n, indices, hashes = reads.rows(aggregate, (level, start, min(count, start + page_size)))[0]
-            yield n, indices, None if hashes is None else bytes(hashes)
+            n, well_formed, indices, hashes = reads.rows(aggregate, (level, start, min(count, start + page_size)))[0]
+            yield n if well_formed == n else -1, indices, None if hashes is None else bytes(hashes)
 
 
 def _check_levels(reads: _Reads, report: AuditReport, tree: _Tree, first: int, top: int, page_size: int,

@@ -206,3 +206,16 @@ def test_audit_leaves_no_reader_thread_behind(filled):
     with filled.connect() as conn:
         assert not audit(conn, page_size=5).ok
     assert not [t for t in threading.enumerate() if t.name == "ledger-audit-read-ahead"]
+
+
+def test_subtree_hashes_shifted_across_rows_are_caught(filled):
+    """Concatenated, (1, 0) cut to 31 bytes and (1, 1) carrying the rest read the same: lengths count too."""
+    with filled.connect() as conn:
+        h0, h1 = (bytes(conn.execute(text("SELECT hash FROM ledger_nodes WHERE level = 1 AND idx = :i"), {"i": i}).scalar())
+                  for i in (0, 1))
+    tamper(filled, "UPDATE ledger_nodes SET hash = :h WHERE level = 1 AND idx = 0", h=h0[:31])
+    tamper(filled, "UPDATE ledger_nodes SET hash = :h WHERE level = 1 AND idx = 1", h=h0[31:] + h1)
+    with filled.connect() as conn:
+        report = audit(conn)
+    assert report.first_bad.index == 0
+    assert "(1, 0)" in report.first_bad.reason
