@@ -85,8 +85,18 @@ def _days(delta) -> Decimal:
     return Decimal(delta.days) + Decimal(delta.seconds) / Decimal(86400) + Decimal(delta.microseconds) / Decimal(86400 * 10**6)
 
 
-def _scaled(r: dict, args: dict, field: str = "x") -> Decimal:
-    return _num(r[field], field) / _num(args.get("scale", 1), "scale")
+def _scaled(r: dict, args: dict) -> Decimal:
+    """A record's value: field ``x``, or Π args.num / Π args.den (e.g. OEE from its counts),
+    divided by args.scale."""
+    scale = _num(args.get("scale", 1), "scale")
+    if "num" not in args:
+        return _num(r["x"], "x") / scale
+    value = Decimal(1)
+    for f in args["num"]:
+        value *= _num(r[f], f)
+    for f in args.get("den", []):
+        value /= _num(r[f], f)
+    return value / scale
 
 
 # --- the operations (one small function per figure kind) --------------------------------
@@ -134,6 +144,10 @@ def _op_share_le(rs, args):
         return None
     hits = sum(1 for r in rs if _compare_key(r["a"], "a") <= _compare_key(r["b"], "b"))
     return Decimal(hits) / len(rs)
+
+
+def _op_share_gt(rs, args):
+    return 1 - _op_share_le(rs, args) if rs else None
 
 
 def _op_mean_excess_days(rs, args):
@@ -185,7 +199,7 @@ def _op_months_since_min(rs, args):
 
 OPS: dict[str, Callable[[list[dict], dict], Decimal | None]] = {
     "count": _op_count, "sum": _op_sum, "mean": _op_mean, "stdev": _op_stdev, "slope_per_30d": _op_slope_per_30d,
-    "share_le": _op_share_le, "mean_excess_days": _op_mean_excess_days, "share_eq": _op_share_eq,
+    "share_le": _op_share_le, "share_gt": _op_share_gt, "mean_excess_days": _op_mean_excess_days, "share_eq": _op_share_eq,
     "ratio_sums": _op_ratio_sums, "top_share": _op_top_share, "growth": _op_growth, "log10_sum": _op_log10_sum,
     "months_since_min": _op_months_since_min,
 }

@@ -139,6 +139,15 @@ def _operator_org_id(s) -> int:
     return org_id
 
 
+def _register_domain_commands() -> None:
+    from market.credit.cli import credit_group
+
+    main.add_command(credit_group)
+
+
+_register_domain_commands()
+
+
 @main.command("i18n-compile")
 def i18n_compile() -> None:
     """Compile the .po catalogs under market/translations to .mo."""
