@@ -93,6 +93,15 @@ LABELS = {
     "booked": _l("Booked"), "unavailable": _l("Unavailable"), "withdrawn": _l("Withdrawn"),
     # organization kinds
     "factory": _l("Factory"), "buyer": _l("Buyer"), "lender": _l("Lender"), "operator": _l("Operator"),
+    # credit: consent purposes, access-log actions, financing kinds and statuses
+    "credit_assessment": _l("Credit assessment"), "order_financing": _l("Order financing"),
+    "equipment_financing": _l("Equipment financing"), "monitoring": _l("Monitoring"),
+    "granted": _l("Access granted"), "revoked": _l("Access revoked"), "report_issued": _l("Report issued"),
+    "report_viewed": _l("Report viewed"), "report_pdf": _l("Report PDF downloaded"),
+    "evidence_downloaded": _l("Evidence downloaded"), "application_reviewed": _l("Application decided"),
+    "refused": _l("Access refused"), "order": _l("Order financing"), "equipment": _l("Equipment financing"),
+    "submitted": _l("Submitted"), "approved": _l("Approved"), "declined": _l("Declined"),
+    "disbursed": _l("Disbursed"), "repaid": _l("Repaid"),
 }
 
 
