@@ -21,6 +21,8 @@ def create_app(config: dict | None = None) -> Flask:
     from market.matching import views as matching_views
     from market.orders import api as orders_api
     from market.orders import views as orders_views
+    from market.production import api as production_api
+    from market.production import views as production_views
     from market.trace import api as trace_api
     from market.trace import ledger
     from market.trace import views as trace_views
@@ -44,10 +46,10 @@ def create_app(config: dict | None = None) -> Flask:
     jobs.init_app(app)
 
     api = problems.ProblemApi(app)
-    for module in (accounts_api, catalog_api, orders_api, matching_api, trace_api, credit_api):
+    for module in (accounts_api, catalog_api, orders_api, matching_api, production_api, trace_api, credit_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
-    for module in (web_views, accounts_views, catalog_views, orders_views, matching_views, trace_views,
-                   credit_views):
+    for module in (web_views, accounts_views, catalog_views, orders_views, matching_views, production_views,
+                   trace_views, credit_views):
         app.register_blueprint(module.bp)
     return app

@@ -5,5 +5,6 @@ from market.credit.models import *  # noqa: F401,F403
 from market.db import Base
 from market.matching.models import *  # noqa: F401,F403
 from market.orders.models import *  # noqa: F401,F403
+from market.production.models import *  # noqa: F401,F403
 
 metadata = Base.metadata

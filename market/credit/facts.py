@@ -86,7 +86,7 @@ def _sales(session, factory, start, end, facts: F.Facts) -> dict:
         return {}
     out = {}
     for s in queries.factory_sales(session, factory.id, start, end):
-        sale = F.Sale(str(s.order_id), str(s.payload.get("buyer", "")), s.accepted_at, s.amount_minor, s.currency,
+        sale = F.Sale(str(s.order_id), str(s.buyer_org_id), s.accepted_at, s.amount_minor, s.currency,
                       s.ledger_index, s.payload, s.salt, commitment_path=_share_path(session, s, factory))
         facts.sales.append(sale)
         out[str(s.order_id)] = sale
@@ -122,6 +122,7 @@ def _payments(session, factory, start, end, facts: F.Facts) -> None:
     queries = _module("market.payments.queries")
     if queries is None or not hasattr(queries, "factory_disputes"):
         return
+    facts.disputes = []
     for d in queries.factory_disputes(session, factory.id, start, end):
         facts.disputes.append(F.Event(str(d.order_id), d.opened_at, d.ledger_index, "dispute.opened",
                                       "event.type", "dispute.opened"))

@@ -110,8 +110,8 @@ class Facts:
     deliveries: list[Delivery] = field(default_factory=list)
     qc: list[QcRecord] = field(default_factory=list)
     sales: list[Sale] = field(default_factory=list)
-    disputes: list[Event] = field(default_factory=list)
-    cancellations: list[Event] = field(default_factory=list)
+    disputes: list[Event] | None = None  # None: no source for them (yet): the feature is missing
+    cancellations: list[Event] | None = None
     first_event: Event | None = None
     instalments: list[Instalment] = field(default_factory=list)
 
@@ -235,6 +235,9 @@ def compute_features(facts: Facts, read_entry) -> dict[str, Feature]:
     for name, events in (("dispute_rate_180d", f.disputes), ("cancellation_rate_180d", f.cancellations)):
         # share of the period's accepted orders that were later disputed / cancelled: each hit
         # points at the entry that says so, the others count as "none"
+        if events is None:
+            b.ledger(name, "share_eq", [], {"value": "none"}, "t")
+            continue
         hits = {e.key: e for e in events if e.ledger_index is not None and e.at >= b.start(180)}
         expected = next(iter(hits.values())).value if hits else (events[0].value if events else "yes")
         recs = []
@@ -248,7 +251,7 @@ def compute_features(facts: Facts, read_entry) -> dict[str, Feature]:
         return Ref(s.ledger_index, path, "quote.accepted", s.payload, s.salt, s.commitment_path)
 
     sale_recs = [{"t": Ref(s.ledger_index, "event.when", "quote.accepted"), "x": sale_ref(s, s.amount_path),
-                  "g": sale_ref(s, "buyer")} for s in sales180]
+                  "g": Ref(s.ledger_index, "event.org", "quote.accepted")} for s in sales180]
     b.ledger("revenue_log10_180d", "log10_sum", sale_recs, {"scale": 100}, "t")
     b.ledger("customer_concentration_180d", "top_share", sale_recs, None, "t")
     mid = b.start(90)

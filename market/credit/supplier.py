@@ -32,4 +32,4 @@ def supplier_card(factory_id: uuid.UUID) -> SupplierCard | None:
         passed = [q.result == "pass" for q in f.qc]
         tenure = (now - factory.created_at).days * 12 // 365
         return SupplierCard(len(f.deliveries), sum(on_time) / len(on_time) if on_time else None,
-                            sum(passed) / len(passed) if passed else None, len(f.disputes), tenure)
+                            sum(passed) / len(passed) if passed else None, len(f.disputes or []), tenure)
