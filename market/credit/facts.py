@@ -9,7 +9,6 @@ own 'missing' bin (the average applicant's points: no data earns no credit eithe
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -26,7 +25,12 @@ HISTORY_DAYS = 180
 
 
 def _module(name: str):
-    return importlib.import_module(name) if importlib.util.find_spec(name) else None
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and name.startswith(exc.name):
+            return None  # that domain is not installed
+        raise
 
 
 def entry_reader(session: Session):

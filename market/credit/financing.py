@@ -65,7 +65,7 @@ def apply(actor: Actor, *, factory_id: uuid.UUID, lender_id: uuid.UUID, kind: st
                                    kind=kind, order_id=order.id if order else None, amount_minor=amount_minor,
                                    currency=currency, term_months=term_months, purpose=purpose, salt=new_salt(),
                                    created_at=now)
-        app.lender = consent.lender
+        app.lender, app.factory = consent.lender, factory
         s.add(app)
         s.flush()
         app.ledger_index = record(s, ev.financing_applied(app, factory))[0].index

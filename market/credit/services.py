@@ -57,6 +57,7 @@ def grant_consent(actor: Actor, *, factory_id: uuid.UUID, lender_id: uuid.UUID, 
         consent = Consent(factory_id=factory.id, lender_org_id=lender.id, purpose=purpose, valid_from=now,
                           valid_until=now + timedelta(days=days), granted_by_id=actor.user_id, granted_at=now,
                           salt=new_salt(), public_id=uuid.uuid4())
+        consent.factory, consent.lender = factory, lender
         s.add(consent)
         s.flush()
         log = _log(s, factory, consent, lender, actor.user_id, "granted", purpose)
@@ -181,6 +182,7 @@ def issue_report(actor: Actor, factory_id: uuid.UUID) -> CreditReport:
                            scorecard_version=card.version, score=result.score, pd_ppm=content["pd_ppm"],
                            grade=result.grade, content=content, content_hash=report_mod.content_hash(content),
                            evidence=evidence, as_of=now, created_at=now, salt=new_salt())
+        rep.factory = factory
         s.add(rep)
         s.flush()
         lender = consent.lender
@@ -247,6 +249,7 @@ def evidence_bundle(actor: Actor, report_id: uuid.UUID) -> dict:
         if cp is None or cp.tree_size <= max(indices):
             cp = ledger.sign_checkpoint(conn)
             s.commit()
+            conn = s.connection()
         try:
             entries = [{"index": i, "entry": _b64(ledger.store.entry(conn, i)),
                         "inclusion_path": [_b64(h) for h in ledger.store.inclusion_proof(conn, i, cp.tree_size)]}
