@@ -99,7 +99,7 @@ def deliveries_by_month(months: list[tuple[str, int, int]], title: str, empty: s
 
 def peer_position(rows: list[tuple[str, int | None]], title: str) -> Markup:
     """One bar per feature: the share of peers this factory does better than (0..100)."""
-    row_h, left = 18, 230
+    row_h, left = 18, 300
     height = 24 + row_h * len(rows) + 10
     out = []
     for pct, x in ((0, left), (50, left + (W - left - 20) / 2), (100, W - 20)):

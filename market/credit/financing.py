@@ -65,7 +65,7 @@ def apply(actor: Actor, *, factory_id: uuid.UUID, lender_id: uuid.UUID, kind: st
                                    kind=kind, order_id=order.id if order else None, amount_minor=amount_minor,
                                    currency=currency, term_months=term_months, purpose=purpose, salt=new_salt(),
                                    created_at=now)
-        app.lender, app.factory = consent.lender, factory
+        app.lender, app.factory, app.repayments = consent.lender, factory, []
         s.add(app)
         s.flush()
         app.ledger_index = record(s, ev.financing_applied(app, factory))[0].index
@@ -113,10 +113,10 @@ def get(actor: Actor, application_id: uuid.UUID) -> FinancingApplication:
 def decide(actor: Actor, application_id: uuid.UUID, *, approve: bool, amount_minor: int | None = None,
            rate_bp: int | None = None, reasons: list[str] | None = None,
            report_id: uuid.UUID | None = None) -> FinancingApplication:
-    policy.require_kind(actor, "lender")
     with unit_of_work() as s:
         write_lock(s)
         app = _find(s, actor, application_id, lock=True)
+        policy.require_kind(actor, "lender")
         if app.status != "submitted":
             raise errors.Conflict(f"this application is {app.status}; only submitted ones are decided")
         if approve:
@@ -154,10 +154,10 @@ def _add_months(d: date, months: int) -> date:
 def disburse(actor: Actor, application_id: uuid.UUID) -> FinancingApplication:
     """Pay out an approved application: equal monthly instalments of principal + simple
     interest, the schedule committed on the ledger with the disbursement."""
-    policy.require_kind(actor, "lender")
     with unit_of_work() as s:
         write_lock(s)
         app = _find(s, actor, application_id, lock=True)
+        policy.require_kind(actor, "lender")
         if app.status != "approved":
             raise errors.Conflict(f"this application is {app.status}; only approved ones are disbursed")
         now = utcnow()
@@ -181,10 +181,10 @@ def disburse(actor: Actor, application_id: uuid.UUID) -> FinancingApplication:
 
 def repay(actor: Actor, application_id: uuid.UUID, seq: int, *, paid_at=None) -> Repayment:
     """Record instalment `seq` as paid (the lender confirms money received)."""
-    policy.require_kind(actor, "lender")
     with unit_of_work() as s:
         write_lock(s)
         app = _find(s, actor, application_id, lock=True)
+        policy.require_kind(actor, "lender")
         if app.status != "disbursed":
             raise errors.Conflict(f"this application is {app.status}; repayments follow a disbursement")
         r = next((r for r in app.repayments if r.seq == seq), None)

@@ -68,7 +68,6 @@ def grant_consent(actor: Actor, *, factory_id: uuid.UUID, lender_id: uuid.UUID, 
 
 
 def revoke_consent(actor: Actor, consent_id: uuid.UUID) -> Consent:
-    policy.require_kind(actor, "factory")
     with unit_of_work() as s:
         write_lock(s)
         consent = s.scalar(select(Consent).join(Factory, Consent.factory_id == Factory.id)
@@ -170,11 +169,13 @@ def portfolio(actor: Actor) -> list[tuple[Factory, Consent, CreditReport | None]
 
 def issue_report(actor: Actor, factory_id: uuid.UUID) -> CreditReport:
     """Compute a fresh report for a lender holding a live consent and record its issue."""
-    policy.require_kind(actor, "lender")
     card = report_mod.active_scorecard()
     with unit_of_work() as s:
         factory = s.scalar(select(Factory).where(Factory.public_id == factory_id))
         consent = lender_access(s, actor, factory)
+        policy.require_kind(actor, "lender")  # the factory reads its own reports; lenders issue them
+        if actor.is_operator:
+            raise errors.Forbidden("reports are issued to lenders")
         now = utcnow()
         public_id = uuid.uuid4()
         content, evidence, result = report_mod.build(s, factory, str(actor.org_public_id), str(public_id), now, card)
@@ -195,10 +196,12 @@ def issue_report(actor: Actor, factory_id: uuid.UUID) -> CreditReport:
 
 def latest_or_issue(actor: Actor, factory_id: uuid.UUID) -> CreditReport:
     """The lender's report on this factory from the last day, or a fresh one."""
-    policy.require_kind(actor, "lender")
     with unit_of_work() as s:
         factory = s.scalar(select(Factory).where(Factory.public_id == factory_id))
         consent = lender_access(s, actor, factory)
+        policy.require_kind(actor, "lender")
+        if actor.is_operator:
+            raise errors.Forbidden("reports are issued to lenders")
         rep = s.scalar(select(CreditReport).where(CreditReport.factory_id == factory.id,
                                                   CreditReport.lender_org_id == actor.org_id,
                                                   CreditReport.created_at > utcnow() - timedelta(hours=REPORT_FRESH_HOURS))

@@ -42,7 +42,11 @@ def index():
 @login_required
 def grant():
     with forms.flashing_errors():
-        data = forms.load(sc.ConsentIn(), forms.clean(request.form))
+        try:
+            data = forms.load(sc.ConsentIn(), forms.clean(request.form))
+        except forms.FormError as exc:
+            _form_errors(exc)
+            return redirect(url_for("credit.index"))
         services.grant_consent(portal_actor(), **data)
         flash(_("Access granted. The lender can now read your credit report."), "success")
     return redirect(url_for("credit.index"))
@@ -125,19 +129,32 @@ def report_evidence(report_id):
 @login_required
 def apply():
     with forms.flashing_errors():
-        data = forms.load(sc.ApplicationIn(), forms.clean(request.form))
+        try:
+            data = forms.load(sc.ApplicationIn(), forms.clean(request.form))
+        except forms.FormError as exc:
+            _form_errors(exc)
+            return redirect(url_for("credit.index"))
         financing.apply(portal_actor(), **data)
         flash(_("Application sent to the lender."), "success")
     return redirect(url_for("credit.index"))
 
 
+def _form_errors(exc: forms.FormError) -> None:
+    flash("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items()) or exc.detail, "error")
+
+
 @bp.post("/credit/applications/<uuid:application_id>/decision")
 @login_required
 def decide(application_id):
+    financing.get(portal_actor(), application_id)  # another tenant's application: 404 before anything
     with forms.flashing_errors():
         raw = forms.clean(request.form, lists=("reasons",))
         raw["approve"] = raw.get("approve") == "1"
-        data = forms.load(sc.DecisionIn(), raw)
+        try:
+            data = forms.load(sc.DecisionIn(), raw)
+        except forms.FormError as exc:
+            _form_errors(exc)
+            return redirect(url_for("credit.index"))
         financing.decide(portal_actor(), application_id, **data)
         flash(_("Decision recorded."), "success")
     return redirect(url_for("credit.index"))
@@ -155,8 +172,13 @@ def disburse(application_id):
 @bp.post("/credit/applications/<uuid:application_id>/repayments")
 @login_required
 def repay(application_id):
+    financing.get(portal_actor(), application_id)
     with forms.flashing_errors():
-        data = forms.load(sc.RepaymentIn(), forms.clean(request.form))
+        try:
+            data = forms.load(sc.RepaymentIn(), forms.clean(request.form))
+        except forms.FormError as exc:
+            _form_errors(exc)
+            return redirect(url_for("credit.index"))
         financing.repay(portal_actor(), application_id, data["seq"])
         flash(_("Repayment recorded."), "success")
     return redirect(url_for("credit.index"))

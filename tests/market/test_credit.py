@@ -191,3 +191,49 @@ def test_the_pdf_report_renders_with_its_charts_in_both_languages(delivered, lan
     text = "".join(PdfDocument(r.data)[i].get_textpage().get_text_range() for i in range(len(pages)))
     assert ("信用报告" if language == "zh-CN" else "Credit report") in text
     assert rid in text.replace("\r", "").replace("\n", "")
+
+
+def test_financing_from_application_to_overdue_repayments_feeding_the_next_report(delivered, app, monkeypatch):
+    w = delivered
+    a = w["bank_a"]
+    lender_id = str(w["lenders"][0].actor.org_public_id)
+    body = {"factory_id": w["factory"]["id"], "lender_id": lender_id, "kind": "order", "order_id": w["order"]["id"],
+            "amount_minor": 10_000, "term_months": 3}
+    assert w["finish"].post("/api/v1/financing-applications", json=body).status_code == 422  # no consent yet
+    grant(w, w["lenders"][0], days=200)
+    too_much = w["finish"].post("/api/v1/financing-applications", json={**body, "amount_minor": 10**9})
+    assert too_much.status_code == 422 and "amount_minor" in too_much.get_json()["errors"]
+    equipment = w["finish"].post("/api/v1/financing-applications", json={**body, "kind": "equipment", "order_id": None})
+    declined = a.post(f"/api/v1/financing-applications/{equipment.get_json()['id']}/decision",
+                      json={"approve": False, "reasons": ["Machines are too old to secure the loan"]})
+    assert declined.status_code == 200 and declined.get_json()["decline_reasons"] == ["Machines are too old to secure the loan"]
+    application = w["finish"].post("/api/v1/financing-applications", json=body, headers={"Idempotency-Key": "fin-1"})
+    assert application.status_code == 201
+    aid = application.get_json()["id"]
+    assert w["bank_b"].get(f"/api/v1/financing-applications/{aid}").status_code == 404
+    assert w["finish"].post(f"/api/v1/financing-applications/{aid}/decision", json={"approve": True}).status_code == 403
+    assert a.post(f"/api/v1/financing-applications/{aid}/decision",
+                  json={"approve": True, "amount_minor": 9_000, "rate_bp": 650}).status_code == 200
+    # disbursed 75 days ago: two instalments are due by now
+    from market.credit import events as credit_events
+    from market.credit import financing
+    from market.db import utcnow
+
+    past = utcnow() - timedelta(days=75)
+    monkeypatch.setattr(financing, "utcnow", lambda: past)
+    monkeypatch.setattr(credit_events, "utcnow", lambda: past)
+    disbursed = a.post(f"/api/v1/financing-applications/{aid}/disbursement").get_json()
+    monkeypatch.undo()
+    schedule = disbursed["repayments"]
+    assert [r["amount_minor"] for r in schedule] == [3049, 3049, 3048] and disbursed["status"] == "disbursed"
+    with app.app_context():
+        financing.repay(w["lenders"][0].actor, __import__("uuid").UUID(aid), 1, paid_at=past + timedelta(days=20))
+    assert a.post(f"/api/v1/financing-applications/{aid}/repayments", json={"seq": 1}).status_code == 409
+    with app.app_context():
+        late = financing.overdue(w["lenders"][0].actor)
+        assert [r.seq for _, r in late] == [2]
+    report = issue(a, w).get_json()
+    shown = {f["name"]: f["value"] for f in report["content"]["features"]}
+    assert shown["repayment_late_share"] == "0.5000"  # instalment 1 on time, 2 unpaid past due
+    bundle = a.get(f"/api/v1/credit/reports/{report['id']}/evidence").get_json()
+    assert verify_evidence(bundle).facts >= 10

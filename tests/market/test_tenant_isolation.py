@@ -45,6 +45,15 @@ API_CASES = {
     ("/api/v1/lots/<uuid:lot_id>/qc", "POST"): {"result": "fail", "inspector": "x"},
     ("/api/v1/lots/<uuid:lot_id>/shipment", "POST"): {"carrier": "x"},
     ("/api/v1/lots/<uuid:lot_id>/delivery", "POST"): None,
+    ("/api/v1/credit/consents/<uuid:consent_id>/revoke", "POST"): None,
+    ("/api/v1/credit/reports/<uuid:report_id>", "GET"): None,
+    ("/api/v1/credit/reports/<uuid:report_id>/evidence", "GET"): None,
+    ("/api/v1/credit/reports/<uuid:report_id>/pdf", "GET"): None,
+    ("/api/v1/credit-reports/<uuid:factory_id>", "GET"): None,
+    ("/api/v1/financing-applications/<uuid:application_id>", "GET"): None,
+    ("/api/v1/financing-applications/<uuid:application_id>/decision", "POST"): {"approve": False, "reasons": ["x"]},
+    ("/api/v1/financing-applications/<uuid:application_id>/disbursement", "POST"): None,
+    ("/api/v1/financing-applications/<uuid:application_id>/repayments", "POST"): {"seq": 1},
 }
 
 # portal endpoints with ids; public ones are listed with the reason they are public
@@ -77,9 +86,17 @@ def _world(tenant, api):
                                 content_type="multipart/form-data").get_json()
     buyer_api.post(f"/api/v1/orders/{order['id']}/messages", json={"body": "private note"})
     token_id = buyer_api.get("/api/v1/tokens").get_json()[0]["id"]
+    lender_api = api(world["lender"])
+    consent = factory_api.post("/api/v1/credit/consents", json={
+        "factory_id": factory["id"], "lender_id": str(world["lender"].actor.org_public_id), "purpose": "monitoring"}).get_json()
+    report = lender_api.post("/api/v1/credit/reports", json={"factory_id": factory["id"]}).get_json()
+    application = factory_api.post("/api/v1/financing-applications", json={
+        "factory_id": factory["id"], "lender_id": str(world["lender"].actor.org_public_id), "kind": "equipment",
+        "amount_minor": 100000, "term_months": 6}).get_json()
     ids = {"factory_id": factory["id"], "machine_id": machine["id"], "window_id": window["id"],
            "order_id": order["id"], "attachment_id": attachment["id"], "token_id": token_id,
-           "job_id": job["id"], "quote_id": quote["id"], "lot_id": lot["id"]}
+           "job_id": job["id"], "quote_id": quote["id"], "lot_id": lot["id"],
+           "consent_id": consent["id"], "report_id": report["id"], "application_id": application["id"]}
     return world, ids
 
 
