@@ -139,13 +139,13 @@ def _operator_org_id(s) -> int:
     return org_id
 
 
-def _register_domain_commands() -> None:
-    from market.credit.cli import credit_group
+from market.telemetry.cli import telemetry_group  # noqa: E402
 
-    main.add_command(credit_group)
+main.add_command(telemetry_group)
 
+from market.credit.cli import credit_group  # noqa: E402
 
-_register_domain_commands()
+main.add_command(credit_group)
 
 
 @main.command("i18n-compile")

@@ -159,6 +159,22 @@ def seed_world() -> None:
         if final != "draft":
             orders.post_message(buyer, order.public_id, "Drawings to follow; please confirm the tolerance on op 1.")
     _account("lender", "苏州农商银行 Suzhou Rural Commercial Bank (demo)", "lender@demo.local", "Li Lender")
+    _telemetry_history()
+
+
+def _telemetry_history(days: int = 90) -> None:
+    """Every machine gets an edge gateway and `days` of simulated readings (state changes and
+    periodic counters, bulk-loaded), so dashboards, OEE and the ledger summaries have history."""
+    from market.catalog.models import Machine
+    from market.telemetry import devices
+    from market.telemetry.simulation import ensure_profiles, load_history
+
+    with unit_of_work() as s:
+        machine_ids = list(s.scalars(select(Machine.id).order_by(Machine.id)))
+    for machine_id in machine_ids:
+        devices.enroll_trusted(machine_id, "edge gateway (demo)")
+    ensure_profiles(machine_ids)
+    load_history(machine_ids, days=days)
 
 
 def _quote(buyer: Actor, order_id) -> None:

@@ -81,5 +81,9 @@ class QcResult(Base):
     inspector: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ledger_index: Mapped[int | None]
+    # a correction is a new record (and ledger event) naming the one it corrects
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("qc_results.id"))
 
     factory: Mapped[Factory] = relationship(lazy="joined")
+    corrects: Mapped["QcResult | None"] = relationship(remote_side="QcResult.id", back_populates="corrected_by")
+    corrected_by: Mapped[list["QcResult"]] = relationship(back_populates="corrects")

@@ -27,12 +27,14 @@ class MeasurementIn(StrictSchema):
 
 
 class QcIn(StrictSchema):
-    operation_seq = Integer(allow_none=True, load_default=None,
+    operation_seq = Integer(allow_none=True,
                             metadata={"description": "inspected operation; omit for the final inspection"})
     result = ma.fields.String(required=True, validate=ma.validate.OneOf(["pass", "fail"]))
     inspector = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
     measurements = ma.fields.List(ma.fields.Nested(MeasurementIn), load_default=list,
                                   validate=ma.validate.Length(max=200))
+    corrects = ma.fields.UUID(metadata={"description": "id of an earlier inspection of this lot that this "
+                                                       "one corrects (the earlier record stays, marked corrected)"})
 
 
 class ShipmentIn(StrictSchema):
@@ -71,6 +73,14 @@ class QcOut(ma.Schema):
     measurements = ma.fields.List(ma.fields.Nested(MeasurementOut))
     recorded_at = ma.fields.DateTime()
     ledger_index = ma.fields.Integer(allow_none=True)
+    corrects = ma.fields.Method("_corrects", allow_none=True)
+    corrected = ma.fields.Method("_corrected", metadata={"description": "a later inspection corrects this one"})
+
+    def _corrects(self, qc):
+        return str(qc.corrects.public_id) if qc.corrects else None
+
+    def _corrected(self, qc):
+        return bool(qc.corrected_by)
 
 
 class LotOut(ma.Schema):

@@ -11,6 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ledger.events import Correction
+from ledger.hashing import leaf_hash
+
 from market import errors, policy
 from market.auth import Actor
 from market.catalog.models import Factory, Machine
@@ -21,7 +24,7 @@ from market.orders.services import find_order, move
 from market.orders.states import check_transition
 from market.production import codes, events
 from market.production.models import Lot, LotOperation, QcResult
-from market.trace.ledger import Batch
+from market.trace.ledger import Batch, get_ledger
 
 
 @dataclass
@@ -120,8 +123,15 @@ def _commission(s: Session, order: Order, actor: Actor, quantity: int | None, en
 
 def _reload(s: Session, lot: Lot) -> Lot:
     s.refresh(lot)
-    lot.operations, lot.qc_results  # noqa: B018 - loaded before the session closes
+    for qc in lot.qc_results:
+        _loaded_qc(qc)
+    lot.operations  # noqa: B018 - loaded before the session closes
     return lot
+
+
+def _loaded_qc(qc: QcResult) -> QcResult:
+    qc.corrects, qc.corrected_by  # noqa: B018 - loaded before the session closes
+    return qc
 
 
 def get_lot(actor: Actor, public_id: uuid.UUID) -> tuple[Lot, Order]:
@@ -227,6 +237,9 @@ def record_qc(actor: Actor, lot_id: uuid.UUID, data: dict) -> QcResult:
         _require_in_production(lot)
         plan = _plan(s, order)
         seq = data.get("operation_seq")
+        corrected = _corrected(s, lot, data, seq) if data.get("corrects") else None
+        if corrected is not None:
+            seq = corrected.operation_seq
         if seq is None:
             plan.require(actor, plan.last_seq, "the final inspection")
             if any((_step(lot, n) is None or _step(lot, n).finished_at is None) for n in plan.lines):
@@ -244,16 +257,39 @@ def record_qc(actor: Actor, lot_id: uuid.UUID, data: dict) -> QcResult:
         if data["result"] == "pass" and outside:
             raise errors.Invalid(f"{', '.join(outside)} out of limits: the lot cannot pass", field="result")
         qc = QcResult(lot_id=lot.id, factory_id=factory_id, operation_seq=seq, result=data["result"],
-                      measurements=measurements, inspector=data["inspector"], recorded_at=utcnow())
+                      measurements=measurements, inspector=data["inspector"], recorded_at=utcnow(),
+                      corrects_id=corrected.id if corrected else None)
         s.add(qc)
         s.flush()
         s.refresh(qc)
         entries = Batch()
-        entries.add(events.qc_recorded(order, lot, qc), qc)
+        entries.add(events.qc_recorded(order, lot, qc, _correction(s, corrected)), qc)
         entries.record(s)
         s.commit()
         s.refresh(qc)
-        return qc
+        return _loaded_qc(qc)
+
+
+def _corrected(s: Session, lot: Lot, data: dict, seq: int | None) -> QcResult:
+    """The earlier inspection of this lot that a new one corrects (it stays on record)."""
+    earlier = s.scalar(select(QcResult).where(QcResult.public_id == data["corrects"], QcResult.lot_id == lot.id))
+    if earlier is None:
+        raise errors.Invalid("no inspection of this lot has that id", field="corrects")
+    if earlier.corrected_by:
+        raise errors.Invalid("that inspection was already corrected; correct the latest correction",
+                             field="corrects")
+    if "operation_seq" in data and seq != earlier.operation_seq:
+        raise errors.Invalid("a correction inspects the same operation as the record it corrects",
+                             field="operation_seq")
+    return earlier
+
+
+def _correction(s: Session, corrected: QcResult | None) -> Correction | None:
+    """The ledger reference (index and leaf hash) of the entry being corrected."""
+    if corrected is None or corrected.ledger_index is None:
+        return None
+    entry = get_ledger().store.entry(s.connection(), corrected.ledger_index)
+    return Correction(corrected.ledger_index, leaf_hash(entry).hex())
 
 
 def _measurement(m: dict, i: int) -> dict:

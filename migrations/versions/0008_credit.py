@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0008_credit'
-down_revision = '0005_production'
+down_revision = '0006_telemetry'
 branch_labels = None
 depends_on = None
 

@@ -217,3 +217,30 @@ def test_labels_point_at_the_configured_public_address(app):
         assert trace_url("ABCDABCDABCD") == "http://10.0.0.5:8000/trace/ABCDABCDABCD"
         app.config["PUBLIC_BASE_URL"] = "https://trace.example.com/"
         assert trace_url("ABCDABCDABCD") == "https://trace.example.com/trace/ABCDABCDABCD"
+
+
+def test_a_qc_correction_is_a_new_event_that_names_the_entry_it_corrects(accepted, app):
+    from ledger.entry import decode_entry
+    from ledger.hashing import leaf_hash
+    from market.db import unit_of_work
+    from market.trace.ledger import get_ledger
+
+    buyer, mill, finish, order = accepted
+    lot, url = make_lot(buyer, mill, finish, order)
+    first = buyer.get(url).get_json()["qc_results"][0]
+    wrong = finish.post(f"{url}/qc", json={"result": "pass", "inspector": "W", "corrects": lot["id"]})
+    assert wrong.status_code == 422 and "corrects" in wrong.get_json()["errors"]
+    fixed = finish.post(f"{url}/qc", json={"result": "fail", "inspector": "Wang", "corrects": first["id"],
+                                           "measurements": [{"name": "bore", "value": "12.2", "upper": "12.01"}]})
+    assert fixed.status_code == 201, fixed.get_json()
+    assert fixed.get_json()["corrects"] == first["id"]
+    again = finish.post(f"{url}/qc", json={"result": "pass", "inspector": "W", "corrects": first["id"]})
+    assert again.status_code == 422  # correct the latest correction, not the original twice
+    records = buyer.get(url).get_json()["qc_results"]
+    assert [(q["result"], q["corrected"]) for q in records] == [("pass", True), ("fail", False)]
+    assert finish.post(f"{url}/shipment", json={"carrier": "SF"}).status_code == 409  # the correction rules
+    with app.app_context(), unit_of_work() as s:
+        store = get_ledger().store
+        event = decode_entry(store.entry(s.connection(), fixed.get_json()["ledger_index"])).event
+        original = store.entry(s.connection(), first["ledger_index"])
+    assert event["corrects"] == {"index": first["ledger_index"], "leaf_hash": leaf_hash(original).hex()}
