@@ -45,13 +45,6 @@ API_CASES = {
     ("/api/v1/lots/<uuid:lot_id>/qc", "POST"): {"result": "fail", "inspector": "x"},
     ("/api/v1/lots/<uuid:lot_id>/shipment", "POST"): {"carrier": "x"},
     ("/api/v1/lots/<uuid:lot_id>/delivery", "POST"): None,
-    lender_api = api(world["lender"])
-    consent = factory_api.post("/api/v1/credit/consents", json={
-        "factory_id": factory["id"], "lender_id": str(world["lender"].actor.org_public_id), "purpose": "monitoring"}).get_json()
-    report = lender_api.post("/api/v1/credit/reports", json={"factory_id": factory["id"]}).get_json()
-    application = factory_api.post("/api/v1/financing-applications", json={
-        "factory_id": factory["id"], "lender_id": str(world["lender"].actor.org_public_id), "kind": "equipment",
-        "amount_minor": 100000, "term_months": 6}).get_json()
     ("/api/v1/machines/<uuid:machine_id>/devices", "POST"): {"name": "stolen"},
     ("/api/v1/devices/<uuid:device_id>", "DELETE"): None,
     ("/api/v1/machines/<uuid:machine_id>/oee", "GET"): None,
@@ -62,6 +55,15 @@ API_CASES = {
     ("/api/v1/machines/<uuid:machine_id>/telemetry-profile", "GET"): None,
     ("/api/v1/machines/<uuid:machine_id>/telemetry-profile", "PUT"): {"ideal_cycle_s": 10},
     ("/api/v1/factories/<uuid:factory_id>/daily-summaries", "GET"): None,
+    ("/api/v1/credit/consents/<uuid:consent_id>/revoke", "POST"): None,
+    ("/api/v1/credit/reports/<uuid:report_id>", "GET"): None,
+    ("/api/v1/credit/reports/<uuid:report_id>/evidence", "GET"): None,
+    ("/api/v1/credit/reports/<uuid:report_id>/pdf", "GET"): None,
+    ("/api/v1/credit-reports/<uuid:factory_id>", "GET"): None,
+    ("/api/v1/financing-applications/<uuid:application_id>", "GET"): None,
+    ("/api/v1/financing-applications/<uuid:application_id>/decision", "POST"): {"approve": False, "reasons": ["x"]},
+    ("/api/v1/financing-applications/<uuid:application_id>/disbursement", "POST"): None,
+    ("/api/v1/financing-applications/<uuid:application_id>/repayments", "POST"): {"seq": 1},
 }
 
 # portal endpoints with ids; public ones are listed with the reason they are public
