@@ -14,6 +14,8 @@ def create_app(config: dict | None = None) -> Flask:
     from market.accounts import views as accounts_views
     from market.catalog import api as catalog_api
     from market.catalog import views as catalog_views
+    from market.credit import api as credit_api
+    from market.credit import views as credit_views
     from market.matching import api as matching_api
     from market.matching import jobs
     from market.matching import views as matching_views
@@ -48,10 +50,11 @@ def create_app(config: dict | None = None) -> Flask:
     telemetry_settings.init_app(app)
 
     api = problems.ProblemApi(app)
-    for module in (accounts_api, catalog_api, orders_api, matching_api, production_api, trace_api, telemetry_api):
+    for module in (accounts_api, catalog_api, orders_api, matching_api, production_api, trace_api, telemetry_api,
+                   credit_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
     for module in (web_views, accounts_views, catalog_views, orders_views, matching_views, production_views,
-                   trace_views, telemetry_views):
+                   trace_views, telemetry_views, credit_views):
         app.register_blueprint(module.bp)
     return app

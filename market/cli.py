@@ -143,6 +143,10 @@ from market.telemetry.cli import telemetry_group  # noqa: E402
 
 main.add_command(telemetry_group)
 
+from market.credit.cli import credit_group  # noqa: E402
+
+main.add_command(credit_group)
+
 
 @main.command("i18n-compile")
 def i18n_compile() -> None:
