@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.matching import views as matching_views
     from market.orders import api as orders_api
     from market.orders import views as orders_views
+    from market.payments import config as payments_config
     from market.trace import api as trace_api
     from market.trace import ledger
     from market.trace import views as trace_views
@@ -40,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     problems.init_app(app)
     ledger.init_app(app)
     jobs.init_app(app)
+    payments_config.init_app(app)
 
     api = problems.ProblemApi(app)
     for module in (accounts_api, catalog_api, orders_api, matching_api, trace_api):

@@ -4,5 +4,6 @@ from market.catalog.models import *  # noqa: F401,F403
 from market.db import Base
 from market.matching.models import *  # noqa: F401,F403
 from market.orders.models import *  # noqa: F401,F403
+from market.payments.models import *  # noqa: F401,F403
 
 metadata = Base.metadata

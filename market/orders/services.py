@@ -16,6 +16,7 @@ from market.db import unit_of_work, utcnow, write_lock
 from market.orders import attachments as files
 from market.orders.models import Attachment, Message, Operation, Order, OrderEvent, QuoteRequest
 from market.orders.states import allowed_targets, check_transition
+from market.payments import services as payments
 from market.pagination import Page, paginate
 from market.trace import events as ledger_events
 from market.trace.ledger import record
@@ -108,6 +109,7 @@ def transition(actor: Actor, public_id: uuid.UUID, target: str, note: str = "") 
         write_lock(s)
         order = find_order(s, actor, public_id, lock=True)
         check_transition(order.state, target, policy.party_of(actor, order))
+        payments.on_order_transition(s, order, order.state, target, actor, note=note)
         _record(s, order, actor, order.state, target, note)
         record(s, ledger_events.order_state_changed(order, actor.org_public_id, order.state, target))
         order.state = target
