@@ -29,3 +29,7 @@ def init_app(app: Flask) -> None:
     }
     for key, value in defaults.items():
         app.config.setdefault(key, value)
+    from market.payments.documents import format_minor
+    from market.payments.labels import label
+
+    app.jinja_env.globals.update(pay_label=label, fmt_minor=format_minor)
