@@ -54,6 +54,14 @@ class Share:
         return self.gross_minor - self.commission_minor
 
 
+# the platform's defaults (also seeded as rows by the migration, where the operator edits them);
+# a rule in the database replaces the default for its tier and class
+DEFAULT_RULES: dict[tuple[str, str | None], Rule] = {
+    ("free", None): Rule(800, 500), ("free", "testing"): Rule(500, 300), ("free", "metrology"): Rule(500, 300),
+    ("pro", None): Rule(500, 0), ("pro", "testing"): Rule(300, 0), ("pro", "metrology"): Rule(300, 0),
+}
+
+
 def rule_for(rules: dict[tuple[str, str | None], Rule], tier: str, process_class: str) -> Rule:
     rule = rules.get((tier, process_class)) or rules.get((tier, None)) or rules.get(("free", None))
     if rule is None:

@@ -142,7 +142,7 @@ class Movement(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     payout_id: Mapped[int | None] = mapped_column(ForeignKey("payouts.id"))
     factory_id: Mapped[int | None] = mapped_column(ForeignKey("factories.id"))
-    kind: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(20))
     state: Mapped[str] = mapped_column(String(12), default="pending")
     amount_minor: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))

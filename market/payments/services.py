@@ -31,8 +31,8 @@ AFTER_COMMIT = "payments_after_commit"
 # --- rules and tiers -------------------------------------------------------------------
 
 def load_rules(s: Session) -> dict[tuple[str, str | None], commission.Rule]:
-    return {(r.tier, r.process_class): commission.Rule(r.percent_bp, r.minimum_minor)
-            for r in s.scalars(select(CommissionRule))}
+    return {**commission.DEFAULT_RULES, **{(r.tier, r.process_class): commission.Rule(r.percent_bp, r.minimum_minor)
+                                           for r in s.scalars(select(CommissionRule))}}
 
 
 def tiers_of(s: Session, factory_ids: set[int]) -> dict[int, str]:

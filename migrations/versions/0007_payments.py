@@ -182,7 +182,7 @@ def upgrade() -> None:
     sa.Column('order_id', sa.Integer(), nullable=False),
     sa.Column('payout_id', sa.Integer(), nullable=True),
     sa.Column('factory_id', sa.Integer(), nullable=True),
-    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('state', sa.String(length=12), nullable=False),
     sa.Column('amount_minor', sa.Integer(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
