@@ -21,6 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.orders import views as orders_views
     from market.payments import api as payments_api
     from market.payments import config as payments_config
+    from market.payments import views as payments_views
     from market.trace import api as trace_api
     from market.trace import ledger
     from market.trace import views as trace_views
@@ -48,7 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     for module in (accounts_api, catalog_api, orders_api, matching_api, trace_api, payments_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
-    for module in (web_views, accounts_views, catalog_views, orders_views, matching_views, trace_views):
+    for module in (web_views, accounts_views, catalog_views, orders_views, matching_views, trace_views, payments_views):
         app.register_blueprint(module.bp)
     csrf.exempt(payments_api.hooks)  # Stripe signs its webhooks; there is no session
     app.register_blueprint(payments_api.hooks)

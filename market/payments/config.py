@@ -31,5 +31,6 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(key, value)
     from market.payments.documents import format_minor
     from market.payments.labels import label
+    from market.payments.services import quote_terms
 
-    app.jinja_env.globals.update(pay_label=label, fmt_minor=format_minor)
+    app.jinja_env.globals.update(pay_label=label, fmt_minor=format_minor, quote_terms=quote_terms)
