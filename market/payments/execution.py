@@ -246,10 +246,9 @@ def confirm_receipt(actor: Actor, order_public_id: uuid.UUID, bank_reference: st
     """Operator, offline: the buyer's bank transfer has arrived."""
     from market.orders.services import find_order
 
-    policy.require_kind(actor, "operator")
     with unit_of_work() as s:
         write_lock(s)
-        order = find_order(s, actor, order_public_id, lock=True)
+        order = find_order(s, actor, order_public_id, lock=True)  # another tenant's order: 404, not 403
         policy.require_kind(actor, "operator")
         payment = _offline_payment(s, order)
         if payment.state not in ("requires_payment", "processing", "cancelled"):
@@ -264,10 +263,9 @@ def confirm_movement(actor: Actor, order_public_id: uuid.UUID, movement_public_i
     """Operator, offline: a payout, refund or reversal was sent by bank transfer."""
     from market.orders.services import find_order
 
-    policy.require_kind(actor, "operator")
     with unit_of_work() as s:
         write_lock(s)
-        order = find_order(s, actor, order_public_id, lock=True)
+        order = find_order(s, actor, order_public_id, lock=True)  # another tenant's order: 404, not 403
         policy.require_kind(actor, "operator")
         payment = _offline_payment(s, order)
         m = s.scalar(select(Movement).where(Movement.public_id == movement_public_id, Movement.payment_id == payment.id)
@@ -298,10 +296,10 @@ def retry_transfer(actor: Actor, order_public_id: uuid.UUID, factory_public_id: 
     from market.catalog.models import Factory
     from market.orders.services import find_order
 
-    policy.require_kind(actor, "operator")
     with unit_of_work() as s:
         write_lock(s)
         order = find_order(s, actor, order_public_id, lock=True)
+        policy.require_kind(actor, "operator")
         payout = s.scalar(select(Payout).join(Factory, Factory.id == Payout.factory_id).where(
             Payout.order_id == order.id, Factory.public_id == factory_public_id).with_for_update(of=Payout))
         if payout is None:

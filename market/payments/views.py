@@ -69,6 +69,7 @@ def confirm_receipt(order_id):
 @bp.post("/orders/<uuid:order_id>/movements/confirm")
 @login_required
 def confirm_movement(order_id):
+    orders.get_order(portal_actor(), order_id)  # another tenant's order: 404 before the form is read
     with _flashing():
         data = forms.load(sc.ConfirmMovementIn(), forms.clean(request.form, skip=("csrf_token", "back")))
         execution.confirm_movement(portal_actor(), order_id, data["movement_id"], data["bank_reference"])
@@ -108,6 +109,7 @@ def open_dispute(order_id):
 @bp.post("/orders/<uuid:order_id>/dispute/resolve")
 @login_required
 def resolve(order_id):
+    orders.get_order(portal_actor(), order_id)
     with _flashing():
         data = forms.load(sc.ResolveIn(), forms.clean(request.form))
         services.decide_dispute(portal_actor(), order_id, data["outcome"], data["refund_minor"], data["note"])
