@@ -8,7 +8,7 @@ LABELS = {
     "paid": _l("Paid out"), "pending": _l("Pending"), "succeeded": _l("Done"), "failed": _l("Failed"),
     "intent": _l("Payment requested"), "capture": _l("Payment received"), "transfer": _l("Payout"),
     "commission": _l("Commission"), "commission_return": _l("Commission returned"), "refund": _l("Refund"),
-    "reversal": _l("Payout reversed"), "open": _l("Open"), "resolving": _l("Being resolved"), "resolved": _l("Resolved"),
+    "reversal": _l("Payout reversed"), "open": _l("Under review"), "resolving": _l("Being resolved"), "resolved": _l("Resolved"),
     "released": _l("Payouts released"), "partial_refund": _l("Partial refund"), "full_refund": _l("Full refund"),
     "free": _l("Free"), "pro": _l("Pro"), "offline": _l("Bank transfer"), "stripe": _l("Card (Stripe)"),
 }
