@@ -163,6 +163,15 @@ def _operator_org_id(s) -> int:
     return org_id
 
 
+from market.telemetry.cli import telemetry_group  # noqa: E402
+
+main.add_command(telemetry_group)
+
+from market.credit.cli import credit_group  # noqa: E402
+
+main.add_command(credit_group)
+
+
 @main.command("i18n-compile")
 def i18n_compile() -> None:
     """Compile the .po catalogs under market/translations to .mo."""

@@ -99,6 +99,9 @@ class Api:
     def post(self, url, json=None, **kw):
         return self.client.post(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
 
+    def put(self, url, json=None, **kw):
+        return self.client.put(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
     def patch(self, url, json=None, **kw):
         return self.client.patch(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
 

@@ -1,7 +1,7 @@
 """payments and platform revenue
 
 Revision ID: 0007_payments
-Revises: 0004_quotes
+Revises: 0008_credit
 Create Date: 2026-11-22 04:54:07.184376
 """
 from datetime import datetime, timezone
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0007_payments'
-down_revision = '0004_quotes'
+down_revision = '0008_credit'
 branch_labels = None
 depends_on = None
 
