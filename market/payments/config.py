@@ -20,7 +20,7 @@ def init_app(app: Flask) -> None:
         "STRIPE_RETRY_BACKOFF_S": float(env("STRIPE_RETRY_BACKOFF_S", 0.5)),
         "STRIPE_WEBHOOK_TOLERANCE_S": int(env("STRIPE_WEBHOOK_TOLERANCE_S", 300)),
         "DELIVERY_AUTO_CONFIRM_DAYS": float(env("DELIVERY_AUTO_CONFIRM_DAYS", 14)),
-        "PAYMENT_BEFORE_PRODUCTION": env("PAYMENT_BEFORE_PRODUCTION", "1") == "1",
+        "PAYMENT_BEFORE_PRODUCTION": env("PAYMENT_BEFORE_PRODUCTION", "0") == "1",
         "PAYMENT_CLAIM_LEASE_S": int(env("PAYMENT_CLAIM_LEASE_S", 300)),
         "PLATFORM_BANK_DETAILS": env("PLATFORM_BANK_DETAILS",
                                      "Beneficiary: Shared Manufacturing Platform Ltd. | Bank: (set PLATFORM_BANK_DETAILS) | "

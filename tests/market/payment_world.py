@@ -41,6 +41,7 @@ class World:
 
     def __init__(self, app, api, tenant, sites):
         self.app, self.api = app, api
+        app.config["PAYMENT_BEFORE_PRODUCTION"] = True  # escrow first: no lot starts before the money is in
         self.buyer_t, self.operator_t = tenant("buyer"), tenant("operator")
         self.buyer, self.operator = api(self.buyer_t), api(self.operator_t)
         self.mill, self.finish = sites
