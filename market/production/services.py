@@ -419,3 +419,16 @@ def may_commission(actor: Actor, order: Order) -> bool:
         except errors.Conflict:
             return False
         return actor.is_operator or any(plan.owners[f] == actor.org_id for f in plan.factories(min(plan.lines)))
+
+
+def open_lots(actor: Actor, limit: int = 10) -> list[tuple[Lot, Order]]:
+    """Lots not yet received on orders the actor makes (factory) or bought (buyer): the
+    dashboard's work in progress and deliveries to confirm."""
+    with unit_of_work() as s:
+        mine = (Order.id.in_(policy.producing_orders(actor)) if actor.org_kind == "factory"
+                else Order.buyer_org_id == actor.org_id)
+        rows = s.execute(select(Lot, Order).join(Order, Order.id == Lot.order_id)
+                         .where(mine, Lot.status != "delivered").order_by(Lot.created_at.desc()).limit(limit)).all()
+        for _, order in rows:
+            order.operations  # noqa: B018 - loaded before the session closes
+        return [(_reload(s, lot), order) for lot, order in rows]
