@@ -15,7 +15,7 @@ from ledger.encoding import canonical_bytes
 from market.catalog.models import Factory
 from market.credit import facts as facts_mod
 from market.credit import peers as peers_mod
-from market.credit.features import Feature, compute_features
+from market.credit.features import Feature, compute_features, oee_defined, oee_value
 from market.credit.featureset import FEATURES
 from market.credit.pricing import credit_line
 from market.credit.scorecard import Scorecard, load
@@ -53,9 +53,8 @@ def series(facts) -> dict:
     for d in sorted(facts.oee_days, key=lambda d: d.day):
         if d.planned_s > 0:
             util[d.day.isoformat()] = _num(d.run_s / d.planned_s)
-            if d.ideal_work_ms is not None and d.ideal_run_s and d.total:
-                value = d.run_s / d.planned_s * (d.ideal_work_ms / 1000 / d.ideal_run_s) * (d.good / d.total)
-                oee.append([d.day.isoformat(), _num(value)])
+            if oee_defined(d):  # a planned day that never ran is drawn at 0, not left out
+                oee.append([d.day.isoformat(), _num(oee_value(d))])
     months = defaultdict(lambda: [0, 0])
     for d in facts.deliveries:
         months[d.delivered_at.strftime("%Y-%m")][0 if d.delivered_at <= d.promised_at else 1] += 1
