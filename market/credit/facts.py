@@ -1,6 +1,7 @@
 """Gather a factory's facts for its credit features from the domains that own them:
 telemetry (OEE days, downtime, utilization), production (deliveries, QC), matching (sales
-with their committed amounts), payments (disputes), and our own financing tables.
+with their committed amounts, and cancellations after acceptance with their
+order.state_changed entries), payments (disputes), and our own financing tables.
 
 Each source is read through its published query module; a domain that is not installed
 yet contributes nothing: its features come out missing, which the scorecard scores in its
@@ -53,6 +54,7 @@ def gather(session: Session, factory: Factory, as_of: datetime) -> F.Facts:
     _telemetry(session, factory, start, as_of, facts)
     sales_by_order = _sales(session, factory, start, as_of, facts)
     _production(session, factory, start, as_of, facts, sales_by_order)
+    _cancellations(session, factory, start, as_of, facts)
     _payments(session, factory, start, as_of, facts)
     _instalments(session, factory, facts)
     dated = [(s.accepted_at, s.ledger_index, "quote.accepted") for s in facts.sales if s.ledger_index is not None]
@@ -120,6 +122,15 @@ def _production(session, factory, start, end, facts: F.Facts, sales: dict) -> No
         facts.deliveries.append(F.Delivery(str(d.order_id), d.promised_at, d.delivered_at, d.ledger_index, promised))
     for q in queries.factory_qc(session, factory.id, start, end):
         facts.qc.append(F.QcRecord(str(q.lot_id), q.result, q.recorded_at, q.ledger_index))
+
+
+def _cancellations(session, factory, start, end, facts: F.Facts) -> None:
+    queries = _module("market.matching.queries")
+    if queries is None or not hasattr(queries, "factory_cancellations"):
+        return
+    facts.cancellations = [F.Event(str(c.order_id), c.cancelled_at, c.ledger_index, "order.state_changed",
+                                   "event.data.to", "cancelled")
+                           for c in queries.factory_cancellations(session, factory.id, start, end)]
 
 
 def _payments(session, factory, start, end, facts: F.Facts) -> None:
