@@ -1,4 +1,5 @@
-"""credit: the ledger entry of each order state change (cancellations as a credit feature)
+"""credit: the ledger entry of each order state change (cancellations as a credit feature);
+'monitored' in the access log (a lender's alerts)
 
 Revision ID: 0011_credit_more
 Revises: 0008_credit
@@ -15,11 +16,17 @@ down_revision = '0008_credit'
 branch_labels = None
 depends_on = None
 
+ACTIONS = ('granted', 'revoked', 'report_issued', 'report_viewed', 'report_pdf', 'evidence_downloaded',
+           'application_reviewed', 'refused')
+
 
 def upgrade() -> None:
     with op.batch_alter_table('order_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('ledger_index', sa.BigInteger(), nullable=True))
     _backfill_cancellations()
+    with op.batch_alter_table('credit_access_log', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_credit_access_log_action'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_credit_access_log_action'), sa.text(f"action IN {ACTIONS + ('monitored',)}"))
 
 
 def _backfill_cancellations() -> None:
@@ -45,5 +52,9 @@ def _backfill_cancellations() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM credit_access_log WHERE action = 'monitored'")
+    with op.batch_alter_table('credit_access_log', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_credit_access_log_action'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_credit_access_log_action'), sa.text(f"action IN {ACTIONS}"))
     with op.batch_alter_table('order_events', schema=None) as batch_op:
         batch_op.drop_column('ledger_index')
