@@ -24,7 +24,7 @@ RECEIVABLE_DAYS = 30
 
 
 def active_scorecard() -> Scorecard:
-    return load(current_app.config.get("CREDIT_SCORECARD_VERSION") or None)
+    return load(current_app.config["CREDIT_SCORECARD_VERSION"] or None)
 
 
 def _num(v: float | None, places: int = 4) -> str | None:
@@ -73,7 +73,7 @@ def build(session: Session, factory: Factory, lender_public_id: str, report_publ
     revenue = sum(s.amount_minor for s in facts.sales if s.accepted_at >= as_of - timedelta(days=180))
     line = credit_line(grade=result.grade, pd=result.pd, revenue_180d_minor=revenue,
                        receivables_minor=receivables(facts), currency=facts.currency,
-                       base_rate_bp=int(current_app.config.get("CREDIT_BASE_RATE_BP", 310)))
+                       base_rate_bp=current_app.config["CREDIT_BASE_RATE_BP"])
     points = {c.feature: c for c in result.contributions}
     content = {
         "format": "smm-credit-report/1",
