@@ -137,10 +137,14 @@ def _payments(session, factory, start, end, facts: F.Facts) -> None:
     queries = _module("market.payments.queries")
     if queries is None or not hasattr(queries, "factory_disputes"):
         return
-    facts.disputes = []
-    for d in queries.factory_disputes(session, factory.id, start, end):
-        facts.disputes.append(F.Event(str(d.order_id), d.opened_at, d.ledger_index, "dispute.opened",
-                                      "event.type", "dispute.opened"))
+    from market.orders.models import Order
+
+    records = queries.factory_disputes(session, factory.id, start, end)
+    # disputes name orders by public id; sales are keyed by the internal one
+    ids = dict(session.execute(select(Order.public_id, Order.id).where(
+        Order.public_id.in_([d.order_id for d in records]))).all()) if records else {}
+    facts.disputes = [F.Event(str(ids[d.order_id]), d.opened_at, d.opened_ledger_index, "dispute.opened",
+                              "event.type", "dispute.opened") for d in records if d.order_id in ids]
 
 
 def _instalments(session, factory, facts: F.Facts) -> None:

@@ -24,6 +24,7 @@ from market.db import unit_of_work, utcnow
 from market.catalog.models import Factory
 from market.matching import services as matching
 from market.orders import services as orders
+from market.payments import execution as payments
 from market.production import services as production
 
 PASSWORD = "demo-password"
@@ -118,7 +119,7 @@ def _operator() -> Actor:
 def seed_world() -> None:
     rng = random.Random(7)
     today = utcnow().astimezone().date()
-    _operator()
+    operator = _operator()
     factory_orgs = []
     for i, (name, region, lat, lon, certs, kinds) in enumerate(FACTORIES, start=1):
         actor = _account("factory", name, f"factory{i}@demo.local", f"Factory manager {i}")
@@ -160,7 +161,7 @@ def seed_world() -> None:
         if final != "draft" and FLOW.index(reached) >= FLOW.index("quoted"):
             _quote(buyer, order.public_id)
         if final != "draft" and FLOW.index(reached) >= FLOW.index("accepted"):
-            _accept_and_make(buyer, order.public_id, reached, factory_orgs, rng)
+            _accept_and_make(buyer, operator, order.public_id, reached, factory_orgs, rng)
         if final == "cancelled" and orders.get_order(buyer, order.public_id).state == "accepted":
             orders.transition(buyer, order.public_id, "cancelled", "Project stopped by our customer.")
         if final != "draft":
@@ -238,9 +239,11 @@ def _quote(buyer: Actor, order_id) -> None:
         app.config["QUOTE_TIME_LIMIT_S"] = limit
 
 
-def _accept_and_make(buyer: Actor, order_id, final: str, factory_orgs: list[Actor], rng: random.Random) -> None:
-    """Accept the cheapest quote, then run the shop floor as far as the demo state:
-    lots, operations, inspections with measurements, shipment, receipt."""
+def _accept_and_make(buyer: Actor, operator: Actor, order_id, final: str, factory_orgs: list[Actor],
+                     rng: random.Random) -> None:
+    """Accept the cheapest quote (the buyer's bank transfer confirmed by the operator, except
+    for the newest order, whose payment is still awaited), then run the shop floor as far as
+    the demo state: lots, operations, inspections with measurements, shipment, receipt."""
     quotes = matching.list_quotes(buyer, order_id)
     if not quotes:
         return  # no capacity fits: the order stays quoted-less and open, like a real one
@@ -248,6 +251,7 @@ def _accept_and_make(buyer: Actor, order_id, final: str, factory_orgs: list[Acto
     matching.accept_quote(buyer, quote.public_id)
     if final == "accepted":
         return
+    payments.confirm_receipt(operator, order_id, f"ICBC-{rng.randrange(10**8, 10**9)}")
     by_org = {a.org_id: a for a in factory_orgs}
     with unit_of_work() as s:
         owner = {line.seq: by_org[s.get(Factory, line.factory_id).organization_id] for line in quote.lines}

@@ -16,6 +16,7 @@ from market.db import unit_of_work, utcnow, write_lock
 from market.orders import attachments as files
 from market.orders.models import Attachment, Message, Operation, Order, OrderEvent, QuoteRequest
 from market.orders.states import allowed_targets, check_transition
+from market.payments import services as payments
 from market.pagination import Page, paginate
 from market.trace import events as ledger_events
 from market.trace.ledger import Batch, record
@@ -125,6 +126,7 @@ def move(s: Session, order: Order, actor: Actor, target: str, note: str = "", en
     """The one place an order changes state (the caller checked the move is allowed):
     history row and new state; returns the ledger event for the caller to record. Given
     `entries`, the event is added to them and the history row keeps its ledger index."""
+    payments.on_order_transition(s, order, order.state, target, actor, note=note)  # may refuse the move
     event = ledger_events.order_state_changed(order, actor.org_public_id, order.state, target)
     row = _record(s, order, actor, order.state, target, note)
     order.state = target

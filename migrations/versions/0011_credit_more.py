@@ -2,7 +2,7 @@
 'monitored' in the access log (a lender's alerts)
 
 Revision ID: 0011_credit_more
-Revises: 0008_credit
+Revises: 0007_payments
 """
 import json
 import uuid
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0011_credit_more'
-down_revision = '0008_credit'
+down_revision = "0007_payments"
 branch_labels = None
 depends_on = None
 

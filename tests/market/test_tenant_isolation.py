@@ -64,6 +64,16 @@ API_CASES = {
     ("/api/v1/financing-applications/<uuid:application_id>/decision", "POST"): {"approve": False, "reasons": ["x"]},
     ("/api/v1/financing-applications/<uuid:application_id>/disbursement", "POST"): None,
     ("/api/v1/financing-applications/<uuid:application_id>/repayments", "POST"): {"seq": 1},
+    ("/api/v1/orders/<uuid:order_id>/payment", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/payment/sync", "POST"): None,
+    ("/api/v1/orders/<uuid:order_id>/payment/confirm", "POST"): {"bank_reference": "stolen"},
+    ("/api/v1/orders/<uuid:order_id>/movements/confirm", "POST"): {"movement_id": "00000000-0000-4000-8000-000000000000"},
+    ("/api/v1/orders/<uuid:order_id>/payouts/<uuid:factory_id>/retry", "POST"): None,
+    ("/api/v1/orders/<uuid:order_id>/payouts/<uuid:factory_id>/statement.pdf", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/invoice.pdf", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/disputes", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/disputes", "POST"): {"reason": "stolen"},
+    ("/api/v1/orders/<uuid:order_id>/disputes/resolve", "POST"): {"outcome": "full_refund"},
 }
 
 # portal endpoints with ids; public ones are listed with the reason they are public
