@@ -168,7 +168,8 @@ def seed_world() -> None:
             orders.post_message(buyer, order.public_id, "Drawings to follow; please confirm the tolerance on op 1.")
     lender = _account("lender", "苏州农商银行 Suzhou Rural Commercial Bank (demo)", "lender@demo.local", "Li Lender")
     _telemetry_history()
-    _credit(lender, good=factory_orgs[2], weaker=factory_orgs[1])
+    good, weaker = _best_and_weakest(factory_orgs)
+    _credit(lender, good=good, weaker=weaker)
 
 
 def _telemetry_history(days: int = 90) -> None:
@@ -186,11 +187,28 @@ def _telemetry_history(days: int = 90) -> None:
     load_history(machine_ids, days=days)
 
 
+def _best_and_weakest(factory_orgs: list[Actor]) -> tuple[Actor, Actor]:
+    """Of the factories with sales on the platform, the best and the weakest by the active
+    scorecard (the simulated machine history differs from seed to seed, so the demo picks
+    them by their scores rather than by name)."""
+    from market.credit import report
+    from market.matching import queries as sales
+
+    card, scored = report.active_scorecard(), []
+    with unit_of_work() as s:
+        now = utcnow()
+        for actor in factory_orgs:
+            factory = s.scalar(select(Factory).where(Factory.organization_id == actor.org_id))
+            if sales.factory_sales(s, factory.id, now - timedelta(days=1), now):
+                scored.append((card.score(report.feature_values(report.factory_features(s, factory, now)[1])).score, actor))
+    scored.sort(key=lambda x: x[0])
+    return scored[-1][1], scored[0][1]
+
+
 def _credit(lender: Actor, *, good: Actor, weaker: Actor) -> None:
-    """The lender's portfolio: Wujiang Surface Finishing (deliveries on time, QC passed)
-    and Kunshan Huarui Sheet Metal (an order cancelled after acceptance, one buyer) consent;
-    a report on each; Wujiang's order financing approved, disbursed and its first
-    instalment repaid; Kunshan's equipment financing waiting for a decision."""
+    """The lender's portfolio: the best and the weakest factory with sales consent; a report
+    on each; the better one's order financing approved, disbursed and its first instalment
+    repaid; the weaker one's equipment financing waiting for a decision."""
     from market.credit import financing
     from market.credit import services as credit
     from market.matching import queries as sales
@@ -213,14 +231,14 @@ def _credit(lender: Actor, *, good: Actor, weaker: Actor) -> None:
                                       currency=sale.currency, term_months=3, purpose="Working capital for the order")
     else:
         application = financing.apply(good, factory_id=factories[good.org_id], lender_id=lender_id, kind="equipment",
-                                      amount_minor=20_000_000, currency="CNY", term_months=12, purpose="Second anodizing tank")
+                                      amount_minor=20_000_000, currency="CNY", term_months=12, purpose="A second machine")
     rate = reports[good.org_id].content["credit_line"].get("rate_low_bp") or 450
     financing.decide(lender, application.public_id, approve=True, amount_minor=application.amount_minor,
                      rate_bp=rate, report_id=reports[good.org_id].public_id)
     financing.disburse(lender, application.public_id)
     financing.repay(lender, application.public_id, 1)
     financing.apply(weaker, factory_id=factories[weaker.org_id], lender_id=lender_id, kind="equipment",
-                    amount_minor=35_000_000, currency="CNY", term_months=24, purpose="Fiber laser upgrade (6 kW)")
+                    amount_minor=35_000_000, currency="CNY", term_months=24, purpose="Machine upgrade")
 
 
 def _quote(buyer: Actor, order_id) -> None:
