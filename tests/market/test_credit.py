@@ -263,7 +263,8 @@ def test_an_order_cancelled_after_acceptance_counts_against_the_factory_with_its
     shown = {f["name"]: f for f in report["content"]["features"]}
     assert shown["cancellation_rate_180d"]["value"] == "0.5000"  # one of the two accepted orders
     assert shown["cancellation_rate_180d"]["records"] == 2
-    assert shown["dispute_rate_180d"]["value"] is None  # no source until payments lands: "no data"
+    # disputes come from payments (merged): none opened, so 0 of the two, each counted from the ledger
+    assert shown["dispute_rate_180d"]["value"] == "0.0000" and shown["dispute_rate_180d"]["records"] == 2
 
     bundle, path = _evidence(w["bank_a"], report["id"], tmp_path)
     fact = next(f for f in bundle["facts"] if f["name"] == "cancellation_rate_180d")
