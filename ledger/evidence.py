@@ -87,13 +87,22 @@ def _days(delta) -> Decimal:
 
 def _scaled(r: dict, args: dict) -> Decimal:
     """A record's value: field ``x``, or Π args.num / Π args.den (e.g. OEE from its counts),
-    divided by args.scale."""
+    divided by args.scale. Fields named in args.positive must be > 0 (an OEE day must have
+    planned time); a zero factor in the numerator makes the value 0 whatever the
+    denominators (ISO 22400: a planned day that never ran has availability 0, so OEE 0,
+    although its performance and quality have no denominator)."""
     scale = _num(args.get("scale", 1), "scale")
     if "num" not in args:
         return _num(r["x"], "x") / scale
+    for f in args.get("positive", []):
+        if _num(r[f], f) <= 0:
+            raise EvidenceError(f"{f} is {r[f]}, must be positive")
+    num = [_num(r[f], f) for f in args["num"]]
+    if any(x == 0 for x in num):
+        return Decimal(0)
     value = Decimal(1)
-    for f in args["num"]:
-        value *= _num(r[f], f)
+    for x in num:
+        value *= x
     for f in args.get("den", []):
         value /= _num(r[f], f)
     return value / scale
@@ -275,6 +284,8 @@ def verify_evidence(bundle: Any, *, trusted_key: str | None = None) -> EvidenceR
             value = compute(fact.get("op"), records, fact.get("args"))
         except (KeyError, ArithmeticError, InvalidOperation) as exc:
             raise EvidenceError(f"fact {name!r}: cannot recompute ({exc!r})") from exc
+        except EvidenceError as exc:
+            raise EvidenceError(f"fact {name!r}: {exc}") from exc
         if value != fact.get("value"):
             raise EvidenceError(f"fact {name!r}: the bundle says {fact.get('value')} but the entries give {value}")
     n = len(bundle.get("facts", []))

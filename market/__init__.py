@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.trace import ledger
     from market.trace import views as trace_views
     from market.telemetry import api as telemetry_api
+    from market.credit import settings as credit_settings
     from market.telemetry import settings as telemetry_settings
     from market.telemetry import views as telemetry_views
     from market.web import csrf, security
@@ -52,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     jobs.init_app(app)
     telemetry_settings.init_app(app)
     payments_config.init_app(app)
+    credit_settings.init_app(app)
 
     api = problems.ProblemApi(app)
     for module in (accounts_api, catalog_api, orders_api, matching_api, production_api, trace_api, telemetry_api,

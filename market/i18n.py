@@ -111,7 +111,7 @@ LABELS = {
     "granted": _l("Access granted"), "revoked": _l("Access revoked"), "report_issued": _l("Report issued"),
     "report_viewed": _l("Report viewed"), "report_pdf": _l("Report PDF downloaded"),
     "evidence_downloaded": _l("Evidence downloaded"), "application_reviewed": _l("Application decided"),
-    "refused": _l("Access refused"), "order": _l("Order financing"), "equipment": _l("Equipment financing"),
+    "refused": _l("Access refused"), "monitored": _l("Alerts checked"), "order": _l("Order financing"), "equipment": _l("Equipment financing"),
     "submitted": _l("Submitted"), "approved": _l("Approved"), "declined": _l("Declined"),
     "disbursed": _l("Disbursed"), "repaid": _l("Repaid"),
 }

@@ -1,6 +1,7 @@
 """Gather a factory's facts for its credit features from the domains that own them:
 telemetry (OEE days, downtime, utilization), production (deliveries, QC), matching (sales
-with their committed amounts), payments (disputes), and our own financing tables.
+with their committed amounts, and cancellations after acceptance with their
+order.state_changed entries), payments (disputes), and our own financing tables.
 
 Each source is read through its published query module; a domain that is not installed
 yet contributes nothing: its features come out missing, which the scorecard scores in its
@@ -53,6 +54,7 @@ def gather(session: Session, factory: Factory, as_of: datetime) -> F.Facts:
     _telemetry(session, factory, start, as_of, facts)
     sales_by_order = _sales(session, factory, start, as_of, facts)
     _production(session, factory, start, as_of, facts, sales_by_order)
+    _cancellations(session, factory, start, as_of, facts)
     _payments(session, factory, start, as_of, facts)
     _instalments(session, factory, facts)
     dated = [(s.accepted_at, s.ledger_index, "quote.accepted") for s in facts.sales if s.ledger_index is not None]
@@ -122,14 +124,27 @@ def _production(session, factory, start, end, facts: F.Facts, sales: dict) -> No
         facts.qc.append(F.QcRecord(str(q.lot_id), q.result, q.recorded_at, q.ledger_index))
 
 
+def _cancellations(session, factory, start, end, facts: F.Facts) -> None:
+    queries = _module("market.matching.queries")
+    if queries is None or not hasattr(queries, "factory_cancellations"):
+        return
+    facts.cancellations = [F.Event(str(c.order_id), c.cancelled_at, c.ledger_index, "order.state_changed",
+                                   "event.data.to", "cancelled")
+                           for c in queries.factory_cancellations(session, factory.id, start, end)]
+
+
 def _payments(session, factory, start, end, facts: F.Facts) -> None:
     queries = _module("market.payments.queries")
     if queries is None or not hasattr(queries, "factory_disputes"):
         return
-    facts.disputes = []
-    for d in queries.factory_disputes(session, factory.id, start, end):
-        facts.disputes.append(F.Event(str(d.order_id), d.opened_at, d.ledger_index, "dispute.opened",
-                                      "event.type", "dispute.opened"))
+    from market.orders.models import Order
+
+    records = queries.factory_disputes(session, factory.id, start, end)
+    # disputes name orders by public id; sales are keyed by the internal one
+    ids = dict(session.execute(select(Order.public_id, Order.id).where(
+        Order.public_id.in_([d.order_id for d in records]))).all()) if records else {}
+    facts.disputes = [F.Event(str(ids[d.order_id]), d.opened_at, d.opened_ledger_index, "dispute.opened",
+                              "event.type", "dispute.opened") for d in records if d.order_id in ids]
 
 
 def _instalments(session, factory, facts: F.Facts) -> None:

@@ -181,8 +181,26 @@ class _Builder:
         return self.end - timedelta(days=days) <= t < self.end
 
 
-OEE_ARGS = {"num": ["run_s", "ideal_work_ms", "good"], "den": ["planned_s", "ideal_run_s", "total"], "scale": 1000}
+OEE_ARGS = {"num": ["run_s", "ideal_work_ms", "good"], "den": ["planned_s", "ideal_run_s", "total"], "scale": 1000,
+            "positive": ["planned_s"]}
 OEE_FIELDS = ("planned_s", "run_s", "total", "good", "ideal_work_ms", "ideal_run_s")
+
+
+def oee_defined(d: OeeDay) -> bool:
+    """Whether the day has an OEE (as market.telemetry.oee): time was planned, the ideal
+    cycles are known, and either nothing ran (availability 0, so OEE 0 — such a day counts,
+    it is not skipped) or the machines with a known cycle ran (performance defined; no parts
+    then means OEE 0). Unplanned days (weekends, no shifts) have none."""
+    if d.planned_s <= 0 or d.ideal_work_ms is None:
+        return False
+    return d.run_s == 0 or d.ideal_run_s > 0
+
+
+def oee_value(d: OeeDay) -> float:
+    """A × P × Q of a day with oee_defined; 0 when nothing ran or nothing was made."""
+    if d.run_s == 0 or d.ideal_work_ms == 0 or d.good == 0:
+        return 0.0
+    return d.run_s / d.planned_s * (d.ideal_work_ms / 1000 / d.ideal_run_s) * (d.good / d.total)
 
 
 def _oee_records(b: _Builder, days: int):
@@ -191,8 +209,8 @@ def _oee_records(b: _Builder, days: int):
         t = _day_start(d.day)
         if not b.within(t, days) or d.ledger_index is None or d.payload is None:
             continue
-        if d.planned_s <= 0 or not d.ideal_run_s or not d.total or d.ideal_work_ms is None:
-            continue  # no OEE that day (nothing planned, or no counts)
+        if not oee_defined(d):
+            continue
         ref = lambda path: Ref(d.ledger_index, path, "telemetry.daily_summary", d.payload, d.salt)  # noqa: E731
         records.append({"t": ref("day"), **{k: ref(k) for k in OEE_FIELDS}})
     return records

@@ -17,7 +17,7 @@ from market.db import Base, UTCDateTime, new_public_id, utcnow
 
 PURPOSES = ("credit_assessment", "order_financing", "equipment_financing", "monitoring")
 ACCESS_ACTIONS = ("granted", "revoked", "report_issued", "report_viewed", "report_pdf", "evidence_downloaded",
-                  "application_reviewed", "refused")
+                  "application_reviewed", "refused", "monitored")
 FINANCING_KINDS = ("order", "equipment")
 FINANCING_STATUSES = ("submitted", "approved", "declined", "disbursed", "repaid", "withdrawn")
 

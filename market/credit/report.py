@@ -15,7 +15,7 @@ from ledger.encoding import canonical_bytes
 from market.catalog.models import Factory
 from market.credit import facts as facts_mod
 from market.credit import peers as peers_mod
-from market.credit.features import Feature, compute_features
+from market.credit.features import Feature, compute_features, oee_defined, oee_value
 from market.credit.featureset import FEATURES
 from market.credit.pricing import credit_line
 from market.credit.scorecard import Scorecard, load
@@ -24,7 +24,7 @@ RECEIVABLE_DAYS = 30
 
 
 def active_scorecard() -> Scorecard:
-    return load(current_app.config.get("CREDIT_SCORECARD_VERSION") or None)
+    return load(current_app.config["CREDIT_SCORECARD_VERSION"] or None)
 
 
 def _num(v: float | None, places: int = 4) -> str | None:
@@ -53,9 +53,8 @@ def series(facts) -> dict:
     for d in sorted(facts.oee_days, key=lambda d: d.day):
         if d.planned_s > 0:
             util[d.day.isoformat()] = _num(d.run_s / d.planned_s)
-            if d.ideal_work_ms is not None and d.ideal_run_s and d.total:
-                value = d.run_s / d.planned_s * (d.ideal_work_ms / 1000 / d.ideal_run_s) * (d.good / d.total)
-                oee.append([d.day.isoformat(), _num(value)])
+            if oee_defined(d):  # a planned day that never ran is drawn at 0, not left out
+                oee.append([d.day.isoformat(), _num(oee_value(d))])
     months = defaultdict(lambda: [0, 0])
     for d in facts.deliveries:
         months[d.delivered_at.strftime("%Y-%m")][0 if d.delivered_at <= d.promised_at else 1] += 1
@@ -74,7 +73,7 @@ def build(session: Session, factory: Factory, lender_public_id: str, report_publ
     revenue = sum(s.amount_minor for s in facts.sales if s.accepted_at >= as_of - timedelta(days=180))
     line = credit_line(grade=result.grade, pd=result.pd, revenue_180d_minor=revenue,
                        receivables_minor=receivables(facts), currency=facts.currency,
-                       base_rate_bp=int(current_app.config.get("CREDIT_BASE_RATE_BP", 310)))
+                       base_rate_bp=current_app.config["CREDIT_BASE_RATE_BP"])
     points = {c.feature: c for c in result.contributions}
     content = {
         "format": "smm-credit-report/1",

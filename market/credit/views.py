@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from market.auth import portal_actor
 from market.catalog import services as catalog
-from market.credit import charts, financing, services
+from market.credit import alerts, charts, financing, services
 from market.credit import schemas as sc
 from market.credit.featureset import BY_NAME, FEATURES
 from market.credit.models import PURPOSES
@@ -29,7 +29,8 @@ def index():
     actor = portal_actor()
     if actor.org_kind == "lender":
         return render_template("credit/lender.html", portfolio=services.portfolio(actor), today=utcnow().date(),
-                               applications=financing.applications(actor), overdue=financing.overdue(actor))
+                               applications=financing.applications(actor), overdue=financing.overdue(actor),
+                               alerts=alerts.lender_alerts(actor))
     if actor.org_kind != "factory":
         raise NotFound("no credit pages for this organization")
     return render_template("credit/factory.html", consents=services.consents_of(actor), log=services.access_log(actor),

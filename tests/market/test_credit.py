@@ -237,3 +237,67 @@ def test_financing_from_application_to_overdue_repayments_feeding_the_next_repor
     assert shown["repayment_late_share"] == "0.5000"  # instalment 1 on time, 2 unpaid past due
     bundle = a.get(f"/api/v1/credit/reports/{report['id']}/evidence").get_json()
     assert verify_evidence(bundle).facts >= 10
+
+
+def test_an_order_cancelled_after_acceptance_counts_against_the_factory_with_its_ledger_entry(delivered, app, tmp_path):
+    from tests.conftest import order_body
+    from tests.market.test_quotes import wait_job
+
+    w = delivered
+    buyer = w["buyer"]
+
+    def accepted_order(quantity):
+        order = buyer.post("/api/v1/orders", json=order_body(quantity=quantity, title=f"Bracket {quantity}")).get_json()
+        wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+        quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+        assert buyer.post(f"/api/v1/quotes/{quote['id']}/accept").status_code == 200
+        return order
+
+    cancelled = accepted_order(20)
+    assert buyer.post(f"/api/v1/orders/{cancelled['id']}/transitions", json={"to": "cancelled"}).status_code == 200
+    never_accepted = buyer.post("/api/v1/orders", json=order_body(quantity=5)).get_json()  # no mark against anybody
+    assert buyer.post(f"/api/v1/orders/{never_accepted['id']}/transitions", json={"to": "cancelled"}).status_code == 200
+
+    grant(w, w["lenders"][0])
+    report = issue(w["bank_a"], w).get_json()
+    shown = {f["name"]: f for f in report["content"]["features"]}
+    assert shown["cancellation_rate_180d"]["value"] == "0.5000"  # one of the two accepted orders
+    assert shown["cancellation_rate_180d"]["records"] == 2
+    # disputes come from payments (merged): none opened, so 0 of the two, each counted from the ledger
+    assert shown["dispute_rate_180d"]["value"] == "0.0000" and shown["dispute_rate_180d"]["records"] == 2
+
+    bundle, path = _evidence(w["bank_a"], report["id"], tmp_path)
+    fact = next(f for f in bundle["facts"] if f["name"] == "cancellation_rate_180d")
+    hit = next(r["x"] for r in fact["records"] if "entry" in r["x"])
+    entry = next(json.loads(base64.b64decode(e["entry"])) for e in bundle["entries"] if e["index"] == hit["entry"])
+    assert entry["event"]["type"] == "order.state_changed" and entry["event"]["data"] == {"from": "accepted", "to": "cancelled"}
+    assert entry["event"]["what"]["order"] == cancelled["id"]
+    cli = subprocess.run([sys.executable, "-m", "ledger", "verify-evidence", str(path)], capture_output=True, text=True)
+    assert cli.returncode == 0 and cli.stdout.startswith("OK"), cli.stdout
+    # a cancellation dressed up as a delivery does not follow from the entries
+    forged = json.loads(json.dumps(bundle))
+    next(f for f in forged["facts"] if f["name"] == "cancellation_rate_180d")["value"] = "0.0000"
+    with pytest.raises(EvidenceError, match="cancellation_rate_180d"):
+        verify_evidence(forged)
+
+
+def test_migration_0011_finds_the_ledger_entry_of_cancellations_made_before_it(accepted, app, database_url):  # noqa: F811
+    from sqlalchemy import select
+
+    from market import migrate
+    from market.db import unit_of_work
+    from market.orders.models import OrderEvent
+
+    buyer, _, _, order = accepted
+    assert buyer.post(f"/api/v1/orders/{order['id']}/transitions", json={"to": "cancelled"}).status_code == 200
+
+    def cancellation_index():
+        with app.app_context(), unit_of_work() as s:
+            return s.scalar(select(OrderEvent.ledger_index).where(OrderEvent.to_state == "cancelled"))
+
+    index = cancellation_index()
+    assert index is not None
+    app.extensions["db"].dispose()
+    migrate.downgrade(database_url, "0008_credit")  # the column (and what it knew) is gone
+    migrate.upgrade(database_url)
+    assert cancellation_index() == index
