@@ -105,6 +105,15 @@ LABELS = {
     "lot.commissioned": _l("Lot started"), "operation.started": _l("Operation started"),
     "operation.completed": _l("Operation finished"), "qc.recorded": _l("Inspected"),
     "shipment.shipped": _l("Shipped"), "delivery.confirmed": _l("Received by the buyer"),
+    # credit: consent purposes, access-log actions, financing kinds and statuses
+    "credit_assessment": _l("Credit assessment"), "order_financing": _l("Order financing"),
+    "equipment_financing": _l("Equipment financing"), "monitoring": _l("Monitoring"),
+    "granted": _l("Access granted"), "revoked": _l("Access revoked"), "report_issued": _l("Report issued"),
+    "report_viewed": _l("Report viewed"), "report_pdf": _l("Report PDF downloaded"),
+    "evidence_downloaded": _l("Evidence downloaded"), "application_reviewed": _l("Application decided"),
+    "refused": _l("Access refused"), "monitored": _l("Alerts checked"), "order": _l("Order financing"), "equipment": _l("Equipment financing"),
+    "submitted": _l("Submitted"), "approved": _l("Approved"), "declined": _l("Declined"),
+    "disbursed": _l("Disbursed"), "repaid": _l("Repaid"),
 }
 
 

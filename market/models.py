@@ -1,10 +1,12 @@
 """Imports every mapped model so the metadata is complete (Alembic, tests)."""
 from market.accounts.models import *  # noqa: F401,F403
 from market.catalog.models import *  # noqa: F401,F403
+from market.credit.models import *  # noqa: F401,F403
 from market.db import Base
 from market.matching.models import *  # noqa: F401,F403
 from market.orders.models import *  # noqa: F401,F403
 from market.production.models import *  # noqa: F401,F403
 from market.telemetry.models import *  # noqa: F401,F403
+from market.payments.models import *  # noqa: F401,F403
 
 metadata = Base.metadata

@@ -77,6 +77,26 @@ def party_of(actor: Actor, order: Order) -> str:
     return "factory"
 
 
+def live_consent(actor: Actor, at) -> ColumnElement[bool]:
+    """Consents under which `actor` (a lender) may read a factory's credit data at `at`."""
+    from market.credit.models import Consent
+
+    return and_(Consent.lender_org_id == actor.org_id, Consent.revoked_at.is_(None),
+                Consent.valid_from <= at, Consent.valid_until > at)
+
+
+def credit_readable_factories(actor: Actor, at) -> ColumnElement[bool]:
+    """Factories whose credit data `actor` may read: its own, or (lenders) those with a live
+    consent. Everything else is not found, not even its existence beyond the public profile."""
+    from market.credit.models import Consent
+
+    if actor.is_operator:
+        return true()
+    if actor.org_kind == "lender":
+        return exists().where(and_(Consent.factory_id == Factory.id, live_consent(actor, at)))
+    return Factory.organization_id == actor.org_id
+
+
 def require_order_buyer(actor: Actor, order: Order) -> None:
     if not (actor.is_operator or is_order_buyer(actor, order)):
         raise errors.Forbidden("only the buyer of this order may do this")

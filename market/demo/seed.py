@@ -1,7 +1,9 @@
 """A believable demo world, built through the same services users call.
 
 Eight factories around Suzhou and Dongguan with 36 machines and capacity over the next
-eight weeks, four buyers with orders in several states, a lender and an operator.
+eight weeks, four buyers with orders in several states (one cancelled after acceptance), a
+lender whose portfolio holds two consenting factories with reports and financing, and an
+operator.
 Deterministic: the same world every time.
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ from market.db import unit_of_work, utcnow
 from market.catalog.models import Factory
 from market.matching import services as matching
 from market.orders import services as orders
+from market.payments import execution as payments
 from market.production import services as production
 
 PASSWORD = "demo-password"
@@ -85,6 +88,8 @@ ORDERS = [
      [("cnc_turning", 40, "5.0"), ("passivation", 20, "0.5")], "delivered"),
     ("Mounting plate prototype", "MP-1", "Al 5052", 20, 50, 600_000,
      [("cnc_milling_3ax", 30, "12.0")], "draft"),
+    ("Cable tray", "CT-7", "Galvanised steel 1.2 mm", 400, 28, 2_400_000,
+     [("laser_cutting", 30, "0.8"), ("press_brake_bending", 20, "1.0")], "cancelled"),  # the buyer withdrew after accepting
 ]
 
 # how far each demo order gets, in the order of the real flow
@@ -114,7 +119,7 @@ def _operator() -> Actor:
 def seed_world() -> None:
     rng = random.Random(7)
     today = utcnow().astimezone().date()
-    _operator()
+    operator = _operator()
     factory_orgs = []
     for i, (name, region, lat, lon, certs, kinds) in enumerate(FACTORIES, start=1):
         actor = _account("factory", name, f"factory{i}@demo.local", f"Factory manager {i}")
@@ -152,14 +157,19 @@ def seed_world() -> None:
         if final != "draft":
             for f in rng.sample(range(len(factory_orgs)), 2):
                 orders.invite_factory(buyer, order.public_id, _first_factory_id(factory_orgs[f]))
-        if final != "draft" and FLOW.index(final) >= FLOW.index("quoted"):
+        reached = "accepted" if final == "cancelled" else final  # cancelled after acceptance
+        if final != "draft" and FLOW.index(reached) >= FLOW.index("quoted"):
             _quote(buyer, order.public_id)
-        if final != "draft" and FLOW.index(final) >= FLOW.index("accepted"):
-            _accept_and_make(buyer, order.public_id, final, factory_orgs, rng)
+        if final != "draft" and FLOW.index(reached) >= FLOW.index("accepted"):
+            _accept_and_make(buyer, operator, order.public_id, reached, factory_orgs, rng)
+        if final == "cancelled" and orders.get_order(buyer, order.public_id).state == "accepted":
+            orders.transition(buyer, order.public_id, "cancelled", "Project stopped by our customer.")
         if final != "draft":
             orders.post_message(buyer, order.public_id, "Drawings to follow; please confirm the tolerance on op 1.")
-    _account("lender", "苏州农商银行 Suzhou Rural Commercial Bank (demo)", "lender@demo.local", "Li Lender")
+    lender = _account("lender", "苏州农商银行 Suzhou Rural Commercial Bank (demo)", "lender@demo.local", "Li Lender")
     _telemetry_history()
+    good, weaker = _best_and_weakest(factory_orgs)
+    _credit(lender, good=good, weaker=weaker)
 
 
 def _telemetry_history(days: int = 90) -> None:
@@ -175,6 +185,60 @@ def _telemetry_history(days: int = 90) -> None:
         devices.enroll_trusted(machine_id, "edge gateway (demo)")
     ensure_profiles(machine_ids)
     load_history(machine_ids, days=days)
+
+
+def _best_and_weakest(factory_orgs: list[Actor]) -> tuple[Actor, Actor]:
+    """Of the factories with sales on the platform, the best and the weakest by the active
+    scorecard (the simulated machine history differs from seed to seed, so the demo picks
+    them by their scores rather than by name)."""
+    from market.credit import report
+    from market.matching import queries as sales
+
+    card, scored = report.active_scorecard(), []
+    with unit_of_work() as s:
+        now = utcnow()
+        for actor in factory_orgs:
+            factory = s.scalar(select(Factory).where(Factory.organization_id == actor.org_id))
+            if sales.factory_sales(s, factory.id, now - timedelta(days=1), now):
+                scored.append((card.score(report.feature_values(report.factory_features(s, factory, now)[1])).score, actor))
+    scored.sort(key=lambda x: x[0])
+    return scored[-1][1], scored[0][1]
+
+
+def _credit(lender: Actor, *, good: Actor, weaker: Actor) -> None:
+    """The lender's portfolio: the best and the weakest factory with sales consent; a report
+    on each; the better one's order financing approved, disbursed and its first instalment
+    repaid; the weaker one's equipment financing waiting for a decision."""
+    from market.credit import financing
+    from market.credit import services as credit
+    from market.matching import queries as sales
+
+    lender_id = lender.org_public_id
+    factories = {}
+    for who in (good, weaker):
+        factory_id = _first_factory_id(who)
+        credit.grant_consent(who, factory_id=factory_id, lender_id=lender_id, purpose="credit_assessment", days=180)
+        factories[who.org_id] = factory_id
+    reports = {who.org_id: credit.issue_report(lender, factories[who.org_id]) for who in (good, weaker)}
+    with unit_of_work() as s:
+        factory = s.scalar(select(Factory).where(Factory.public_id == factories[good.org_id]))
+        open_sales = [x for x in sales.factory_sales(s, factory.id, utcnow() - timedelta(days=1), utcnow())
+                      if x.order_state in ("accepted", "in_production", "shipped", "delivered")]
+    sale = max(open_sales, key=lambda x: x.amount_minor, default=None)
+    if sale is not None:  # against the receivable of its largest order
+        application = financing.apply(good, factory_id=factories[good.org_id], lender_id=lender_id, kind="order",
+                                      order_id=sale.order_public_id, amount_minor=sale.amount_minor * 8 // 10,
+                                      currency=sale.currency, term_months=3, purpose="Working capital for the order")
+    else:
+        application = financing.apply(good, factory_id=factories[good.org_id], lender_id=lender_id, kind="equipment",
+                                      amount_minor=20_000_000, currency="CNY", term_months=12, purpose="A second machine")
+    rate = reports[good.org_id].content["credit_line"].get("rate_low_bp") or 450
+    financing.decide(lender, application.public_id, approve=True, amount_minor=application.amount_minor,
+                     rate_bp=rate, report_id=reports[good.org_id].public_id)
+    financing.disburse(lender, application.public_id)
+    financing.repay(lender, application.public_id, 1)
+    financing.apply(weaker, factory_id=factories[weaker.org_id], lender_id=lender_id, kind="equipment",
+                    amount_minor=35_000_000, currency="CNY", term_months=24, purpose="Machine upgrade")
 
 
 def _quote(buyer: Actor, order_id) -> None:
@@ -193,9 +257,11 @@ def _quote(buyer: Actor, order_id) -> None:
         app.config["QUOTE_TIME_LIMIT_S"] = limit
 
 
-def _accept_and_make(buyer: Actor, order_id, final: str, factory_orgs: list[Actor], rng: random.Random) -> None:
-    """Accept the cheapest quote, then run the shop floor as far as the demo state:
-    lots, operations, inspections with measurements, shipment, receipt."""
+def _accept_and_make(buyer: Actor, operator: Actor, order_id, final: str, factory_orgs: list[Actor],
+                     rng: random.Random) -> None:
+    """Accept the cheapest quote (the buyer's bank transfer confirmed by the operator, except
+    for the newest order, whose payment is still awaited), then run the shop floor as far as
+    the demo state: lots, operations, inspections with measurements, shipment, receipt."""
     quotes = matching.list_quotes(buyer, order_id)
     if not quotes:
         return  # no capacity fits: the order stays quoted-less and open, like a real one
@@ -203,6 +269,7 @@ def _accept_and_make(buyer: Actor, order_id, final: str, factory_orgs: list[Acto
     matching.accept_quote(buyer, quote.public_id)
     if final == "accepted":
         return
+    payments.confirm_receipt(operator, order_id, f"ICBC-{rng.randrange(10**8, 10**9)}")
     by_org = {a.org_id: a for a in factory_orgs}
     with unit_of_work() as s:
         owner = {line.seq: by_org[s.get(Factory, line.factory_id).organization_id] for line in quote.lines}

@@ -50,3 +50,31 @@ def factory_sales(session: Session, factory_id: int, start: datetime, end: datet
                           share_payload(order, key, amount, q.currency), q.share_salts.get(key, ""),
                           q.accepted_ledger_index))
     return sales
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """An order this factory had an accepted share in, cancelled afterwards; the
+    order.state_changed entry at `ledger_index` says so (`data.to` = "cancelled")."""
+
+    order_id: int
+    order_public_id: uuid.UUID
+    from_state: str
+    cancelled_at: datetime
+    ledger_index: int | None
+
+
+AFTER_ACCEPTANCE = ("accepted", "in_production", "shipped", "delivered", "disputed")
+
+
+def factory_cancellations(session: Session, factory_id: int, start: datetime, end: datetime) -> list[Cancellation]:
+    """Orders cancelled in [start, end) after a quote with a share of this factory had been
+    accepted (a cancellation before acceptance is no mark against anybody)."""
+    shares = select(Quote.order_id).where(Quote.status == "accepted").where(
+        Quote.id.in_(select(QuoteLine.quote_id).where(QuoteLine.factory_id == factory_id)))
+    rows = session.execute(
+        select(OrderEvent, Order.public_id).join(Order, Order.id == OrderEvent.order_id)
+        .where(OrderEvent.to_state == "cancelled", OrderEvent.from_state.in_(AFTER_ACCEPTANCE))
+        .where(OrderEvent.at >= start, OrderEvent.at < end, OrderEvent.order_id.in_(shares))
+        .order_by(OrderEvent.at)).all()
+    return [Cancellation(e.order_id, public_id, e.from_state, e.at, e.ledger_index) for e, public_id in rows]

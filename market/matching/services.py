@@ -20,6 +20,7 @@ from market.matching.problem import CANDIDATES_MAX_SPAN, build
 from market.orders.models import Order, OrderEvent
 from market.orders.services import find_order
 from market.orders.states import check_transition
+from market.payments import services as payments
 from market.trace import events as ledger_events
 from market.trace.ledger import record
 from ledger.disclosure import new_salt
@@ -207,6 +208,7 @@ def accept_quote(actor: Actor, public_id: uuid.UUID) -> Quote:
         q.status = "accepted"
         s.execute(update(Quote).where(Quote.order_id == order.id, Quote.id != q.id, Quote.status == "open")
                   .values(status="superseded"))
+        payments.on_order_transition(s, order, order.state, "accepted", actor, quote=q)
         s.add(OrderEvent(order_id=order.id, from_state=order.state, to_state="accepted", actor_org_id=actor.org_id,
                          actor_user_id=actor.user_id, note=f"quote {q.label} accepted"))
         appended = record(s, ledger_events.quote_accepted(order, actor.org_public_id, q, _shares(order, q)),

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Uuid
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, Numeric, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.accounts.models import Organization
@@ -79,6 +79,9 @@ class OrderEvent(Base):
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the order.state_changed entry of this move (moves made through orders.services.move;
+    # credit counts cancellations by it)
+    ledger_index: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class QuoteRequest(Base):

@@ -16,6 +16,7 @@ from market.db import unit_of_work, utcnow, write_lock
 from market.orders import attachments as files
 from market.orders.models import Attachment, Message, Operation, Order, OrderEvent, QuoteRequest
 from market.orders.states import allowed_targets, check_transition
+from market.payments import services as payments
 from market.pagination import Page, paginate
 from market.trace import events as ledger_events
 from market.trace.ledger import Batch, record
@@ -51,9 +52,11 @@ def _check_due(due_at) -> None:
         raise errors.Invalid("due date must be in the future", field="due_at")
 
 
-def _record(s: Session, order: Order, actor: Actor | None, frm: str | None, to: str, note: str = "") -> None:
-    s.add(OrderEvent(order_id=order.id, from_state=frm, to_state=to, note=note,
-                     actor_org_id=actor.org_id if actor else None, actor_user_id=actor.user_id if actor else None))
+def _record(s: Session, order: Order, actor: Actor | None, frm: str | None, to: str, note: str = "") -> OrderEvent:
+    row = OrderEvent(order_id=order.id, from_state=frm, to_state=to, note=note,
+                     actor_org_id=actor.org_id if actor else None, actor_user_id=actor.user_id if actor else None)
+    s.add(row)
+    return row
 
 
 def create_order(actor: Actor, data: dict) -> Order:
@@ -113,18 +116,22 @@ def transition(actor: Actor, public_id: uuid.UUID, target: str, note: str = "") 
 
         entries = Batch()
         production.before_order_moves(s, order, actor, target, entries)
-        entries.add(move(s, order, actor, target, note))
+        move(s, order, actor, target, note, entries)
         entries.record(s)
         s.commit()
         return _reload(s, order)
 
 
-def move(s: Session, order: Order, actor: Actor, target: str, note: str = "") -> Event:
+def move(s: Session, order: Order, actor: Actor, target: str, note: str = "", entries: Batch | None = None) -> Event:
     """The one place an order changes state (the caller checked the move is allowed):
-    history row and new state; returns the ledger event for the caller to record."""
+    history row and new state; returns the ledger event for the caller to record. Given
+    `entries`, the event is added to them and the history row keeps its ledger index."""
+    payments.on_order_transition(s, order, order.state, target, actor, note=note)  # may refuse the move
     event = ledger_events.order_state_changed(order, actor.org_public_id, order.state, target)
-    _record(s, order, actor, order.state, target, note)
+    row = _record(s, order, actor, order.state, target, note)
     order.state = target
+    if entries is not None:
+        entries.add(event, row)
     return event
 
 

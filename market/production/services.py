@@ -117,7 +117,7 @@ def _commission(s: Session, order: Order, actor: Actor, quantity: int | None, en
     entries.add(events.lot_commissioned(order, lot, factory), lot)
     if move_order and order.state == "accepted":
         check_transition(order.state, "in_production", "factory")
-        entries.add(move(s, order, actor, "in_production", f"lot {codes.display(lot.trace_code)} started"))
+        move(s, order, actor, "in_production", f"lot {codes.display(lot.trace_code)} started", entries)
     return lot
 
 
@@ -337,7 +337,7 @@ def ship_lot(actor: Actor, lot_id: uuid.UUID, carrier: str, tracking_ref: str = 
         entries.add(events.shipped(order, lot, factory), lot, "ship_ledger_index")
         s.flush()
         if order.state == "in_production" and _all_shipped(s, order):
-            entries.add(move(s, order, actor, "shipped", "every lot shipped"))
+            move(s, order, actor, "shipped", "every lot shipped", entries)
         entries.record(s)
         s.commit()
         return _reload(s, lot)
@@ -362,7 +362,7 @@ def confirm_delivery(actor: Actor, lot_id: uuid.UUID) -> Lot:
         remaining = s.scalar(select(func.count(Lot.id)).where(Lot.order_id == order.id, Lot.status != "delivered"))
         if order.state == "shipped" and remaining == 0:
             check_transition(order.state, "delivered", policy.party_of(actor, order))
-            entries.add(move(s, order, actor, "delivered", "every lot received"))
+            move(s, order, actor, "delivered", "every lot received", entries)
         entries.record(s)
         s.commit()
         return _reload(s, lot)
@@ -419,3 +419,16 @@ def may_commission(actor: Actor, order: Order) -> bool:
         except errors.Conflict:
             return False
         return actor.is_operator or any(plan.owners[f] == actor.org_id for f in plan.factories(min(plan.lines)))
+
+
+def open_lots(actor: Actor, limit: int = 10) -> list[tuple[Lot, Order]]:
+    """Lots not yet received on orders the actor makes (factory) or bought (buyer): the
+    dashboard's work in progress and deliveries to confirm."""
+    with unit_of_work() as s:
+        mine = (Order.id.in_(policy.producing_orders(actor)) if actor.org_kind == "factory"
+                else Order.buyer_org_id == actor.org_id)
+        rows = s.execute(select(Lot, Order).join(Order, Order.id == Lot.order_id)
+                         .where(mine, Lot.status != "delivered").order_by(Lot.created_at.desc()).limit(limit)).all()
+        for _, order in rows:
+            order.operations  # noqa: B018 - loaded before the session closes
+        return [(_reload(s, lot), order) for lot, order in rows]

@@ -47,6 +47,10 @@ def for_actor(actor: Actor) -> dict:
             d["organizations"] = list(s.scalars(select(Organization).order_by(Organization.kind, Organization.name)))
     if actor.org_kind == "factory":
         d["board"] = order_board(actor, per_page=5)
+    if actor.org_kind in ("factory", "buyer"):
+        from market.production.services import open_lots
+
+        d["lots"] = open_lots(actor)
     if actor.is_operator:
         from market.matching.services import recent_batches
 

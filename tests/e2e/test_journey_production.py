@@ -19,10 +19,17 @@ def login(browser, base, email, locale="en-US"):
     return page
 
 
-def test_factories_make_and_ship_a_lot_the_buyer_receives_it(live_server, browser, shot, accepted, two_sites):  # noqa: F811
+WORDS = {"en-US": {"pass": "Pass", "shipped": "Shipped", "delivered": "Delivered"},
+         "zh-CN": {"pass": "合格", "shipped": "已发货", "delivered": "已交付"}}
+
+
+@pytest.mark.parametrize("mill_locale,locale", [("en-US", "zh-CN"), ("zh-CN", "en-US")])
+def test_factories_make_and_ship_a_lot_the_buyer_receives_it(live_server, browser, shot, accepted, two_sites,  # noqa: F811
+                                                             mill_locale, locale):
     buyer_api, _, _, order = accepted
+    words = WORDS[locale]
     mill_t, finish_t = two_sites[0]["tenant"], two_sites[1]["tenant"]
-    mill = login(browser, live_server, mill_t.email)
+    mill = login(browser, live_server, mill_t.email, mill_locale)
     mill.goto(f"{live_server}/orders/{order['id']}")
     mill.click("#start-lot")
     mill.wait_for_selector("#trace-code")
@@ -34,7 +41,7 @@ def test_factories_make_and_ship_a_lot_the_buyer_receives_it(live_server, browse
     assert mill.locator("#start-2").count() == 0  # not the mill's step
     shot(mill, "mill-lot")
 
-    finish = login(browser, live_server, finish_t.email, locale="zh-CN")
+    finish = login(browser, live_server, finish_t.email, locale)
     finish.goto(lot_url)
     for seq in (2, 3):
         finish.click(f"#start-{seq}")
@@ -53,22 +60,22 @@ def test_factories_make_and_ship_a_lot_the_buyer_receives_it(live_server, browse
     finish.fill("input[name=m_upper] >> nth=0", "12.010")
     finish.fill("#inspector", "王芳")
     finish.click("#record-qc")
-    assert "合格" in finish.inner_text("#qc")
+    assert words["pass"] in finish.inner_text("#qc")
     finish.fill("#carrier", "顺丰 SF Express")
     finish.fill("#tracking_ref", "SF1234567890")
     finish.click("#ship")
-    assert "已发货" in finish.inner_text("h1")
-    shot(finish, "finish-lot-zh")
+    assert words["shipped"] in finish.inner_text("h1")
+    shot(finish, "finish-lot")
     finish.click("#label")
     assert finish.locator(".label svg").count() == 1
-    shot(finish, "label-zh")
+    shot(finish, "label")
 
-    buyer = login(browser, live_server, buyer_api.email, "zh-CN")
+    buyer = login(browser, live_server, buyer_api.email, locale)
     buyer.goto(lot_url)
     buyer.click("#confirm-delivery")
-    assert "已交付" in buyer.inner_text("h1")
+    assert words["delivered"] in buyer.inner_text("h1")
     buyer.goto(f"{live_server}/orders/{order['id']}")
-    assert "已交付" in buyer.inner_text("h1")
+    assert words["delivered"] in buyer.inner_text("h1")
 
 
 @pytest.mark.parametrize("locale,ok_word", [("en-US", "Verified"), ("zh-CN", "已验证")])

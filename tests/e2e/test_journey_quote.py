@@ -8,10 +8,17 @@ from tests.conftest import order_body
 pytestmark = pytest.mark.browser
 
 
-def test_buyer_compares_quotes_and_accepts_the_cheapest(live_server, browser, shot, api, tenant, two_sites):
+WORDS = {"zh-CN": {"accepted_flash": "报价已接受", "accepted": "已确认", "history": r"已发布 → 已报价"},
+         "en-US": {"accepted_flash": "Quote accepted", "accepted": "Accepted", "history": r"Open → Quoted"}}
+
+
+@pytest.mark.parametrize("locale,factory_locale", [("zh-CN", "en-US"), ("en-US", "zh-CN")])
+def test_buyer_compares_quotes_and_accepts_the_cheapest(live_server, browser, shot, api, tenant, two_sites, locale,
+                                                        factory_locale):
+    words = WORDS[locale]
     buyer = tenant("buyer")
     order = api(buyer).post("/api/v1/orders", json=order_body(title="Pump bracket")).get_json()
-    page = browser.new_page(locale="zh-CN")
+    page = browser.new_page(locale=locale)
     page.goto(f"{live_server}/login")
     page.fill("#email", buyer.email)
     page.fill("#password", "correct-horse-1")
@@ -21,13 +28,13 @@ def test_buyer_compares_quotes_and_accepts_the_cheapest(live_server, browser, sh
     page.wait_for_selector(".quote[data-label=cheapest]", timeout=60000)
     assert page.locator(".quote").count() >= 1
     assert "Mill Works" in page.inner_text(".quote[data-label=cheapest]")
-    shot(page, "quotes-zh")
+    shot(page, "quotes")
     page.click("#accept-cheapest")
-    page.wait_for_selector("text=报价已接受")
-    assert "已确认" in page.inner_text("h1")
-    assert re.search(r"报价 cheapest accepted|已发布 → 已报价", page.inner_text("body"))
-    shot(page, "accepted-zh")
-    factory = browser.new_page(locale="en-US")
+    page.wait_for_selector(f"text={words['accepted_flash']}")
+    assert words["accepted"] in page.inner_text("h1")
+    assert re.search(words["history"], page.inner_text("body"))
+    shot(page, "accepted")
+    factory = browser.new_page(locale=factory_locale)
     factory.goto(f"{live_server}/login")
     factory.fill("#email", two_sites[0]["tenant"].email)
     factory.fill("#password", "correct-horse-1")

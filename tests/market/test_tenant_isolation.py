@@ -55,6 +55,25 @@ API_CASES = {
     ("/api/v1/machines/<uuid:machine_id>/telemetry-profile", "GET"): None,
     ("/api/v1/machines/<uuid:machine_id>/telemetry-profile", "PUT"): {"ideal_cycle_s": 10},
     ("/api/v1/factories/<uuid:factory_id>/daily-summaries", "GET"): None,
+    ("/api/v1/credit/consents/<uuid:consent_id>/revoke", "POST"): None,
+    ("/api/v1/credit/reports/<uuid:report_id>", "GET"): None,
+    ("/api/v1/credit/reports/<uuid:report_id>/evidence", "GET"): None,
+    ("/api/v1/credit/reports/<uuid:report_id>/pdf", "GET"): None,
+    ("/api/v1/credit-reports/<uuid:factory_id>", "GET"): None,
+    ("/api/v1/financing-applications/<uuid:application_id>", "GET"): None,
+    ("/api/v1/financing-applications/<uuid:application_id>/decision", "POST"): {"approve": False, "reasons": ["x"]},
+    ("/api/v1/financing-applications/<uuid:application_id>/disbursement", "POST"): None,
+    ("/api/v1/financing-applications/<uuid:application_id>/repayments", "POST"): {"seq": 1},
+    ("/api/v1/orders/<uuid:order_id>/payment", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/payment/sync", "POST"): None,
+    ("/api/v1/orders/<uuid:order_id>/payment/confirm", "POST"): {"bank_reference": "stolen"},
+    ("/api/v1/orders/<uuid:order_id>/movements/confirm", "POST"): {"movement_id": "00000000-0000-4000-8000-000000000000"},
+    ("/api/v1/orders/<uuid:order_id>/payouts/<uuid:factory_id>/retry", "POST"): None,
+    ("/api/v1/orders/<uuid:order_id>/payouts/<uuid:factory_id>/statement.pdf", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/invoice.pdf", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/disputes", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/disputes", "POST"): {"reason": "stolen"},
+    ("/api/v1/orders/<uuid:order_id>/disputes/resolve", "POST"): {"outcome": "full_refund"},
 }
 
 # portal endpoints with ids; public ones are listed with the reason they are public
@@ -87,10 +106,18 @@ def _world(tenant, api):
                                 content_type="multipart/form-data").get_json()
     buyer_api.post(f"/api/v1/orders/{order['id']}/messages", json={"body": "private note"})
     token_id = buyer_api.get("/api/v1/tokens").get_json()[0]["id"]
+    lender_api = api(world["lender"])
+    consent = factory_api.post("/api/v1/credit/consents", json={
+        "factory_id": factory["id"], "lender_id": str(world["lender"].actor.org_public_id), "purpose": "monitoring"}).get_json()
+    report = lender_api.post("/api/v1/credit/reports", json={"factory_id": factory["id"]}).get_json()
+    application = factory_api.post("/api/v1/financing-applications", json={
+        "factory_id": factory["id"], "lender_id": str(world["lender"].actor.org_public_id), "kind": "equipment",
+        "amount_minor": 100000, "term_months": 6}).get_json()
     device = factory_api.post(f"/api/v1/machines/{machine['id']}/devices", json={"name": "gw"}).get_json()
     ids = {"device_id": device["id"], "factory_id": factory["id"], "machine_id": machine["id"], "window_id": window["id"],
            "order_id": order["id"], "attachment_id": attachment["id"], "token_id": token_id,
-           "job_id": job["id"], "quote_id": quote["id"], "lot_id": lot["id"]}
+           "job_id": job["id"], "quote_id": quote["id"], "lot_id": lot["id"],
+           "consent_id": consent["id"], "report_id": report["id"], "application_id": application["id"]}
     return world, ids
 
 

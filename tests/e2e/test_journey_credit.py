@@ -1,0 +1,78 @@
+"""In a browser, in both languages: a factory grants a lender access; the lender issues the
+credit report from its portfolio, reads score, grade, reasons and the evidence table, and
+downloads the PDF; the factory sees each of those accesses in its log."""
+import pytest
+
+from market.pdf import page_images
+from tests.e2e.conftest import ARTIFACTS
+from tests.market.test_credit import delivered  # noqa: F401 - fixture
+from tests.market.test_production import accepted  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.browser
+
+WORDS = {  # what each language shows
+    "en-US": {"grant": "Grant access", "issue": "Issue report", "granted": "Access granted", "issued": "Report issued",
+              "pdf": "Report PDF downloaded", "report": "Credit report"},
+    "zh-CN": {"grant": "授权访问", "issue": "出具报告", "granted": "已授权访问", "issued": "已出具报告",
+              "pdf": "下载了报告PDF", "report": "信用报告"},
+}
+
+
+def login(browser, base, email, locale):
+    page = browser.new_page(locale=locale, accept_downloads=True)
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", "correct-horse-1")
+    page.click("main button[type=submit]")
+    return page
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_factory_grants_lender_reads_the_report_and_pdf_factory_sees_the_log(live_server, browser, shot, delivered,  # noqa: F811
+                                                                           two_sites, locale):
+    w, words = delivered, WORDS[locale]
+    bank = w["lenders"][0]
+    factory = login(browser, live_server, two_sites[1]["tenant"].email, locale)
+    factory.goto(f"{live_server}/credit")
+    factory.select_option("#lender_id", str(bank.actor.org_public_id))
+    factory.select_option("#purpose", "credit_assessment")
+    factory.fill("#days", "30")
+    factory.click(f"button:has-text(\"{words['grant']}\")")
+    assert "Bank A" in factory.inner_text("#consents")
+    shot(factory, "factory-granted")
+
+    lender = login(browser, live_server, bank.email, locale)
+    lender.goto(f"{live_server}/credit")
+    row = lender.locator("#portfolio tr", has_text="Finish Lab")
+    assert row.count() == 1 and lender.locator("#portfolio tr", has_text="Mill Works").count() == 0
+    row.locator(f"button:has-text(\"{words['issue']}\")").click()
+    lender.wait_for_selector("#score")
+    assert words["report"] in lender.inner_text("h1")
+    score, grade = int(lender.inner_text("#score")), lender.inner_text("#grade")
+    assert 300 < score < 900 and grade in ("AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C")
+    assert lender.locator("#reasons li").count() == 4
+    evidence = lender.locator("#evidence tr")
+    assert evidence.count() >= 10 and lender.locator("#evidence a[href*='/api/v1/ledger/entries/']").count() >= 3
+    shot(lender, "lender-report")
+
+    pdf_link = lender.locator("a[href$='/pdf']")
+    with lender.expect_download() as download:
+        pdf_link.click()
+    data = open(download.value.path(), "rb").read()
+    assert data.startswith(b"%PDF") and download.value.suggested_filename.endswith(".pdf")
+    first = page_images(data, scale=1.0)[0]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    first.save(ARTIFACTS / f"credit-journey-{locale}-pdf-page1.png")
+    # page 1 carries the heading, the score cards and the charts, not a blank page
+    assert sum(1 for p in first.convert("L").getdata() if p < 128) > 1500
+    from pypdfium2 import PdfDocument
+
+    text = PdfDocument(data)[0].get_textpage().get_text_range()
+    assert words["report"] in text and grade in text and str(score) in text
+
+    factory.goto(f"{live_server}/credit")
+    log = factory.inner_text("#access-log")
+    for word in (words["granted"], words["issued"], words["pdf"]):
+        assert word in log, (word, log)
+    assert factory.locator("#access-log a[href*='/api/v1/ledger/entries/']").count() >= 4
+    shot(factory, "factory-access-log")
