@@ -70,6 +70,9 @@ def app(database_url, tmp_path):
         "MAX_UPLOAD_BYTES": 64 * 1024,
         "VAR_DIR": str(tmp_path),
         "BATCH_TIME_LIMIT_S": 5,
+        # no telemetry rollup thread outliving its test (on PostgreSQL it would see the next
+        # test's rows); tests that exercise it turn it on and wait for it
+        "TELEMETRY_ROLLUP_AFTER_INGEST": "off",
     })
     # no app context is held across requests: each request gets its own, as in production
     yield app

@@ -41,6 +41,9 @@ def celery_for(app: Flask):
             with app.app_context():
                 execute(kind, job_id)
 
+        from market.telemetry.trigger import register
+
+        register(celery, app)  # the telemetry rollup tasks
         app.extensions["celery"] = celery
     return app.extensions["celery"]
 

@@ -81,10 +81,18 @@ def state_intervals(points: list[Point], carry: Carry, lo: datetime, hi: datetim
                 emit(stale, to, "offline", NO_DATA)
 
     for p in points:
-        if p.ts >= hi:
+        ts = p.ts
+        if ts >= hi:
             break
-        advance(p.ts)
-        t, seen = max(t, p.ts), p.ts
+        # A reading that changes nothing and follows the last within `offline_after` only
+        # extends the current interval: advancing over several at once emits what advancing
+        # over each would (the emitted pieces merge), so skip it; most readings are these.
+        if (p.state is None or (p.state == state and (p.reason or "") == reason)) and seen is not None \
+                and ts - seen <= offline_after:
+            seen = ts
+            continue
+        advance(ts)
+        t, seen = max(t, ts), ts
         if p.state is not None:
             state, reason = p.state, p.reason or ""
     advance(hi)
@@ -120,8 +128,13 @@ def machine_day(points: list[Point], carry: Carry, lo: datetime, hi: datetime, *
     busy = sp.subtract(sp.normalise((max(a, lo), min(b, end)) for a, b in planned), stops)
     running = sp.normalise((a, b) for a, b, state, _ in intervals if state == "running")
     total = good = 0
-    for ts, d_total, d_good in counter_increments(points, carry):
-        if lo <= ts < hi and sp.contains_end(busy, ts):
+    j, n = 0, len(busy)
+    for ts, d_total, d_good in counter_increments(points, carry):  # in time order, as busy is
+        if not lo <= ts < hi:
+            continue
+        while j < n and busy[j][1] < ts:  # sp.contains_end(busy, ts), walking both in order
+            j += 1
+        if j < n and busy[j][0] < ts:
             total, good = total + d_total, good + d_good
     return DayFigures(intervals, seconds, sp.seconds(busy), sp.seconds(sp.intersect(running, busy)),
                       sp.seconds(running), total, good, busy)

@@ -166,3 +166,18 @@ class Alert(Base):
     job_id: Mapped[int | None] = mapped_column(ForeignKey("solve_jobs.id"))
 
     machine: Mapped[Machine] = relationship(lazy="joined")
+
+
+class DirtyDay(Base):
+    """A (machine, local day) whose readings changed since its aggregates were computed.
+    Ingest marks it in its own transaction (an upsert); the rollup claims it, recomputes the
+    day and deletes the mark in one transaction, so every mark is consumed exactly once."""
+
+    __tablename__ = "telemetry_dirty_days"
+    __table_args__ = (PrimaryKeyConstraint("machine_id", "day", name="pk_telemetry_dirty_days"),
+                      Index("ix_telemetry_dirty_days_factory", "factory_id"))
+
+    machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id"))
+    day: Mapped[date] = mapped_column(Date)
+    factory_id: Mapped[int] = mapped_column(ForeignKey("factories.id"))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,9 +7,10 @@ recompute that changes a committed day appends a correcting event, never an edit
 """
 from __future__ import annotations
 
+import gc
 from bisect import bisect_left
 from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
 from sqlalchemy import delete, insert, select
@@ -46,23 +47,56 @@ def _carry_before(s: Session, machine_id: int, lo: datetime) -> Carry:
                  counters.total if counters else None, counters.good if counters else None)
 
 
+def _point_rows(cursor):
+    return Point._make
+
+
 def _points(s: Session, machine_id: int, lo: datetime, hi: datetime) -> list[Point]:
     """The machine's readings in [lo, hi), in time order. PostgreSQL hands back aware
     datetimes itself, so the hot path skips per-row type processing there."""
     conn = s.connection()
     if conn.dialect.name == "postgresql":
-        rows = conn.exec_driver_sql(
-            "SELECT ts, state, reason, total, good FROM telemetry_readings "
-            "WHERE machine_id = %(m)s AND ts >= %(lo)s AND ts < %(hi)s ORDER BY ts", {"m": machine_id, "lo": lo, "hi": hi})
-        return [Point._make(row) for row in rows]
-    return [Point(*row) for row in s.execute(
-        select(Reading.ts, Reading.state, Reading.reason, Reading.total, Reading.good)
-        .where(Reading.machine_id == machine_id, Reading.ts >= lo, Reading.ts < hi).order_by(Reading.ts))]
+        # fetchall on the driver, rows made as Points right away: no per-row Python layers
+        cursor = conn.connection.driver_connection.cursor(row_factory=_point_rows)
+        cursor.execute("SELECT ts, state, reason, total, good FROM telemetry_readings "
+                       "WHERE machine_id = %s AND ts >= %s AND ts < %s ORDER BY ts", (machine_id, lo, hi))
+        # Tens of thousands of new tuples would trigger the cyclic garbage collector again and
+        # again (3-4x the fetch itself); they hold no cycles, so let it rest during the fetch.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return cursor.fetchall()
+        finally:
+            if paused:
+                gc.enable()
+    # SQLite keeps UTCDateTime as naive UTC text 'YYYY-MM-DD HH:MM:SS.ffffff' (fixed width, so
+    # text order is time order): query and parse it on the driver, as the ORM type would
+    def text_of(t: datetime) -> str:
+        return t.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+    rows = conn.exec_driver_sql("SELECT ts, state, reason, total, good FROM telemetry_readings "
+                                "WHERE machine_id = ? AND ts >= ? AND ts < ? ORDER BY ts",
+                                (machine_id, text_of(lo), text_of(hi))).fetchall()
+    paused = gc.isenabled()
+    gc.disable()  # as above
+    try:
+        utc, parse = timezone.utc, datetime.fromisoformat
+        return [Point(parse(ts).replace(tzinfo=utc), state, reason, total, good)
+                for ts, state, reason, total, good in rows]
+    finally:
+        if paused:
+            gc.enable()
 
 
-def _advance(c: Carry, p: Point) -> Carry:
-    return Carry(p.state if p.state is not None else c.state, p.reason if p.state is not None else c.reason, p.ts,
-                 p.total if p.total is not None else c.total, p.good if p.total is not None else c.good)
+def _carry_through(c: Carry, points: list[Point], start: int, stop: int) -> Carry:
+    """The carry after points[start:stop]: the last state (with its reason), the last
+    counters, the last time seen; found from the end, not by stepping through every point."""
+    if stop <= start:
+        return c
+    state = next((p for p in reversed(points[start:stop]) if p.state is not None), None)
+    counters = next((p for p in reversed(points[start:stop]) if p.total is not None), None)
+    return Carry(state.state if state else c.state, state.reason if state else c.reason, points[stop - 1].ts,
+                 counters.total if counters else c.total, counters.good if counters else c.good)
 
 
 def recompute_machine(s: Session, machine_id: int, days: set[date], now: datetime) -> set[date]:
@@ -90,14 +124,12 @@ def recompute_machine(s: Session, machine_id: int, days: set[date], now: datetim
     for day in days:
         lo, hi = cal.day_bounds(day, tz)
         start = bisect_left(stamps, lo)
-        for p in points[idx:start]:
-            carry = _advance(carry, p)
+        carry = _carry_through(carry, points, idx, start)
         idx = bisect_left(stamps, hi)
         planned = (cal.shift_spans(weekly, tz, day) if machine.status == "active" else []) + \
             [(max(a, lo), min(b, hi)) for a, b in booked if a < hi and b > lo]
         fig = machine_day(points[start:idx], carry, lo, hi, now=now, planned=planned, offline_after=gap)
-        for p in points[start:idx]:
-            carry = _advance(carry, p)
+        carry = _carry_through(carry, points, start, idx)
         values = dict(factory_id=machine.factory_id, planned_s=fig.planned_s, run_s=fig.run_s,
                       run_total_s=fig.run_total_s, seconds=fig.seconds, total=fig.total, good=fig.good,
                       ideal_work_ms=ideal_ms * fig.total if ideal_ms else None, computed_at=now)

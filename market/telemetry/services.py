@@ -4,7 +4,6 @@ is not found)."""
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -16,7 +15,7 @@ from market.auth import Actor
 from market.catalog.models import Factory, Machine
 from market.db import unit_of_work, utcnow, write_lock
 from market.telemetry import calendar as cal
-from market.telemetry import effects, rollup
+from market.telemetry import dirty, effects
 from market.telemetry.models import Device, FactoryDay, MachineDay, MachineProfile, Reading, ShiftCalendar
 from market.telemetry.oee import Figures
 from market.telemetry.queries import factory_figures, machine_intervals
@@ -138,13 +137,14 @@ def daily_summaries(actor: Actor, factory_id: uuid.UUID, start: date | None, end
 
 # --- settings ----------------------------------------------------------------------------
 
-def _recompute_today(s: Session, factory: Factory, machine_ids: list[int], now: datetime) -> None:
-    """Settings apply from today on: past days keep the figures (and commitments) they had."""
+def _mark_today(s: Session, factory: Factory, machine_ids: list[int], now: datetime) -> None:
+    """Settings apply from today on: past days keep the figures (and commitments) they had.
+    Marks today dirty for the machines that have figures today; the caller rolls up after
+    committing."""
     today = cal.local_day(now, factory.timezone)
     for machine_id in machine_ids:
         if s.scalar(select(MachineDay.id).where(MachineDay.machine_id == machine_id, MachineDay.day == today)):
-            rollup.recompute_machine(s, machine_id, {today}, now)
-    rollup.recompute_factory(s, factory.id, {today}, now)
+            dirty.mark(s, machine_id, factory.id, {today}, now)
 
 
 def get_shift_calendar(actor: Actor, factory_id: uuid.UUID) -> dict:
@@ -168,8 +168,10 @@ def set_shift_calendar(actor: Actor, factory_id: uuid.UUID, weekly: dict) -> dic
         else:
             row.weekly, row.updated_at = weekly, now
         s.flush()
-        _recompute_today(s, factory, [m.id for m in factory.machines], now)
+        _mark_today(s, factory, [m.id for m in factory.machines], now)
+        factory_pk = factory.id
         s.commit()
+    dirty.rollup_factory(factory_pk, now)
     return get_shift_calendar(actor, factory_id)
 
 
@@ -193,38 +195,31 @@ def set_profile(actor: Actor, machine_id: uuid.UUID, ideal_cycle_s: float | None
         else:
             row.ideal_cycle_ms, row.updated_at = ms, now
         s.flush()
-        _recompute_today(s, machine.factory, [machine.id], now)
+        _mark_today(s, machine.factory, [machine.id], now)
+        factory_pk = machine.factory_id
         s.commit()
+    dirty.rollup_factory(factory_pk, now)
     return get_profile(actor, machine_id)
 
 
 # --- periodic ----------------------------------------------------------------------------
 
 def rollup_all(now: datetime | None = None) -> dict:
-    """Periodic (cron: `market telemetry rollup`): recompute today and yesterday for every
-    machine with an enrolled device (a silent device shows as offline), summarise closed
-    days on the ledger, then check for down machines."""
+    """Periodic (cron: `market telemetry rollup`): mark today and yesterday dirty for every
+    machine with an enrolled device (a silent device shows as offline), recompute every
+    dirty day (late data included), summarise closed days on the ledger, then check for
+    down machines."""
     now = now or utcnow()
     with unit_of_work() as s:
-        machines = list(s.execute(select(Machine.id, Machine.factory_id).where(
+        write_lock(s)
+        machines = list(s.execute(select(Machine.id, Machine.factory_id, Factory.timezone).join(Factory).where(
             Machine.id.in_(select(Device.machine_id).where(Device.revoked_at.is_(None))))).all())
-    by_factory: dict[int, list[int]] = defaultdict(list)
-    for machine_id, factory_id in machines:
-        by_factory[factory_id].append(machine_id)
-    appended = 0
-    for factory_id, machine_ids in by_factory.items():
-        with unit_of_work() as s:
-            write_lock(s)
-            factory = s.get(Factory, factory_id)
-            today = cal.local_day(now, factory.timezone)
-            days = {today - timedelta(days=1), today}
-            for machine_id in machine_ids:
-                s.scalar(select(Machine.id).where(Machine.id == machine_id).with_for_update(of=Machine))
-                rollup.recompute_machine(s, machine_id, days, now)
-            recomputed = rollup.recompute_factory(s, factory_id, days, now)
-            appended += rollup.summarize(s, factory_id, now, recomputed)
-            s.commit()
-    return {"factories": len(by_factory), "machines": len(machines), "summaries": appended,
+        for machine_id, factory_id, tz in machines:
+            today = cal.local_day(now, tz)
+            dirty.mark(s, machine_id, factory_id, {today - timedelta(days=1), today}, now)
+        s.commit()
+    done = dirty.drain(now)
+    return {"factories": done["factories"], "machines": len(machines), "days": done["marks"],
             "open_alerts": effects.sweep(now)}
 
 

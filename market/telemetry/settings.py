@@ -10,6 +10,9 @@ DEFAULTS = {
     "TELEMETRY_MAX_SKEW_S": ("300", int),  # readings further ahead of server time are rejected
     "TELEMETRY_OFFLINE_AFTER_S": ("1800", int),  # silence after which a machine counts as offline
     "TELEMETRY_DOWN_ALERT_MINUTES": ("30", int),  # down this long: windows pulled, bookings re-planned
+    # after an ingest: 'auto' = a Celery task (CELERY_BROKER_URL) or a background thread; 'off' = cron only
+    "TELEMETRY_ROLLUP_AFTER_INGEST": ("auto", str),
+    "TELEMETRY_ROLLUP_DELAY_S": ("5", float),  # a rollup waits this long for more batches (one recompute for a burst)
     "MQTT_URL": ("mqtt://127.0.0.1:1883", str),
     "TELEMETRY_MQTT_TOPIC_PREFIX": ("", str),  # e.g. 'plant1/': topics become plant1/factories/...
 }

@@ -125,8 +125,11 @@ def play(targets: list[Target], send: Callable, *, hours: float, speed: float = 
     are sent as it passes them (buffered up to `batch` per machine)."""
     end = end or utcnow()
     start = end - timedelta(hours=hours)
-    streams = [((r.ts, i, r) for r in readings(t.weekly, t.timezone, start, end, t.behaviour, seed * 1000 + t.machine_id))
-               for i, t in enumerate(targets)]
+    def stream(i: int, t: Target):  # a function, so each stream keeps its own index
+        for r in readings(t.weekly, t.timezone, start, end, t.behaviour, seed * 1000 + t.machine_id):
+            yield r.ts, i, r
+
+    streams = [stream(i, t) for i, t in enumerate(targets)]
     buffers: dict[int, list] = {i: [] for i in range(len(targets))}
     sent = 0
     t0 = time.monotonic()

@@ -12,8 +12,18 @@ def iso(t: datetime) -> str:
     return t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+def rollup(app) -> dict:
+    """What `market telemetry rollup` does for the dirty days (tests run it explicitly)."""
+    from market.telemetry import dirty
+
+    with app.app_context():
+        return dirty.drain()
+
+
 @pytest.fixture
-def plant(api, tenant):
+def plant(app, api, tenant):
+    # aggregates are recomputed when a test says so (rollup(app)), not by a background thread
+    app.config["TELEMETRY_ROLLUP_AFTER_INGEST"] = "off"
     owner = tenant("factory")
     client = api(owner)
     factory = client.post("/api/v1/factories", json={**FACTORY, "timezone": "Asia/Shanghai"}).get_json()

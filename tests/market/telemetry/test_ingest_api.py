@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from tests.market.telemetry.conftest import iso, recent_midnight_shanghai
+from tests.market.telemetry.conftest import iso, recent_midnight_shanghai, rollup
 
 
 def _count(app, machine_public_id):
@@ -50,8 +50,10 @@ def test_replaying_a_batch_stores_nothing_twice_and_changes_no_aggregate(app, pl
     device, client = plant["devices"][0], plant["client"]
     readings = _batch(recent_midnight_shanghai(2), 500, step_s=60)
     first = device.post("/api/v1/telemetry", json={"readings": readings}).get_json()
+    rollup(app)
     oee_before = client.get(f"/api/v1/machines/{plant['machines'][0]['id']}/oee").get_json()
     again = device.post("/api/v1/telemetry", json={"readings": readings}).get_json()
+    assert rollup(app)["marks"] == 0  # a replay stores nothing, so it marks nothing
     assert (first["stored"], again["stored"], again["duplicates"], again["accepted"]) == (500, 0, 500, 500)
     assert client.get(f"/api/v1/machines/{plant['machines'][0]['id']}/oee").get_json() == oee_before
     assert _count(app, plant["machines"][0]["id"]) == 500

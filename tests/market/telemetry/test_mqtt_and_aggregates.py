@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.market.telemetry.conftest import iso, recent_midnight_shanghai
+from tests.market.telemetry.conftest import iso, recent_midnight_shanghai, rollup
 
 
 def _day_readings(midnight, shift_h=8):
@@ -113,6 +113,8 @@ def test_the_same_readings_over_http_and_over_mqtt_give_identical_aggregates(app
         sub.stop.set()
         thread.join(10)
     assert ack["status"] == 200 and ack["stored"] == len(readings), ack
+    assert _machine_days(app, plant["machines"][0]["id"]) == []  # nothing recomputed in the request
+    assert rollup(app)["marks"] >= 2
     via_http, via_mqtt = (_machine_days(app, m["id"]) for m in plant["machines"])
     assert via_http == via_mqtt and via_http and via_http[0][5] > 0
     c = plant["client"]
@@ -155,12 +157,14 @@ def test_late_data_recomputes_a_closed_day_and_appends_a_correcting_ledger_event
     readings = _day_readings(midnight)
     device, client = plant["devices"][0], plant["client"]
     device.post("/api/v1/telemetry", json={"readings": readings[:30]})
+    rollup(app)
     summaries = client.get(f"/api/v1/factories/{plant['factory']['id']}/daily-summaries").get_json()
     first = next(x for x in summaries if x["payload"]["day"] == midnight.date().isoformat()
                  or x["day"] == (midnight + timedelta(hours=8)).date().isoformat())
     # the edge box comes back online a day later with the rest of the day, out of order
     late = list(reversed(readings[30:]))
     assert device.post("/api/v1/telemetry", json={"readings": late}).get_json()["stored"] == len(late)
+    rollup(app)
     again = {x["day"]: x for x in client.get(f"/api/v1/factories/{plant['factory']['id']}/daily-summaries").get_json()}
     second = again[first["day"]]
     assert second["ledger_index"] > first["ledger_index"] and second["corrections"] == 1
