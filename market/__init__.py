@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from market import auth, config as cfg, db, i18n, logs, problems
+    from market import auth, config as cfg, db, i18n, logs, metrics, problems
     from market.accounts import api as accounts_api
     from market.accounts import views as accounts_views
     from market.catalog import api as catalog_api
@@ -17,6 +17,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.matching import api as matching_api
     from market.matching import jobs
     from market.matching import views as matching_views
+    from market.ops import periodic
     from market.orders import api as orders_api
     from market.orders import views as orders_views
     from market.trace import api as trace_api
@@ -32,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
 
     logs.init_app(app)
+    metrics.init_app(app)
     db.init_app(app)
     auth.init_app(app)
     csrf.init_app(app)
@@ -40,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     problems.init_app(app)
     ledger.init_app(app)
     jobs.init_app(app)
+    periodic.init_app(app)
 
     api = problems.ProblemApi(app)
     for module in (accounts_api, catalog_api, orders_api, matching_api, trace_api):

@@ -40,3 +40,16 @@ def check_all() -> dict[str, str]:
         except Exception as exc:  # a readiness probe reports, it never raises
             out[name] = f"{type(exc).__name__}: {exc}"[:200]
     return out
+
+
+def anchoring() -> dict:
+    """The ledger's anchoring backlog (informational: the ledger works while the chain is
+    down; the periodic checkpoint anchors what is pending once it answers)."""
+    from market.ops import figures
+
+    try:
+        f = figures.read()
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}"}
+    return {"pending_checkpoints": f.pending_checkpoints, "unanchored_entries": f.unanchored_entries,
+            "lag_seconds": round(f.anchor_lag_seconds, 1)}
