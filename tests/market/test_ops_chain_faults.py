@@ -61,5 +61,5 @@ def test_with_the_chain_down_the_ledger_keeps_working_and_anchoring_catches_up(a
     checkpoints, anchors = _checkpoints_and_anchors(app)
     assert [a.status for a in anchors] == ["failed", "failed", "confirmed"]
     latest = checkpoints[-1]
-    assert len(checkpoints) == 3 and anchors[-1].checkpoint_seq == latest.seq
+    assert len(checkpoints) == 2 and anchors[-1].checkpoint_seq == latest.seq  # the newest covers both
     assert verify_anchor(chain.w3, anchors[-1].tx_hash, latest.note)  # on the chain, for the newest checkpoint
