@@ -12,6 +12,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market import auth, config as cfg, db, i18n, logs, metrics, problems
     from market.accounts import api as accounts_api
     from market.accounts import views as accounts_views
+    from market.audit import views as audit_views
     from market.catalog import api as catalog_api
     from market.catalog import views as catalog_views
     from market.matching import api as matching_api
@@ -48,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     for module in (accounts_api, catalog_api, orders_api, matching_api, trace_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
-    for module in (web_views, accounts_views, catalog_views, orders_views, matching_views, trace_views):
+    for module in (web_views, accounts_views, catalog_views, orders_views, matching_views, trace_views,
+                   audit_views):
         app.register_blueprint(module.bp)
     return app
