@@ -60,6 +60,8 @@ def up() -> None:
     if seed.is_empty():
         seed.seed_world()
     seed.print_logins(click.echo)
+    # several gunicorn workers: Prometheus counts go to files that /metrics sums
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(current_app.config["VAR_DIR"], "prometheus"))
     bind = os.environ.get("BIND", "127.0.0.1:8000")
     click.echo(f"serving on http://{bind}  (API docs: http://{bind}/api/docs)")
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:market.gunicorn_conf", "market:create_app()"])

@@ -40,7 +40,8 @@ def test_beat_schedules_exactly_the_periodic_tasks_that_exist(app):
     celery = celery_for(app)
     beat.configure(celery, app)
     schedule = celery.conf.beat_schedule
-    assert set(schedule) == {"batch_match", "ledger_checkpoint", "expire_quotes", "sweep_jobs"} == set(periodic.TASKS)
+    assert set(schedule) == set(periodic.TASKS)  # every task scheduled, nothing scheduled that is not a task
+    assert {"batch_match", "ledger_checkpoint", "expire_quotes", "sweep_jobs"} <= set(schedule)
     for name, entry in schedule.items():
         assert entry["task"] in celery.tasks, f"{name} is scheduled but no such task is registered"
     assert schedule["ledger_checkpoint"]["schedule"] == 120
