@@ -55,7 +55,8 @@ def app_on_private_postgres(private_postgres, tmp_path):
     migrate.upgrade(url)
     # not TESTING: an unhandled error must become the 500 a client would see, not a raise
     app = create_app({"TESTING": False, "DATABASE_URL": url, "SECRET_KEY": "t", "VAR_DIR": str(tmp_path),
-                      "UPLOAD_DIR": str(tmp_path / "uploads"), "LOG_LEVEL": "ERROR", "WTF_CSRF_ENABLED": False})
+                      "UPLOAD_DIR": str(tmp_path / "uploads"), "LOG_LEVEL": "ERROR", "WTF_CSRF_ENABLED": False,
+                      "API_RATE_LIMIT": "100000 per minute"})  # one token drives all the traffic
     yield app, pg_ctl
     app.extensions["db"].dispose()
 
@@ -94,7 +95,7 @@ def test_requests_during_a_database_restart_fail_cleanly_and_nothing_acknowledge
         t.join(60)
 
     statuses = {status for status, *_ in outcomes}
-    assert statuses <= {200, 201, 503}, f"unexpected answers: {statuses - {200, 201, 503}}"
+    assert statuses <= {200, 201, 503}, [o for o in outcomes if o[0] not in (200, 201, 503)][:3]
     failures = [o for o in outcomes if o[0] == 503]
     assert failures, "the restart was not felt: the test exercised nothing"
     for status, mimetype, retry_after, body in failures:
@@ -111,7 +112,7 @@ def test_requests_during_a_database_restart_fail_cleanly_and_nothing_acknowledge
         assert retried.status_code == 201, retried.get_data(as_text=True)
         acknowledged[key] = retried.get_json()["id"]
         again = client.post("/api/v1/orders", json=body, headers={**auth, "Idempotency-Key": key})
-        assert again.get_json()["id"] == acknowledged[key]
+        assert again.status_code == 201 and again.get_json()["id"] == acknowledged[key], again.get_data(as_text=True)
 
     # nothing acknowledged was lost
     for order_id in acknowledged.values():
