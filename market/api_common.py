@@ -31,9 +31,28 @@ class Integer(ma.fields.Integer):
         return super()._validated(value)
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    return False
+
+
 class StrictSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
+
+    @ma.pre_load
+    def _refuse_nul_characters(self, data, **kwargs):
+        # PostgreSQL text cannot hold NUL (a 500 at the database); no field has a use for it
+        if hasattr(data, "items"):
+            bad = sorted(k for k, v in data.items() if _has_nul(v))
+            if bad:
+                raise ma.ValidationError({k: ["must not contain NUL characters"] for k in bad})
+        return data
 
 
 class PageArgs(StrictSchema):

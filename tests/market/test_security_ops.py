@@ -159,3 +159,13 @@ def test_no_password_token_or_reset_link_reaches_the_logs(app, client):
     for secret in (PASSWORD, "typo-password-1", "brand-new-password", token, api_made, "smm_not-a-real-token-at-all",
                    reset, app.config["SECRET_KEY"]):
         assert secret not in logs  # ... and no secret with them
+
+
+def test_nul_characters_are_refused_as_bad_input_not_a_database_error(api, tenant):
+    buyer = api(tenant("buyer"))
+    renamed = buyer.patch("/api/v1/organizations/me", json={"name": "\u0000"})
+    assert renamed.status_code == 422 and "name" in renamed.get_json()["errors"]
+    searched = buyer.get("/api/v1/capacity/search?process=cnc%00")
+    assert searched.status_code == 422 and "process" in searched.get_json()["errors"]
+    order = buyer.post("/api/v1/orders", json={"title": "a\u0000b"})
+    assert order.status_code == 422 and "title" in order.get_json()["errors"]
