@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import has_request_context, request
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
 
 from market.accounts.models import Organization, User
 from market.audit.models import ACTIONS, SecurityEvent
@@ -39,7 +39,7 @@ def login_name_digest(email: str) -> str:
 class EventRow:
     created_at: datetime
     action: str
-    user_email: str | None
+    user_email: str | None  # whom it concerns, else who did it
     organization_name: str | None
     ip: str
     detail: dict
@@ -48,8 +48,10 @@ class EventRow:
 def list_events(actor: Actor, *, action: str | None = None, page: int = 1, per_page: int = 50) -> Page[EventRow]:
     require_kind(actor, "operator")
     with unit_of_work() as s:
-        stmt = (select(SecurityEvent, User.email, Organization.name)
+        by = aliased(User)
+        stmt = (select(SecurityEvent, func.coalesce(User.email, by.email), Organization.name)
                 .outerjoin(User, User.id == SecurityEvent.user_id)
+                .outerjoin(by, by.id == SecurityEvent.actor_user_id)
                 .outerjoin(Organization, Organization.id == SecurityEvent.organization_id)
                 .order_by(SecurityEvent.id.desc()))
         if action:
