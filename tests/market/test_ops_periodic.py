@@ -182,3 +182,36 @@ def test_beat_sends_the_checkpoint_to_a_celery_worker_that_signs_and_anchors_it(
     worker, beat = beat_and_worker
     assert worker.poll() is None and beat.poll() is None
     assert app.extensions.get("scheduler") is None  # this (web) process ran nothing
+
+
+def test_under_gunicorn_without_a_broker_the_web_workers_run_the_periodic_checkpoint(app, api, tenant, tmp_path):
+    import requests
+
+    from tests.market.test_ops_metrics import _free_port
+
+    buyer = tenant("buyer")
+    api(buyer).post("/api/v1/orders", json=order_body())
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "MARKET_VAR_DIR": str(tmp_path),
+           "WEB_CONCURRENCY": "2", "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING", "CHECKPOINT_EVERY_S": "1",
+           "BATCH_MATCH_EVERY_S": "0", "QUOTE_EXPIRY_EVERY_S": "0", "JOB_SWEEP_EVERY_S": "0"}
+    env.pop("CELERY_BROKER_URL", None)
+    env.pop("IN_PROCESS_SCHEDULER", None)
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:market.gunicorn_conf",
+                               "market:create_app()"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        anchors = []
+        while time.monotonic() < deadline and not anchors:
+            time.sleep(0.5)
+            _checkpoints, anchors = _checkpoints_and_anchors(app)
+        assert anchors and anchors[0].status == "confirmed", "no scheduler ran in the gunicorn workers"
+        requests.post(f"http://127.0.0.1:{port}/api/v1/orders", json=order_body(),
+                      headers={"Authorization": f"Bearer {buyer.token}"}, timeout=10)
+        time.sleep(3)
+        checkpoints, anchors = _checkpoints_and_anchors(app)
+        # one leader: one checkpoint per growth of the ledger, never two racing for the same size
+        assert len(checkpoints) == 2 and len({c.tree_size for c in checkpoints}) == 2
+    finally:
+        server.terminate()
+        server.wait(20)
