@@ -169,3 +169,16 @@ def test_nul_characters_are_refused_as_bad_input_not_a_database_error(api, tenan
     assert searched.status_code == 422 and "process" in searched.get_json()["errors"]
     order = buyer.post("/api/v1/orders", json={"title": "a\u0000b"})
     assert order.status_code == 422 and "title" in order.get_json()["errors"]
+
+
+def test_a_failed_statement_does_not_put_its_values_in_the_error(app):
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    with app.app_context(), unit_of_work() as s:
+        with pytest.raises(DBAPIError) as failure:
+            s.execute(text("INSERT INTO outbox_emails (id, to_address, subject, body) VALUES (:i, :t, :s, :b)"),
+                      [{"i": 1, "t": "a@example.test", "s": "x", "b": "reset: token=secret-reset-token-1"}] * 2)
+            s.flush()
+    assert "secret-reset-token-1" not in str(failure.value)
