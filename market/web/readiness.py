@@ -5,6 +5,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from market.db import get_db
+from market.logs import redact
 
 
 def _database() -> str:
@@ -38,7 +39,8 @@ def check_all() -> dict[str, str]:
         try:
             out[name] = probe()
         except Exception as exc:  # a readiness probe reports, it never raises
-            out[name] = f"{type(exc).__name__}: {exc}"[:200]
+            # public page: an RPC URL's API key or a password in an error must not show
+            out[name] = redact(f"{type(exc).__name__}: {exc}", current_app.config)[:200]
     return out
 
 
