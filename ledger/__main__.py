@@ -1,4 +1,4 @@
-"""Command line: ``python -m ledger {verify-proof,audit,export-proof,checkpoint}``.
+"""Command line: ``python -m ledger {verify-proof,verify-evidence,audit,export-proof,checkpoint}``.
 
 Exit status 0 with a line starting ``OK``; 1 with a line starting ``BAD`` or
 ``ERROR`` and the reason.
@@ -25,6 +25,24 @@ def _verify_proof(args: argparse.Namespace) -> int:
     try:
         result = verify_bundle(bundle, trusted_key=trusted, rpc_url=args.rpc_url)
     except BundleError as exc:
+        print(f"BAD {exc}")
+        return 1
+    print(f"OK {result.message}")
+    return 0
+
+
+def _verify_evidence(args: argparse.Namespace) -> int:
+    from ledger.evidence import EvidenceError, verify_evidence
+
+    try:
+        bundle = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"BAD cannot read evidence {args.file}: {exc}")
+        return 1
+    trusted = Path(args.public_key).read_text().strip() if args.public_key and Path(args.public_key).is_file() else args.public_key
+    try:
+        result = verify_evidence(bundle, trusted_key=trusted)
+    except EvidenceError as exc:
         print(f"BAD {exc}")
         return 1
     print(f"OK {result.message}")
@@ -107,6 +125,11 @@ def main(argv: list[str] | None = None) -> int:
                                         "default: the key inside the bundle")
     p.add_argument("--rpc-url", help="JSON-RPC URL to check the anchor on instead of the bundle's chain")
     p.set_defaults(func=_verify_proof)
+
+    p = sub.add_parser("verify-evidence", help="recompute the figures of an evidence bundle from its entries")
+    p.add_argument("file")
+    p.add_argument("--public-key", help="trusted log key (as for verify-proof); default: the key inside the bundle")
+    p.set_defaults(func=_verify_evidence)
 
     p = sub.add_parser("audit", help="audit the whole stored ledger")
     p.add_argument("--database-url", required=True)

@@ -11,7 +11,8 @@ Appends run inside the caller's transaction:
 3. encode and hash the batch in memory, completing subtrees as leaves arrive;
 4. insert entries and new subtree hashes with ``executemany``.
 
-Proofs read only the O(log n) complete subtrees they need, in two queries.
+Proofs read only the O(log n) complete subtrees they need, in one query on the
+DB-API connection (one fixed, prepared statement on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -135,21 +136,24 @@ class SqlLedgerStore:
         return [bytes(r) for r in rows]
 
     def _lookup(self, conn: Connection, nodes: Iterable[NodeId]) -> dict[NodeId, bytes]:
-        """Fetch complete-subtree hashes in one round trip: leaves from entries, the rest from nodes."""
-        wanted = set(nodes)
-        leaves = sorted(idx for level, idx in wanted if level == 0)
-        inner = sorted((level, idx) for level, idx in wanted if level > 0)
-        params: dict[str, int] = {f"e{k}": idx for k, idx in enumerate(leaves)}
-        for k, (level, idx) in enumerate(inner):
-            params[f"l{k}"] = level
-            params[f"i{k}"] = idx
-        found: dict[NodeId, bytes] = {}
-        if wanted:
-            for level, idx, h in conn.execute(_lookup_query(len(leaves), len(inner)), params):
-                found[(int(level), int(idx))] = bytes(h)
-        missing = wanted - found.keys()
+        """Fetch complete-subtree hashes in one round trip: leaves from entries, the rest from nodes.
+
+        Runs on the DB-API connection under ``conn`` (same transaction): a proof is one small
+        query, and SQLAlchemy's statement handling would cost more than the database's work.
+        """
+        wanted = sorted(set(nodes))
+        if not wanted:
+            return {}
+        driver = conn.dialect.driver
+        if driver == "psycopg":
+            found = _lookup_psycopg(conn, wanted)
+        elif driver == "pysqlite":
+            found = _lookup_sqlite(conn, wanted)
+        else:
+            found = _lookup_generic(conn, wanted)
+        missing = [n for n in wanted if n not in found]
         if missing:
-            raise StoreError(f"stored tree is missing subtree hashes {sorted(missing)[:5]}")
+            raise StoreError(f"stored tree is missing subtree hashes {missing[:5]}")
         return found
 
     def _resolve(self, conn: Connection, plan: list[list[NodeId]], size: int) -> list[bytes]:
@@ -258,14 +262,80 @@ class SqlLedgerStore:
         return [self._anchor(r) for r in conn.execute(query)]
 
 
-@lru_cache(maxsize=1024)
-def _lookup_query(leaves: int, nodes: int) -> TextClause:
+# PostgreSQL: one statement text for every lookup (prepared once per connection by psycopg).
+# A scalar subquery per wanted node is always a primary-key probe, whatever the statistics
+# say about the tables (a join against the unnested list could turn into a scan).
+_PG_LOOKUP = (
+    "SELECT w.level, w.idx, CASE WHEN w.level = 0"
+    " THEN (SELECT e.leaf_hash FROM ledger_entries e WHERE e.idx = w.idx)"
+    " ELSE (SELECT n.hash FROM ledger_nodes n WHERE n.level = w.level AND n.idx = w.idx) END"
+    " FROM unnest(%s::int2[], %s::int8[]) AS w(level, idx)"
+)
+
+
+def _lookup_psycopg(conn: Connection, wanted: list[NodeId]) -> dict[NodeId, bytes]:
+    # Binary results carry bytea as raw bytes instead of hex text.
+    cursor = conn.connection.driver_connection.cursor(binary=True)
+    try:
+        cursor.execute(_PG_LOOKUP, ([n[0] for n in wanted], [n[1] for n in wanted]))
+        return {(level, idx): h for level, idx, h in cursor.fetchall() if h is not None}
+    finally:
+        cursor.close()
+
+
+def _lookup_sqlite(conn: Connection, wanted: list[NodeId]) -> dict[NodeId, bytes]:
+    leaves = [idx for level, idx in wanted if level == 0]
+    inner = [n for n in wanted if n[0] > 0]
+    # Padded to a few fixed shapes so sqlite3's statement cache keeps them prepared;
+    # the padding (-1) matches no row (indices and levels are never negative).
+    n_leaves, n_inner = _bucket(len(leaves)), _bucket(len(inner))
+    params = leaves + [-1] * (n_leaves - len(leaves))
+    for level, idx in inner:
+        params += (level, idx)
+    params += [-1] * (2 * (n_inner - len(inner)))
+    wanted_set = set(wanted)
+    rows = conn.connection.driver_connection.execute(_sqlite_lookup_sql(n_leaves, n_inner), params)
+    return {(level, idx): bytes(h) for level, idx, h in rows if (level, idx) in wanted_set}
+
+
+def _bucket(n: int) -> int:
+    return 0 if n == 0 else max(4, 1 << (n - 1).bit_length())
+
+
+@lru_cache(maxsize=64)
+def _sqlite_lookup_sql(leaves: int, nodes: int) -> str:
     """Point lookups of ``leaves`` leaf hashes and ``nodes`` subtree hashes in one statement.
 
-    One ``(level = ? AND idx = ?)`` term per node: SQLite and PostgreSQL answer each from
-    the primary key (a row-value ``IN`` makes SQLite scan the table).  Built as text once
-    per shape, so a proof costs well under a millisecond of Python.
+    One ``(level = ? AND idx = ?)`` term per node: SQLite answers each from the primary key
+    (a row-value ``IN`` makes it scan the table).
     """
+    parts = []
+    if leaves:
+        parts.append(f"SELECT 0, idx, leaf_hash FROM ledger_entries WHERE idx IN ({', '.join('?' * leaves)})")
+    if nodes:
+        terms = " OR ".join(["(level = ? AND idx = ?)"] * nodes)
+        parts.append(f"SELECT level, idx, hash FROM ledger_nodes WHERE {terms}")
+    return " UNION ALL ".join(parts)
+
+
+def _lookup_generic(conn: Connection, wanted: list[NodeId]) -> dict[NodeId, bytes]:
+    """Any other driver: the same kind of statement through SQLAlchemy."""
+    leaves = [idx for level, idx in wanted if level == 0]
+    inner = [n for n in wanted if n[0] > 0]
+    params: dict[str, int] = {f"e{k}": idx for k, idx in enumerate(leaves)}
+    for k, (level, idx) in enumerate(inner):
+        params[f"l{k}"] = level
+        params[f"i{k}"] = idx
+    wanted_set = set(wanted)
+    found = {}
+    for level, idx, h in conn.execute(_generic_lookup_query(len(leaves), len(inner)), params):
+        if (int(level), int(idx)) in wanted_set:
+            found[(int(level), int(idx))] = bytes(h)
+    return found
+
+
+@lru_cache(maxsize=256)
+def _generic_lookup_query(leaves: int, nodes: int) -> TextClause:
     parts = []
     if leaves:
         marks = ", ".join(f":e{k}" for k in range(leaves))

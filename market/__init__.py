@@ -15,15 +15,25 @@ def create_app(config: dict | None = None) -> Flask:
     from market.audit import views as audit_views
     from market.catalog import api as catalog_api
     from market.catalog import views as catalog_views
+    from market.credit import api as credit_api
+    from market.credit import views as credit_views
     from market.matching import api as matching_api
     from market.matching import jobs
     from market.matching import views as matching_views
     from market.ops import periodic
     from market.orders import api as orders_api
     from market.orders import views as orders_views
+    from market.payments import api as payments_api
+    from market.payments import config as payments_config
+    from market.payments import views as payments_views
+    from market.production import api as production_api
+    from market.production import views as production_views
     from market.trace import api as trace_api
     from market.trace import ledger
     from market.trace import views as trace_views
+    from market.telemetry import api as telemetry_api
+    from market.telemetry import settings as telemetry_settings
+    from market.telemetry import views as telemetry_views
     from market.web import csrf, security
     from market.web import views as web_views
 
@@ -44,12 +54,17 @@ def create_app(config: dict | None = None) -> Flask:
     ledger.init_app(app)
     jobs.init_app(app)
     periodic.init_app(app)
+    telemetry_settings.init_app(app)
+    payments_config.init_app(app)
 
     api = problems.ProblemApi(app)
-    for module in (accounts_api, catalog_api, orders_api, matching_api, trace_api):
+    for module in (accounts_api, catalog_api, orders_api, matching_api, production_api, trace_api, telemetry_api,
+                   credit_api, payments_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
-    for module in (web_views, accounts_views, catalog_views, orders_views, matching_views, trace_views,
-                   audit_views):
+    for module in (web_views, accounts_views, catalog_views, orders_views, matching_views, production_views,
+                   trace_views, telemetry_views, credit_views, payments_views, audit_views):
         app.register_blueprint(module.bp)
+    csrf.exempt(payments_api.hooks)  # Stripe signs its webhooks; there is no session
+    app.register_blueprint(payments_api.hooks)
     return app

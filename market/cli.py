@@ -169,6 +169,30 @@ def quotes_batch() -> None:
         click.echo(s.get(SolveJob, job.id).result)
 
 
+@main.group("payments")
+def payments_group() -> None:
+    """Payments and payouts."""
+
+
+@payments_group.command("retry")
+@with_appcontext
+def payments_retry() -> None:
+    """Finish provider calls left pending (timeouts, outages): same idempotency keys (cron)."""
+    from market.payments.execution import retry_all
+
+    done = retry_all()
+    click.echo(f"{len(done)} order(s) with pending payment work: {done}")
+
+
+@payments_group.command("auto-confirm")
+@with_appcontext
+def payments_auto_confirm() -> None:
+    """Confirm deliveries shipped DELIVERY_AUTO_CONFIRM_DAYS ago without an answer (cron)."""
+    from market.payments.services import auto_confirm_deliveries
+
+    click.echo(f"{auto_confirm_deliveries()} order(s) confirmed automatically")
+
+
 def _operator_org_id(s) -> int:
     from sqlalchemy import select
 
@@ -178,6 +202,15 @@ def _operator_org_id(s) -> int:
     if org_id is None:
         raise click.ClickException("no operator organization: batch jobs are recorded under the operator")
     return org_id
+
+
+from market.telemetry.cli import telemetry_group  # noqa: E402
+
+main.add_command(telemetry_group)
+
+from market.credit.cli import credit_group  # noqa: E402
+
+main.add_command(credit_group)
 
 
 @main.command("i18n-compile")

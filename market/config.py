@@ -37,6 +37,7 @@ def from_env() -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:8000"),
         "QUOTE_TTL_HOURS": float(os.environ.get("QUOTE_TTL_HOURS", 24)),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         "QUOTE_TIME_LIMIT_S": float(os.environ.get("QUOTE_TIME_LIMIT_S", 5)),
         "BATCH_TIME_LIMIT_S": float(os.environ.get("BATCH_TIME_LIMIT_S", 30)),
     }

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from market.catalog.taxonomy import taxonomy
+from market.production.codes import display as trace_code
 
 LANGUAGES = {"en": "English", "zh_CN": "中文"}
 
@@ -49,6 +50,11 @@ def local_time(moment: datetime | None, tz: str | None = None, fmt: str = "yyyy-
     return format_datetime(moment, fmt)
 
 
+def iso_local(text: str) -> str:
+    """An ISO 8601 instant from a ledger event, shown like any other time."""
+    return local_time(datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
 def process_name(code: str) -> str:
     p = taxonomy().processes.get(code)
     return p.name(locale_code()) if p else code
@@ -78,7 +84,8 @@ def init_app(app: Flask) -> None:
                                  process_name=process_name, cert_name=cert_name,
                                  state_label=label, label=label, cert_options=cert_options)
     app.jinja_env.filters.update(money=money, local_time=local_time, price=price,
-                                 urlencode_page=urlencode_page)
+                                 urlencode_page=urlencode_page, trace_code=trace_code,
+                                 iso_local=iso_local)
 
 
 LABELS = {
@@ -93,6 +100,20 @@ LABELS = {
     "booked": _l("Booked"), "unavailable": _l("Unavailable"), "withdrawn": _l("Withdrawn"),
     # organization kinds
     "factory": _l("Factory"), "buyer": _l("Buyer"), "lender": _l("Lender"), "operator": _l("Operator"),
+    # QC results and the production events of a lot's trace
+    "pass": _l("Pass"), "fail": _l("Fail"),
+    "lot.commissioned": _l("Lot started"), "operation.started": _l("Operation started"),
+    "operation.completed": _l("Operation finished"), "qc.recorded": _l("Inspected"),
+    "shipment.shipped": _l("Shipped"), "delivery.confirmed": _l("Received by the buyer"),
+    # credit: consent purposes, access-log actions, financing kinds and statuses
+    "credit_assessment": _l("Credit assessment"), "order_financing": _l("Order financing"),
+    "equipment_financing": _l("Equipment financing"), "monitoring": _l("Monitoring"),
+    "granted": _l("Access granted"), "revoked": _l("Access revoked"), "report_issued": _l("Report issued"),
+    "report_viewed": _l("Report viewed"), "report_pdf": _l("Report PDF downloaded"),
+    "evidence_downloaded": _l("Evidence downloaded"), "application_reviewed": _l("Application decided"),
+    "refused": _l("Access refused"), "order": _l("Order financing"), "equipment": _l("Equipment financing"),
+    "submitted": _l("Submitted"), "approved": _l("Approved"), "declined": _l("Declined"),
+    "disbursed": _l("Disbursed"), "repaid": _l("Repaid"),
 }
 
 

@@ -2,8 +2,12 @@
 from market.accounts.models import *  # noqa: F401,F403
 from market.audit.models import *  # noqa: F401,F403
 from market.catalog.models import *  # noqa: F401,F403
+from market.credit.models import *  # noqa: F401,F403
 from market.db import Base
 from market.matching.models import *  # noqa: F401,F403
 from market.orders.models import *  # noqa: F401,F403
+from market.production.models import *  # noqa: F401,F403
+from market.telemetry.models import *  # noqa: F401,F403
+from market.payments.models import *  # noqa: F401,F403
 
 metadata = Base.metadata

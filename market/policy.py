@@ -5,11 +5,12 @@ Reads are scoped by query filters (another tenant's id is simply not found: 404,
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, or_, true
+from sqlalchemy import ColumnElement, and_, exists, or_, select, true
 
 from market import errors
 from market.auth import Actor
 from market.catalog.models import CapacityWindow, Factory, Machine
+from market.matching.models import Quote, QuoteLine
 from market.orders.models import Order, QuoteRequest
 
 
@@ -40,11 +41,27 @@ def own_rows(actor: Actor, org_column) -> ColumnElement[bool]:
 
 
 def visible_orders(actor: Actor) -> ColumnElement[bool]:
-    """Buyers see their own orders; factories the orders they were asked to quote on."""
+    """Buyers see their own orders; factories the orders they were asked to quote on and
+    those they make a part of (an accepted quote can place work with any factory)."""
     if actor.is_operator:
         return true()
     invited = exists().where(and_(QuoteRequest.order_id == Order.id, QuoteRequest.factory_org_id == actor.org_id))
-    return or_(Order.buyer_org_id == actor.org_id, invited)
+    return or_(Order.buyer_org_id == actor.org_id, invited, Order.id.in_(producing_orders(actor)))
+
+
+def producing_orders(actor: Actor):
+    """Ids of orders in whose accepted quote one of the actor's factories has an operation."""
+    return (select(Quote.order_id).join(QuoteLine, QuoteLine.quote_id == Quote.id)
+            .join(Factory, Factory.id == QuoteLine.factory_id)
+            .where(Quote.status == "accepted", Factory.organization_id == actor.org_id))
+
+
+def require_line_factory(actor: Actor, factory_ids: set[int], owners: dict[int, int], what: str) -> None:
+    """Production steps are done by the factory the accepted quote placed them with.
+    `factory_ids`: factories of the step's quote lines; `owners`: factory id -> org id."""
+    if actor.is_operator or any(owners[f] == actor.org_id for f in factory_ids):
+        return
+    raise errors.Forbidden(f"only the factory the accepted quote placed {what} with may record it")
 
 
 def is_order_buyer(actor: Actor, order: Order) -> bool:
@@ -58,6 +75,26 @@ def party_of(actor: Actor, order: Order) -> str:
     if order.buyer_org_id == actor.org_id:
         return "buyer"
     return "factory"
+
+
+def live_consent(actor: Actor, at) -> ColumnElement[bool]:
+    """Consents under which `actor` (a lender) may read a factory's credit data at `at`."""
+    from market.credit.models import Consent
+
+    return and_(Consent.lender_org_id == actor.org_id, Consent.revoked_at.is_(None),
+                Consent.valid_from <= at, Consent.valid_until > at)
+
+
+def credit_readable_factories(actor: Actor, at) -> ColumnElement[bool]:
+    """Factories whose credit data `actor` may read: its own, or (lenders) those with a live
+    consent. Everything else is not found, not even its existence beyond the public profile."""
+    from market.credit.models import Consent
+
+    if actor.is_operator:
+        return true()
+    if actor.org_kind == "lender":
+        return exists().where(and_(Consent.factory_id == Factory.id, live_consent(actor, at)))
+    return Factory.organization_id == actor.org_id
 
 
 def require_order_buyer(actor: Actor, order: Order) -> None:

@@ -9,9 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from market import migrate
+
+# Property tests check correctness, not speed: on a loaded 2-core CI box a single example can
+# take longer than hypothesis' 200 ms default deadline, which would fail a correct test.
+settings.register_profile("ci", deadline=None)
+settings.load_profile("ci")
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
@@ -98,6 +104,9 @@ class Api:
 
     def post(self, url, json=None, **kw):
         return self.client.post(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def put(self, url, json=None, **kw):
+        return self.client.put(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
 
     def patch(self, url, json=None, **kw):
         return self.client.patch(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)

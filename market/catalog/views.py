@@ -81,7 +81,10 @@ def schedule(factory_id):
 
 @bp.get("/f/<uuid:factory_id>")
 def public_factory(factory_id):
-    return render_template("catalog/public_factory.html", factory=services.public_profile(factory_id))
+    from market.credit.supplier import supplier_card
+
+    return render_template("catalog/public_factory.html", factory=services.public_profile(factory_id),
+                           supplier=supplier_card(factory_id))
 
 
 @bp.route("/factories/<uuid:factory_id>/machines/new", methods=["GET", "POST"])

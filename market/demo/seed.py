@@ -7,9 +7,11 @@ Deterministic: the same world every time.
 from __future__ import annotations
 
 import random
+import time as time_
 from datetime import time, timedelta
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from market.accounts import services as accounts
@@ -17,7 +19,11 @@ from market.accounts.models import Organization
 from market.auth import Actor
 from market.catalog import services as catalog
 from market.db import unit_of_work, utcnow
+from market.catalog.models import Factory
+from market.matching import services as matching
 from market.orders import services as orders
+from market.payments import execution as payments
+from market.production import services as production
 
 PASSWORD = "demo-password"
 
@@ -68,7 +74,7 @@ ORDERS = [
      [("cnc_milling_5ax", 90, "6.5"), ("anodizing", 30, "0.8"), ("cmm_inspection", 20, "2.0")], "open"),
     ("Drone arm bracket", "DA-114", "6061-T6", 1500, 21, 4_500_000,
      [("cnc_milling_3ax", 60, "2.2"), ("sandblasting", 15, "0.3"), ("anodizing", 30, "0.4")], "open"),
-    ("Infusion pump shell", "IP-88", "PC/ABS", 20000, 40, 12_000_000,
+    ("Infusion pump shell", "IP-88", "PC/ABS", 2000, 40, 4_000_000,
      [("injection_molding", 240, "0.45"), ("mechanical_assembly", 30, "1.2"), ("packaging", 10, "0.2")], "quoted"),
     ("Robot joint shaft", "RJ-S3", "42CrMo4", 600, 35, 7_200_000,
      [("cnc_turning", 45, "4.0"), ("heat_treatment", 60, "0.5"), ("cylindrical_grinding", 40, "3.0")], "accepted"),
@@ -82,13 +88,8 @@ ORDERS = [
      [("cnc_milling_3ax", 30, "12.0")], "draft"),
 ]
 
-# the moves that bring an order from open to its demo state
-PATHS = {
-    "draft": [], "open": [], "quoted": ["quoted"], "accepted": ["quoted", "accepted"],
-    "in_production": ["quoted", "accepted", "in_production"],
-    "shipped": ["quoted", "accepted", "in_production", "shipped"],
-    "delivered": ["quoted", "accepted", "in_production", "shipped", "delivered"],
-}
+# how far each demo order gets, in the order of the real flow
+FLOW = ("open", "quoted", "accepted", "in_production", "shipped", "delivered")
 
 
 def is_empty() -> bool:
@@ -152,11 +153,83 @@ def seed_world() -> None:
         if final != "draft":
             for f in rng.sample(range(len(factory_orgs)), 2):
                 orders.invite_factory(buyer, order.public_id, _first_factory_id(factory_orgs[f]))
-        for state in PATHS[final]:
-            orders.transition(operator, order.public_id, state, note="demo history")
+        if final != "draft" and FLOW.index(final) >= FLOW.index("quoted"):
+            _quote(buyer, order.public_id)
+        if final != "draft" and FLOW.index(final) >= FLOW.index("accepted"):
+            _accept_and_make(buyer, operator, order.public_id, final, factory_orgs, rng)
         if final != "draft":
             orders.post_message(buyer, order.public_id, "Drawings to follow; please confirm the tolerance on op 1.")
     _account("lender", "苏州农商银行 Suzhou Rural Commercial Bank (demo)", "lender@demo.local", "Li Lender")
+    _telemetry_history()
+
+
+def _telemetry_history(days: int = 90) -> None:
+    """Every machine gets an edge gateway and `days` of simulated readings (state changes and
+    periodic counters, bulk-loaded), so dashboards, OEE and the ledger summaries have history."""
+    from market.catalog.models import Machine
+    from market.telemetry import devices
+    from market.telemetry.simulation import ensure_profiles, load_history
+
+    with unit_of_work() as s:
+        machine_ids = list(s.scalars(select(Machine.id).order_by(Machine.id)))
+    for machine_id in machine_ids:
+        devices.enroll_trusted(machine_id, "edge gateway (demo)")
+    ensure_profiles(machine_ids)
+    load_history(machine_ids, days=days)
+
+
+def _quote(buyer: Actor, order_id) -> None:
+    """Real quotes from the solver (shorter time limit: the demo needs good, not best)."""
+    app = current_app
+    limit = app.config["QUOTE_TIME_LIMIT_S"]
+    app.config["QUOTE_TIME_LIMIT_S"] = min(limit, 2.0)
+    try:
+        job = matching.request_quotes(buyer, order_id)
+        deadline = time_.monotonic() + 120
+        while matching.get_job(buyer, job.public_id).status not in ("done", "failed"):
+            if time_.monotonic() > deadline:
+                raise RuntimeError("demo quote solve did not finish")
+            time_.sleep(0.05)
+    finally:
+        app.config["QUOTE_TIME_LIMIT_S"] = limit
+
+
+def _accept_and_make(buyer: Actor, operator: Actor, order_id, final: str, factory_orgs: list[Actor],
+                     rng: random.Random) -> None:
+    """Accept the cheapest quote (the buyer's bank transfer confirmed by the operator, except
+    for the newest order, whose payment is still awaited), then run the shop floor as far as
+    the demo state: lots, operations, inspections with measurements, shipment, receipt."""
+    quotes = matching.list_quotes(buyer, order_id)
+    if not quotes:
+        return  # no capacity fits: the order stays quoted-less and open, like a real one
+    quote = min(quotes, key=lambda q: q.total_minor)
+    matching.accept_quote(buyer, quote.public_id)
+    if final == "accepted":
+        return
+    payments.confirm_receipt(operator, order_id, f"ICBC-{rng.randrange(10**8, 10**9)}")
+    by_org = {a.org_id: a for a in factory_orgs}
+    with unit_of_work() as s:
+        owner = {line.seq: by_org[s.get(Factory, line.factory_id).organization_id] for line in quote.lines}
+    seqs = sorted(owner)
+    order = orders.get_order(buyer, order_id)
+    lot = production.commission_lot(owner[seqs[0]], order_id)
+    good = order.quantity
+    for seq in seqs:
+        if final == "in_production" and seq == seqs[-1]:
+            production.start_operation(owner[seq], lot.public_id, seq)  # the last step is running now
+            return
+        production.start_operation(owner[seq], lot.public_id, seq)
+        rejected = rng.randrange(0, max(1, good // 100))
+        good -= rejected
+        production.finish_operation(owner[seq], lot.public_id, seq, good, rejected)
+    nominal = Decimal(rng.choice(["12.000", "25.400", "8.500"]))
+    production.record_qc(owner[seqs[-1]], lot.public_id, {"operation_seq": None, "result": "pass", "inspector": "QC-07",
+        "measurements": [{"name": "critical dimension", "unit": "mm", "value": str(nominal + Decimal("0.003")),
+                          "lower": str(nominal - Decimal("0.010")), "upper": str(nominal + Decimal("0.010"))},
+                         {"name": "surface roughness Ra", "unit": "µm", "value": "0.8", "upper": "1.6"}]})
+    production.ship_lot(owner[seqs[-1]], lot.public_id, "SF Express", f"SF{rng.randrange(10**9, 10**10)}")
+    if final == "delivered":
+        production.confirm_delivery(buyer, lot.public_id)
 
 
 def _first_factory_id(actor: Actor):

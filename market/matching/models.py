@@ -50,6 +50,9 @@ class Quote(Base):
     lateness_minutes: Mapped[int] = mapped_column(default=0)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # factory public id -> salt of its share's commitment in the quote.accepted ledger entry
+    share_salts: Mapped[dict] = mapped_column(JSON, default=dict)
+    accepted_ledger_index: Mapped[int | None]
 
     lines: Mapped[list["QuoteLine"]] = relationship(order_by="QuoteLine.seq", lazy="selectin",
                                                     cascade="all, delete-orphan")

@@ -20,8 +20,10 @@ from market.matching.problem import CANDIDATES_MAX_SPAN, build
 from market.orders.models import Order, OrderEvent
 from market.orders.services import find_order
 from market.orders.states import check_transition
+from market.payments import services as payments
 from market.trace import events as ledger_events
 from market.trace.ledger import record
+from ledger.disclosure import new_salt
 from scheduling import CandidateOptions, SolverParams, batch_match, quote
 from scheduling.batch import BATCH_CANDIDATES
 
@@ -206,14 +208,27 @@ def accept_quote(actor: Actor, public_id: uuid.UUID) -> Quote:
         q.status = "accepted"
         s.execute(update(Quote).where(Quote.order_id == order.id, Quote.id != q.id, Quote.status == "open")
                   .values(status="superseded"))
+        payments.on_order_transition(s, order, order.state, "accepted", actor, quote=q)
         s.add(OrderEvent(order_id=order.id, from_state=order.state, to_state="accepted", actor_org_id=actor.org_id,
                          actor_user_id=actor.user_id, note=f"quote {q.label} accepted"))
-        record(s, ledger_events.quote_accepted(order, actor.org_public_id, q),
-               ledger_events.order_state_changed(order, actor.org_public_id, order.state, "accepted"))
+        appended = record(s, ledger_events.quote_accepted(order, actor.org_public_id, q, _shares(order, q)),
+                          ledger_events.order_state_changed(order, actor.org_public_id, order.state, "accepted"))
+        q.accepted_ledger_index = appended[0].index
         order.state = "accepted"
         s.commit()
         s.refresh(q)
         return q
+
+
+def _shares(order: Order, q: Quote) -> dict[str, dict]:
+    """Each factory's part of the price, committed on the ledger; the salts stay on the quote."""
+    amounts: dict[str, int] = {}
+    for line in q.lines:
+        key = str(line.factory.public_id)
+        amounts[key] = amounts.get(key, 0) + line.price_minor
+    q.share_salts = {f: new_salt() for f in amounts}
+    return {f: {"payload": ledger_events.share_payload(order, f, amount, q.currency), "salt": q.share_salts[f]}
+            for f, amount in amounts.items()}
 
 
 def _carve(s: Session, line: QuoteLine, order_id: int) -> None:

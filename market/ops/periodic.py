@@ -2,8 +2,8 @@
 
 Each task is safe to run twice or late: a batch match is skipped while one is under way,
 a checkpoint is signed only when the ledger grew, anchoring retries whatever is pending,
-expiry and the job sweep only touch rows that are due. OEE roll-ups and payout release
-join this table when their domains land (see docs/operations.md).
+expiry and the job sweep only touch rows that are due; the telemetry and payment tasks are
+their domains' own periodic functions (idempotent by their design, see their docs).
 """
 from __future__ import annotations
 
@@ -91,11 +91,41 @@ def sweep_jobs() -> dict:
     return {"requeued": len(stale), "lost": lost}
 
 
+def telemetry_rollup() -> dict:
+    from market.telemetry import services
+
+    return services.rollup_all()
+
+
+def telemetry_purge() -> dict:
+    from market.telemetry import services
+
+    return {"deleted": services.purge_readings()}
+
+
+def payments_retry() -> dict:
+    from market.payments import execution
+
+    return {"orders": len(execution.retry_all())}
+
+
+def payout_release() -> dict:
+    """Deliveries nobody confirmed within DELIVERY_AUTO_CONFIRM_DAYS are confirmed, which
+    releases their payouts."""
+    from market.payments import services
+
+    return {"confirmed": services.auto_confirm_deliveries()}
+
+
 TASKS = {t.name: t for t in (
     Task("batch_match", batch_match, "BATCH_MATCH_EVERY_S", 3600),
     Task("ledger_checkpoint", ledger_checkpoint, "CHECKPOINT_EVERY_S", 600),
     Task("expire_quotes", expire_quotes, "QUOTE_EXPIRY_EVERY_S", 300),
     Task("sweep_jobs", sweep_jobs, "JOB_SWEEP_EVERY_S", 300),
+    Task("telemetry_rollup", telemetry_rollup, "TELEMETRY_ROLLUP_EVERY_S", 300),
+    Task("telemetry_purge", telemetry_purge, "TELEMETRY_PURGE_EVERY_S", 86400),
+    Task("payments_retry", payments_retry, "PAYMENTS_RETRY_EVERY_S", 300),
+    Task("payout_release", payout_release, "PAYOUT_RELEASE_EVERY_S", 3600),
 )}
 
 

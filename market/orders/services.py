@@ -16,9 +16,11 @@ from market.db import unit_of_work, utcnow, write_lock
 from market.orders import attachments as files
 from market.orders.models import Attachment, Message, Operation, Order, OrderEvent, QuoteRequest
 from market.orders.states import allowed_targets, check_transition
+from market.payments import services as payments
 from market.pagination import Page, paginate
 from market.trace import events as ledger_events
-from market.trace.ledger import record
+from market.trace.ledger import Batch, record
+from ledger.events import Event
 
 EDITABLE_STATES = ("draft", "open")
 MAX_OPERATIONS = 20
@@ -108,11 +110,24 @@ def transition(actor: Actor, public_id: uuid.UUID, target: str, note: str = "") 
         write_lock(s)
         order = find_order(s, actor, public_id, lock=True)
         check_transition(order.state, target, policy.party_of(actor, order))
-        _record(s, order, actor, order.state, target, note)
-        record(s, ledger_events.order_state_changed(order, actor.org_public_id, order.state, target))
-        order.state = target
+        from market.production import services as production  # production builds on orders
+
+        entries = Batch()
+        production.before_order_moves(s, order, actor, target, entries)
+        entries.add(move(s, order, actor, target, note))
+        entries.record(s)
         s.commit()
         return _reload(s, order)
+
+
+def move(s: Session, order: Order, actor: Actor, target: str, note: str = "") -> Event:
+    """The one place an order changes state (the caller checked the move is allowed):
+    history row and new state; returns the ledger event for the caller to record."""
+    payments.on_order_transition(s, order, order.state, target, actor, note=note)  # may refuse the move
+    event = ledger_events.order_state_changed(order, actor.org_public_id, order.state, target)
+    _record(s, order, actor, order.state, target, note)
+    order.state = target
+    return event
 
 
 def get_order(actor: Actor, public_id: uuid.UUID) -> Order:

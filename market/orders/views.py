@@ -11,6 +11,7 @@ from market.errors import DomainError
 from market.orders import attachments as files
 from market.orders import schemas as sc
 from market.orders import services
+from market.production import services as production
 from market.matching import services as matching
 from market.web import forms
 
@@ -78,7 +79,11 @@ def _to_minor(amount: str | None):
 def show(order_id):
     actor = portal_actor()
     order = services.get_order(actor, order_id)
-    return render_template("orders/show.html", order=order, next_states=services.next_states(actor, order),
+    # production moves (start, ship) are made lot by lot on the production card
+    moves = [m for m in services.next_states(actor, order) if m not in ("in_production", "shipped")]
+    return render_template("orders/show.html", order=order, next_states=moves,
+                           lots=production.lots_of(actor, order_id),
+                           may_commission=production.may_commission(actor, order),
                            messages=services.list_messages(actor, order_id),
                            attachments=services.list_attachments(actor, order_id),
                            invited=services.invited_factories(actor, order_id),

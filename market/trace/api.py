@@ -23,3 +23,32 @@ class BundleOut(ma.Schema):
 def proof(index: int):
     """Proof bundle of one entry against the latest signed checkpoint (see docs/ledger.md)."""
     return services.proof_bundle(index)
+
+
+class TraceEntryOut(ma.Schema):
+    index = ma.fields.Integer()
+    entry = ma.fields.String(metadata={"description": "base64 of the entry's canonical JSON bytes"})
+    inclusion_path = ma.fields.List(ma.fields.String(), metadata={"description": "base64 hashes, RFC 9162 order"})
+    event = ma.fields.Dict(metadata={"description": "the entry's event, decoded (for display; check `entry`)"})
+
+
+class TraceOut(ma.Schema):
+    trace_code = ma.fields.String()
+    part_number = ma.fields.String()
+    quantity = ma.fields.Integer()
+    status = ma.fields.String()
+    names = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(),
+                           metadata={"description": "display names of factory and machine ids in the events"})
+    entries = ma.fields.List(ma.fields.Nested(TraceEntryOut))
+    size = ma.fields.Integer(metadata={"description": "tree size of the checkpoint the proofs lead to"})
+    checkpoint = ma.fields.String(metadata={"description": "C2SP signed checkpoint note"})
+    public_key = ma.fields.String()
+    anchor = ma.fields.Dict(allow_none=True)
+
+
+@blp.route("/trace/<code>")
+@blp.response(200, TraceOut)
+def trace(code: str):
+    """A lot's history by its trace code (no login): every ledger entry with its inclusion
+    proof against one signed checkpoint. Prices and drawings are never in it."""
+    return services.lot_trace(code)

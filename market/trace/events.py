@@ -2,6 +2,7 @@
 prices, budgets, notes or drawings go in (they stay in the private tables)."""
 from __future__ import annotations
 
+from ledger.disclosure import commit
 from ledger.events import Event
 
 from market.db import utcnow
@@ -34,10 +35,19 @@ def quote_requested(order, buyer_public_id, factory_org_public_id) -> Event:
                  what={"order": str(order.public_id)}, data={"factory": str(factory_org_public_id)})
 
 
-def quote_accepted(order, buyer_public_id, q) -> Event:
+def share_payload(order, factory_public_id: str, amount_minor: int, currency: str) -> dict:
+    """What a factory's share commitment in quote.accepted opens to (see ledger.disclosure)."""
+    return {"order": str(order.public_id), "factory": factory_public_id, "amount_minor": amount_minor,
+            "currency": currency}
+
+
+def quote_accepted(order, buyer_public_id, q, shares: dict[str, dict]) -> Event:
+    """`shares`: factory public id -> {"payload", "salt"}; only the commitments go public."""
     return Event(type="quote.accepted", org=str(buyer_public_id), when=utcnow(), why=_po(order), what={
         "order": str(order.public_id), "quote": str(q.public_id)}, data={
         "label": q.label, "promised": q.promised_at.isoformat(),
+        "shares": [{"factory": f, "commitment": commit(share["payload"], share["salt"])}
+                   for f, share in sorted(shares.items())],
         "operations": [{"seq": line.seq, "factory": str(line.factory.public_id), "machine": str(line.machine.public_id),
                         "start": line.start_at.isoformat(), "end": line.end_at.isoformat()} for line in q.lines]})
 

@@ -48,3 +48,20 @@ def record(session: Session, *events: Event) -> list[AppendedEntry]:
     """Append events in the session's transaction. Call it last, just before commit:
     the ledger lock is held until then."""
     return get_ledger().append(session.connection(), list(events))
+
+
+class Batch:
+    """Events to append together, each with the row attribute that keeps its ledger index
+    (a row knows the entry that proves it: trace pages and evidence link to it)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[Event, object | None, str]] = []
+
+    def add(self, event: Event, row: object | None = None, attr: str = "ledger_index") -> None:
+        self.items.append((event, row, attr))
+
+    def record(self, session: Session) -> None:
+        appended = record(session, *(event for event, _, _ in self.items))
+        for (_, row, attr), entry in zip(self.items, appended):
+            if row is not None:
+                setattr(row, attr, entry.index)

@@ -2,17 +2,25 @@
 anchors (a periodic job or the operator's button), audit, and public proof bundles."""
 from __future__ import annotations
 
+import base64
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from ledger.anchor import AnchorUnavailableError
 from ledger.audit import AuditReport, audit
+from ledger.entry import decode_entry
 from ledger.errors import StoreError
 from ledger.store import AnchorRecord, StoredCheckpoint
 
 from market import errors, policy
 from market.auth import Actor
+from market.catalog.models import Factory
 from market.db import unit_of_work
+from market.orders.models import Order
+from market.production import codes
+from market.production.models import Lot
 from market.trace.ledger import get_anchorer, get_ledger
 
 log = logging.getLogger("market.ledger")
@@ -73,3 +81,58 @@ def proof_bundle(index: int) -> dict:
             return ledger.export_bundle(conn, index)
         except StoreError as exc:
             raise errors.Conflict(str(exc)) from None
+
+
+def lot_trace(code_text: str) -> dict:
+    """Public: a lot's ledger entries, each with its inclusion proof against one signed
+    checkpoint that covers them all (signed now if the latest one is older than the lot's
+    last event), so a visitor can check everything without trusting us."""
+    code = codes.normalize(code_text)
+    with unit_of_work() as s:
+        lot = s.scalar(select(Lot).where(Lot.trace_code == code)) if code else None
+        if lot is None:
+            raise errors.NotFound(f"no lot has trace code {code_text}")
+        order = s.get(Order, lot.order_id)
+        indices = sorted(i for i in _lot_indices(lot) if i is not None)
+        names = _public_names(s, lot)
+        facts = {"trace_code": codes.display(lot.trace_code), "part_number": order.part_number,
+                 "quantity": lot.quantity, "status": lot.status}
+    ledger = get_ledger()
+    with unit_of_work() as s:
+        cp = ledger.store.latest_checkpoint(s.connection())
+    if indices and (cp is None or cp.tree_size <= indices[-1]):
+        cp = checkpoint(anchor=False)[0]
+    with unit_of_work() as s:
+        conn = s.connection()
+        entries = [{"index": i, "entry": base64.b64encode(ledger.store.entry(conn, i)).decode(),
+                    "inclusion_path": [base64.b64encode(h).decode()
+                                       for h in ledger.store.inclusion_proof(conn, i, cp.tree_size)]}
+                   for i in indices]
+        anchors = [a for a in ledger.store.anchors(conn, cp.seq) if a.status == "confirmed"] if cp else []
+    for e in entries:
+        e["event"] = decode_entry(base64.b64decode(e["entry"])).event
+    return {**facts, "names": names, "entries": entries, "size": cp.tree_size if cp else 0,
+            "checkpoint": cp.note if cp else "", "public_key": cp.verifier_key if cp else "",
+            "anchor": ({"chain_id": anchors[-1].chain_id, "tx_hash": anchors[-1].tx_hash,
+                        "block_number": anchors[-1].block_number} if anchors else None)}
+
+
+def _lot_indices(lot: Lot) -> list[int | None]:
+    out = [lot.ledger_index, lot.ship_ledger_index, lot.delivery_ledger_index]
+    for step in lot.operations:
+        out += [step.start_ledger_index, step.finish_ledger_index]
+    return out + [qc.ledger_index for qc in lot.qc_results]
+
+
+def _public_names(s, lot: Lot) -> dict[str, str]:
+    """Display names of the factories and machines the entries name by id (public profile facts)."""
+    names = {}
+    for step in lot.operations:
+        names[str(step.factory.public_id)] = step.factory.name
+        names[str(step.machine.public_id)] = step.machine.name
+    for qc in lot.qc_results:
+        names[str(qc.factory.public_id)] = qc.factory.name
+    if lot.shipped_by_factory_id:
+        factory = s.get(Factory, lot.shipped_by_factory_id)
+        names[str(factory.public_id)] = factory.name
+    return names

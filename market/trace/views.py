@@ -1,10 +1,12 @@
-"""Operator's ledger page: size, checkpoints and their anchors, audit on demand."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+"""Operator's ledger page (size, checkpoints and their anchors, audit on demand) and the
+public trace pages of lots (no login)."""
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from market.auth import portal_actor
 from market.policy import require_kind
+from market.production import codes, labels
 from market.trace import services
 
 bp = Blueprint("trace", __name__)
@@ -28,3 +30,28 @@ def checkpoint():
     else:
         flash(_("Checkpoint %(n)d signed and anchored in block %(b)s.", n=cp.seq, b=anchor.block_number), "success")
     return redirect(url_for("trace.ledger"))
+
+
+@bp.get("/trace")
+def lookup():
+    code = request.args.get("code", "").strip()
+    if code:
+        found = codes.normalize(code)
+        if found:
+            return redirect(url_for("trace.public", code=codes.display(found)))
+        flash(_("A trace code has 12 letters and digits, like 7KQ2-M9XD-4RTA."), "error")
+    return render_template("trace/lookup.html", code=code)
+
+
+@bp.get("/trace/<code>")
+def public(code: str):
+    trace = services.lot_trace(code)
+    return render_template("trace/public.html", trace=trace, code=trace["trace_code"])
+
+
+@bp.get("/trace/<code>/qr.svg")
+def qr(code: str):
+    found = codes.normalize(code)
+    if not found:
+        return redirect(url_for("trace.lookup"))
+    return Response(labels.qr_svg(codes.display(found)), mimetype="image/svg+xml")

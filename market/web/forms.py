@@ -82,3 +82,6 @@ def flashing_errors():
         raise
     except DomainError as exc:
         flash(exc.detail, "error")
+    except FormError as exc:  # a small action form: its field errors go in the flash
+        flash("; ".join(f"{name}: {' '.join(map(str, msgs))}" for name, msgs in exc.errors.items()) or exc.detail,
+              "error")

@@ -92,6 +92,24 @@ def test_store_proofs_equal_the_slow_reference_for_random_trees(engine, store, b
         assert store.consistency_proof(conn, old_size, new_size) == ref.proof(old_size, entries[:new_size])
 
 
+def test_every_lookup_path_returns_the_same_subtree_hashes(engine, store, events):
+    """The driver-level lookups (psycopg / sqlite3) and the SQLAlchemy one for other drivers agree."""
+    from ledger import sql_store
+    from ledger.compact import consistency_plan, inclusion_plan
+
+    with engine.begin() as conn:
+        store.append(conn, events(45))
+        plans = [inclusion_plan(i, 45) for i in (0, 17, 44)] + [consistency_plan(13, 45), consistency_plan(32, 45)]
+        for plan in plans:
+            wanted = sorted({n for element in plan for n in element})
+            fast = store._lookup(conn, wanted)
+            generic = sql_store._lookup_generic(conn, wanted)
+            assert fast == generic and set(fast) == set(wanted)
+            assert all(len(h) == 32 for h in fast.values())
+        with pytest.raises(StoreError, match=r"missing subtree hashes \[\(3, 6\)\]"):
+            store._lookup(conn, [(0, 1), (3, 6)])
+
+
 def test_proof_requests_beyond_the_stored_tree_are_refused_with_the_numbers(engine, store, events):
     with engine.begin() as conn:
         store.append(conn, events(8))

@@ -41,11 +41,19 @@ def test_beat_schedules_exactly_the_periodic_tasks_that_exist(app):
     beat.configure(celery, app)
     schedule = celery.conf.beat_schedule
     assert set(schedule) == set(periodic.TASKS)  # every task scheduled, nothing scheduled that is not a task
-    assert {"batch_match", "ledger_checkpoint", "expire_quotes", "sweep_jobs"} <= set(schedule)
+    assert {"batch_match", "ledger_checkpoint", "expire_quotes", "sweep_jobs", "telemetry_rollup", "telemetry_purge",
+            "payments_retry", "payout_release"} <= set(schedule)
     for name, entry in schedule.items():
         assert entry["task"] in celery.tasks, f"{name} is scheduled but no such task is registered"
     assert schedule["ledger_checkpoint"]["schedule"] == 120
     assert schedule["batch_match"]["schedule"] == 3600 and schedule["expire_quotes"]["schedule"] == 300
+
+
+@pytest.mark.parametrize("name", ["batch_match", "ledger_checkpoint", "expire_quotes", "sweep_jobs",
+                                  "telemetry_rollup", "telemetry_purge", "payments_retry", "payout_release"])
+def test_every_periodic_task_runs_on_a_quiet_marketplace(app, tenant, name):
+    tenant("operator")
+    assert isinstance(_run(app, name), dict)
 
 
 def test_a_task_set_to_zero_seconds_is_not_scheduled(app):
@@ -113,7 +121,10 @@ def test_periodic_failures_are_counted_and_raised(app, monkeypatch):
 def test_of_two_in_process_schedulers_only_one_runs_tasks_and_the_other_takes_over(app):
     from market.ops.scheduler import Scheduler
 
-    app.config.update(QUOTE_EXPIRY_EVERY_S=0.2, BATCH_MATCH_EVERY_S=0, CHECKPOINT_EVERY_S=0, JOB_SWEEP_EVERY_S=0)
+    from market.ops import periodic
+
+    app.config.update({t.every_key: 0 for t in periodic.TASKS.values()})
+    app.config["QUOTE_EXPIRY_EVERY_S"] = 0.2
     a, b = Scheduler(app, tick_s=0.05), Scheduler(app, tick_s=0.05)
     a.start()
     time.sleep(0.3)
@@ -140,6 +151,12 @@ def test_no_in_process_scheduler_when_beat_has_the_job(app):
     assert scheduler.start(app) is None
 
 
+def _only_checkpoints_every_second() -> dict:
+    from market.ops import periodic
+
+    return {**{t.every_key: "0" for t in periodic.TASKS.values()}, "CHECKPOINT_EVERY_S": "1"}
+
+
 # -- beat + worker on Redis -------------------------------------------------------------------
 
 @pytest.fixture
@@ -152,8 +169,7 @@ def broker_url():
 @pytest.fixture
 def beat_and_worker(app, broker_url, tmp_path):
     env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "CELERY_BROKER_URL": broker_url,
-           "MARKET_VAR_DIR": str(tmp_path), "LOG_LEVEL": "WARNING", "CHECKPOINT_EVERY_S": "1",
-           "BATCH_MATCH_EVERY_S": "0", "QUOTE_EXPIRY_EVERY_S": "0", "JOB_SWEEP_EVERY_S": "0"}
+           "MARKET_VAR_DIR": str(tmp_path), "LOG_LEVEL": "WARNING", **_only_checkpoints_every_second()}
     common = ["-A", "market.worker"]
     worker = subprocess.Popen([sys.executable, "-m", "celery", *common, "worker", "--pool", "solo",
                                "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"],
@@ -193,8 +209,7 @@ def test_under_gunicorn_without_a_broker_the_web_workers_run_the_periodic_checkp
     api(buyer).post("/api/v1/orders", json=order_body())
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "MARKET_VAR_DIR": str(tmp_path),
-           "WEB_CONCURRENCY": "2", "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING", "CHECKPOINT_EVERY_S": "1",
-           "BATCH_MATCH_EVERY_S": "0", "QUOTE_EXPIRY_EVERY_S": "0", "JOB_SWEEP_EVERY_S": "0"}
+           "WEB_CONCURRENCY": "2", "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING", **_only_checkpoints_every_second()}
     env.pop("CELERY_BROKER_URL", None)
     env.pop("IN_PROCESS_SCHEDULER", None)
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:market.gunicorn_conf",

@@ -37,6 +37,43 @@ API_CASES = {
     ("/api/v1/jobs/<uuid:job_id>", "GET"): None,
     ("/api/v1/quotes/<uuid:quote_id>", "GET"): None,
     ("/api/v1/quotes/<uuid:quote_id>/accept", "POST"): None,
+    ("/api/v1/orders/<uuid:order_id>/lots", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/lots", "POST"): {},
+    ("/api/v1/lots/<uuid:lot_id>", "GET"): None,
+    ("/api/v1/lots/<uuid:lot_id>/operations/<int:seq>/start", "POST"): {},
+    ("/api/v1/lots/<uuid:lot_id>/operations/<int:seq>/finish", "POST"): {"good": 1},
+    ("/api/v1/lots/<uuid:lot_id>/qc", "POST"): {"result": "fail", "inspector": "x"},
+    ("/api/v1/lots/<uuid:lot_id>/shipment", "POST"): {"carrier": "x"},
+    ("/api/v1/lots/<uuid:lot_id>/delivery", "POST"): None,
+    ("/api/v1/machines/<uuid:machine_id>/devices", "POST"): {"name": "stolen"},
+    ("/api/v1/devices/<uuid:device_id>", "DELETE"): None,
+    ("/api/v1/machines/<uuid:machine_id>/oee", "GET"): None,
+    ("/api/v1/factories/<uuid:factory_id>/oee", "GET"): None,
+    ("/api/v1/machines/<uuid:machine_id>/states", "GET"): None,
+    ("/api/v1/factories/<uuid:factory_id>/shift-calendar", "GET"): None,
+    ("/api/v1/factories/<uuid:factory_id>/shift-calendar", "PUT"): {"weekly": {}},
+    ("/api/v1/machines/<uuid:machine_id>/telemetry-profile", "GET"): None,
+    ("/api/v1/machines/<uuid:machine_id>/telemetry-profile", "PUT"): {"ideal_cycle_s": 10},
+    ("/api/v1/factories/<uuid:factory_id>/daily-summaries", "GET"): None,
+    ("/api/v1/credit/consents/<uuid:consent_id>/revoke", "POST"): None,
+    ("/api/v1/credit/reports/<uuid:report_id>", "GET"): None,
+    ("/api/v1/credit/reports/<uuid:report_id>/evidence", "GET"): None,
+    ("/api/v1/credit/reports/<uuid:report_id>/pdf", "GET"): None,
+    ("/api/v1/credit-reports/<uuid:factory_id>", "GET"): None,
+    ("/api/v1/financing-applications/<uuid:application_id>", "GET"): None,
+    ("/api/v1/financing-applications/<uuid:application_id>/decision", "POST"): {"approve": False, "reasons": ["x"]},
+    ("/api/v1/financing-applications/<uuid:application_id>/disbursement", "POST"): None,
+    ("/api/v1/financing-applications/<uuid:application_id>/repayments", "POST"): {"seq": 1},
+    ("/api/v1/orders/<uuid:order_id>/payment", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/payment/sync", "POST"): None,
+    ("/api/v1/orders/<uuid:order_id>/payment/confirm", "POST"): {"bank_reference": "stolen"},
+    ("/api/v1/orders/<uuid:order_id>/movements/confirm", "POST"): {"movement_id": "00000000-0000-4000-8000-000000000000"},
+    ("/api/v1/orders/<uuid:order_id>/payouts/<uuid:factory_id>/retry", "POST"): None,
+    ("/api/v1/orders/<uuid:order_id>/payouts/<uuid:factory_id>/statement.pdf", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/invoice.pdf", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/disputes", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/disputes", "POST"): {"reason": "stolen"},
+    ("/api/v1/orders/<uuid:order_id>/disputes/resolve", "POST"): {"outcome": "full_refund"},
 }
 
 # portal endpoints with ids; public ones are listed with the reason they are public
@@ -63,13 +100,24 @@ def _world(tenant, api):
     job = buyer_api.post(f"/api/v1/orders/{order['id']}/quotes").get_json()
     wait_job(buyer_api, job["id"])
     quote = buyer_api.get(f"/api/v1/orders/{order['id']}/quotes").get_json()[0]
+    assert buyer_api.post(f"/api/v1/quotes/{quote['id']}/accept").status_code == 200
+    lot = factory_api.post(f"/api/v1/orders/{order['id']}/lots", json={"quantity": 10}).get_json()
     attachment = buyer_api.post(f"/api/v1/orders/{order['id']}/attachments", data={"file": (io.BytesIO(PDF), "d.pdf")},
                                 content_type="multipart/form-data").get_json()
     buyer_api.post(f"/api/v1/orders/{order['id']}/messages", json={"body": "private note"})
     token_id = buyer_api.get("/api/v1/tokens").get_json()[0]["id"]
-    ids = {"factory_id": factory["id"], "machine_id": machine["id"], "window_id": window["id"],
+    lender_api = api(world["lender"])
+    consent = factory_api.post("/api/v1/credit/consents", json={
+        "factory_id": factory["id"], "lender_id": str(world["lender"].actor.org_public_id), "purpose": "monitoring"}).get_json()
+    report = lender_api.post("/api/v1/credit/reports", json={"factory_id": factory["id"]}).get_json()
+    application = factory_api.post("/api/v1/financing-applications", json={
+        "factory_id": factory["id"], "lender_id": str(world["lender"].actor.org_public_id), "kind": "equipment",
+        "amount_minor": 100000, "term_months": 6}).get_json()
+    device = factory_api.post(f"/api/v1/machines/{machine['id']}/devices", json={"name": "gw"}).get_json()
+    ids = {"device_id": device["id"], "factory_id": factory["id"], "machine_id": machine["id"], "window_id": window["id"],
            "order_id": order["id"], "attachment_id": attachment["id"], "token_id": token_id,
-           "job_id": job["id"], "quote_id": quote["id"]}
+           "job_id": job["id"], "quote_id": quote["id"], "lot_id": lot["id"],
+           "consent_id": consent["id"], "report_id": report["id"], "application_id": application["id"]}
     return world, ids
 
 
@@ -79,6 +127,8 @@ def two_worlds(tenant, api):
 
 
 def _fill(rule: str, ids: dict) -> str:
+    rule = re.sub(r"<int:\w+>", "1", rule)
+    rule = re.sub(r"<any\((\w+)[^>]*>", lambda m: m.group(1), rule)
     return re.sub(r"<uuid:(\w+)>", lambda m: ids[m.group(1)], rule)
 
 
@@ -135,7 +185,9 @@ def test_no_portal_page_reaches_another_tenants_data(app, two_worlds, kind):
 
 
 def test_private_order_details_stay_private_even_on_the_public_board(app, two_worlds, api):
-    (mine, _), (theirs, their_ids) = two_worlds
+    (mine, _), (theirs, _) = two_worlds
+    open_order = api(theirs["buyer"]).post("/api/v1/orders", json=order_body(
+        operations=[{"process_code": "cnc_milling_3ax", "setup_minutes": 10, "run_minutes_per_unit": 1}])).get_json()
     board = api(mine["factory"]).get("/api/v1/order-board").get_json()
-    listed = next(o for o in board["items"] if o["id"] == their_ids["order_id"])
+    listed = next(o for o in board["items"] if o["id"] == open_order["id"])
     assert "delivery_address" not in listed and "history" not in listed

@@ -1,14 +1,14 @@
 """security audit log
 
-Revision ID: 0005_security_events
-Revises: 0004_quotes
+Revision ID: 0009_security_events
+Revises: 0007_payments
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005_security_events'
-down_revision = '0004_quotes'
+revision = '0009_security_events'
+down_revision = '0007_payments'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,147 @@
+"""REST API: consents (factory), credit reports and their evidence (lender with a live
+consent; the factory for its own), financing applications and decisions."""
+from uuid import UUID
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from market.api_common import idempotent
+from market.auth import api_actor, require_token
+from market.credit import financing, services
+from market.credit import schemas as sc
+
+blp = Blueprint("credit_api", __name__, url_prefix="/api/v1", description="Consent, credit reports and financing")
+
+
+@blp.route("/credit/consents")
+@require_token("read")
+@blp.response(200, sc.ConsentOut(many=True))
+def list_consents():
+    """The factory's consents, or the consents a lender holds."""
+    return services.consents_of(api_actor())
+
+
+@blp.route("/credit/consents", methods=["POST"])
+@require_token("write")
+@blp.arguments(sc.ConsentIn)
+@blp.response(201, sc.ConsentOut)
+def grant(data):
+    """Let a named lender read the factory's credit data for a purpose and a period."""
+    return services.grant_consent(api_actor(), **data)
+
+
+@blp.route("/credit/consents/<uuid:consent_id>/revoke", methods=["POST"])
+@require_token("write")
+@blp.response(200, sc.ConsentOut)
+def revoke(consent_id: UUID):
+    return services.revoke_consent(api_actor(), consent_id)
+
+
+@blp.route("/credit/access-log")
+@require_token("read")
+@blp.response(200, sc.AccessOut(many=True))
+def access_log():
+    """Who looked at the factory's data, newest first."""
+    return services.access_log(api_actor())
+
+
+@blp.route("/credit/reports", methods=["POST"])
+@require_token("write")
+@blp.arguments(sc.ReportIn)
+@blp.response(201, sc.ReportOut)
+def issue(data):
+    """Issue a fresh credit report (lender with a live consent); recorded on the ledger."""
+    return services.issue_report(api_actor(), data["factory_id"])
+
+
+@blp.route("/credit/reports")
+@require_token("read")
+@blp.response(200, sc.ReportOut(many=True))
+def list_reports():
+    return services.reports_of(api_actor())
+
+
+@blp.route("/credit/reports/<uuid:report_id>")
+@require_token("read")
+@blp.response(200, sc.ReportOut)
+def get_report(report_id: UUID):
+    return services.get_report(api_actor(), report_id)
+
+
+@blp.route("/credit/reports/<uuid:report_id>/evidence")
+@require_token("read")
+@blp.response(200, content_type="application/json")
+def evidence(report_id: UUID):
+    """Evidence bundle: check it with `python -m ledger verify-evidence FILE`."""
+    import json
+
+    return Response(json.dumps(services.evidence_bundle(api_actor(), report_id)), mimetype="application/json")
+
+
+@blp.route("/credit/reports/<uuid:report_id>/pdf")
+@require_token("read")
+@blp.response(200, content_type="application/pdf")
+def pdf(report_id: UUID):
+    from market.credit.views import report_pdf_response
+
+    rep = services.get_report(api_actor(), report_id, action="report_pdf")
+    return report_pdf_response(rep)
+
+
+@blp.route("/credit-reports/<uuid:factory_id>")
+@require_token("read")
+@blp.response(200, sc.ReportOut)
+def factory_report(factory_id: UUID):
+    """The lender's report on this factory from the last day, issued now if there is none."""
+    return services.latest_or_issue(api_actor(), factory_id)
+
+
+@blp.route("/financing-applications")
+@require_token("read")
+@blp.response(200, sc.ApplicationOut(many=True))
+def list_applications():
+    return financing.applications(api_actor())
+
+
+@blp.route("/financing-applications", methods=["POST"])
+@require_token("write")
+@idempotent
+@blp.arguments(sc.ApplicationIn)
+@blp.response(201, sc.ApplicationOut)
+def apply(data):
+    """Apply for order financing (against an accepted order) or equipment financing."""
+    return financing.apply(api_actor(), **data)
+
+
+@blp.route("/financing-applications/<uuid:application_id>")
+@require_token("read")
+@blp.response(200, sc.ApplicationOut)
+def get_application(application_id: UUID):
+    return financing.get(api_actor(), application_id)
+
+
+@blp.route("/financing-applications/<uuid:application_id>/decision", methods=["POST"])
+@require_token("write")
+@blp.arguments(sc.DecisionIn)
+@blp.response(200, sc.ApplicationOut)
+def decide(data, application_id: UUID):
+    """Approve with amount and rate, or decline with reasons (lender)."""
+    return financing.decide(api_actor(), application_id, **data)
+
+
+@blp.route("/financing-applications/<uuid:application_id>/disbursement", methods=["POST"])
+@require_token("write")
+@idempotent
+@blp.response(200, sc.ApplicationOut)
+def disburse(application_id: UUID):
+    return financing.disburse(api_actor(), application_id)
+
+
+@blp.route("/financing-applications/<uuid:application_id>/repayments", methods=["POST"])
+@require_token("write")
+@idempotent
+@blp.arguments(sc.RepaymentIn)
+@blp.response(200, sc.ApplicationOut)
+def repay(data, application_id: UUID):
+    financing.repay(api_actor(), application_id, data["seq"])
+    return financing.get(api_actor(), application_id)

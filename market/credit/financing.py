@@ -1,0 +1,209 @@
+"""Financing: a factory applies (order financing against an accepted order's receivable, or
+equipment financing) to a lender it has granted consent; the lender reviews the report and
+approves with amount and rate, or declines with reasons; disbursement fixes a monthly
+repayment schedule; repayments are recorded; unpaid instalments past due are overdue and
+feed the repayment feature of later reports."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from ledger.disclosure import new_salt
+
+from market import errors, policy
+from market.auth import Actor
+from market.catalog.models import Factory
+from market.credit import events as ev
+from market.credit.models import Consent, CreditReport, FinancingApplication, Repayment
+from market.credit.services import lender_access, log_read
+from market.db import unit_of_work, utcnow, write_lock
+from market.orders.models import Order
+from market.trace.ledger import record
+
+FINANCEABLE_ORDER_STATES = ("accepted", "in_production", "shipped", "delivered")
+
+
+def apply(actor: Actor, *, factory_id: uuid.UUID, lender_id: uuid.UUID, kind: str, amount_minor: int, currency: str,
+          term_months: int, order_id: uuid.UUID | None = None, purpose: str = "") -> FinancingApplication:
+    policy.require_kind(actor, "factory")
+    if kind not in ("order", "equipment"):
+        raise errors.Invalid("kind must be 'order' or 'equipment'", field="kind")
+    if kind == "order" and order_id is None:
+        raise errors.Invalid("order financing names the accepted order it is secured on", field="order_id")
+    with unit_of_work() as s:
+        write_lock(s)
+        factory = s.scalar(select(Factory).where(Factory.public_id == factory_id, policy.own_factories(actor)))
+        if factory is None:
+            raise errors.NotFound("no such factory", field="factory_id")
+        now = utcnow()
+        consent = s.scalar(select(Consent).join(Consent.lender).where(
+            Consent.factory_id == factory.id, Consent.revoked_at.is_(None), Consent.valid_from <= now,
+            Consent.valid_until > now).where(Consent.lender.has(public_id=lender_id)))
+        if consent is None:
+            raise errors.Invalid("grant this lender access to the factory's data first", field="lender_id")
+        order = None
+        if kind == "order":
+            from market.matching.models import Quote, QuoteLine
+
+            order = s.scalar(select(Order).where(Order.public_id == order_id))
+            booked = order is not None and s.scalar(
+                select(QuoteLine.id).join(Quote, QuoteLine.quote_id == Quote.id)
+                .where(Quote.order_id == order.id, Quote.status == "accepted", QuoteLine.factory_id == factory.id).limit(1))
+            if not booked or order.state not in FINANCEABLE_ORDER_STATES:
+                raise errors.Invalid("order financing needs an order accepted with this factory and not yet paid",
+                                     field="order_id")
+            share = sum(s.scalars(select(QuoteLine.price_minor).join(Quote, QuoteLine.quote_id == Quote.id)
+                                  .where(Quote.order_id == order.id, Quote.status == "accepted",
+                                         QuoteLine.factory_id == factory.id)))
+            if amount_minor > share:
+                raise errors.Invalid(f"at most the receivable of this order, {share} minor units", field="amount_minor")
+            if currency != order.currency:
+                raise errors.Invalid(f"the order is in {order.currency}", field="currency")
+        app = FinancingApplication(public_id=uuid.uuid4(), factory_id=factory.id, lender_org_id=consent.lender_org_id,
+                                   kind=kind, order_id=order.id if order else None, amount_minor=amount_minor,
+                                   currency=currency, term_months=term_months, purpose=purpose, salt=new_salt(),
+                                   created_at=now)
+        app.lender, app.factory, app.repayments = consent.lender, factory, []
+        s.add(app)
+        s.flush()
+        app.ledger_index = record(s, ev.financing_applied(app, factory))[0].index
+        s.commit()
+        return app
+
+
+def applications(actor: Actor) -> list[FinancingApplication]:
+    """A factory's applications; the applications sent to a lender (from factories whose
+    consent is live); everything for operators."""
+    now = utcnow()
+    with unit_of_work() as s:
+        q = select(FinancingApplication).join(Factory, FinancingApplication.factory_id == Factory.id)
+        if actor.org_kind == "lender":
+            q = q.where(FinancingApplication.lender_org_id == actor.org_id, policy.credit_readable_factories(actor, now))
+        elif not actor.is_operator:
+            q = q.where(Factory.organization_id == actor.org_id)
+        return list(s.scalars(q.order_by(FinancingApplication.created_at.desc()).limit(500)).unique())
+
+
+def _find(s, actor: Actor, application_id: uuid.UUID, *, lock: bool = False) -> FinancingApplication:
+    q = select(FinancingApplication).where(FinancingApplication.public_id == application_id)
+    if lock:
+        q = q.with_for_update(of=FinancingApplication)
+    app = s.scalar(q)
+    if app is None:
+        raise errors.NotFound("no such application")
+    if actor.org_kind == "lender":
+        if app.lender_org_id != actor.org_id:
+            raise errors.NotFound("no such application")
+        try:
+            lender_access(s, actor, app.factory)
+        except errors.NotFound:
+            raise errors.NotFound("no such application") from None
+    elif not actor.is_operator and app.factory.organization_id != actor.org_id:
+        raise errors.NotFound("no such application")
+    return app
+
+
+def get(actor: Actor, application_id: uuid.UUID) -> FinancingApplication:
+    with unit_of_work() as s:
+        return _find(s, actor, application_id)
+
+
+def decide(actor: Actor, application_id: uuid.UUID, *, approve: bool, amount_minor: int | None = None,
+           rate_bp: int | None = None, reasons: list[str] | None = None,
+           report_id: uuid.UUID | None = None) -> FinancingApplication:
+    with unit_of_work() as s:
+        write_lock(s)
+        app = _find(s, actor, application_id, lock=True)
+        policy.require_kind(actor, "lender")
+        if app.status != "submitted":
+            raise errors.Conflict(f"this application is {app.status}; only submitted ones are decided")
+        if approve:
+            if not amount_minor or amount_minor <= 0 or amount_minor > app.amount_minor:
+                raise errors.Invalid(f"approve between 1 and the {app.amount_minor} applied for", field="amount_minor")
+            if rate_bp is None or not 0 < rate_bp <= 10000:
+                raise errors.Invalid("annual rate in basis points, 1 to 10000", field="rate_bp")
+            app.status, app.approved_amount_minor, app.rate_bp = "approved", amount_minor, rate_bp
+        else:
+            reasons = [r.strip() for r in (reasons or []) if r.strip()]
+            if not reasons:
+                raise errors.Invalid("a declined application states its reasons", field="reasons")
+            app.status, app.decline_reasons = "declined", reasons[:4]
+        if report_id is not None:
+            rep = s.scalar(select(CreditReport).where(CreditReport.public_id == report_id,
+                                                      CreditReport.lender_org_id == actor.org_id,
+                                                      CreditReport.factory_id == app.factory_id))
+            if rep is None:
+                raise errors.Invalid("no such report of this factory issued to you", field="report_id")
+            app.report_id = rep.id
+        app.decided_at, app.decision_salt = utcnow(), new_salt()
+        consent = lender_access(s, actor, app.factory)
+        log_read(s, actor, app.factory, consent, "application_reviewed", str(app.public_id))
+        app.decision_ledger_index = record(s, ev.financing_decided(app))[0].index
+        s.commit()
+        return app
+
+
+def _add_months(d: date, months: int) -> date:
+    y, m = divmod(d.month - 1 + months, 12)
+    day = min(d.day, 28)
+    return date(d.year + y, m + 1, day)
+
+
+def disburse(actor: Actor, application_id: uuid.UUID) -> FinancingApplication:
+    """Pay out an approved application: equal monthly instalments of principal + simple
+    interest, the schedule committed on the ledger with the disbursement."""
+    with unit_of_work() as s:
+        write_lock(s)
+        app = _find(s, actor, application_id, lock=True)
+        policy.require_kind(actor, "lender")
+        if app.status != "approved":
+            raise errors.Conflict(f"this application is {app.status}; only approved ones are disbursed")
+        now = utcnow()
+        principal, n = app.approved_amount_minor, app.term_months
+        interest = principal * app.rate_bp * n // (12 * 10000)
+        total = principal + interest
+        schedule = []
+        for k in range(n):
+            amount = total // n + (1 if k < total % n else 0)
+            due = _add_months(now.date(), k + 1)
+            app.repayments.append(Repayment(public_id=uuid.uuid4(), seq=k + 1, due_on=due, amount_minor=amount))
+            due_by = (due + timedelta(days=1)).isoformat() + "T00:00:00Z"
+            schedule.append({"seq": k + 1, "due_by": due_by, "amount_minor": amount})
+        app.status, app.disbursed_at, app.disbursement_salt = "disbursed", now, new_salt()
+        app.disbursement_payload = {"application": str(app.public_id), "amount_minor": principal,
+                                    "currency": app.currency, "disbursed_at": now.isoformat(), "schedule": schedule}
+        app.disbursement_ledger_index = record(s, ev.financing_disbursed(app))[0].index
+        s.commit()
+        return app
+
+
+def repay(actor: Actor, application_id: uuid.UUID, seq: int, *, paid_at=None) -> Repayment:
+    """Record instalment `seq` as paid (the lender confirms money received)."""
+    with unit_of_work() as s:
+        write_lock(s)
+        app = _find(s, actor, application_id, lock=True)
+        policy.require_kind(actor, "lender")
+        if app.status != "disbursed":
+            raise errors.Conflict(f"this application is {app.status}; repayments follow a disbursement")
+        r = next((r for r in app.repayments if r.seq == seq), None)
+        if r is None:
+            raise errors.NotFound(f"no instalment {seq}", field="seq")
+        if r.paid_at is not None:
+            raise errors.Conflict(f"instalment {seq} is already paid")
+        r.paid_at = paid_at or utcnow()
+        r.salt = new_salt()
+        r.committed = {"application": str(app.public_id), "seq": seq, "amount_minor": r.amount_minor,
+                       "paid_at": r.paid_at.isoformat()}
+        r.ledger_index = record(s, ev.financing_repaid(app, r))[0].index
+        if all(x.paid_at is not None for x in app.repayments):
+            app.status = "repaid"
+        s.commit()
+        return r
+
+
+def overdue(actor: Actor, *, today: date | None = None) -> list[tuple[FinancingApplication, Repayment]]:
+    """Instalments past due and unpaid, for the lender's alerts (or the factory's own)."""
+    today = today or utcnow().date()
+    return [(a, r) for a in applications(actor) for r in a.repayments if r.overdue_on(today)]

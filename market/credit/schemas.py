@@ -1,0 +1,101 @@
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from market.api_common import Currency, Integer, Money, StrictSchema
+from market.credit.models import PURPOSES
+
+
+class ConsentIn(StrictSchema):
+    factory_id = fields.UUID(required=True)
+    lender_id = fields.UUID(required=True, metadata={"description": "the lender organization's id"})
+    purpose = fields.String(required=True, validate=validate.OneOf(PURPOSES))
+    days = Integer(load_default=90, validate=validate.Range(min=1, max=366))
+
+
+class ConsentOut(ma.Schema):
+    id = fields.UUID(attribute="public_id")
+    factory_id = fields.Function(lambda c: str(c.factory.public_id))
+    lender_id = fields.Function(lambda c: str(c.lender.public_id))
+    lender_name = fields.Function(lambda c: c.lender.name)
+    purpose = fields.String()
+    valid_from = fields.DateTime()
+    valid_until = fields.DateTime()
+    revoked_at = fields.DateTime(allow_none=True)
+    ledger_index = fields.Integer(allow_none=True)
+
+
+class AccessOut(ma.Schema):
+    at = fields.DateTime()
+    lender_name = fields.Function(lambda a: a.lender.name)
+    action = fields.String()
+    detail = fields.String()
+    ledger_index = fields.Integer(allow_none=True)
+
+
+class ReportIn(StrictSchema):
+    factory_id = fields.UUID(required=True)
+
+
+class ReportOut(ma.Schema):
+    id = fields.UUID(attribute="public_id")
+    factory_id = fields.Function(lambda r: str(r.factory.public_id))
+    scorecard_version = fields.String()
+    score = fields.Integer()
+    pd_ppm = fields.Integer(metadata={"description": "probability of default within 12 months, parts per million"})
+    grade = fields.String()
+    as_of = fields.DateTime()
+    content_sha256 = fields.String(attribute="content_hash")
+    ledger_index = fields.Integer(allow_none=True, metadata={"description": "the credit.report_issued entry"})
+    salt = fields.String(metadata={"description": "opens the entry's commitment with report, factory, lender, content_sha256"})
+    content = fields.Dict()
+
+
+class ApplicationIn(StrictSchema):
+    factory_id = fields.UUID(required=True)
+    lender_id = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("order", "equipment")))
+    order_id = fields.UUID(load_default=None, allow_none=True)
+    amount_minor = Money(required=True, validate=validate.Range(min=1, max=10**13))
+    currency = Currency(load_default="CNY")
+    term_months = Integer(required=True, validate=validate.Range(min=1, max=120))
+    purpose = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class RepaymentOut(ma.Schema):
+    seq = fields.Integer()
+    due_on = fields.Date()
+    amount_minor = fields.Integer()
+    paid_at = fields.DateTime(allow_none=True)
+    ledger_index = fields.Integer(allow_none=True)
+
+
+class ApplicationOut(ma.Schema):
+    id = fields.UUID(attribute="public_id")
+    factory_id = fields.Function(lambda a: str(a.factory.public_id))
+    lender_id = fields.Function(lambda a: str(a.lender.public_id))
+    kind = fields.String()
+    amount_minor = fields.Integer()
+    currency = fields.String()
+    term_months = fields.Integer()
+    purpose = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+    approved_amount_minor = fields.Integer(allow_none=True)
+    rate_bp = fields.Integer(allow_none=True)
+    decline_reasons = fields.List(fields.String())
+    disbursed_at = fields.DateTime(allow_none=True)
+    repayments = fields.List(fields.Nested(RepaymentOut))
+
+
+class DecisionIn(StrictSchema):
+    approve = fields.Boolean(required=True)
+    amount_minor = Money(load_default=None, allow_none=True)
+    rate_bp = Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=10000))
+    reasons = fields.List(fields.String(validate=validate.Length(max=300)), load_default=list,
+                          validate=validate.Length(max=4))
+    report_id = fields.UUID(load_default=None, allow_none=True)
+
+
+class RepaymentIn(StrictSchema):
+    seq = Integer(required=True, validate=validate.Range(min=1, max=120))

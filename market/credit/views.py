@@ -1,0 +1,185 @@
+"""Portal: the factory's consents, access log and financing applications; the lender's
+portfolio, reports (HTML and PDF) and decisions."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from market.auth import portal_actor
+from market.catalog import services as catalog
+from market.credit import charts, financing, services
+from market.credit import schemas as sc
+from market.credit.featureset import BY_NAME, FEATURES
+from market.credit.models import PURPOSES
+from market.db import utcnow
+from market.errors import NotFound
+from market.i18n import locale_code
+from market.pdf import render_pdf
+from market.web import forms
+
+bp = Blueprint("credit", __name__)
+
+
+@bp.get("/credit")
+@login_required
+def index():
+    actor = portal_actor()
+    if actor.org_kind == "lender":
+        return render_template("credit/lender.html", portfolio=services.portfolio(actor), today=utcnow().date(),
+                               applications=financing.applications(actor), overdue=financing.overdue(actor))
+    if actor.org_kind != "factory":
+        raise NotFound("no credit pages for this organization")
+    return render_template("credit/factory.html", consents=services.consents_of(actor), log=services.access_log(actor),
+                           lenders=services.lenders(), factories=catalog.list_factories(actor, page=1, per_page=100).items,
+                           applications=financing.applications(actor), purposes=PURPOSES, reports=services.reports_of(actor),
+                           now=utcnow(), today=utcnow().date())
+
+
+@bp.post("/credit/consents")
+@login_required
+def grant():
+    with forms.flashing_errors():
+        try:
+            data = forms.load(sc.ConsentIn(), forms.clean(request.form))
+        except forms.FormError as exc:
+            _form_errors(exc)
+            return redirect(url_for("credit.index"))
+        services.grant_consent(portal_actor(), **data)
+        flash(_("Access granted. The lender can now read your credit report."), "success")
+    return redirect(url_for("credit.index"))
+
+
+@bp.post("/credit/consents/<uuid:consent_id>/revoke")
+@login_required
+def revoke(consent_id):
+    with forms.flashing_errors():
+        services.revoke_consent(portal_actor(), consent_id)
+        flash(_("Access revoked."), "success")
+    return redirect(url_for("credit.index"))
+
+
+@bp.post("/credit/factories/<uuid:factory_id>/reports")
+@login_required
+def issue(factory_id):
+    rep = services.issue_report(portal_actor(), factory_id)
+    return redirect(url_for("credit.report", report_id=rep.public_id))
+
+
+def _charts(content: dict) -> dict:
+    s = content["series"]
+    oee = [(date.fromisoformat(d), float(v)) for d, v in s["oee"]]
+    util = {date.fromisoformat(d): float(v) for d, v in s["utilization"].items()}
+    end = date.fromisoformat(content["as_of"][:10])
+    weekdays = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+    peers = content["peers"]["features"]
+    loc = locale_code()
+    return {
+        "oee": charts.oee_trend(oee, _("OEE trend"), _("No OEE data yet")),
+        "heatmap": charts.utilization_heatmap(util, end, 26, _("Utilization heatmap"), weekdays),
+        "deliveries": charts.deliveries_by_month([tuple(m) for m in s["deliveries"]], _("Deliveries on time"),
+                                                 _("No deliveries yet"), (_("on time"), _("late"))),
+        "peers": charts.peer_position([(BY_NAME[f.name].label(loc), peers[f.name]["percentile"]) for f in FEATURES],
+                                      _("Peer position")),
+    }
+
+
+def _report_context(rep) -> dict:
+    loc = locale_code()
+    by_fact = {f["name"]: sorted({ref["entry"] if "entry" in ref else rep.evidence["disclosures"][ref["disclosure"]]["entry"]
+                                  for rec in f["records"] for ref in rec.values() if "const" not in ref})
+               for f in rep.evidence["facts"]}
+    return {"rep": rep, "c": rep.content, "charts": _charts(rep.content), "specs": BY_NAME, "loc": loc,
+            "evidence": {f["name"]: f for f in rep.evidence["facts"]}, "entries_by_fact": by_fact,
+            "base_url": request.host_url.rstrip("/")}
+
+
+@bp.get("/credit/reports/<uuid:report_id>")
+@login_required
+def report(report_id):
+    rep = services.get_report(portal_actor(), report_id)
+    return render_template("credit/report.html", **_report_context(rep))
+
+
+def report_pdf_response(rep) -> Response:
+    pdf = render_pdf("credit/report_pdf.html", **_report_context(rep))
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="credit-report-{rep.public_id}.pdf"'})
+
+
+@bp.get("/credit/reports/<uuid:report_id>/pdf")
+@login_required
+def report_pdf(report_id):
+    return report_pdf_response(services.get_report(portal_actor(), report_id, action="report_pdf"))
+
+
+@bp.get("/credit/reports/<uuid:report_id>/evidence")
+@login_required
+def report_evidence(report_id):
+    import json
+
+    bundle = services.evidence_bundle(portal_actor(), report_id)
+    return Response(json.dumps(bundle, indent=1), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="evidence-{report_id}.json"'})
+
+
+@bp.post("/credit/applications")
+@login_required
+def apply():
+    with forms.flashing_errors():
+        try:
+            data = forms.load(sc.ApplicationIn(), forms.clean(request.form))
+        except forms.FormError as exc:
+            _form_errors(exc)
+            return redirect(url_for("credit.index"))
+        financing.apply(portal_actor(), **data)
+        flash(_("Application sent to the lender."), "success")
+    return redirect(url_for("credit.index"))
+
+
+def _form_errors(exc: forms.FormError) -> None:
+    flash("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items()) or exc.detail, "error")
+
+
+@bp.post("/credit/applications/<uuid:application_id>/decision")
+@login_required
+def decide(application_id):
+    financing.get(portal_actor(), application_id)  # another tenant's application: 404 before anything
+    with forms.flashing_errors():
+        raw = forms.clean(request.form, lists=("reasons",))
+        raw["approve"] = raw.get("approve") == "1"
+        try:
+            data = forms.load(sc.DecisionIn(), raw)
+        except forms.FormError as exc:
+            _form_errors(exc)
+            return redirect(url_for("credit.index"))
+        financing.decide(portal_actor(), application_id, **data)
+        flash(_("Decision recorded."), "success")
+    return redirect(url_for("credit.index"))
+
+
+@bp.post("/credit/applications/<uuid:application_id>/disbursement")
+@login_required
+def disburse(application_id):
+    with forms.flashing_errors():
+        financing.disburse(portal_actor(), application_id)
+        flash(_("Disbursement recorded; the repayment schedule is set."), "success")
+    return redirect(url_for("credit.index"))
+
+
+@bp.post("/credit/applications/<uuid:application_id>/repayments")
+@login_required
+def repay(application_id):
+    financing.get(portal_actor(), application_id)
+    with forms.flashing_errors():
+        try:
+            data = forms.load(sc.RepaymentIn(), forms.clean(request.form))
+        except forms.FormError as exc:
+            _form_errors(exc)
+            return redirect(url_for("credit.index"))
+        financing.repay(portal_actor(), application_id, data["seq"])
+        flash(_("Repayment recorded."), "success")
+    return redirect(url_for("credit.index"))
+

@@ -1,0 +1,25 @@
+"""Payment, payout, movement and dispute states. States move only forward (by rank), so a
+late or replayed provider event can never move a record back. Pure."""
+from __future__ import annotations
+
+TIERS = ("free", "pro")
+
+# the buyer's payment
+PAYMENT_STATES = ("requires_payment", "processing", "captured", "partially_refunded", "refunded", "cancelled")
+PAYMENT_RANK = {"requires_payment": 0, "processing": 1, "captured": 2, "partially_refunded": 3, "refunded": 4,
+                "cancelled": 4}
+
+# one factory's payout
+PAYOUT_STATES = ("held", "frozen", "releasing", "paid", "cancelled")
+
+MOVEMENT_KINDS = ("intent", "capture", "transfer", "commission", "commission_return", "refund", "reversal")
+MOVEMENT_STATES = ("pending", "succeeded", "failed")
+MOVEMENT_RANK = {"pending": 0, "succeeded": 1, "failed": 1}
+
+DISPUTE_STATES = ("open", "resolving", "resolved")
+DISPUTE_OUTCOMES = ("released", "partial_refund", "full_refund")
+
+
+def moves_forward(ranks: dict[str, int], current: str, target: str) -> bool:
+    """True when `target` is later than `current` (an event for an earlier state is stale)."""
+    return ranks[target] > ranks[current]

@@ -1,0 +1,79 @@
+"""Shift calendars: a factory's weekly shifts in its own time zone, turned into the UTC
+spans of one local day (DST-aware: a local day may last 23 or 25 hours). Pure."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from market import errors
+
+# Two 6-hour shifts on weekdays, 08:00-20:00: nights and weekends are what factories sell.
+DEFAULT_WEEKLY: dict[str, list[list[str]]] = {str(d): [["08:00", "20:00"]] for d in range(5)}
+_HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
+
+Span = tuple[datetime, datetime]
+
+
+def _clock(text: str, field: str) -> time | None:
+    """'HH:MM' -> time; '24:00' -> None (the next midnight)."""
+    m = _HHMM.match(text) if isinstance(text, str) else None
+    if not m or (m.group(1) == "24" and m.group(2) != "00"):
+        raise errors.Invalid(f"{text!r} is not a time of day HH:MM (00:00 to 24:00)", field=field)
+    return None if m.group(1) == "24" else time(int(m.group(1)), int(m.group(2)))
+
+
+def check_weekly(weekly) -> dict[str, list[list[str]]]:
+    """Validate {"0".."6": [["HH:MM", "HH:MM"], ...]} and return it normalised."""
+    if not isinstance(weekly, dict):
+        raise errors.Invalid("the calendar maps weekdays '0' (Monday) .. '6' to lists of shifts", field="weekly")
+    out: dict[str, list[list[str]]] = {}
+    for key, shifts in weekly.items():
+        field = f"weekly.{key}"
+        if str(key) not in {str(d) for d in range(7)}:
+            raise errors.Invalid(f"weekday {key!r} must be 0 (Monday) .. 6 (Sunday)", field=field)
+        if not isinstance(shifts, list) or len(shifts) > 6:
+            raise errors.Invalid("a list of at most 6 [start, end] shifts is required", field=field)
+        for shift in shifts:
+            if not isinstance(shift, (list, tuple)) or len(shift) != 2:
+                raise errors.Invalid("each shift is [\"HH:MM\", \"HH:MM\"]", field=field)
+            start, end = _clock(shift[0], field), _clock(shift[1], field)
+            if start is None:
+                raise errors.Invalid("a shift cannot start at 24:00", field=field)
+            if end is not None and end == start:
+                raise errors.Invalid("a shift must not end when it starts", field=field)
+        if shifts:
+            out[str(key)] = [[s, e] for s, e in shifts]
+    return out
+
+
+def day_bounds(day: date, tz_name: str) -> Span:
+    """[local midnight, next local midnight) of `day` in UTC."""
+    tz = ZoneInfo(tz_name)
+    start = datetime.combine(day, time(), tz).astimezone(timezone.utc)
+    end = datetime.combine(day + timedelta(days=1), time(), tz).astimezone(timezone.utc)
+    return start, end
+
+
+def local_day(moment: datetime, tz_name: str) -> date:
+    return moment.astimezone(ZoneInfo(tz_name)).date()
+
+
+def shift_spans(weekly: dict, tz_name: str, day: date) -> list[Span]:
+    """The shifts that fall on local `day`, clipped to it, in UTC: the day's own shifts and
+    the overnight shifts of the day before that run into it."""
+    tz = ZoneInfo(tz_name)
+    lo, hi = day_bounds(day, tz_name)
+    spans = []
+    for start_day in (day - timedelta(days=1), day):
+        for start_text, end_text in weekly.get(str(start_day.weekday()), []):
+            start, end = _clock(start_text, "weekly"), _clock(end_text, "weekly")
+            a = datetime.combine(start_day, start, tz)
+            if end is None or end <= start:  # ends at or past the next midnight
+                b = datetime.combine(start_day + timedelta(days=1), end or time(), tz)
+            else:
+                b = datetime.combine(start_day, end, tz)
+            a, b = max(a.astimezone(timezone.utc), lo), min(b.astimezone(timezone.utc), hi)
+            if b > a:
+                spans.append((a, b))
+    return spans

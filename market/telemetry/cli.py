@@ -1,0 +1,77 @@
+"""`market telemetry ...`: the MQTT subscriber, the edge simulator, the periodic rollup
+and the retention purge."""
+from __future__ import annotations
+
+import json
+import signal
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+@click.group("telemetry")
+def telemetry_group() -> None:
+    """Machine telemetry: MQTT ingest, simulator, rollup, retention."""
+
+
+@telemetry_group.command("subscribe")
+@click.option("--url", default=None, help="broker URL (default: MQTT_URL)")
+@click.option("--prefix", default=None, help="topic prefix (default: TELEMETRY_MQTT_TOPIC_PREFIX)")
+@click.option("--shared", default=None, help="MQTT 5 shared-subscription group, to run several subscribers")
+@with_appcontext
+def subscribe(url, prefix, shared) -> None:
+    """Ingest readings published on {prefix}factories/{factory}/machines/{machine}/telemetry."""
+    from market.telemetry.mqtt import Subscriber
+
+    app = current_app._get_current_object()
+    sub = Subscriber(app, url=url or app.config["MQTT_URL"],
+                     prefix=app.config["TELEMETRY_MQTT_TOPIC_PREFIX"] if prefix is None else prefix, shared_group=shared)
+    signal.signal(signal.SIGTERM, lambda *_: sub.stop.set())
+    click.echo(f"subscribed to {sub.filter} on {sub.broker.host}:{sub.broker.port}")
+    try:
+        sub.run()
+    except KeyboardInterrupt:
+        sub.stop.set()
+
+
+@telemetry_group.command("simulate")
+@click.option("--machine", "machines", multiple=True, help="machine public id (repeat)")
+@click.option("--factory", default=None, help="all machines of this factory (public id)")
+@click.option("--hours", type=float, default=24.0, help="length of simulated history, ending now")
+@click.option("--speed", type=float, default=0.0, help="simulated seconds per real second; 0 = as fast as possible")
+@click.option("--via", type=click.Choice(["db", "http", "mqtt"]), default="db")
+@click.option("--url", default="http://127.0.0.1:8000", help="portal base URL (--via http) or broker URL (--via mqtt)")
+@click.option("--batch", type=int, default=2000, help="readings per message")
+@click.option("--seed", type=int, default=1)
+@with_appcontext
+def simulate(machines, factory, hours, speed, via, url, batch, seed) -> None:
+    """Play realistic machine behaviour and send it like an edge device would."""
+    from market.telemetry import simulation
+
+    targets = simulation.targets(list(machines), factory)
+    if not targets:
+        raise click.ClickException("no machine: give --machine or --factory")
+    sender = simulation.sender(via, url, targets, prefix=current_app.config["TELEMETRY_MQTT_TOPIC_PREFIX"])
+    stats = simulation.play(targets, sender, hours=hours, speed=speed, batch=batch, seed=seed,
+                            progress=lambda msg: click.echo(msg))
+    click.echo(json.dumps(stats))
+
+
+@telemetry_group.command("rollup")
+@with_appcontext
+def rollup_cmd() -> None:
+    """Recompute today and yesterday, summarise closed days on the ledger, raise alerts (cron, e.g. every 5 minutes)."""
+    from market.telemetry import services
+
+    click.echo(json.dumps(services.rollup_all()))
+
+
+@telemetry_group.command("purge")
+@click.option("--days", type=int, default=None, help="retention in days (default: TELEMETRY_RETENTION_DAYS)")
+@with_appcontext
+def purge(days) -> None:
+    """Delete raw readings past retention; intervals and daily aggregates stay (cron, daily)."""
+    from market.telemetry import services
+
+    click.echo(f"{services.purge_readings(retention_days=days)} reading(s) deleted")

@@ -1,0 +1,196 @@
+"""Readings -> state intervals and daily aggregates, and daily summaries on the ledger.
+
+Recomputing is by whole local days of the factory, so late or out-of-order data simply
+recomputes the days it falls on (and the day after, whose carry-over it may change).
+Closed days (their local midnight has passed) get a `telemetry.daily_summary` event; a
+recompute that changes a committed day appends a correcting event, never an edit.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from ledger import disclosure
+from ledger.events import Correction
+from market.catalog.models import CapacityWindow, Factory, Machine
+from market.telemetry import calendar as cal
+from market.telemetry import events
+from market.telemetry.intervals import Carry, Point, machine_day
+from market.telemetry.models import FactoryDay, MachineDay, MachineProfile, Reading, ShiftCalendar, StateInterval
+from market.trace.ledger import record
+
+
+def offline_after() -> timedelta:
+    return timedelta(seconds=current_app.config["TELEMETRY_OFFLINE_AFTER_S"])
+
+
+def weekly_calendar(s: Session, factory_id: int) -> dict:
+    row = s.get(ShiftCalendar, factory_id)
+    return row.weekly if row else cal.DEFAULT_WEEKLY
+
+
+def _carry_before(s: Session, machine_id: int, lo: datetime) -> Carry:
+    base = select(Reading).where(Reading.machine_id == machine_id, Reading.ts < lo).order_by(Reading.ts.desc()).limit(1)
+    seen = s.scalar(select(Reading.ts).where(Reading.machine_id == machine_id, Reading.ts < lo)
+                    .order_by(Reading.ts.desc()).limit(1))
+    if seen is None:
+        return Carry()
+    state = s.scalar(base.where(Reading.state.is_not(None)))
+    counters = s.scalar(base.where(Reading.total.is_not(None)))
+    return Carry(state.state if state else None, state.reason if state else None, seen,
+                 counters.total if counters else None, counters.good if counters else None)
+
+
+def _points(s: Session, machine_id: int, lo: datetime, hi: datetime) -> list[Point]:
+    """The machine's readings in [lo, hi), in time order. PostgreSQL hands back aware
+    datetimes itself, so the hot path skips per-row type processing there."""
+    conn = s.connection()
+    if conn.dialect.name == "postgresql":
+        rows = conn.exec_driver_sql(
+            "SELECT ts, state, reason, total, good FROM telemetry_readings "
+            "WHERE machine_id = %(m)s AND ts >= %(lo)s AND ts < %(hi)s ORDER BY ts", {"m": machine_id, "lo": lo, "hi": hi})
+        return [Point._make(row) for row in rows]
+    return [Point(*row) for row in s.execute(
+        select(Reading.ts, Reading.state, Reading.reason, Reading.total, Reading.good)
+        .where(Reading.machine_id == machine_id, Reading.ts >= lo, Reading.ts < hi).order_by(Reading.ts))]
+
+
+def _advance(c: Carry, p: Point) -> Carry:
+    return Carry(p.state if p.state is not None else c.state, p.reason if p.state is not None else c.reason, p.ts,
+                 p.total if p.total is not None else c.total, p.good if p.total is not None else c.good)
+
+
+def recompute_machine(s: Session, machine_id: int, days: set[date], now: datetime) -> set[date]:
+    """Recompute the machine's intervals and MachineDay rows of `days` (up to today);
+    returns the days recomputed."""
+    machine = s.get(Machine, machine_id)
+    tz = machine.factory.timezone
+    today = cal.local_day(now, tz)
+    days = sorted(d for d in days if d <= today)
+    if not days:
+        return set()
+    weekly = weekly_calendar(s, machine.factory_id)
+    ideal_ms = s.scalar(select(MachineProfile.ideal_cycle_ms).where(MachineProfile.machine_id == machine_id))
+    first_lo, last_hi = cal.day_bounds(days[0], tz)[0], cal.day_bounds(days[-1], tz)[1]
+    carry = _carry_before(s, machine_id, first_lo)
+    points = _points(s, machine_id, first_lo, last_hi)
+    booked = [(a, b) for a, b in s.execute(select(CapacityWindow.start_at, CapacityWindow.end_at).where(
+        CapacityWindow.machine_id == machine_id, CapacityWindow.status == "booked",
+        CapacityWindow.start_at < last_hi, CapacityWindow.end_at > first_lo))]
+    existing = {row.day: row for row in s.scalars(select(MachineDay).where(
+        MachineDay.machine_id == machine_id, MachineDay.day.in_(days)))}
+    s.execute(delete(StateInterval).where(StateInterval.machine_id == machine_id, StateInterval.day.in_(days)))
+    stamps = [p.ts for p in points]
+    rows, idx, gap = [], 0, offline_after()
+    for day in days:
+        lo, hi = cal.day_bounds(day, tz)
+        start = bisect_left(stamps, lo)
+        for p in points[idx:start]:
+            carry = _advance(carry, p)
+        idx = bisect_left(stamps, hi)
+        planned = (cal.shift_spans(weekly, tz, day) if machine.status == "active" else []) + \
+            [(max(a, lo), min(b, hi)) for a, b in booked if a < hi and b > lo]
+        fig = machine_day(points[start:idx], carry, lo, hi, now=now, planned=planned, offline_after=gap)
+        for p in points[start:idx]:
+            carry = _advance(carry, p)
+        values = dict(factory_id=machine.factory_id, planned_s=fig.planned_s, run_s=fig.run_s,
+                      run_total_s=fig.run_total_s, seconds=fig.seconds, total=fig.total, good=fig.good,
+                      ideal_work_ms=ideal_ms * fig.total if ideal_ms else None, computed_at=now)
+        row = existing.get(day)
+        if row is None:
+            s.add(MachineDay(machine_id=machine_id, day=day, **values))
+        else:
+            for k, v in values.items():
+                setattr(row, k, v)
+        rows += [{"machine_id": machine_id, "factory_id": machine.factory_id, "day": day, "start_at": a, "end_at": b,
+                  "state": st, "reason": r} for a, b, st, r in fig.intervals]
+    if rows:
+        s.execute(insert(StateInterval), rows)
+    s.flush()
+    return set(days)
+
+
+def recompute_factory(s: Session, factory_id: int, days: set[date], now: datetime) -> list[FactoryDay]:
+    """Sum the factory's MachineDays of `days` into FactoryDay rows."""
+    if not days:
+        return []
+    sums: dict[date, dict] = defaultdict(lambda: dict(machines=0, planned_s=0, run_s=0, total=0, good=0,
+                                                      ideal_work_ms=None, ideal_run_s=0))
+    for md in s.scalars(select(MachineDay).where(MachineDay.factory_id == factory_id, MachineDay.day.in_(days))):
+        acc = sums[md.day]
+        acc["machines"] += 1
+        for k in ("planned_s", "run_s", "total", "good"):
+            acc[k] += getattr(md, k)
+        if md.ideal_work_ms is not None:
+            acc["ideal_work_ms"] = (acc["ideal_work_ms"] or 0) + md.ideal_work_ms
+            acc["ideal_run_s"] += md.run_s
+    existing = {row.day: row for row in s.scalars(select(FactoryDay).where(
+        FactoryDay.factory_id == factory_id, FactoryDay.day.in_(days)))}
+    out = []
+    for day, values in sums.items():
+        row = existing.get(day)
+        if row is None:
+            row = FactoryDay(factory_id=factory_id, day=day)
+            s.add(row)
+        for k, v in values.items():
+            setattr(row, k, v)
+        row.computed_at = now
+        out.append(row)
+    s.flush()
+    return out
+
+
+def payload(factory: Factory, row: FactoryDay) -> dict:
+    """What a daily summary commits to (canonical JSON: integers and strings only)."""
+    return {"factory": str(factory.public_id), "day": row.day.isoformat(), "timezone": factory.timezone,
+            "machines": row.machines, "planned_s": row.planned_s, "run_s": row.run_s, "total": row.total,
+            "good": row.good, "ideal_work_ms": row.ideal_work_ms, "ideal_run_s": row.ideal_run_s}
+
+
+def summarize(s: Session, factory_id: int, now: datetime, recomputed: list[FactoryDay] = ()) -> int:
+    """Append daily summaries for the factory's closed days that have none, and corrections
+    for committed days whose figures changed. Call last before commit (holds the ledger
+    lock). Returns how many events were appended."""
+    factory = s.get(Factory, factory_id)
+    # a day closes once its midnight is an offline period past: devices have had time to report
+    last_closed = cal.local_day(now - offline_after(), factory.timezone) - timedelta(days=1)
+    rows = {r.id: r for r in s.scalars(select(FactoryDay).where(
+        FactoryDay.factory_id == factory_id, FactoryDay.ledger_index.is_(None), FactoryDay.day <= last_closed))}
+    rows.update({r.id: r for r in recomputed if r.day <= last_closed and r.ledger_index is not None})
+    pending = []
+    for row in sorted(rows.values(), key=lambda r: r.day):
+        body = payload(factory, row)
+        if row.committed == body:
+            continue
+        salt = disclosure.new_salt()
+        corrects = Correction(index=row.ledger_index, leaf_hash=row.ledger_leaf) if row.ledger_index is not None else None
+        when = cal.day_bounds(row.day, factory.timezone)[1]
+        pending.append((row, body, salt, events.daily_summary(
+            str(factory.organization.public_id), str(factory.public_id), row.day.isoformat(), factory.timezone, when,
+            disclosure.commit(body, salt), corrects)))
+    if not pending:
+        return 0
+    entries = record(s, *[p[3] for p in pending])
+    for (row, body, salt, event), entry in zip(pending, entries):
+        if row.ledger_index is not None:
+            row.corrections += 1
+        row.salt, row.committed, row.ledger_index, row.ledger_leaf = salt, body, entry.index, entry.leaf_hash.hex()
+    return len(pending)
+
+
+def affected_days(s: Session, machine_id: int, tz: str, stamps: list[datetime]) -> set[date]:
+    """Local days of `stamps`, plus the day of the first stored reading after the latest of
+    them (its counters and state carry over from these)."""
+    days = {cal.local_day(t, tz) for t in stamps}
+    if stamps:
+        after = s.scalar(select(Reading.ts).where(Reading.machine_id == machine_id, Reading.ts > max(stamps))
+                         .order_by(Reading.ts).limit(1))
+        if after is not None:
+            days.add(cal.local_day(after, tz))
+    return days
+

@@ -1,0 +1,239 @@
+"""Credit: consent matrix, reports whose every evidence figure the verifier recomputes from
+the ledger (and a tampered entry fails), PDFs in both languages, financing workflow."""
+import base64
+import json
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text, update
+
+from ledger.evidence import EvidenceError, verify_evidence
+from tests.market.test_production import accepted, make_lot  # noqa: F401  (fixture)
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture
+def delivered(accepted, tenant, api):  # noqa: F811
+    """Finish Lab made, inspected and delivered a lot of an accepted order; two lenders."""
+    buyer, mill, finish, order = accepted
+    lot, url = make_lot(buyer, mill, finish, order)
+    assert finish.post(f"{url}/shipment", json={"carrier": "SF", "tracking_ref": "SF1"}).status_code == 200
+    assert buyer.post(f"{url}/delivery").status_code == 200
+    factory = finish.get("/api/v1/factories").get_json()["items"][0]
+    lenders = [tenant("lender", "Bank A"), tenant("lender", "Bank B")]
+    return {"buyer": buyer, "finish": finish, "factory": factory, "order": order,
+            "lenders": lenders, "bank_a": api(lenders[0]), "bank_b": api(lenders[1])}
+
+
+def grant(world, lender, days=30):
+    r = world["finish"].post("/api/v1/credit/consents", json={
+        "factory_id": world["factory"]["id"], "lender_id": str(lender.actor.org_public_id),
+        "purpose": "credit_assessment", "days": days})
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def issue(client, world):
+    return client.post("/api/v1/credit/reports", json={"factory_id": world["factory"]["id"]})
+
+
+def test_consent_matrix_no_grant_expired_revoked_or_another_lender_are_refused_and_the_factory_sees_each_access(
+        delivered, app):
+    w = delivered
+    a, b = w["bank_a"], w["bank_b"]
+    fid = w["factory"]["id"]
+    assert issue(a, w).status_code == 404  # no grant
+    assert a.get(f"/api/v1/credit-reports/{fid}").status_code == 404
+    consent = grant(w, w["lenders"][0])
+    report = issue(a, w)
+    assert report.status_code == 201, report.get_json()
+    rid = report.get_json()["id"]
+    assert a.get(f"/api/v1/credit/reports/{rid}").status_code == 200
+    assert a.get(f"/api/v1/credit-reports/{fid}").get_json()["id"] == rid  # fresh: the same report
+    # another lender: nothing, not even the report id
+    assert issue(b, w).status_code == 404
+    assert b.get(f"/api/v1/credit/reports/{rid}").status_code == 404
+    assert b.get(f"/api/v1/credit/reports/{rid}/evidence").status_code == 404
+    assert rid not in b.get("/api/v1/credit/reports").get_data(as_text=True)
+    # expired
+    from market.credit.models import Consent
+    from market.db import unit_of_work, utcnow
+
+    with app.app_context(), unit_of_work() as s:
+        s.execute(update(Consent).values(valid_from=utcnow() - timedelta(days=40), valid_until=utcnow() - timedelta(days=1)))
+        s.commit()
+    assert issue(a, w).status_code == 404
+    assert a.get(f"/api/v1/credit/reports/{rid}").status_code == 404
+    # a new grant, then revoked
+    second = grant(w, w["lenders"][0])
+    assert a.get(f"/api/v1/credit/reports/{rid}").status_code == 200
+    assert w["finish"].post(f"/api/v1/credit/consents/{second['id']}/revoke").status_code == 200
+    assert w["finish"].post(f"/api/v1/credit/consents/{second['id']}/revoke").status_code == 409
+    assert a.get(f"/api/v1/credit/reports/{rid}").status_code == 404
+    assert a.get(f"/api/v1/credit-reports/{fid}").status_code == 404
+    assert a.get("/api/v1/credit/reports").get_json() == []
+    # the factory saw every access, each on the ledger
+    log = w["finish"].get("/api/v1/credit/access-log").get_json()
+    actions = [e["action"] for e in reversed(log)]
+    assert actions == ["granted", "report_issued", "report_viewed", "report_viewed", "refused", "refused",
+                       "granted", "report_viewed", "revoked", "refused", "refused"], actions
+    assert all(e["lender_name"] == "Bank A" and e["ledger_index"] is not None for e in log)
+    assert consent["ledger_index"] is not None
+    # consents are the factory's to give: a lender or buyer cannot grant one
+    assert w["buyer"].post("/api/v1/credit/consents", json={
+        "factory_id": fid, "lender_id": str(w["lenders"][0].actor.org_public_id), "purpose": "monitoring"}).status_code == 403
+
+
+def _evidence(client, rid, tmp_path):
+    r = client.get(f"/api/v1/credit/reports/{rid}/evidence")
+    assert r.status_code == 200
+    bundle = r.get_json()
+    path = tmp_path / "evidence.json"
+    path.write_text(json.dumps(bundle))
+    return bundle, path
+
+
+def test_every_evidence_figure_is_recomputed_from_the_ledger_and_a_tampered_entry_fails(delivered, app, tmp_path):
+    w = delivered
+    grant(w, w["lenders"][0])
+    rid = issue(w["bank_a"], w).get_json()["id"]
+    report = w["bank_a"].get(f"/api/v1/credit/reports/{rid}").get_json()
+    bundle, path = _evidence(w["bank_a"], rid, tmp_path)
+    facts = {f["name"]: f for f in bundle["facts"]}
+    assert facts["on_time_rate_180d"]["value"] is not None and len(facts["on_time_rate_180d"]["records"]) == 1
+    assert facts["qc_pass_rate_180d"]["value"] == "1.0000"
+    assert facts["customer_concentration_180d"]["value"] == "1.0000"
+    assert facts["revenue_log10_180d"]["value"] is not None and bundle["disclosures"]
+    shown = {f["name"]: f["value"] for f in report["content"]["features"]}
+    assert all(shown[name] == fact["value"] for name, fact in facts.items())
+    result = verify_evidence(bundle)
+    assert result.facts == len(facts) >= 10 and result.disclosures >= 1
+    # the report itself is on the ledger: its content hash opens the issue entry's commitment
+    from ledger.disclosure import opens
+    entry = next(e for e in bundle["entries"] if e["index"] == report["ledger_index"])
+    event = json.loads(base64.b64decode(entry["entry"]))["event"]
+    assert event["type"] == "credit.report_issued"
+    assert opens(event["data"]["commitment"], {"report": rid, "factory": w["factory"]["id"],
+                                               "lender": str(w["lenders"][0].actor.org_public_id),
+                                               "content_sha256": report["content_sha256"]}, report["salt"])
+    cli = subprocess.run([sys.executable, "-m", "ledger", "verify-evidence", str(path)], capture_output=True, text=True)
+    assert cli.returncode == 0 and cli.stdout.startswith("OK"), cli.stdout
+
+    # a figure that does not follow from the entries, a forged disclosure: refused
+    forged = json.loads(json.dumps(bundle))
+    forged["facts"][0]["value"] = "0.9999"
+    with pytest.raises(EvidenceError, match="the bundle says"):
+        verify_evidence(forged)
+    forged = json.loads(json.dumps(bundle))
+    forged["disclosures"][0]["payload"]["amount_minor"] += 1
+    with pytest.raises(EvidenceError, match="do not open"):
+        verify_evidence(forged)
+
+    # tamper with the stored delivery entry underneath (an operator bypassing the guard)
+    index = next(r["a"]["entry"] for r in facts["on_time_rate_180d"]["records"])
+    with app.app_context():
+        from market.db import get_db
+
+        engine = get_db().engine
+        with engine.begin() as conn:
+            if engine.dialect.name == "sqlite":
+                triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type='trigger' "
+                                             "AND tbl_name='ledger_entries'")).all()
+                for name, _ in triggers:
+                    conn.execute(text(f"DROP TRIGGER {name}"))
+            else:
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+            raw = conn.execute(text("SELECT entry FROM ledger_entries WHERE idx = :i"), {"i": index}).scalar()
+            raw = bytes(raw)
+            tampered = raw.replace(b'"when":"', b'"when":"1', 1) if False else raw.replace(b"20", b"19", 1)
+            conn.execute(text("UPDATE ledger_entries SET entry = :e WHERE idx = :i"), {"e": tampered, "i": index})
+    tampered_bundle, path = _evidence(w["bank_a"], rid, tmp_path)
+    with pytest.raises(EvidenceError, match=f"entry {index}"):
+        verify_evidence(tampered_bundle)
+    cli = subprocess.run([sys.executable, "-m", "ledger", "verify-evidence", str(path)], capture_output=True, text=True)
+    assert cli.returncode == 1 and cli.stdout.startswith("BAD entry"), cli.stdout
+
+
+def _chart_pixels(image) -> dict:
+    """Pixels of each chart colour on a page (line / heatmap blue, on-time green, late red)."""
+    colours = {"blue": (28, 126, 214), "green": (47, 158, 68), "grey": (236, 239, 241)}
+    counts = dict.fromkeys(colours, 0)
+    for pixel in image.convert("RGB").getdata():
+        for name, c in colours.items():
+            if all(abs(p - q) <= 6 for p, q in zip(pixel, c)):
+                counts[name] += 1
+    return counts
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_the_pdf_report_renders_with_its_charts_in_both_languages(delivered, language):
+    from market.pdf import page_images
+
+    w = delivered
+    grant(w, w["lenders"][0])
+    rid = issue(w["bank_a"], w).get_json()["id"]
+    r = w["bank_a"].get(f"/api/v1/credit/reports/{rid}/pdf", headers={"Accept-Language": language})
+    assert r.status_code == 200 and r.data.startswith(b"%PDF")
+    pages = page_images(r.data, scale=1.0)
+    assert 2 <= len(pages) <= 6
+    ARTIFACTS.mkdir(exist_ok=True)
+    for i, page in enumerate(pages):
+        page.save(ARTIFACTS / f"credit-report-{language}-{i + 1}.png")
+    totals = {k: sum(_chart_pixels(p)[k] for p in pages) for k in ("blue", "green", "grey")}
+    assert totals["green"] > 300, totals  # deliveries on time, peer bars
+    assert totals["grey"] > 1000, totals  # the heatmap's calendar
+    from pypdfium2 import PdfDocument
+
+    text = "".join(PdfDocument(r.data)[i].get_textpage().get_text_range() for i in range(len(pages)))
+    assert ("信用报告" if language == "zh-CN" else "Credit report") in text
+    assert rid in text.replace("\r", "").replace("\n", "")
+
+
+def test_financing_from_application_to_overdue_repayments_feeding_the_next_report(delivered, app, monkeypatch):
+    w = delivered
+    a = w["bank_a"]
+    lender_id = str(w["lenders"][0].actor.org_public_id)
+    body = {"factory_id": w["factory"]["id"], "lender_id": lender_id, "kind": "order", "order_id": w["order"]["id"],
+            "amount_minor": 10_000, "term_months": 3}
+    assert w["finish"].post("/api/v1/financing-applications", json=body).status_code == 422  # no consent yet
+    grant(w, w["lenders"][0], days=200)
+    too_much = w["finish"].post("/api/v1/financing-applications", json={**body, "amount_minor": 10**9})
+    assert too_much.status_code == 422 and "amount_minor" in too_much.get_json()["errors"]
+    equipment = w["finish"].post("/api/v1/financing-applications", json={**body, "kind": "equipment", "order_id": None})
+    declined = a.post(f"/api/v1/financing-applications/{equipment.get_json()['id']}/decision",
+                      json={"approve": False, "reasons": ["Machines are too old to secure the loan"]})
+    assert declined.status_code == 200 and declined.get_json()["decline_reasons"] == ["Machines are too old to secure the loan"]
+    application = w["finish"].post("/api/v1/financing-applications", json=body, headers={"Idempotency-Key": "fin-1"})
+    assert application.status_code == 201
+    aid = application.get_json()["id"]
+    assert w["bank_b"].get(f"/api/v1/financing-applications/{aid}").status_code == 404
+    assert w["finish"].post(f"/api/v1/financing-applications/{aid}/decision", json={"approve": True}).status_code == 403
+    assert a.post(f"/api/v1/financing-applications/{aid}/decision",
+                  json={"approve": True, "amount_minor": 9_000, "rate_bp": 650}).status_code == 200
+    # disbursed 75 days ago: two instalments are due by now
+    from market.credit import events as credit_events
+    from market.credit import financing
+    from market.db import utcnow
+
+    past = utcnow() - timedelta(days=75)
+    monkeypatch.setattr(financing, "utcnow", lambda: past)
+    monkeypatch.setattr(credit_events, "utcnow", lambda: past)
+    disbursed = a.post(f"/api/v1/financing-applications/{aid}/disbursement").get_json()
+    monkeypatch.undo()
+    schedule = disbursed["repayments"]
+    assert [r["amount_minor"] for r in schedule] == [3049, 3049, 3048] and disbursed["status"] == "disbursed"
+    with app.app_context():
+        financing.repay(w["lenders"][0].actor, __import__("uuid").UUID(aid), 1, paid_at=past + timedelta(days=20))
+    assert a.post(f"/api/v1/financing-applications/{aid}/repayments", json={"seq": 1}).status_code == 409
+    with app.app_context():
+        late = financing.overdue(w["lenders"][0].actor)
+        assert [r.seq for _, r in late] == [2]
+    report = issue(a, w).get_json()
+    shown = {f["name"]: f["value"] for f in report["content"]["features"]}
+    assert shown["repayment_late_share"] == "0.5000"  # instalment 1 on time, 2 unpaid past due
+    bundle = a.get(f"/api/v1/credit/reports/{report['id']}/evidence").get_json()
+    assert verify_evidence(bundle).facts >= 10
