@@ -177,7 +177,8 @@ def main() -> None:
         server.terminate()
         server.wait(20)
 
-    print(f"\ngunicorn {args.workers} workers x 2 threads, {args.users} users, no think time, 2 shared cores\n")
+    print(f"\ngunicorn {args.workers} workers x 2 threads, {args.users} users, no think time; locust and the server "
+          f"share the machine's {os.cpu_count()} cores (load average now {os.getloadavg()[0]:.1f})\n")
     base = report("/healthz alone", health, args.baseline_seconds)
     rps = report("mixed workload", mixed, args.seconds)
     for name in sorted(mixed.entries, key=lambda k: k[0]):
