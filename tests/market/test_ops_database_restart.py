@@ -43,7 +43,7 @@ def private_postgres():
         conn.execute(text("CREATE DATABASE market"))
     admin.dispose()
     yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/market", pg_ctl
-    subprocess.run(["runuser", "-u", "postgres", "--", *pg_ctl[:2], "-m", "immediate", "stop"], capture_output=True)
+    subprocess.run(["runuser", "-u", "postgres", "--", *pg_ctl[:3], "-m", "immediate", "stop"], capture_output=True)  # binary, -D, data dir
     shutil.rmtree(data, ignore_errors=True)
 
 
