@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from market import errors
 from market.catalog.models import Machine
 from market.db import unit_of_work, utcnow, write_lock
+from market.metrics import TELEMETRY_READINGS
 from market.telemetry import effects, rollup
 from market.telemetry.devices import DeviceAuth
 from market.telemetry.models import Device, Reading
@@ -73,7 +74,7 @@ def store(s: Session, rows: list[tuple]) -> int:
 
 
 def ingest(device: DeviceAuth, raws, *, machine_public_id: uuid.UUID | None = None,
-           now: datetime | None = None) -> IngestResult:
+           now: datetime | None = None, source: str = "http") -> IngestResult:
     """Ingest a batch from `device`. Raises Forbidden when the batch names another machine
     than the device's, PayloadTooLarge past MAX_BATCH readings."""
     if not isinstance(raws, list):
@@ -101,6 +102,7 @@ def ingest(device: DeviceAuth, raws, *, machine_public_id: uuid.UUID | None = No
             reschedule = effects.check_machine(s, machine, now)
             rollup.summarize(s, machine.factory_id, now, recomputed)
         s.commit()
+    TELEMETRY_READINGS.labels(source).inc(stored)  # the ingest rate in /metrics: new readings only
     if reschedule:
         effects.reschedule(*reschedule)
     return IngestResult(device.machine_public_id, len(readings), stored, len(readings) - stored, rejected)
