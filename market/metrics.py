@@ -54,10 +54,7 @@ ANCHOR_ATTEMPTS = Counter("market_anchor_attempts_total", "Checkpoint anchoring 
 TELEMETRY_READINGS = Counter(
     "market_telemetry_readings_total", "Machine telemetry readings accepted (ingest rate), by source (http, mqtt).",
     ["source"])
-PAYMENT_EVENTS = Counter(
-    "market_payment_events_total", "Payment state changes, by kind (e.g. charged, refunded, paid_out) and outcome.",
-    ["kind", "outcome"])
-CREDIT_REPORTS = Counter("market_credit_reports_total", "Credit reports generated.")
+CREDIT_REPORTS = Counter("market_credit_reports_total", "Credit reports issued to lenders.")
 
 
 class DatabaseFigures:
