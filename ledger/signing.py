@@ -15,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,12 +84,20 @@ def load_or_create_private_key(path: str | os.PathLike[str]) -> Ed25519PrivateKe
         return load_private_key(path.read_bytes())
     path.parent.mkdir(parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
+    # Written whole under a private name, then linked into place: a concurrent reader sees
+    # no file or the complete key, never an empty one (os.link fails if the name exists).
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process won the race; use its key
-        return load_private_key(path.read_bytes())
-    with os.fdopen(fd, "wb") as f:
-        f.write(private_key_pem(key))
+        with os.fdopen(fd, "wb") as f:
+            f.write(private_key_pem(key))
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:  # another thread or process won the race; use its key
+            return load_private_key(path.read_bytes())
+    finally:
+        os.unlink(tmp)
     return key
 
 

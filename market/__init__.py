@@ -9,9 +9,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from market import auth, config as cfg, db, i18n, logs, problems
+    from market import auth, config as cfg, db, i18n, logs, metrics, problems
     from market.accounts import api as accounts_api
     from market.accounts import views as accounts_views
+    from market.audit import views as audit_views
     from market.catalog import api as catalog_api
     from market.catalog import views as catalog_views
     from market.credit import api as credit_api
@@ -19,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.matching import api as matching_api
     from market.matching import jobs
     from market.matching import views as matching_views
+    from market.ops import periodic
     from market.orders import api as orders_api
     from market.orders import views as orders_views
     from market.payments import api as payments_api
@@ -43,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
 
     logs.init_app(app)
+    metrics.init_app(app)
     db.init_app(app)
     auth.init_app(app)
     csrf.init_app(app)
@@ -51,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     problems.init_app(app)
     ledger.init_app(app)
     jobs.init_app(app)
+    periodic.init_app(app)
     telemetry_settings.init_app(app)
     payments_config.init_app(app)
     credit_settings.init_app(app)
@@ -61,7 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
     for module in (web_views, accounts_views, catalog_views, orders_views, matching_views, production_views,
-                   trace_views, telemetry_views, credit_views, payments_views):
+                   trace_views, telemetry_views, credit_views, payments_views, audit_views):
         app.register_blueprint(module.bp)
     csrf.exempt(payments_api.hooks)  # Stripe signs its webhooks; there is no session
     app.register_blueprint(payments_api.hooks)

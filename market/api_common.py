@@ -4,11 +4,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json as pyjson
+import time
 
 import marshmallow as ma
 from flask import current_app, request
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from market import errors
 from market.accounts.models import IdempotencyRecord
@@ -30,9 +31,28 @@ class Integer(ma.fields.Integer):
         return super()._validated(value)
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    return False
+
+
 class StrictSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
+
+    @ma.pre_load
+    def _refuse_nul_characters(self, data, **kwargs):
+        # PostgreSQL text cannot hold NUL (a 500 at the database); no field has a use for it
+        if hasattr(data, "items"):
+            bad = sorted(k for k, v in data.items() if _has_nul(v))
+            if bad:
+                raise ma.ValidationError({k: ["must not contain NUL characters"] for k in bad})
+        return data
 
 
 class PageArgs(StrictSchema):
@@ -83,16 +103,33 @@ def idempotent(fn):
         try:
             response = fn(*args, **kwargs)
         except BaseException:
-            _forget(actor.org_id, key)
+            _until_the_database_answers(lambda: _forget(actor.org_id, key))
             raise
         response = current_app.make_response(response)
-        with unit_of_work() as s:
-            stored = s.scalars(select(IdempotencyRecord).filter_by(organization_id=actor.org_id, key=key)).one()
-            stored.status_code, stored.response_body = response.status_code, response.get_data(as_text=True)
-            s.commit()
+
+        def store():
+            with unit_of_work() as s:
+                stored = s.scalars(select(IdempotencyRecord).filter_by(organization_id=actor.org_id, key=key)).one()
+                stored.status_code, stored.response_body = response.status_code, response.get_data(as_text=True)
+                s.commit()
+
+        # The change is committed: losing its response now would leave the key 'in progress'
+        # for ever, so a database restart in between is waited out (bounded).
+        _until_the_database_answers(store)
         return response
 
     return wrapper
+
+
+def _until_the_database_answers(action, *, seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return action()
+        except (OperationalError, InterfaceError):
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.25)
 
 
 def _replay(s, org_id: int, key: str, fingerprint: str):

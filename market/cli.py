@@ -60,6 +60,8 @@ def up() -> None:
     if seed.is_empty():
         seed.seed_world()
     seed.print_logins(click.echo)
+    # several gunicorn workers: Prometheus counts go to files that /metrics sums
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(current_app.config["VAR_DIR"], "prometheus"))
     bind = os.environ.get("BIND", "127.0.0.1:8000")
     click.echo(f"serving on http://{bind}  (API docs: http://{bind}/api/docs)")
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:market.gunicorn_conf", "market:create_app()"])
@@ -95,6 +97,45 @@ def ledger_audit() -> None:
     click.echo(report.summary())
     if not report.ok:
         sys.exit(1)
+
+
+@main.command("backup")
+@click.argument("archive", type=click.Path(dir_okay=False), required=False)
+@with_appcontext
+def backup_command(archive: str | None) -> None:
+    """Write the database, the ledger key and var/ into one archive (see docs/operations.md)."""
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from market.ops import backup
+
+    path = Path(archive or f"market-backup-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.tar.gz")
+    try:
+        manifest = backup.backup(current_app, path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{path}: {manifest.dialect} database at {manifest.schema_revision}, {manifest.ledger_size} ledger "
+               f"entries, {manifest.checkpoints} checkpoints, {len(manifest.files)} files"
+               + ("" if manifest.ledger_key_in_archive else "; the ledger key is NOT inside (LEDGER_SIGNING_KEY)"))
+
+
+@main.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="replace a database that is not empty and files that differ")
+@with_appcontext
+def restore_command(archive: str, force: bool) -> None:
+    """Restore an archive made by `market backup` into DATABASE_URL and MARKET_VAR_DIR."""
+    from pathlib import Path
+
+    from market.ops import backup
+
+    try:
+        report = backup.restore(current_app, Path(archive), force=force)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {report.manifest.dialect} database at {report.schema_revision} "
+               f"({report.ledger_size} ledger entries) and {report.files_restored} files; "
+               f"now run `market ledger audit`")
 
 
 @main.group("quotes")

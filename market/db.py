@@ -56,7 +56,9 @@ def new_public_id() -> uuid.UUID:
 
 
 def make_engine(url: str) -> Engine:
-    kwargs: dict = {"future": True}
+    # hide_parameters: a failed statement's error (and so the log) never carries its values,
+    # e.g. the reset link in an outbox mail body
+    kwargs: dict = {"future": True, "hide_parameters": True}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:

@@ -9,3 +9,27 @@ timeout = int(os.environ.get("WEB_TIMEOUT", 30))
 accesslog = None  # the app logs every request as JSON with its request id
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server):
+    # Prometheus multiprocess mode: the workers' counts live in files here; start empty.
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if path:
+        os.makedirs(path, exist_ok=True)
+        for name in os.listdir(path):
+            if name.endswith(".db"):
+                os.remove(os.path.join(path, name))
+
+
+def post_worker_init(worker):
+    # periodic tasks without a broker: every worker starts a scheduler, one holds the lock
+    from market.ops import scheduler
+
+    scheduler.start(worker.wsgi)
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

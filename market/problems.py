@@ -6,6 +6,7 @@ import logging
 import marshmallow as ma
 from flask import Flask, current_app, json, render_template, request
 from flask_smorest import Api
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from market.errors import DomainError
@@ -73,7 +74,28 @@ class ProblemApi(Api):
         return problem_response(error.code, error.name, detail, errors, data.get("headers"))
 
 
+def _database_unavailable(error: Exception):
+    """The database did not answer (restarting, failing over, locked): a clean 503 the
+    client may retry (with the same Idempotency-Key), never a 500 with a traceback. The
+    pool pings connections before use (pool_pre_ping), so the next request reconnects."""
+    from market.metrics import DATABASE_UNAVAILABLE
+
+    DATABASE_UNAVAILABLE.inc()
+    log.warning("database unavailable", extra={"error": f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"})
+    detail = "the database is unavailable; retry shortly"
+    if not wants_problem():
+        try:
+            body, status = _html_error(503, "Service unavailable", detail)
+        except (sa_exc.OperationalError, sa_exc.InterfaceError):  # the layout reads the signed-in user
+            body, status = f"<!doctype html><title>503</title><h1>Service unavailable</h1><p>{detail}</p>", 503
+        return body, status, {"Retry-After": "5"}
+    return problem_response(503, "Service unavailable", detail, headers={"Retry-After": "5"})
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(sa_exc.OperationalError, _database_unavailable)
+    app.register_error_handler(sa_exc.InterfaceError, _database_unavailable)
+
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError):
         if not wants_problem():

@@ -1,9 +1,12 @@
-"""Celery entry point: `celery -A market.worker worker` (needs CELERY_BROKER_URL).
+"""Celery entry point: `celery -A market.worker worker` and `celery -A market.worker beat`
+(both need CELERY_BROKER_URL).
 
 Like a WSGI module, importing it builds the app: it is the process's entry, not a library.
 (Celery looks for an attribute named `app` or `celery`: the Flask app is `flask_app`.)"""
 from market import create_app
 from market.matching.jobs import celery_for
+from market.ops import beat
 
 flask_app = create_app()
 celery = celery_for(flask_app)
+beat.configure(celery, flask_app)

@@ -211,3 +211,12 @@ def two_sites(api, tenant):
 
     return (site("Mill Works", 31.30, [["cnc_milling_3ax"]], 20000),
             site("Finish Lab", 31.40, [["anodizing"], ["cmm_inspection"]], 15000))
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)

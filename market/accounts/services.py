@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from market import errors
 from market.accounts.models import ApiToken, Organization, OutboxEmail, PasswordResetToken, User
 from market.accounts.passwords import hash_password, verify_password
+from market.audit import services as audit
 from market.auth import Actor, SessionUser
 from market.db import unit_of_work, utcnow
 
@@ -56,6 +57,8 @@ def sign_up(*, email: str, password: str, name: str, organization_name: str, kin
         org = Organization(kind=kind, name=organization_name.strip())
         user = User(organization=org, email=email, name=name.strip(), password_hash=hash_password(password), role="owner")
         s.add_all([org, user])
+        s.flush()
+        audit.record(s, "account.created", user=user, org_kind=kind)
         s.commit()
         log.info("signed up", extra={"user": str(user.public_id), "org_kind": kind})
         return _session_user(user)
@@ -88,6 +91,7 @@ def add_member(actor: Actor, *, email: str, name: str, set_password_url_for) -> 
         s.add(PasswordResetToken(user_id=user.id, token_hash=_sha256(token), expires_at=utcnow() + timedelta(minutes=ttl)))
         s.add(OutboxEmail(to_address=email, subject=f"You were added to {actor.org_name}",
                           body=f"Choose your password within 7 days to sign in:\n{set_password_url_for(token)}\n"))
+        audit.record(s, "member.added", user=user, actor_user_id=actor.user_id, role=user.role)
         s.commit()
         return user
 
@@ -103,17 +107,24 @@ def authenticate(email: str, password: str) -> SessionUser:
     with unit_of_work() as s:
         user = s.scalar(select(User).where(User.email == email.strip().lower()).with_for_update(of=User))
         if user and user.locked_until and user.locked_until > now:
+            audit.record(s, "login.refused_locked", user=user)
+            s.commit()
             raise errors.Forbidden("too many failed attempts; try again later")
         if not verify_password(user.password_hash if user else None, password):
             if user:
                 user.failed_logins += 1
+                audit.record(s, "login.failed", user=user, failures=user.failed_logins)
                 if user.failed_logins >= LOCKOUT_AFTER:
                     minutes = min(2 ** (user.failed_logins - LOCKOUT_AFTER), 60)
                     user.locked_until = now + timedelta(minutes=minutes)
+                    audit.record(s, "account.locked", user=user, minutes=minutes)
                     log.warning("account locked", extra={"user": str(user.public_id), "minutes": minutes})
-                s.commit()
+            else:
+                audit.record(s, "login.failed", unknown_login=audit.login_name_digest(email))
+            s.commit()
             raise errors.Unauthorized("wrong email or password")
         user.failed_logins, user.locked_until = 0, None
+        audit.record(s, "login.succeeded", user=user)
         s.commit()
         return _session_user(user)
 
@@ -129,6 +140,7 @@ def request_password_reset(email: str, reset_url_for) -> None:
         s.add(PasswordResetToken(user_id=user.id, token_hash=_sha256(token), expires_at=utcnow() + timedelta(minutes=ttl)))
         s.add(OutboxEmail(to_address=user.email, subject="Reset your password",
                           body=f"Open this link within {ttl} minutes to choose a new password:\n{reset_url_for(token)}\n"))
+        audit.record(s, "password.reset_requested", user=user)
         s.commit()
 
 
@@ -141,7 +153,16 @@ def reset_password(token: str, new_password: str) -> None:
         user.password_hash = hash_password(new_password)
         user.failed_logins, user.locked_until = 0, None
         row.used_at = utcnow()
+        audit.record(s, "password.reset", user=user)
         s.commit()
+
+
+def logged_out(user_public_id: str) -> None:
+    with unit_of_work() as s:
+        user = s.scalar(select(User).where(User.public_id == uuid.UUID(user_public_id)))
+        if user is not None:
+            audit.record(s, "logout", user=user)
+            s.commit()
 
 
 def set_locale(user_public_id: str, locale: str) -> None:
@@ -162,6 +183,8 @@ def create_api_token(actor: Actor, *, name: str, scope: str) -> tuple[ApiToken, 
         token = ApiToken(organization_id=actor.org_id, created_by_id=actor.user_id, name=name.strip() or "token",
                          prefix=plaintext[:10], token_hash=_sha256(plaintext), scope=scope)
         s.add(token)
+        audit.record(s, "token.created", organization_id=actor.org_id, actor_user_id=actor.user_id,
+                     prefix=token.prefix, scope=scope, name=token.name)
         s.commit()
         return token, plaintext
 
@@ -177,6 +200,7 @@ def revoke_api_token(actor: Actor, public_id: uuid.UUID) -> ApiToken:
         if token is None:
             raise errors.NotFound("no such token")
         token.revoked_at = token.revoked_at or utcnow()
+        audit.record(s, "token.revoked", organization_id=actor.org_id, actor_user_id=actor.user_id, prefix=token.prefix)
         s.commit()
         return token
 

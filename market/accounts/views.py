@@ -2,7 +2,7 @@
 import marshmallow as ma
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from market.accounts import services
 from market.api_common import StrictSchema
@@ -75,6 +75,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        services.logged_out(current_user.id)
     logout_user()
     return redirect(url_for("web.index"))
 

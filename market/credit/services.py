@@ -20,6 +20,7 @@ from market.credit import events as ev
 from market.credit import report as report_mod
 from market.credit.models import PURPOSES, AccessLogEntry, Consent, CreditReport
 from market.db import unit_of_work, utcnow, write_lock
+from market.metrics import CREDIT_REPORTS
 from market.trace.ledger import get_ledger, record
 
 MAX_CONSENT_DAYS = 366
@@ -191,7 +192,8 @@ def issue_report(actor: Actor, factory_id: uuid.UUID) -> CreditReport:
         appended = record(s, ev.report_issued(rep, factory, lender), ev.consent_viewed(log, consent, lender))
         rep.ledger_index, log.ledger_index = appended[0].index, appended[1].index
         s.commit()
-        return rep
+    CREDIT_REPORTS.inc()
+    return rep
 
 
 def latest_or_issue(actor: Actor, factory_id: uuid.UUID) -> CreditReport:

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
+from sqlalchemy import update
+
+from market.metrics import JOBS_FAILED, JOBS_SUBMITTED, SOLVE_SECONDS
 
 log = logging.getLogger("market.jobs")
 
@@ -68,16 +72,26 @@ def execute(kind: str, job_id: int) -> None:
     from market.matching.models import SolveJob
 
     with unit_of_work() as s:
-        s.get(SolveJob, job_id).status = "running"
+        # Claim the job: only a queued job starts. A job handed out twice (re-queued after
+        # its broker lost it, or raced by two workers) runs once.
+        claimed = s.execute(update(SolveJob).where(SolveJob.id == job_id, SolveJob.status == "queued")
+                            .values(status="running")).rowcount
         s.commit()
+    if not claimed:
+        log.info("job already taken, skipped", extra={"kind": kind, "job": job_id})
+        return
+    started = time.perf_counter()
     try:
         _registry()[kind](job_id)
     except Exception as exc:
+        SOLVE_SECONDS.labels(kind, "failed").observe(time.perf_counter() - started)
+        JOBS_FAILED.labels(kind).inc()
         with unit_of_work() as s:
             job = s.get(SolveJob, job_id)
             job.status, job.error, job.finished_at = "failed", f"{type(exc).__name__}: {exc}"[:2000], utcnow()
             s.commit()
         raise
+    SOLVE_SECONDS.labels(kind, "done").observe(time.perf_counter() - started)
 
 
 def submit(kind: str, *args) -> None:
@@ -86,6 +100,7 @@ def submit(kind: str, *args) -> None:
     if app.config.get("CELERY_BROKER_URL"):
         try:
             celery_for(app).send_task("market.run_job", args=[kind, *args], retry=False)
+            JOBS_SUBMITTED.labels(kind, "celery").inc()
             return
         except Exception as exc:  # broker down: run here rather than lose the job
             log.warning("broker unreachable, running the job in-process", extra={"kind": kind, "error": str(exc)})
@@ -99,4 +114,5 @@ def submit(kind: str, *args) -> None:
             except Exception:
                 log.exception("background job failed", extra={"kind": kind})
 
+    JOBS_SUBMITTED.labels(kind, "in_process").inc()
     app.extensions["jobs"].submit(run)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from market import errors
 from market.catalog.models import Machine
 from market.db import unit_of_work, utcnow, write_lock
+from market.metrics import TELEMETRY_READINGS
 from market.telemetry import dirty, effects, trigger
 from market.telemetry.devices import DeviceAuth
 from market.telemetry.models import Device
@@ -109,7 +110,7 @@ def store(s: Session, machine_id: int, device_id: int | None, rows: list[Row]) -
 
 
 def ingest(device: DeviceAuth, raws, *, machine_public_id: uuid.UUID | None = None,
-           now: datetime | None = None) -> IngestResult:
+           now: datetime | None = None, source: str = "http") -> IngestResult:
     """Ingest a batch from `device`. Raises Forbidden when the batch names another machine
     than the device's, PayloadTooLarge past MAX_BATCH readings."""
     if not isinstance(raws, list):
@@ -137,6 +138,7 @@ def ingest(device: DeviceAuth, raws, *, machine_public_id: uuid.UUID | None = No
             dirty.mark(s, machine.id, machine.factory_id, days, now)
             reschedule = effects.check_machine(s, machine, now)
         s.commit()
+    TELEMETRY_READINGS.labels(source).inc(stored)  # the ingest rate in /metrics: new readings only
     if stored:
         trigger.after_ingest()
     if reschedule:

@@ -76,7 +76,7 @@ def handle(prefix: str, topic: str, payload: bytes, user_token: str | None = Non
     if device.factory_public_id != factory_id:
         return {"status": 403, "detail": f"this device belongs to factory {device.factory_public_id}"}
     try:
-        return {"status": 200, **ingest.ingest(device, readings, machine_public_id=machine_id).to_dict()}
+        return {"status": 200, **ingest.ingest(device, readings, machine_public_id=machine_id, source="mqtt").to_dict()}
     except DomainError as exc:
         return {"status": exc.status, "detail": exc.detail}
 

@@ -5,6 +5,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from market.db import get_db
+from market.logs import redact
 
 
 def _database() -> str:
@@ -38,5 +39,19 @@ def check_all() -> dict[str, str]:
         try:
             out[name] = probe()
         except Exception as exc:  # a readiness probe reports, it never raises
-            out[name] = f"{type(exc).__name__}: {exc}"[:200]
+            # public page: an RPC URL's API key or a password in an error must not show
+            out[name] = redact(f"{type(exc).__name__}: {exc}", current_app.config)[:200]
     return out
+
+
+def anchoring() -> dict:
+    """The ledger's anchoring backlog (informational: the ledger works while the chain is
+    down; the periodic checkpoint anchors what is pending once it answers)."""
+    from market.ops import figures
+
+    try:
+        f = figures.read()
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}"}
+    return {"pending_checkpoints": f.pending_checkpoints, "unanchored_entries": f.unanchored_entries,
+            "lag_seconds": round(f.anchor_lag_seconds, 1)}

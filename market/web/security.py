@@ -1,14 +1,30 @@
 """Security headers on every response, and rate limits (in memory by default; set
-RATELIMIT_STORAGE_URI=redis://... so that replicas share the counts)."""
+RATELIMIT_STORAGE_URI=redis://... so that replicas share the counts).
+
+Limits: login and password-reset POSTs per client address (LOGIN_RATE_LIMIT); every
+/api/v1 call per bearer token, or per address without one (API_RATE_LIMIT). Should the
+shared storage fail, counting goes on in memory rather than failing requests."""
 from __future__ import annotations
 
+import hashlib
 import os
 
-from flask import Flask, request
-from flask_limiter import Limiter
+from flask import Flask, current_app, request
+from flask_limiter import Limit, Limiter
 from flask_limiter.util import get_remote_address
 
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+def api_client_key() -> str:
+    """Whose API budget a call spends: its token (hashed: the key is stored), else its address."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer ") and header[7:].strip():
+        return "token:" + hashlib.sha256(header[7:].strip().encode()).hexdigest()[:32]
+    return "addr:" + get_remote_address()
+
+
+API_LIMIT = Limit(lambda: current_app.config["API_RATE_LIMIT"], key_function=api_client_key, scope="api",
+                  shared=True, exempt_when=lambda: not request.path.startswith("/api/v1/"))
+limiter = Limiter(key_func=get_remote_address, default_limits=[API_LIMIT])
 
 # Swagger UI at /api/docs loads its assets from a CDN; every other page is self-contained.
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
@@ -20,6 +36,13 @@ CSP_DOCS = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline' h
 def init_app(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", "memory://"))
     app.config.setdefault("LOGIN_RATE_LIMIT", os.environ.get("LOGIN_RATE_LIMIT", "20 per minute"))
+    app.config.setdefault("API_RATE_LIMIT", os.environ.get("API_RATE_LIMIT", "1200 per minute"))
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", os.environ.get("RATELIMIT_KEY_PREFIX", "smm"))
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # storage down: never a 500 because of counting
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE", False)
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
     limiter.init_app(app)
 
     @app.after_request

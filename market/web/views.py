@@ -19,7 +19,8 @@ def readyz():
     """Ready to serve: the database answers, and so do the broker and the chain when configured."""
     checks = readiness.check_all()
     ok = all(c == "ok" for c in checks.values())
-    return jsonify(status="ready" if ok else "not ready", checks=checks), 200 if ok else 503
+    return (jsonify(status="ready" if ok else "not ready", checks=checks, anchoring=readiness.anchoring()),
+            200 if ok else 503)
 
 
 @bp.get("/")

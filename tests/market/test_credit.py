@@ -49,8 +49,12 @@ def test_consent_matrix_no_grant_expired_revoked_or_another_lender_are_refused_a
     assert issue(a, w).status_code == 404  # no grant
     assert a.get(f"/api/v1/credit-reports/{fid}").status_code == 404
     consent = grant(w, w["lenders"][0])
+    from market.metrics import CREDIT_REPORTS
+
+    issued_before = CREDIT_REPORTS._value.get()
     report = issue(a, w)
     assert report.status_code == 201, report.get_json()
+    assert CREDIT_REPORTS._value.get() == issued_before + 1  # counted in /metrics; refusals are not
     rid = report.get_json()["id"]
     assert a.get(f"/api/v1/credit/reports/{rid}").status_code == 200
     assert a.get(f"/api/v1/credit-reports/{fid}").get_json()["id"] == rid  # fresh: the same report

@@ -112,3 +112,18 @@ def test_each_kind_of_bad_reading_is_reported_with_its_reason(plant):
 def test_a_batch_over_10000_readings_is_refused_whole(plant):
     readings = [{"ts": "2030-01-01T00:00:00Z", "state": "idle"}] * 10001
     assert plant["devices"][0].post("/api/v1/telemetry", json={"readings": readings}).status_code == 413
+
+
+def test_the_ingest_rate_is_counted_in_metrics_once_per_new_reading(client, plant):
+    from tests.market.test_ops_metrics import _value
+
+    def counted():
+        return _value(client.get("/metrics").get_data(as_text=True), "market_telemetry_readings_total",
+                      source="http") or 0
+
+    before = counted()
+    readings = _batch(recent_midnight_shanghai(1), 50)
+    assert plant["devices"][0].post("/api/v1/telemetry", json={"readings": readings}).status_code == 200
+    assert counted() - before == 50
+    plant["devices"][0].post("/api/v1/telemetry", json={"readings": readings})  # a replay stores nothing
+    assert counted() - before == 50

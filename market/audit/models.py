@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from market.db import Base, UTCDateTime, utcnow
+
+ACTIONS = (
+    "account.created", "login.succeeded", "login.failed", "login.refused_locked", "account.locked", "logout",
+    "password.reset_requested", "password.reset", "token.created", "token.revoked", "member.added",
+)
+
+
+class SecurityEvent(Base):
+    """One security-relevant action. `detail` never holds a secret: no password, no token
+    (only its public prefix), no reset link; an unknown login name is kept as a hash prefix
+    (people type passwords into the email field)."""
+
+    __tablename__ = "security_events"
+    __table_args__ = (Index("ix_security_events_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)  # whom it concerns
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who did it, when someone else
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)

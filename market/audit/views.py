@@ -1,0 +1,17 @@
+"""Operator's security log."""
+from flask import Blueprint, render_template, request
+from flask_login import login_required
+
+from market.audit import services
+from market.audit.models import ACTIONS
+from market.auth import portal_actor
+
+bp = Blueprint("audit", __name__)
+
+
+@bp.get("/operator/security-events")
+@login_required
+def events():
+    action = request.args.get("action") if request.args.get("action") in ACTIONS else None
+    page = services.list_events(portal_actor(), action=action, page=request.args.get("page", 1, type=int))
+    return render_template("audit/events.html", page=page, action=action, actions=ACTIONS)

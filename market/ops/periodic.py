@@ -1,0 +1,155 @@
+"""Periodic tasks: what Celery beat (or the in-process scheduler) runs on a clock.
+
+Each task is safe to run twice or late: a batch match is skipped while one is under way,
+a checkpoint is signed only when the ledger grew, anchoring retries whatever is pending,
+expiry and the job sweep only touch rows that are due; the telemetry and payment tasks are
+their domains' own periodic functions (idempotent by their design, see their docs).
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Callable
+
+from flask import Flask, current_app
+from sqlalchemy import func, select, update
+
+from market.db import unit_of_work, utcnow
+from market.metrics import PERIODIC_RUNS
+
+log = logging.getLogger("market.periodic")
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    run: Callable[[], dict]
+    every_key: str  # config key holding its interval in seconds
+    default_every_s: float
+
+
+def batch_match() -> dict:
+    """Match every open order against all open capacity (one batch job, recorded under the
+    operator); skipped when nothing is open or a batch is already queued or running."""
+    from market.accounts.models import Organization
+    from market.matching import jobs
+    from market.matching.models import SolveJob
+    from market.orders.models import Order
+
+    with unit_of_work() as s:
+        operator = s.scalar(select(Organization.id).where(Organization.kind == "operator").order_by(Organization.id))
+        if operator is None:
+            return {"skipped": "no operator organization"}
+        if not s.scalar(select(func.count()).select_from(Order).where(Order.state == "open", Order.due_at > utcnow())):
+            return {"skipped": "no open orders"}
+        if s.scalar(select(func.count()).select_from(SolveJob)
+                    .where(SolveJob.kind == "batch", SolveJob.status.in_(("queued", "running")))):
+            return {"skipped": "a batch match is already under way"}
+        job = SolveJob(kind="batch", organization_id=operator)
+        s.add(job)
+        s.commit()
+    jobs.execute("batch", job.id)
+    return {"job": str(job.public_id)}
+
+
+def ledger_checkpoint() -> dict:
+    from market.ops import anchoring
+
+    return anchoring.checkpoint_and_anchor()
+
+
+def expire_quotes() -> dict:
+    from market.matching import services
+
+    return {"expired": services.expire_quotes()}
+
+
+def sweep_jobs() -> dict:
+    """Nothing lost: a job still 'queued' long after it was handed off (its broker lost the
+    message, or the process holding it in memory stopped) is handed off again (a job runs
+    once: execute() claims it); one 'running' for far longer than any solve budget lost its
+    worker and is marked failed, so its owner sees it and may ask again."""
+    from market.matching import jobs
+    from market.matching.models import SolveJob
+
+    now = utcnow()
+    requeue_before = now - timedelta(seconds=current_app.config["JOB_REQUEUE_AFTER_S"])
+    lost_before = now - timedelta(seconds=current_app.config["JOB_LOST_AFTER_S"])
+    with unit_of_work() as s:
+        stale = list(s.execute(select(SolveJob.id, SolveJob.kind)
+                               .where(SolveJob.status == "queued", SolveJob.created_at < requeue_before)))
+        lost = s.execute(update(SolveJob).where(SolveJob.status == "running", SolveJob.created_at < lost_before)
+                         .values(status="failed", finished_at=now,
+                                 error="worker lost: no result within the time allowed; ask again")).rowcount
+        s.commit()
+    for job_id, kind in stale:
+        jobs.submit(kind, job_id)
+    if stale or lost:
+        log.warning("job sweep", extra={"requeued": len(stale), "lost": lost})
+    return {"requeued": len(stale), "lost": lost}
+
+
+def telemetry_rollup() -> dict:
+    from market.telemetry import services
+
+    return services.rollup_all()
+
+
+def telemetry_purge() -> dict:
+    from market.telemetry import services
+
+    return {"deleted": services.purge_readings()}
+
+
+def payments_retry() -> dict:
+    from market.payments import execution
+
+    return {"orders": len(execution.retry_all())}
+
+
+def payout_release() -> dict:
+    """Deliveries nobody confirmed within DELIVERY_AUTO_CONFIRM_DAYS are confirmed, which
+    releases their payouts."""
+    from market.payments import services
+
+    return {"confirmed": services.auto_confirm_deliveries()}
+
+
+TASKS = {t.name: t for t in (
+    Task("batch_match", batch_match, "BATCH_MATCH_EVERY_S", 3600),
+    Task("ledger_checkpoint", ledger_checkpoint, "CHECKPOINT_EVERY_S", 600),
+    Task("expire_quotes", expire_quotes, "QUOTE_EXPIRY_EVERY_S", 300),
+    Task("sweep_jobs", sweep_jobs, "JOB_SWEEP_EVERY_S", 300),
+    Task("telemetry_rollup", telemetry_rollup, "TELEMETRY_ROLLUP_EVERY_S", 300),
+    Task("telemetry_purge", telemetry_purge, "TELEMETRY_PURGE_EVERY_S", 86400),
+    Task("payments_retry", payments_retry, "PAYMENTS_RETRY_EVERY_S", 300),
+    Task("payout_release", payout_release, "PAYOUT_RELEASE_EVERY_S", 3600),
+)}
+
+
+def init_app(app: Flask) -> None:
+    for task in TASKS.values():
+        app.config.setdefault(task.every_key, float(os.environ.get(task.every_key, task.default_every_s)))
+    app.config.setdefault("JOB_REQUEUE_AFTER_S", float(os.environ.get("JOB_REQUEUE_AFTER_S", 600)))
+    app.config.setdefault("IN_PROCESS_SCHEDULER", os.environ.get("IN_PROCESS_SCHEDULER", "1") == "1")
+    app.config.setdefault("JOB_LOST_AFTER_S", float(os.environ.get("JOB_LOST_AFTER_S", 3600)))
+
+
+def intervals(config) -> dict[str, float]:
+    """Task name -> seconds between runs; 0 switches a task off."""
+    return {name: float(config[t.every_key]) for name, t in TASKS.items() if float(config[t.every_key]) > 0}
+
+
+def run(name: str) -> dict:
+    """Run periodic task `name` now (inside an app context), counted in /metrics."""
+    try:
+        result = TASKS[name].run()
+    except Exception:
+        PERIODIC_RUNS.labels(name, "failed").inc()
+        log.exception("periodic task failed", extra={"task": name})
+        raise
+    PERIODIC_RUNS.labels(name, "ok").inc()
+    log.info("periodic task ran", extra={"task": name, "result": result})
+    return result
