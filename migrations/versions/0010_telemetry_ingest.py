@@ -2,14 +2,14 @@
 instead of inside every ingest request
 
 Revision ID: 0010_telemetry_ingest
-Revises: 0011_credit_more
+Revises: 0009_credit_more
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "0010_telemetry_ingest"
-down_revision = "0011_credit_more"
+down_revision = "0009_credit_more"
 branch_labels = None
 depends_on = None
 

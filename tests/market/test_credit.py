@@ -302,6 +302,6 @@ def test_migration_0011_finds_the_ledger_entry_of_cancellations_made_before_it(a
     index = cancellation_index()
     assert index is not None
     app.extensions["db"].dispose()
-    migrate.downgrade(database_url, "0008_credit")  # the column (and what it knew) is gone
+    migrate.downgrade(database_url, "0007_credit")  # the column (and what it knew) is gone
     migrate.upgrade(database_url)
     assert cancellation_index() == index

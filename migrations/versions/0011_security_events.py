@@ -1,13 +1,13 @@
 """security audit log
 
-Revision ID: 0009_security_events
+Revision ID: 0011_security_events
 Revises: 0010_telemetry_ingest
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0009_security_events'
+revision = '0011_security_events'
 down_revision = '0010_telemetry_ingest'
 branch_labels = None
 depends_on = None

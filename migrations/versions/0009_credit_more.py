@@ -1,8 +1,8 @@
 """credit: the ledger entry of each order state change (cancellations as a credit feature);
 'monitored' in the access log (a lender's alerts)
 
-Revision ID: 0011_credit_more
-Revises: 0007_payments
+Revision ID: 0009_credit_more
+Revises: 0008_payments
 """
 import json
 import uuid
@@ -11,8 +11,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011_credit_more'
-down_revision = "0007_payments"
+revision = '0009_credit_more'
+down_revision = "0008_payments"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """payments and platform revenue
 
-Revision ID: 0007_payments
-Revises: 0008_credit
+Revision ID: 0008_payments
+Revises: 0007_credit
 Create Date: 2026-11-22 04:54:07.184376
 """
 from datetime import datetime, timezone
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007_payments'
-down_revision = '0008_credit'
+revision = '0008_payments'
+down_revision = '0007_credit'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """credit: consents, access log, reports, financing
 
-Revision ID: 0008_credit
+Revision ID: 0007_credit
 Revises: 0004_quotes
 Create Date: 2026-11-22 04:51:46.305193
 """
@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_credit'
+revision = '0007_credit'
 down_revision = '0006_telemetry'
 branch_labels = None
 depends_on = None
