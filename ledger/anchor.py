@@ -40,12 +40,13 @@ def anchor_payload(checkpoint_note: str) -> bytes:
 
 
 def public_chain_label(url: str) -> str:
-    """Return ``url`` without user info, query or fragment (which may hold API keys)."""
+    """Return ``url``'s scheme, host and port only: hosted nodes put API keys in the user
+    info, the query or the path (``/v3/<key>``), and the label goes into public bundles."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if parts.port:
         host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    return urlunsplit((parts.scheme, host, "", "", ""))
 
 
 @dataclass(frozen=True)

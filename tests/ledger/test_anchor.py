@@ -70,3 +70,10 @@ def test_verifying_against_an_unreachable_chain_raises_a_named_error():
     w3 = Web3(HTTPProvider("http://127.0.0.1:9/", request_kwargs={"timeout": 2}))
     with pytest.raises(AnchorUnavailableError):
         verify_anchor(w3, "0x" + "11" * 32, "x\n")
+
+
+def test_the_public_chain_label_keeps_no_secret_of_the_rpc_url():
+    from ledger.anchor import public_chain_label
+
+    assert public_chain_label("https://user:pw@mainnet.infura.io:443/v3/0123abcd?key=x#f") == "https://mainnet.infura.io:443"
+    assert public_chain_label("http://127.0.0.1:8545") == "http://127.0.0.1:8545"
