@@ -116,7 +116,8 @@ def _operator() -> Actor:
     return accounts.actor_of_id(user.id)
 
 
-def seed_world() -> None:
+def seed_world(history_days: int = 90) -> None:
+    """`history_days` of machine data (tests that need the whole world, not its history, ask for less)."""
     rng = random.Random(7)
     today = utcnow().astimezone().date()
     operator = _operator()
@@ -167,7 +168,7 @@ def seed_world() -> None:
         if final != "draft":
             orders.post_message(buyer, order.public_id, "Drawings to follow; please confirm the tolerance on op 1.")
     lender = _account("lender", "苏州农商银行 Suzhou Rural Commercial Bank (demo)", "lender@demo.local", "Li Lender")
-    _telemetry_history()
+    _telemetry_history(history_days)
     good, weaker = _best_and_weakest(factory_orgs)
     _credit(lender, good=good, weaker=weaker)
 

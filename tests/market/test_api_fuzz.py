@@ -16,7 +16,7 @@ def api_world(app):
     from market.demo import seed
 
     with app.app_context():
-        seed.seed_world()
+        seed.seed_world(history_days=7)
         tokens = {}
         for who in ("buyer1@demo.local", "factory1@demo.local"):
             user = accounts.authenticate(who, seed.PASSWORD)

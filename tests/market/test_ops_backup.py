@@ -50,7 +50,7 @@ def test_a_backup_restores_into_a_fresh_database_and_the_ledger_verifies_with_th
     from market.ops import periodic
 
     with app.app_context():
-        seed.seed_world()
+        seed.seed_world(history_days=7)
         periodic.run("ledger_checkpoint")
     upload = Path(app.config["UPLOAD_DIR"]) / "drawings" / "bracket.step"
     upload.parent.mkdir(parents=True, exist_ok=True)
