@@ -169,45 +169,6 @@ def test_audit_of_a_ledger_growing_meanwhile_is_clean(filled, store, ledger):
     assert run_audit(filled).ok
 
 
-def test_subtree_hashes_read_in_an_unexpected_order_are_checked_row_by_row(engine, store, events, monkeypatch):
-    """The page check pairs each hash with its index; a database answering in another order
-    sends the level to the row-by-row check, which finds it clean, or finds the tampering
-    that this order would hide: two swapped hashes read back reversed concatenate to the
-    right bytes, only the index pairing tells them apart."""
-    from ledger import audit as audit_module
-
-    with engine.begin() as conn:
-        store.append(conn, events(4))  # level 1: two subtrees, one page of two
-    reversed_order = {name: sql.replace("ORDER BY level, idx)", "ORDER BY level, idx DESC LIMIT 1000000)")
-                      for name, sql in audit_module._NODE_AGGREGATE.items()}
-    assert reversed_order != audit_module._NODE_AGGREGATE
-    monkeypatch.setattr(audit_module, "_NODE_AGGREGATE", reversed_order)
-    with engine.connect() as conn:
-        report = audit(conn, page_size=2)
-        assert report.ok, report.summary()
-        assert report.nodes == 3
-        h0, h1 = (conn.execute(text("SELECT hash FROM ledger_nodes WHERE level = 1 AND idx = :i"), {"i": i}).scalar()
-                  for i in (0, 1))
-    tamper(engine, "UPDATE ledger_nodes SET hash = :h WHERE level = 1 AND idx = 0", h=h1)
-    tamper(engine, "UPDATE ledger_nodes SET hash = :h WHERE level = 1 AND idx = 1", h=h0)
-    with engine.connect() as conn:
-        report = audit(conn, page_size=2)
-    assert report.first_bad.index == 0
-    assert "(1, 0)" in report.first_bad.reason
-
-
-def test_audit_leaves_no_reader_thread_behind(filled):
-    import threading
-
-    tamper(filled, "DELETE FROM ledger_entries WHERE idx = 3")  # stops the entry pass early
-    for page_size in (2, 7, 1000):
-        with filled.connect() as conn:
-            assert audit(conn, page_size=page_size).first_bad.index == 3
-    with filled.connect() as conn:
-        assert not audit(conn, page_size=5).ok
-    assert not [t for t in threading.enumerate() if t.name == "ledger-audit-read-ahead"]
-
-
 def test_subtree_hashes_shifted_across_rows_are_caught(filled):
     """Concatenated, (1, 0) cut to 31 bytes and (1, 1) carrying the rest read the same: lengths count too."""
     with filled.connect() as conn:
