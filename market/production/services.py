@@ -151,13 +151,7 @@ def lots_of(actor: Actor, order_id: uuid.UUID) -> list[Lot]:
 
 def start_operation(actor: Actor, lot_id: uuid.UUID, seq: int, machine_id: uuid.UUID | None = None) -> Lot:
     with unit_of_work() as s:
-        write_lock(s)
-        lot, order = _lot(s, actor, lot_id, lock=True)
-        _require_in_production(lot)
-        plan = _plan(s, order)
-        if seq not in plan.lines:
-            raise errors.NotFound(f"this order has no operation {seq}")
-        plan.require(actor, seq, f"operation {seq}")
+        lot, order, plan = _operation(s, actor, lot_id, seq)
         if _step(lot, seq) is not None:
             raise errors.Conflict(f"operation {seq} of this lot was already started")
         before = _step(lot, seq - 1) if seq > min(plan.lines) else None
@@ -180,6 +174,18 @@ def start_operation(actor: Actor, lot_id: uuid.UUID, seq: int, machine_id: uuid.
         return _reload(s, lot)
 
 
+def _operation(s: Session, actor: Actor, lot_id: uuid.UUID, seq: int) -> tuple[Lot, Order, Plan]:
+    """The locked lot, its order and plan, once the actor is known to make operation `seq`."""
+    write_lock(s)
+    lot, order = _lot(s, actor, lot_id, lock=True)
+    _require_in_production(lot)
+    plan = _plan(s, order)
+    if seq not in plan.lines:
+        raise errors.NotFound(f"this order has no operation {seq}")
+    plan.require(actor, seq, f"operation {seq}")
+    return lot, order, plan
+
+
 def _machine(s: Session, plan: Plan, seq: int, factory_id: int, machine_id: uuid.UUID | None) -> Machine:
     """The booked machine, or another one of the same factory that can do the process."""
     if machine_id is None:
@@ -195,13 +201,7 @@ def _machine(s: Session, plan: Plan, seq: int, factory_id: int, machine_id: uuid
 
 def finish_operation(actor: Actor, lot_id: uuid.UUID, seq: int, good: int, rejected: int) -> Lot:
     with unit_of_work() as s:
-        write_lock(s)
-        lot, order = _lot(s, actor, lot_id, lock=True)
-        _require_in_production(lot)
-        plan = _plan(s, order)
-        if seq not in plan.lines:
-            raise errors.NotFound(f"this order has no operation {seq}")
-        plan.require(actor, seq, f"operation {seq}")
+        lot, order, plan = _operation(s, actor, lot_id, seq)
         step = _step(lot, seq)
         if step is None:
             raise errors.Conflict(f"operation {seq} of this lot has not started")

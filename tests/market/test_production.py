@@ -244,3 +244,18 @@ def test_a_qc_correction_is_a_new_event_that_names_the_entry_it_corrects(accepte
         event = decode_entry(store.entry(s.connection(), fixed.get_json()["ledger_index"])).event
         original = store.entry(s.connection(), first["ledger_index"])
     assert event["corrects"] == {"index": first["ledger_index"], "leaf_hash": leaf_hash(original).hex()}
+
+
+def test_dashboards_list_open_lots_for_the_factory_and_the_buyer(accepted, app, two_sites):
+    buyer, mill, finish, order = accepted
+    lot, url = make_lot(buyer, mill, finish, order)
+    finish.post(f"{url}/shipment", json={"carrier": "SF"})
+    for email in (buyer.email, two_sites[1]["tenant"].email):
+        client = app.test_client()
+        assert client.post("/login", data={"email": email, "password": "correct-horse-1"}).status_code == 302
+        page = client.get("/dashboard").get_data(as_text=True)
+        assert lot["trace_code"] in page and "3 / 3" in page
+    buyer.post(f"{url}/delivery")
+    client = app.test_client()
+    client.post("/login", data={"email": buyer.email, "password": "correct-horse-1"})
+    assert lot["trace_code"] not in client.get("/dashboard").get_data(as_text=True)  # received: off the list
