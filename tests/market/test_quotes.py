@@ -182,34 +182,13 @@ def test_lapsed_quotes_expire_and_the_order_reopens(app, api, tenant, two_sites)
     assert detail["state"] == "open" and detail["history"][-1]["to_state"] == "open"
 
 
-def test_a_machine_breakdown_moves_its_booked_work_to_another_machine_and_both_sides_see_it(app, api, tenant):
+def test_a_machine_breakdown_moves_its_booked_work_to_another_machine_and_both_sides_see_it(app, twin_mills):
     """The mill with the booking goes into maintenance; a second mill of the same factory takes the work."""
-    owner = tenant("factory", "Twin Mills")
-    shop = api(owner)
-    from tests.conftest import FACTORY
-
-    factory = shop.post("/api/v1/factories", json={**FACTORY, "name": "Twin Mills"}).get_json()
-    start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
-    mills = []
-    for n, price in ((1, 10000), (2, 30000)):  # the cheap mill gets the booking
-        m = shop.post("/api/v1/machines", json={"factory_id": factory["id"], "name": f"Mill {n}",
-                                                 "processes": ["cnc_milling_3ax"]}).get_json()
-        shop.post("/api/v1/capacity-windows", json={"machine_id": m["id"], "start": start.isoformat(),
-                  "end": (start + timedelta(hours=10)).isoformat(), "pricing_mode": "per_hour", "price": price})
-        mills.append(m)
-    buyer = api(tenant("buyer"))
-    body = order_body(operations=[{"process_code": "cnc_milling_3ax", "setup_minutes": 30, "run_minutes_per_unit": 1}])
-    order = buyer.post("/api/v1/orders", json=body).get_json()
-    wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
-    assert cheapest["lines"][0]["machine"] == "Mill 1"
-    assert buyer.post(f"/api/v1/quotes/{cheapest['id']}/accept").status_code == 200
-
+    shop, mills, buyer, order = twin_mills.shop, twin_mills.mills, twin_mills.buyer, twin_mills.order
     assert shop.patch(f"/api/v1/machines/{mills[0]['id']}", json={"status": "maintenance"}).status_code == 200
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        plan = shop.get(f"/api/v1/factories/{factory['id']}/schedule").get_json()
-        booked = {row["name"]: [b for b in row["bars"] if b["kind"] == "booked"] for row in plan["rows"]}
+        booked = twin_mills.booked()
         if booked["Mill 2"]:
             break
         time.sleep(0.2)
@@ -219,8 +198,8 @@ def test_a_machine_breakdown_moves_its_booked_work_to_another_machine_and_both_s
     history = buyer.get(f"/api/v1/orders/{order['id']}").get_json()["history"]
     assert "re-planned after a machine breakdown" in history[-1]["note"]
     portal = app.test_client()
-    portal.post("/login", data={"email": owner.email, "password": "correct-horse-1"})
-    page = portal.get(f"/factories/{factory['id']}/schedule").get_data(as_text=True)
+    portal.post("/login", data={"email": twin_mills.owner.email, "password": "correct-horse-1"})
+    page = portal.get(f"/factories/{twin_mills.factory['id']}/schedule").get_data(as_text=True)
     assert "Re-planned after a breakdown" in page and "Mill 1" in page and "Mill 2" in page
 
 

@@ -9,35 +9,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import FACTORY, order_body
 from tests.market.telemetry.conftest import iso, recent_midnight_shanghai, rollup
-from tests.market.test_quotes import wait_job
 
 
-def test_a_machine_reported_down_has_its_booked_job_moved_to_another_machine(app, api, tenant):
-    owner = tenant("factory", "Twin Mills")
-    shop = api(owner)
-    factory = shop.post("/api/v1/factories", json={**FACTORY, "name": "Twin Mills"}).get_json()
-    start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
-    mills = []
-    for n, price in ((1, 10000), (2, 30000)):  # the cheap mill gets the booking
-        m = shop.post("/api/v1/machines", json={"factory_id": factory["id"], "name": f"Mill {n}",
-                                                 "processes": ["cnc_milling_3ax"]}).get_json()
-        shop.post("/api/v1/capacity-windows", json={"machine_id": m["id"], "start": start.isoformat(),
-                  "end": (start + timedelta(hours=10)).isoformat(), "pricing_mode": "per_hour", "price": price})
-        mills.append(m)
-    buyer = api(tenant("buyer"))
-    body = order_body(operations=[{"process_code": "cnc_milling_3ax", "setup_minutes": 30, "run_minutes_per_unit": 1}])
-    order = buyer.post("/api/v1/orders", json=body).get_json()
-    wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
-    assert cheapest["lines"][0]["machine"] == "Mill 1"
-    assert buyer.post(f"/api/v1/quotes/{cheapest['id']}/accept").status_code == 200
-
-    def booked():
-        plan = shop.get(f"/api/v1/factories/{factory['id']}/schedule").get_json()
-        return {row["name"]: [b for b in row["bars"] if b["kind"] == "booked"] for row in plan["rows"]}
-
+def test_a_machine_reported_down_has_its_booked_job_moved_to_another_machine(app, api, twin_mills):
+    shop, mills, buyer, order, booked = (twin_mills.shop, twin_mills.mills, twin_mills.buyer, twin_mills.order,
+                                         twin_mills.booked)
     assert len(booked()["Mill 1"]) == 1 and booked()["Mill 2"] == []
     token = shop.post(f"/api/v1/machines/{mills[0]['id']}/devices", json={"name": "gw"}).get_json()["token"]
     now = datetime.now(timezone.utc)

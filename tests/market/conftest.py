@@ -1,0 +1,39 @@
+"""Fixtures shared by the marketplace tests."""
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from tests.conftest import FACTORY, order_body
+from tests.market.test_quotes import wait_job
+
+
+@pytest.fixture
+def twin_mills(api, tenant):
+    """A factory with two 3-axis mills and a buyer whose order is booked on the cheaper one
+    (Mill 1): the setting for a breakdown that must move the work to Mill 2."""
+    owner = tenant("factory", "Twin Mills")
+    shop = api(owner)
+    factory = shop.post("/api/v1/factories", json={**FACTORY, "name": "Twin Mills"}).get_json()
+    start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    mills = []
+    for n, price in ((1, 10000), (2, 30000)):  # the cheap mill gets the booking
+        m = shop.post("/api/v1/machines", json={"factory_id": factory["id"], "name": f"Mill {n}",
+                                                 "processes": ["cnc_milling_3ax"]}).get_json()
+        shop.post("/api/v1/capacity-windows", json={"machine_id": m["id"], "start": start.isoformat(),
+                  "end": (start + timedelta(hours=10)).isoformat(), "pricing_mode": "per_hour", "price": price})
+        mills.append(m)
+    buyer = api(tenant("buyer"))
+    body = order_body(operations=[{"process_code": "cnc_milling_3ax", "setup_minutes": 30, "run_minutes_per_unit": 1}])
+    order = buyer.post("/api/v1/orders", json=body).get_json()
+    wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    assert cheapest["lines"][0]["machine"] == "Mill 1"
+    assert buyer.post(f"/api/v1/quotes/{cheapest['id']}/accept").status_code == 200
+
+    def booked() -> dict[str, list[dict]]:
+        plan = shop.get(f"/api/v1/factories/{factory['id']}/schedule").get_json()
+        return {row["name"]: [b for b in row["bars"] if b["kind"] == "booked"] for row in plan["rows"]}
+
+    return SimpleNamespace(owner=owner, shop=shop, factory=factory, mills=mills, buyer=buyer, order=order,
+                           booked=booked)
