@@ -1,8 +1,12 @@
 """Fixtures shared by the marketplace tests."""
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
+import redis
 
 from tests.conftest import FACTORY, order_body
 from tests.market.test_quotes import wait_job
@@ -37,3 +41,42 @@ def twin_mills(api, tenant):
 
     return SimpleNamespace(owner=owner, shop=shop, factory=factory, mills=mills, buyer=buyer, order=order,
                            booked=booked)
+
+
+# -- a real Celery worker on the local Redis ----------------------------------------------------
+
+WORKER = ["worker", "--pool", "solo", "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"]
+
+
+def celery(app, broker_url: str, var_dir, *args: str, env: dict | None = None, output=subprocess.PIPE):
+    """`celery -A market.worker <args>` against the test's database and broker."""
+    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "CELERY_BROKER_URL": broker_url,
+           "MARKET_VAR_DIR": str(var_dir), "LOG_LEVEL": "WARNING", **(env or {})}
+    stderr = subprocess.STDOUT if output == subprocess.PIPE else output
+    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "market.worker", *args], env=env, stdout=output,
+                            stderr=stderr)
+
+
+def stop(*processes) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture
+def broker_url(request):
+    """An emptied Redis database: the test module's BROKER_DB (modules use their own)."""
+    url = f"redis://127.0.0.1:6379/{request.module.BROKER_DB}"
+    redis.Redis.from_url(url).flushdb()  # fails loudly when Redis is down: .ci/run starts it
+    return url
+
+
+@pytest.fixture
+def worker(app, broker_url, tmp_path):
+    process = celery(app, broker_url, tmp_path, *WORKER)
+    yield process
+    stop(process)

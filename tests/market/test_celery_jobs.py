@@ -1,39 +1,11 @@
 """Production path for background solves: Celery on the local Redis, a real worker
 process; and when the broker is down the job still runs (in-process), nothing lost."""
-import os
-import subprocess
-import sys
 import time
-
-import pytest
-import redis
 
 from tests.conftest import order_body
 from tests.market.test_quotes import wait_job
 
-BROKER_DB = 15
-
-
-@pytest.fixture
-def broker_url():
-    url = f"redis://127.0.0.1:6379/{BROKER_DB}"
-    redis.Redis.from_url(url).flushdb()  # fails loudly when Redis is down: .ci/run starts it
-    return url
-
-
-@pytest.fixture
-def worker(app, broker_url, tmp_path):
-    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "CELERY_BROKER_URL": broker_url,
-           "MARKET_VAR_DIR": str(tmp_path), "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen([sys.executable, "-m", "celery", "-A", "market.worker", "worker", "--pool", "solo",
-                                "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    yield process
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+BROKER_DB = 15  # the Redis database the broker_url fixture (tests/market/conftest.py) empties
 
 
 def test_a_quote_solve_runs_in_the_celery_worker(app, api, tenant, two_sites, broker_url, worker):

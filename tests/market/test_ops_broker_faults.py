@@ -1,17 +1,15 @@
 """Broker trouble, nothing lost: a job whose message the broker lost is handed off again by
 the periodic sweep (and runs in-process while the broker is down); a job handed out twice
 runs once; a job whose worker died is marked failed for its owner to see."""
-import os
 import subprocess
-import sys
 import uuid
 from datetime import timedelta
 
-import pytest
 import redis
 from sqlalchemy import func, select
 
 from tests.conftest import order_body
+from tests.market.conftest import WORKER, celery, stop
 from tests.market.test_quotes import wait_job
 
 BROKER_DB = 13
@@ -22,14 +20,6 @@ def _sweep(app):
 
     with app.app_context():
         return periodic.run("sweep_jobs")
-
-
-def _start_worker(app, broker, tmp_path):
-    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "CELERY_BROKER_URL": broker,
-           "MARKET_VAR_DIR": str(tmp_path), "LOG_LEVEL": "WARNING"}
-    return subprocess.Popen([sys.executable, "-m", "celery", "-A", "market.worker", "worker", "--pool", "solo",
-                             "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _order_pk(s, public_id) -> int:
@@ -51,12 +41,11 @@ def test_a_job_the_broker_lost_is_handed_off_again_and_done(app, api, tenant, tw
     assert _sweep(app) == {"requeued": 0, "lost": 0}  # too young to call lost
     app.config["JOB_REQUEUE_AFTER_S"] = 0
     assert _sweep(app) == {"requeued": 1, "lost": 0}
-    worker = _start_worker(app, broker, tmp_path)
+    worker = celery(app, broker, tmp_path, *WORKER, output=subprocess.DEVNULL)
     try:
         done = wait_job(buyer, job["id"], timeout=90)
     finally:
-        worker.terminate()
-        worker.wait(15)
+        stop(worker)
     assert done["status"] == "done" and done["result"]["alternatives"] >= 1
     assert app.extensions["jobs"] is None  # the worker did it, not this process
 

@@ -12,6 +12,7 @@ import redis
 from sqlalchemy import select
 
 from tests.conftest import order_body
+from tests.market.conftest import WORKER, celery, stop
 
 BROKER_DB = 13  # test_celery_jobs uses 15
 
@@ -160,30 +161,12 @@ def _only_checkpoints_every_second() -> dict:
 # -- beat + worker on Redis -------------------------------------------------------------------
 
 @pytest.fixture
-def broker_url():
-    url = f"redis://127.0.0.1:6379/{BROKER_DB}"
-    redis.Redis.from_url(url).flushdb()
-    return url
-
-
-@pytest.fixture
 def beat_and_worker(app, broker_url, tmp_path):
-    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "CELERY_BROKER_URL": broker_url,
-           "MARKET_VAR_DIR": str(tmp_path), "LOG_LEVEL": "WARNING", **_only_checkpoints_every_second()}
-    common = ["-A", "market.worker"]
-    worker = subprocess.Popen([sys.executable, "-m", "celery", *common, "worker", "--pool", "solo",
-                               "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    beat = subprocess.Popen([sys.executable, "-m", "celery", *common, "beat", "-l", "WARNING"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = _only_checkpoints_every_second()
+    worker = celery(app, broker_url, tmp_path, *WORKER, env=env, output=subprocess.DEVNULL)
+    beat = celery(app, broker_url, tmp_path, "beat", "-l", "WARNING", env=env, output=subprocess.DEVNULL)
     yield worker, beat
-    for process in (beat, worker):
-        process.terminate()
-    for process in (beat, worker):
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    stop(beat, worker)
 
 
 def test_beat_sends_the_checkpoint_to_a_celery_worker_that_signs_and_anchors_it(app, api, tenant, beat_and_worker):

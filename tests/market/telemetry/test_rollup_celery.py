@@ -2,41 +2,14 @@
 process computes nothing); with the broker down it still runs, in-process."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
-import pytest
-import redis
 from sqlalchemy import func, select
 
 from tests.market.telemetry.conftest import iso, recent_midnight_shanghai
 
 BROKER_DB = 14  # test_celery_jobs uses 15
-
-
-@pytest.fixture
-def broker_url():
-    url = f"redis://127.0.0.1:6379/{BROKER_DB}"
-    redis.Redis.from_url(url).flushdb()  # fails loudly when Redis is down: .ci/run starts it
-    return url
-
-
-@pytest.fixture
-def worker(app, broker_url, tmp_path):
-    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "CELERY_BROKER_URL": broker_url,
-           "MARKET_VAR_DIR": str(tmp_path), "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen([sys.executable, "-m", "celery", "-A", "market.worker", "worker", "--pool", "solo",
-                                "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "WARNING"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    yield process
-    process.terminate()
-    try:
-        process.wait(15)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 def _machine_days(app) -> int:
