@@ -18,9 +18,8 @@ from market.matching import jobs
 from market.matching.models import Quote, QuoteLine, SolveJob
 from market.matching.problem import CANDIDATES_MAX_SPAN, build
 from market.orders.models import Order, OrderEvent
-from market.orders.services import find_order
+from market.orders.services import find_order, move
 from market.orders.states import check_transition
-from market.payments import services as payments
 from market.trace import events as ledger_events
 from market.trace.ledger import record
 from ledger.disclosure import new_salt
@@ -88,9 +87,7 @@ def _store_quote(s: Session, order: Order, job: SolveJob, built, now, label: str
                                      end_at=built.at(end), price_minor=share))
     s.add(q)
     if order.state == "open":
-        s.add(OrderEvent(order_id=order.id, from_state="open", to_state="quoted", note=f"{label} quote ready"))
-        record(s, ledger_events.order_state_changed(order, str(order.buyer.public_id), "open", "quoted"))
-        order.state = "quoted"
+        record(s, move(s, order, None, "quoted", f"{label} quote ready"))
     return q
 
 
@@ -208,13 +205,9 @@ def accept_quote(actor: Actor, public_id: uuid.UUID) -> Quote:
         q.status = "accepted"
         s.execute(update(Quote).where(Quote.order_id == order.id, Quote.id != q.id, Quote.status == "open")
                   .values(status="superseded"))
-        payments.on_order_transition(s, order, order.state, "accepted", actor, quote=q)
-        s.add(OrderEvent(order_id=order.id, from_state=order.state, to_state="accepted", actor_org_id=actor.org_id,
-                         actor_user_id=actor.user_id, note=f"quote {q.label} accepted"))
-        appended = record(s, ledger_events.quote_accepted(order, actor.org_public_id, q, _shares(order, q)),
-                          ledger_events.order_state_changed(order, actor.org_public_id, order.state, "accepted"))
+        accepted = ledger_events.quote_accepted(order, actor.org_public_id, q, _shares(order, q))
+        appended = record(s, accepted, move(s, order, actor, "accepted", f"quote {q.label} accepted", quote=q))
         q.accepted_ledger_index = appended[0].index
-        order.state = "accepted"
         s.commit()
         s.refresh(q)
         return q
@@ -272,9 +265,7 @@ def expire_quotes(now=None) -> int:
             order = s.scalar(select(Order).where(Order.id == order_id).with_for_update(of=Order))
             still_open = s.scalar(select(Quote.id).where(Quote.order_id == order_id, Quote.status == "open").limit(1))
             if order.state == "quoted" and still_open is None:
-                s.add(OrderEvent(order_id=order.id, from_state="quoted", to_state="open", note="quotes expired"))
-                record(s, ledger_events.order_state_changed(order, str(order.buyer.public_id), "quoted", "open"))
-                order.state = "open"
+                record(s, move(s, order, None, "open", "quotes expired"))
         s.commit()
         return len(lapsed)
 

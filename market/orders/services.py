@@ -122,12 +122,15 @@ def transition(actor: Actor, public_id: uuid.UUID, target: str, note: str = "") 
         return _reload(s, order)
 
 
-def move(s: Session, order: Order, actor: Actor, target: str, note: str = "", entries: Batch | None = None) -> Event:
+def move(s: Session, order: Order, actor: Actor | None, target: str, note: str = "", entries: Batch | None = None,
+         *, quote=None) -> Event:
     """The one place an order changes state (the caller checked the move is allowed):
     history row and new state; returns the ledger event for the caller to record. Given
-    `entries`, the event is added to them and the history row keeps its ledger index."""
-    payments.on_order_transition(s, order, order.state, target, actor, note=note)  # may refuse the move
-    event = ledger_events.order_state_changed(order, actor.org_public_id, order.state, target)
+    `entries`, the event is added to them and the history row keeps its ledger index.
+    `actor` None is the platform itself (quotes ready, quotes lapsed): the event is the buyer's."""
+    payments.on_order_transition(s, order, order.state, target, actor, note=note, quote=quote)  # may refuse
+    org = actor.org_public_id if actor else order.buyer.public_id
+    event = ledger_events.order_state_changed(order, org, order.state, target)
     row = _record(s, order, actor, order.state, target, note)
     order.state = target
     if entries is not None:

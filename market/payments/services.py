@@ -125,7 +125,7 @@ def _run_order(order_id: int):
 
 # --- the hook ----------------------------------------------------------------------------
 
-def on_order_transition(s: Session, order: Order, frm: str, to: str, actor: Actor, *, note: str = "",
+def on_order_transition(s: Session, order: Order, frm: str, to: str, actor: Actor | None, *, note: str = "",
                         quote=None) -> None:
     """Called inside the order's transaction, after the move was checked, before it is
     recorded. May refuse the move (raise) — nothing is then written."""
