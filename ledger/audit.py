@@ -18,12 +18,15 @@ parses and validates every entry and event as well).
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from binascii import hexlify
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from functools import partial
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import chain, repeat
+from typing import Any
 
 from sqlalchemy import Connection, func, select, text
 
@@ -137,14 +140,26 @@ def _driver_cursor(conn: Connection):
     return driver.cursor(binary=True) if conn.dialect.driver == "psycopg" else driver.cursor()
 
 
+def _read_ahead(run: Callable[[tuple], Any], ranges: list[tuple]) -> Iterator[Any]:
+    """``run(r)`` for each ``r`` of ``ranges`` in order, the next one running in a helper thread meanwhile."""
+    if not ranges:
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="ledger-audit") as pool:
+        ahead = pool.submit(run, ranges[0])
+        for following in [*ranges[1:], None]:
+            result = ahead.result()
+            if following is not None:
+                ahead = pool.submit(run, following)
+            yield result
+
+
 def _pages(conn: Connection, sql: str, ranges: list[tuple], chunk: int) -> Iterator[Iterator[list[tuple]]]:
     """For each parameter tuple in ``ranges``, the rows of ``sql`` as lists of at most ``chunk`` rows.
 
-    Each page's iterator must be used up before the next page is taken.  On PostgreSQL a
-    helper thread runs the next page's query while this one is checked: the server reads
-    and sends it on another core, and psycopg waits for it without holding the GIL (about
-    a third off the audit).  SQLite steps row by row with the GIL taken back for each row,
-    so there the pages are read in turn.
+    Each page's iterator must be used up before the next page is taken.  On PostgreSQL the
+    next page's query runs in a helper thread while this one is checked: the server reads
+    and sends it on another core, and psycopg waits for it without holding the GIL.  SQLite
+    steps row by row and takes the GIL back for each row, so here the pages are read in turn.
     """
     sql = _driver_sql(conn, sql)
     if conn.dialect.name != "postgresql":
@@ -162,28 +177,51 @@ def _pages(conn: Connection, sql: str, ranges: list[tuple], chunk: int) -> Itera
         cursor.execute(sql, params)
         return cursor
 
-    # The connection is used by one thread at a time: the helper executes, this thread only
-    # converts rows of results already received (fetchmany does not touch the connection).
-    if not ranges:
-        return
-    with ThreadPoolExecutor(1, thread_name_prefix="ledger-audit") as pool:
-        ahead = pool.submit(run, ranges[0])
-        for following in [*ranges[1:], None]:
-            cursor = ahead.result()
-            ahead = pool.submit(run, following) if following is not None else None
+    # One thread at a time uses the connection: the helper executes, this thread only converts
+    # rows of results already received (fetchmany does not touch the connection).
+    with closing(_read_ahead(run, ranges)) as cursors:
+        for cursor in cursors:
             try:
                 yield iter(partial(cursor.fetchmany, chunk), [])
             finally:
                 cursor.close()
 
 
+def _entry_pages(conn: Connection, ranges: list[tuple], chunk: int) -> Iterator[Any]:
+    """Per page of entries: an iterator of row chunks, or from an SQLite file, one aggregate row.
+
+    SQLite builds the aggregate (``_ENTRY_BLOBS``) inside a single step, without the GIL, so a
+    second connection in a helper thread reads the next page while this one is checked.
+    """
+    path = _sqlite_file(conn)
+    if path is None:
+        yield from _pages(conn, _ENTRY_PAGE, ranges, chunk)
+        return
+    reader = sqlite3.connect(path, check_same_thread=False)
+    try:
+        with closing(_read_ahead(lambda r: reader.execute(_ENTRY_BLOBS, r).fetchone(), ranges)) as pages:
+            yield from pages
+    finally:
+        reader.close()
+
+
+def _sqlite_file(conn: Connection) -> str | None:
+    """The file behind an SQLite ``conn`` that a second connection can open, else ``None``."""
+    path = conn.engine.url.database if conn.dialect.name == "sqlite" else None
+    return path if path and path != ":memory:" and not path.startswith("file:") else None
+
+
 # Pages are ranges of the primary key (ORDER BY the key columns, so the planner walks the index
 # even without statistics); each page's query is known in advance, so it can be read ahead.
 _ENTRY_PAGE = "SELECT idx, entry, leaf_hash FROM ledger_entries WHERE idx >= ? AND idx < ? ORDER BY idx"
+_ENTRY_BLOBS = ("SELECT count(*), min(length(leaf_hash)), max(length(leaf_hash)), "
+                "CAST(group_concat(entry, x'0a') AS BLOB), CAST(group_concat(leaf_hash, '') AS BLOB) "
+                "FROM (SELECT entry, leaf_hash FROM ledger_entries WHERE idx >= ? AND idx < ? ORDER BY idx)")
 _NODE_PAGE = "SELECT idx, hash FROM ledger_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY level, idx"
 _NODE_BEYOND = "SELECT min(idx) FROM ledger_nodes WHERE level = ? AND idx >= ?"
 _MAX_LEVEL = "SELECT max(level) FROM ledger_nodes"
 _INDEX_KEY = b',"index":'
+_LINK = b',"index":%d,"prev_hash":"%s","signer":'
 _CHUNK = 1024
 """Rows checked together: few enough that a chunk's entries are still in the CPU cache when the
 link check reads them again after hashing (a fifth faster than checking 50k-row pages at once)."""
@@ -194,11 +232,20 @@ def _audit_entries(conn: Connection, report: AuditReport, tree: _Tree, page_size
     leaves: list[bytes] = []
     expected = 0
     prev_hex = GENESIS_PREV_HASH.hex().encode()
+    chunk = min(_CHUNK, page_size)
     ranges = [(lo, min(lo + page_size, bound)) for lo in range(0, bound, page_size)]
     try:
-        with closing(_pages(conn, _ENTRY_PAGE, ranges, min(_CHUNK, page_size))) as pages:
-            for chunks in pages:
-                for rows in chunks:
+        with closing(_entry_pages(conn, ranges, chunk)) as pages:
+            for (lo, hi), page in zip(ranges, pages):
+                if isinstance(page, tuple):
+                    hashes = None if deep else _clean_blob_hashes(page, lo, hi, prev_hex)
+                    if hashes is not None:
+                        leaves.extend(hashes)
+                        expected = hi
+                        prev_hex = hexlify(hashes[-1])
+                        continue
+                    page = chain.from_iterable(_pages(conn, _ENTRY_PAGE, [(lo, hi)], chunk))  # row by row
+                for rows in page:
                     # Fast path: the whole chunk checked with list-wide operations (C loops).
                     hashes = None if deep else _clean_chunk_hashes(rows, expected, prev_hex)
                     finding = None
@@ -223,19 +270,47 @@ def _clean_chunk_hashes(rows: list, first: int, prev_hex: bytes) -> list[bytes] 
     and chain link), as whole-list comparisons; any failure returns ``None``, and the slow
     loop names the first bad index.
     """
+    idxs, datas, stored = zip(*rows)
+    if idxs != tuple(range(first, first + len(rows))):
+        return None
     sha = _sha256
-    idxs = [r[0] for r in rows]
-    if idxs != list(range(first, first + len(rows))):
-        return None
-    datas = [r[1] for r in rows]
     hashes = [sha(b"\x00" + d).digest() for d in datas]
-    if hashes != [r[2] for r in rows]:
-        return None
-    prevs = [prev_hex, *map(hexlify, hashes[:-1])]
-    links = [b',"index":%d,"prev_hash":"%s","signer":' % ip for ip in zip(idxs, prevs)]
-    if not all(map(bytes.startswith, datas, links, [d.rfind(_INDEX_KEY) for d in datas])):
+    if stored != tuple(hashes) or not _links_hold(idxs, datas, hashes, prev_hex):
         return None
     return hashes
+
+
+def _clean_blob_hashes(page: tuple, lo: int, hi: int, prev_hex: bytes) -> list[bytes] | None:
+    """The leaf hashes of entries ``[lo, hi)`` read as one ``_ENTRY_BLOBS`` row if all pass, else ``None``.
+
+    ``hi - lo`` rows (the index is the integer rowid, so none is missing), entries without a
+    newline (canonical JSON has none: one piece per row) and 32-byte stored leaf hashes line the
+    pieces up with their rows; each entry's own index field then pins its place in the page.
+    """
+    count, shortest, longest, joined, stored = page
+    if count != hi - lo or shortest != 32 or longest != 32:
+        return None
+    datas = joined.split(b"\n")
+    if len(datas) != count:
+        return None
+    sha = _sha256
+    hashes: list[bytes] = []
+    for k in range(0, count, _CHUNK):
+        part = datas[k: k + _CHUNK]
+        done = [sha(b"\x00" + d).digest() for d in part]
+        if (b"".join(done) != stored[32 * k: 32 * (k + len(part))]
+                or not _links_hold(range(lo + k, lo + k + len(part)), part, done, prev_hex)):
+            return None
+        hashes.extend(done)
+        prev_hex = hexlify(done[-1])
+    return hashes
+
+
+def _links_hold(idxs, datas, hashes: list[bytes], prev_hex: bytes) -> bool:
+    """Each entry's last ``,"index":`` is followed by its index and the previous leaf hash (hex)."""
+    prevs = [prev_hex, *map(hexlify, hashes[:-1])]
+    links = map(_LINK.__mod__, zip(idxs, prevs))
+    return all(map(bytes.startswith, datas, links, map(bytes.rfind, datas, repeat(_INDEX_KEY))))
 
 
 def _check_one_by_one(rows: list, first: int, prev_hex: bytes, deep: bool) -> tuple[list[bytes], AuditFinding | None]:
@@ -248,8 +323,7 @@ def _check_one_by_one(rows: list, first: int, prev_hex: bytes, deep: bool) -> tu
         h = _sha256(b"\x00" + data).digest()
         # The last ',"index":' is the top-level one (only hex, a JSON string and an int follow it),
         # so one startswith checks both the index and the hash-chain link.
-        link = b"".join((_INDEX_KEY, str(idx).encode(), b',"prev_hash":"', prev_hex, b'","signer":'))
-        if h != stored or not data.startswith(link, data.rfind(_INDEX_KEY)):
+        if h != stored or not data.startswith(_LINK % (idx, prev_hex), data.rfind(_INDEX_KEY)):
             return hashes, _diagnose_entry(bytes(data), idx, bytes(stored), prev_hex)
         if deep:
             try:

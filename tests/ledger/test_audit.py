@@ -5,10 +5,21 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+import ledger.audit as ledger_audit
 from ledger.audit import audit
 from ledger.sql_guard import drop_append_only_guard_ddl
 
 SIZE = 40
+
+
+@pytest.fixture(autouse=True, params=["read ahead", "read in turn"])
+def read_mode(request, monkeypatch, engine):
+    """SQLite files are read ahead by a second connection; in-memory databases in turn, on ``conn``."""
+    if request.param == "read in turn":
+        if engine.dialect.name != "sqlite":
+            pytest.skip("SQLite only: PostgreSQL always reads ahead")
+        monkeypatch.setattr(ledger_audit, "_sqlite_file", lambda conn: None)
+    return request.param
 
 
 @pytest.fixture
@@ -180,3 +191,14 @@ def test_subtree_hashes_shifted_across_rows_are_caught(filled):
         report = audit(conn)
     assert report.first_bad.index == 0
     assert "(1, 0)" in report.first_bad.reason
+
+
+def test_a_clean_ledger_passes_on_the_fast_path(filled, monkeypatch, read_mode, is_postgres):
+    """No clean page falls back to a slower check: still right, but the audit would crawl."""
+    def slower(*_args):
+        raise AssertionError("a clean page fell back to a slower check")
+
+    monkeypatch.setattr(ledger_audit, "_check_one_by_one", slower)
+    if read_mode == "read ahead" and not is_postgres:
+        monkeypatch.setattr(ledger_audit, "_clean_chunk_hashes", slower)
+    assert run_audit(filled).ok
