@@ -10,7 +10,8 @@ the hash chain, every stored node and every checkpoint (the fill signs one every
 before checkpoints were part of the fill (``--keep``) has none: start a new one.
 Audit and raw hashing run ``--repeat`` times, alternating in one process; the
 ratio is given min over min and as the median of the paired runs (shared,
-noisy machine).
+noisy machine).  Hashing runs on one core in both; the audit's helper thread only
+has the database read the next page meanwhile (docs/ledger.md).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--database", default="sqlite", help='"sqlite" or a PostgreSQL URL')
     parser.add_argument("--keep", help="SQLite file / PostgreSQL schema to create once and reuse")
-    parser.add_argument("--repeat", type=int, default=3, help="audit and raw hashing runs, alternating")
+    parser.add_argument("--repeat", type=int, default=5, help="audit and raw hashing runs, alternating")
     args = parser.parse_args()
     store = SqlLedgerStore()
     # A fixed bench key, so a kept database audits with the same public key on every run.

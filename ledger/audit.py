@@ -199,6 +199,7 @@ def _entry_pages(conn: Connection, ranges: list[tuple], chunk: int) -> Iterator[
         return
     reader = sqlite3.connect(path, check_same_thread=False)
     try:
+        reader.execute("PRAGMA query_only = 1")
         with closing(_read_ahead(lambda r: reader.execute(_ENTRY_BLOBS, r).fetchone(), ranges)) as pages:
             yield from pages
     finally:
