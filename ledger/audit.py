@@ -1,6 +1,6 @@
 """Full audit of a stored ledger; names the first bad index.
 
-One streaming pass over ``ledger_entries`` (keyset pages, index order) checks
+One streaming pass over ``ledger_entries`` (pages of the index, in order) checks
 for every entry: the index is the next one (no gap, no reordering), the stored
 leaf hash is ``SHA-256(0x00 || entry)``, the entry's own ``index`` field, and
 its ``prev_hash`` equals the previous leaf hash (the hash chain).  A second
@@ -12,7 +12,8 @@ public key its signature is checked.
 
 Cost: one SHA-256 per entry and per subtree (what any verifier must do), one
 ``rfind`` per entry for the chain link instead of a JSON parse (``deep=True``
-parses and validates every entry and event as well).
+parses and validates every entry and event as well).  A helper thread has the
+database read the next page while this one is checked (docs/ledger.md).
 """
 
 from __future__ import annotations
@@ -187,20 +188,31 @@ def _pages(conn: Connection, sql: str, ranges: list[tuple], chunk: int) -> Itera
                 cursor.close()
 
 
-def _entry_pages(conn: Connection, ranges: list[tuple], chunk: int) -> Iterator[Any]:
-    """Per page of entries: an iterator of row chunks, or from an SQLite file, one aggregate row.
+def _entry_pages(conn: Connection, ranges: list[tuple], chunk: int, blobs: bool) -> Iterator[Any]:
+    """Per page of entries: an iterator of row chunks or, from an SQLite file with ``blobs``,
+    one aggregate row (``None`` where the aggregate could not be read).
 
     SQLite builds the aggregate (``_ENTRY_BLOBS``) inside a single step, without the GIL, so a
     second connection in a helper thread reads the next page while this one is checked.
     """
-    path = _sqlite_file(conn)
-    if path is None:
+    path = _sqlite_file(conn) if blobs else None
+    try:
+        reader = None if path is None else sqlite3.connect(path, check_same_thread=False)
+    except sqlite3.Error:
+        reader = None
+    if reader is None:
         yield from _pages(conn, _ENTRY_PAGE, ranges, chunk)
         return
-    reader = sqlite3.connect(path, check_same_thread=False)
+
+    def read(params: tuple) -> tuple | None:
+        try:
+            return reader.execute(_ENTRY_BLOBS, params).fetchone()
+        except sqlite3.Error:  # e.g. busy: that page is then read row by row on ``conn``
+            return None
+
     try:
         reader.execute("PRAGMA query_only = 1")
-        with closing(_read_ahead(lambda r: reader.execute(_ENTRY_BLOBS, r).fetchone(), ranges)) as pages:
+        with closing(_read_ahead(read, ranges)) as pages:
             yield from pages
     finally:
         reader.close()
@@ -236,10 +248,10 @@ def _audit_entries(conn: Connection, report: AuditReport, tree: _Tree, page_size
     chunk = min(_CHUNK, page_size)
     ranges = [(lo, min(lo + page_size, bound)) for lo in range(0, bound, page_size)]
     try:
-        with closing(_entry_pages(conn, ranges, chunk)) as pages:
+        with closing(_entry_pages(conn, ranges, chunk, blobs=not deep)) as pages:
             for (lo, hi), page in zip(ranges, pages):
-                if isinstance(page, tuple):
-                    hashes = None if deep else _clean_blob_hashes(page, lo, hi, prev_hex)
+                if page is None or isinstance(page, tuple):
+                    hashes = _clean_blob_hashes(page, lo, hi, prev_hex)
                     if hashes is not None:
                         leaves.extend(hashes)
                         expected = hi
@@ -281,13 +293,15 @@ def _clean_chunk_hashes(rows: list, first: int, prev_hex: bytes) -> list[bytes] 
     return hashes
 
 
-def _clean_blob_hashes(page: tuple, lo: int, hi: int, prev_hex: bytes) -> list[bytes] | None:
+def _clean_blob_hashes(page: tuple | None, lo: int, hi: int, prev_hex: bytes) -> list[bytes] | None:
     """The leaf hashes of entries ``[lo, hi)`` read as one ``_ENTRY_BLOBS`` row if all pass, else ``None``.
 
     ``hi - lo`` rows (the index is the integer rowid, so none is missing), entries without a
     newline (canonical JSON has none: one piece per row) and 32-byte stored leaf hashes line the
     pieces up with their rows; each entry's own index field then pins its place in the page.
     """
+    if page is None:
+        return None
     count, shortest, longest, joined, stored = page
     if count != hi - lo or shortest != 32 or longest != 32:
         return None
@@ -370,9 +384,10 @@ def _audit_nodes(conn: Connection, report: AuditReport, tree: _Tree, page_size: 
             for _ in range(-(-count // page_size)):
                 for rows in next(pages):
                     first = len(computed)
-                    hashes = [sha(b"\x01" + below[i: i + 64]).digest() for i in range(64 * first, 64 * (first + len(rows)), 64)]
+                    span = range(first, first + len(rows))
+                    hashes = [sha(b"\x01" + below[64 * i: 64 * i + 64]).digest() for i in span]
                     # element-wise: a joined comparison would pass a hash cut short with the rest moved on
-                    if [r[0] for r in rows] != list(range(first, first + len(rows))) or [r[1] for r in rows] != hashes:
+                    if [r[0] for r in rows] != list(span) or [r[1] for r in rows] != hashes:
                         report.findings.append(_diagnose_nodes(rows, hashes, level, first))
                         return beyond
                     computed.extend(hashes)
@@ -388,7 +403,7 @@ def _audit_nodes(conn: Connection, report: AuditReport, tree: _Tree, page_size: 
 
 
 def _diagnose_nodes(rows: list, computed: list[bytes], level: int, first: int) -> AuditFinding:
-    for want, (idx, stored), right in zip(range(first, first + len(rows)), rows, computed):
+    for want, (idx, stored), right in zip(range(first, first + len(rows)), rows, computed, strict=True):
         if idx != want:
             return _missing_node(level, want)
         if bytes(stored) != right:

@@ -202,3 +202,11 @@ def test_a_clean_ledger_passes_on_the_fast_path(filled, monkeypatch, read_mode, 
     if read_mode == "read ahead" and not is_postgres:
         monkeypatch.setattr(ledger_audit, "_clean_chunk_hashes", slower)
     assert run_audit(filled).ok
+
+
+def test_a_page_the_sqlite_reader_cannot_read_is_read_row_by_row(filled, monkeypatch, read_mode, is_postgres):
+    if read_mode != "read ahead" or is_postgres:
+        pytest.skip("the second connection reads SQLite files only")
+    monkeypatch.setattr(ledger_audit, "_ENTRY_BLOBS", "SELECT no_such_column FROM ledger_entries WHERE ? < ?")
+    report = run_audit(filled)
+    assert report.ok and report.size == SIZE
