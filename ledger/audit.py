@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, repeat
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Connection, func, select, text
 
@@ -196,8 +197,9 @@ def _entry_pages(conn: Connection, ranges: list[tuple], chunk: int, blobs: bool)
     second connection in a helper thread reads the next page while this one is checked.
     """
     path = _sqlite_file(conn) if blobs else None
-    try:
-        reader = None if path is None else sqlite3.connect(path, check_same_thread=False)
+    try:  # mode=rw: never create a file where the path no longer leads to the ledger
+        reader = None if path is None else sqlite3.connect(
+            f"file:{quote(path)}?mode=rw", uri=True, check_same_thread=False)
     except sqlite3.Error:
         reader = None
     if reader is None:
