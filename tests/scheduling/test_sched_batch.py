@@ -29,7 +29,7 @@ def test_batch_match_fills_at_least_as_many_jobs_as_greedy_and_costs_no_more_whe
     for seed in range(3):
         problem = congested_market(seed)
         greedy = edd_dispatch(problem, allow_unfilled=True)
-        solution = batch_match(problem, params=SolverParams(time_limit_s=10, workers=1, seed=0), hint=greedy)
+        solution = batch_match(problem, params=SolverParams(time_limit_s=4, workers=1, seed=0), hint=greedy)
         assert solution.status in (Status.OPTIMAL, Status.FEASIBLE)
         assert check(problem, solution) == []
         assert len(solution.filled_jobs) >= len(greedy.filled_jobs)
