@@ -21,6 +21,15 @@ settings.load_profile("ci")
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+# .ci/run runs the SQLite and the PostgreSQL pass at the same time; each pass has its own
+# Redis databases (the modules' BROKER_DB numbers shifted down by this much) so one pass's
+# flushdb never empties the other's broker.
+REDIS_DB_SHIFT = int(os.environ.get("TEST_REDIS_DB_SHIFT", "0"))
+
+
+def redis_url(db: int) -> str:
+    """The Redis database a test module calls `db`, in this pass's own range."""
+    return f"redis://127.0.0.1:6379/{db - REDIS_DB_SHIFT}"
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 import redis
 
-from tests.conftest import FACTORY, order_body
+from tests.conftest import FACTORY, order_body, redis_url
 from tests.market.test_quotes import wait_job
 
 
@@ -70,7 +70,7 @@ def stop(*processes) -> None:
 @pytest.fixture
 def broker_url(request):
     """An emptied Redis database: the test module's BROKER_DB (modules use their own)."""
-    url = f"redis://127.0.0.1:6379/{request.module.BROKER_DB}"
+    url = redis_url(request.module.BROKER_DB)
     redis.Redis.from_url(url).flushdb()  # fails loudly when Redis is down: .ci/run starts it
     return url
 

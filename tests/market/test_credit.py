@@ -2,6 +2,7 @@
 the ledger (and a tampered entry fails), PDFs in both languages, financing workflow."""
 import base64
 import json
+import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -13,7 +14,7 @@ from sqlalchemy import text, update
 from ledger.evidence import EvidenceError, verify_evidence
 from tests.market.test_production import accepted, make_lot  # noqa: F401  (fixture)
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / os.environ.get("TEST_ARTIFACTS", "test-artifacts")
 
 
 @pytest.fixture
@@ -184,7 +185,7 @@ def test_the_pdf_report_renders_with_its_charts_in_both_languages(delivered, lan
     assert r.status_code == 200 and r.data.startswith(b"%PDF")
     pages = page_images(r.data, scale=1.0)
     assert 2 <= len(pages) <= 6
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for i, page in enumerate(pages):
         page.save(ARTIFACTS / f"credit-report-{language}-{i + 1}.png")
     totals = {k: sum(_chart_pixels(p)[k] for p in pages) for k in ("blue", "green", "grey")}

@@ -8,7 +8,7 @@ from datetime import timedelta
 import redis
 from sqlalchemy import func, select
 
-from tests.conftest import order_body
+from tests.conftest import order_body, redis_url
 from tests.market.conftest import WORKER, celery, stop
 from tests.market.test_quotes import wait_job
 
@@ -29,7 +29,7 @@ def _order_pk(s, public_id) -> int:
 
 
 def test_a_job_the_broker_lost_is_handed_off_again_and_done(app, api, tenant, two_sites, tmp_path):
-    broker = f"redis://127.0.0.1:6379/{BROKER_DB}"
+    broker = redis_url(BROKER_DB)
     redis.Redis.from_url(broker).flushdb()
     app.config["CELERY_BROKER_URL"] = broker  # accepted by Redis; no worker is running
     buyer = api(tenant("buyer"))

@@ -11,7 +11,7 @@ import pytest
 import redis
 from sqlalchemy import select
 
-from tests.conftest import order_body
+from tests.conftest import order_body, redis_url
 from tests.market.conftest import WORKER, celery, stop
 
 BROKER_DB = 13  # test_celery_jobs uses 15
@@ -145,7 +145,7 @@ def test_of_two_in_process_schedulers_only_one_runs_tasks_and_the_other_takes_ov
 def test_no_in_process_scheduler_when_beat_has_the_job(app):
     from market.ops import scheduler
 
-    app.config["CELERY_BROKER_URL"] = f"redis://127.0.0.1:6379/{BROKER_DB}"
+    app.config["CELERY_BROKER_URL"] = redis_url(BROKER_DB)
     assert scheduler.start(app) is None
     app.config["CELERY_BROKER_URL"] = None
     app.config["IN_PROCESS_SCHEDULER"] = False

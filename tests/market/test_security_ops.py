@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from market.accounts.models import OutboxEmail
 from market.db import unit_of_work
+from tests.conftest import redis_url
 
 PASSWORD = "long-enough-pw"
 
@@ -95,7 +96,7 @@ def _app_on(database_url, tmp_path, **config):
 def test_replicas_share_api_limits_through_redis(app, tenant, tmp_path):
     buyer = tenant("buyer")
     prefix = f"smm-test-{uuid.uuid4().hex[:8]}"
-    shared = dict(RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/13", RATELIMIT_KEY_PREFIX=prefix,
+    shared = dict(RATELIMIT_STORAGE_URI=redis_url(13), RATELIMIT_KEY_PREFIX=prefix,
                   API_RATE_LIMIT="3 per minute")
     one, two = (_app_on(app.config["DATABASE_URL"], tmp_path, **shared) for _ in range(2))
     auth = {"Authorization": f"Bearer {buyer.token}"}
@@ -103,7 +104,7 @@ def test_replicas_share_api_limits_through_redis(app, tenant, tmp_path):
         assert [one.test_client().get("/api/v1/orders", headers=auth).status_code for _ in range(2)] == [200, 200]
         assert [two.test_client().get("/api/v1/orders", headers=auth).status_code for _ in range(2)] == [200, 429]
     finally:
-        r = redis.Redis.from_url("redis://127.0.0.1:6379/13")
+        r = redis.Redis.from_url(redis_url(13))
         for key in r.scan_iter(f"*{prefix}*"):
             r.delete(key)
         one.extensions["db"].dispose(), two.extensions["db"].dispose()
