@@ -35,7 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.credit import settings as credit_settings
     from market.telemetry import settings as telemetry_settings
     from market.telemetry import views as telemetry_views
-    from market.web import csrf, security
+    from market.web import api_docs, csrf, security
     from market.web import views as web_views
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
@@ -64,7 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
                    credit_api, payments_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
-    for module in (web_views, accounts_views, catalog_views, orders_views, matching_views, production_views,
+    for module in (api_docs, web_views, accounts_views, catalog_views, orders_views, matching_views, production_views,
                    trace_views, telemetry_views, credit_views, payments_views, audit_views):
         app.register_blueprint(module.bp)
     csrf.exempt(payments_api.hooks)  # Stripe signs its webhooks; there is no session

@@ -212,6 +212,10 @@ from market.credit.cli import credit_group  # noqa: E402
 
 main.add_command(credit_group)
 
+from market.accounts.cli import outbox_command  # noqa: E402
+
+main.add_command(outbox_command)
+
 
 @main.command("i18n-compile")
 def i18n_compile() -> None:

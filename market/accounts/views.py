@@ -87,7 +87,9 @@ def forgot():
     if request.method == "POST":
         services.request_password_reset(request.form.get("email", ""),
                                         lambda token: url_for("accounts.reset", token=token, _external=True))
-        flash(_("If an account exists for that address, we sent it a reset link."), "info")
+        # nothing sends mail yet: the link waits in the outbox (README "Mail")
+        flash(_("If an account exists for that address, a reset link was prepared for it. This server does not "
+                "send e-mail yet: ask the platform operator to pass the link on."), "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot.html")
 
@@ -136,18 +138,24 @@ def revoke(token_id):
 @login_required
 def team():
     actor = portal_actor()
-    errors, values = {}, {}
+    errors, values, invite = {}, {}, None
     if request.method == "POST":
         values = forms.clean(request.form)
         try:
             data = forms.load(MemberForm(), values)
-            services.add_member(actor, **data,
-                                set_password_url_for=lambda t: url_for("accounts.reset", token=t, _external=True))
-            flash(_("Member added: they received a link to choose a password."), "success")
-            return redirect(url_for("accounts.team"))
+            links = []
+
+            def set_password_url_for(token):
+                links.append(url_for("accounts.reset", token=token, _external=True))
+                return links[-1]
+
+            services.add_member(actor, **data, set_password_url_for=set_password_url_for)
+            # nothing sends mail yet (README "Mail"): the owner passes the link on; shown this once
+            invite, values = {"email": data["email"], "link": links[-1]}, {}
         except forms.FormError as exc:
             errors = exc.errors
         except (Invalid, Conflict) as exc:
             errors = exc.errors or {"_": [exc.detail]}
     return render_template("accounts/team.html", members=services.list_members(actor), values=values,
-                           errors=errors, is_owner=actor.role == "owner"), 422 if errors else 200
+                           errors=errors, is_owner=actor.role == "owner", invite=invite), \
+        422 if errors else 200, {"Cache-Control": "no-store"} if invite else {}

@@ -19,17 +19,23 @@ bp = Blueprint("orders", __name__)
 OPERATION_ROWS = 5
 
 
-def _order_values(form) -> dict:
-    """Flat form fields (op-1-process_code ...) -> the API's order shape; blank rows dropped."""
+def _typed_values(form) -> dict:
+    """Flat form fields (op-1-process_code ...) -> the order as typed; a refused form is shown
+    again from this. Operations: the rows with a process, in order (so the errors of operation
+    n land on row n), then any other row with something typed in it, kept for the buyer to see."""
     values = forms.clean(form, lists=("required_certifications",), skip=("csrf_token", "action"))
-    values["submit"] = form.get("action") == "publish"
-    ops = []
-    for i in range(1, OPERATION_ROWS + 1):
-        row = {k: values.pop(f"op-{i}-{k}") for k in ("process_code", "setup_minutes", "run_minutes_per_unit",
-                                                        "tolerance", "notes") if f"op-{i}-{k}" in values}
-        if row.get("process_code"):
-            ops.append(row)
-    values["operations"] = ops
+    rows = [{k: values.pop(f"op-{i}-{k}") for k in ("process_code", "setup_minutes", "run_minutes_per_unit",
+                                                     "tolerance", "notes") if f"op-{i}-{k}" in values}
+            for i in range(1, OPERATION_ROWS + 1)]
+    values["operations"] = ([r for r in rows if r.get("process_code")]
+                            + [r for r in rows if r and not r.get("process_code")])
+    return values
+
+
+def _order_values(typed: dict, publish: bool) -> dict:
+    """The order as typed -> the API's order shape: blank rows dropped, budget in minor units,
+    the due date the end of that day in the portal's zone. Never changes `typed`."""
+    values = {**typed, "submit": publish, "operations": [row for row in typed["operations"] if row.get("process_code")]}
     if "budget" in values:
         values["budget_minor"] = _to_minor(values.pop("budget"))
     return forms.local_dates(values, ("due_at",), end_of_day=("due_at",))
@@ -49,8 +55,8 @@ def new():
     values, errors = {"currency": "CNY", "quantity": 100}, {}
     if request.method == "POST":
         try:
-            values = _order_values(request.form)
-            data = forms.load(sc.OrderIn(), values)
+            values = _typed_values(request.form)
+            data = forms.load(sc.OrderIn(), _order_values(values, request.form.get("action") == "publish"))
             order = services.create_order(portal_actor(), data)
             flash(_("Order saved."), "success")
             return redirect(url_for("orders.show", order_id=order.public_id))

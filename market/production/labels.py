@@ -15,9 +15,13 @@ def trace_url(code: str) -> str:
     return base.rstrip("/") + path if base else url_for("trace.public", code=code, _external=True)
 
 
-def qr_svg(code: str, scale: int = 4) -> str:
-    """SVG of a QR code (error correction M: survives a scuffed label) of the trace URL."""
+def qr_svg(code: str, scale: int = 4, *, inline: bool = False) -> str:
+    """SVG of a QR code (error correction M: survives a scuffed label) of the trace URL.
+
+    `inline` (for a page that sizes it with CSS): a viewBox instead of width/height (segno's
+    omitsize), so the whole code, quiet zone included, scales to the label's 40 mm; with a fixed
+    width/height and no viewBox the browser would crop it to one finder pattern."""
     out = io.BytesIO()
     segno.make(trace_url(code), error="m").save(out, kind="svg", scale=scale, xmldecl=False, svgns=True,
-                                                 title=code, dark="#111")
+                                                 title=code, dark="#111", omitsize=inline)
     return out.getvalue().decode()

@@ -24,8 +24,8 @@ def lot(lot_id):
 @login_required
 def label(lot_id):
     lot, order = services.get_lot(portal_actor(), lot_id)
-    return render_template("production/label.html", lot=lot, order=order, qr=labels.qr_svg(lot.trace_code, 6),
-                           trace_url=labels.trace_url(lot.trace_code))
+    return render_template("production/label.html", lot=lot, order=order,
+                           qr=labels.qr_svg(lot.trace_code, 6, inline=True), trace_url=labels.trace_url(lot.trace_code))
 
 
 @bp.post("/orders/<uuid:order_id>/lots")

@@ -26,11 +26,11 @@ API_LIMIT = Limit(lambda: current_app.config["API_RATE_LIMIT"], key_function=api
                   shared=True, exempt_when=lambda: not request.path.startswith("/api/v1/"))
 limiter = Limiter(key_func=get_remote_address, default_limits=[API_LIMIT])
 
-# Swagger UI at /api/docs loads its assets from a CDN; every other page is self-contained.
+# Swagger UI at /api/docs (assets served by market.web.api_docs) configures itself in an inline
+# script; every other page runs only its own script files.
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'self'")
-CSP_DOCS = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net").replace(
-    "style-src 'self' 'unsafe-inline'", "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net")
+CSP_DOCS = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
 
 
 def init_app(app: Flask) -> None:
