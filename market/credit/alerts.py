@@ -35,9 +35,10 @@ class Alert:
     facts: dict = field(default_factory=dict)
 
 
-def grade_dropped(previous: str, latest: str) -> bool:
-    """Worse by at least one grade (AAA best ... C worst)."""
-    return RANK[latest] > RANK[previous]
+def grade_dropped(previous: str | None, latest: str | None) -> bool:
+    """Worse by at least one grade (AAA best ... C worst); a report without a grade
+    (insufficient data) is no drop."""
+    return previous is not None and latest is not None and RANK[latest] > RANK[previous]
 
 
 def oee_collapsed(days: list[tuple], today) -> tuple[float, float] | None:

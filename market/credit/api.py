@@ -125,7 +125,10 @@ def get_application(application_id: UUID):
 @blp.arguments(sc.DecisionIn)
 @blp.response(200, sc.ApplicationOut)
 def decide(data, application_id: UUID):
-    """Approve with amount and rate, or decline with reasons (lender)."""
+    """Approve with amount and rate, or decline with reasons (lender). An amount above the
+    suggested credit line of the report the decision rests on (`report_id`, else the lender's
+    latest report on the factory) is refused with 409 `code: above_suggested_line` unless
+    `confirm_above_suggested` is true."""
     return financing.decide(api_actor(), application_id, **data)
 
 

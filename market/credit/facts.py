@@ -1,7 +1,8 @@
 """Gather a factory's facts for its credit features from the domains that own them:
 telemetry (OEE days, downtime, utilization), production (deliveries, QC), matching (sales
 with their committed amounts, and cancellations after acceptance with their
-order.state_changed entries), payments (disputes), and our own financing tables.
+order.state_changed entries), payments (disputes, and which sales were paid: only those are
+revenue), and our own financing tables.
 
 Each source is read through its published query module; a domain that is not installed
 yet contributes nothing: its features come out missing, which the scorecard scores in its
@@ -91,9 +92,14 @@ def _sales(session, factory, start, end, facts: F.Facts) -> dict:
     if queries is None:
         return {}
     out = {}
-    for s in queries.factory_sales(session, factory.id, start, end):
+    rows = queries.factory_sales(session, factory.id, start, end)
+    payments = _module("market.payments.queries")
+    captured = payments.captured_orders(session, [s.order_id for s in rows]) if payments is not None else {}
+    for s in rows:
+        index = captured.get(s.order_id)
+        paid = F.Ref(index, "event.what.order", "payment.captured") if index is not None else None
         sale = F.Sale(str(s.order_id), str(s.buyer_org_id), s.accepted_at, s.amount_minor, s.currency,
-                      s.ledger_index, s.payload, s.salt, commitment_path=_share_path(session, s, factory))
+                      s.ledger_index, s.payload, s.salt, commitment_path=_share_path(session, s, factory), paid_ref=paid)
         facts.sales.append(sale)
         out[str(s.order_id)] = sale
     return out

@@ -75,6 +75,11 @@ class Sale:
     salt: str | None = None
     commitment_path: str = "event.data.commitment"
     amount_path: str = "amount_minor"
+    paid_ref: Ref | None = None  # the buyer's payment was captured (its entry): verified revenue
+
+    @property
+    def paid(self) -> bool:
+        return self.paid_ref is not None
 
 
 @dataclass(frozen=True)
@@ -268,8 +273,11 @@ def compute_features(facts: Facts, read_entry) -> dict[str, Feature]:
     def sale_ref(s: Sale, path: str) -> Ref:
         return Ref(s.ledger_index, path, "quote.accepted", s.payload, s.salt, s.commitment_path)
 
+    # revenue is what buyers paid: a sale counts once its payment was captured ("p" points at
+    # the payment.captured entry); accepted but unpaid orders are receivables, not revenue
     sale_recs = [{"t": Ref(s.ledger_index, "event.when", "quote.accepted"), "x": sale_ref(s, s.amount_path),
-                  "g": Ref(s.ledger_index, "event.org", "quote.accepted")} for s in sales180]
+                  "g": Ref(s.ledger_index, "event.org", "quote.accepted"), "p": s.paid_ref}
+                 for s in sales180 if s.paid]
     b.ledger("revenue_log10_180d", "log10_sum", sale_recs, {"scale": 100}, "t")
     b.ledger("customer_concentration_180d", "top_share", sale_recs, None, "t")
     mid = b.start(90)

@@ -70,3 +70,23 @@ FEATURES: tuple[FeatureSpec, ...] = (
 
 BY_NAME = {f.name: f for f in FEATURES}
 NAMES = tuple(f.name for f in FEATURES)
+
+# what a unit is called where a figure is printed (en, zh-CN)
+UNIT_WORDS = {"per_month": ("pp/month", "个百分点/月"), "days": ("days", "天"), "hours": ("h", "小时"),
+              "months": ("months", "个月")}
+
+
+def format_value(spec: FeatureSpec, value: float | None, locale: str) -> str:
+    """A feature's value as a reader sees it, with its unit: ratios in %, OEE trend in
+    percentage points per month, days, hours, months, and revenue (log10 of yuan) in yuan."""
+    zh = locale.startswith("zh")
+    if value is None:
+        return "无数据" if zh else "no data"
+    if spec.unit == "ratio":
+        return f"{value * 100:.1f}%"
+    if spec.unit == "log10":
+        return f"¥{round(10 ** value):,}"
+    words = UNIT_WORDS.get(spec.unit)
+    number = {"per_month": f"{value * 100:.2f}", "days": f"{value:.2f}", "hours": f"{value:.1f}",
+              "months": f"{value:.1f}"}.get(spec.unit, f"{value:.2f}")
+    return f"{number} {words[1] if zh else words[0]}" if words else number

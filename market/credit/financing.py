@@ -110,20 +110,54 @@ def get(actor: Actor, application_id: uuid.UUID) -> FinancingApplication:
         return _find(s, actor, application_id)
 
 
+class AboveSuggestedLine(errors.Conflict):
+    """An approval above the suggested credit line of the lender's report: it stands only
+    when the lender confirms it (`confirm_above_suggested`)."""
+
+    def __init__(self, amount_minor: int, suggested_minor: int, report: CreditReport):
+        super().__init__(f"approving {amount_minor} minor units is above the suggested credit line of "
+                         f"{suggested_minor} in report {report.public_id}; send confirm_above_suggested: true "
+                         f"to approve it anyway", field="confirm_above_suggested")
+        self.amount_minor, self.suggested_minor = amount_minor, suggested_minor
+        self.extra = {"code": "above_suggested_line", "amount_minor": amount_minor,
+                      "suggested_limit_minor": suggested_minor, "report_id": str(report.public_id)}
+
+
+def _reference_report(s, actor: Actor, app: FinancingApplication, report_id: uuid.UUID | None) -> CreditReport | None:
+    """The report a decision rests on: the one it names, else the lender's latest on the factory."""
+    if report_id is not None:
+        rep = s.scalar(select(CreditReport).where(CreditReport.public_id == report_id,
+                                                  CreditReport.lender_org_id == actor.org_id,
+                                                  CreditReport.factory_id == app.factory_id))
+        if rep is None:
+            raise errors.Invalid("no such report of this factory issued to you", field="report_id")
+        return rep
+    return s.scalar(select(CreditReport).where(CreditReport.lender_org_id == actor.org_id,
+                                               CreditReport.factory_id == app.factory_id)
+                    .order_by(CreditReport.created_at.desc(), CreditReport.id.desc()).limit(1))
+
+
 def decide(actor: Actor, application_id: uuid.UUID, *, approve: bool, amount_minor: int | None = None,
            rate_bp: int | None = None, reasons: list[str] | None = None,
-           report_id: uuid.UUID | None = None) -> FinancingApplication:
+           report_id: uuid.UUID | None = None, confirm_above_suggested: bool = False) -> FinancingApplication:
+    """Approve (amount, rate) or decline (reasons). An approval above the suggested credit
+    line of the report it rests on (named, or the lender's latest on the factory; no line
+    when the report has no grade) raises AboveSuggestedLine unless `confirm_above_suggested`."""
     with unit_of_work() as s:
         write_lock(s)
         app = _find(s, actor, application_id, lock=True)
         policy.require_kind(actor, "lender")
         if app.status != "submitted":
             raise errors.Conflict(f"this application is {app.status}; only submitted ones are decided")
+        rep = _reference_report(s, actor, app, report_id)
         if approve:
             if not amount_minor or amount_minor <= 0 or amount_minor > app.amount_minor:
                 raise errors.Invalid(f"approve between 1 and the {app.amount_minor} applied for", field="amount_minor")
             if rate_bp is None or not 0 < rate_bp <= 10000:
                 raise errors.Invalid("annual rate in basis points, 1 to 10000", field="rate_bp")
+            suggested = rep.content.get("credit_line", {}).get("limit_minor", 0) if rep is not None else None
+            if suggested is not None and amount_minor > suggested and not confirm_above_suggested:
+                raise AboveSuggestedLine(amount_minor, suggested, rep)
             app.status, app.approved_amount_minor, app.rate_bp = "approved", amount_minor, rate_bp
         else:
             reasons = [r.strip() for r in (reasons or []) if r.strip()]
@@ -131,11 +165,6 @@ def decide(actor: Actor, application_id: uuid.UUID, *, approve: bool, amount_min
                 raise errors.Invalid("a declined application states its reasons", field="reasons")
             app.status, app.decline_reasons = "declined", reasons[:4]
         if report_id is not None:
-            rep = s.scalar(select(CreditReport).where(CreditReport.public_id == report_id,
-                                                      CreditReport.lender_org_id == actor.org_id,
-                                                      CreditReport.factory_id == app.factory_id))
-            if rep is None:
-                raise errors.Invalid("no such report of this factory issued to you", field="report_id")
             app.report_id = rep.id
         app.decided_at, app.decision_salt = utcnow(), new_salt()
         consent = lender_access(s, actor, app.factory)

@@ -85,9 +85,10 @@ class CreditReport(Base):
     lender_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     consent_id: Mapped[int] = mapped_column(ForeignKey("credit_consents.id"))
     scorecard_version: Mapped[str] = mapped_column(String(40))
-    score: Mapped[int]
-    pd_ppm: Mapped[int]  # probability of default, parts per million
-    grade: Mapped[str] = mapped_column(String(4))
+    # all three None when the evidence is below the minimum (content["rating"] says why)
+    score: Mapped[int | None]
+    pd_ppm: Mapped[int | None]  # probability of default, parts per million
+    grade: Mapped[str | None] = mapped_column(String(4))
     content: Mapped[dict] = mapped_column(JSON)
     content_hash: Mapped[str] = mapped_column(String(64))
     evidence: Mapped[dict] = mapped_column(JSON)  # fact specs + disclosures (proofs added on download)

@@ -15,9 +15,10 @@ from ledger.encoding import canonical_bytes
 from market.catalog.models import Factory
 from market.credit import facts as facts_mod
 from market.credit import peers as peers_mod
+from market.credit import sufficiency
 from market.credit.features import Feature, compute_features, oee_defined, oee_value
 from market.credit.featureset import FEATURES
-from market.credit.pricing import credit_line
+from market.credit.pricing import CreditLine, credit_line
 from market.credit.scorecard import Scorecard, load
 
 RECEIVABLE_DAYS = 30
@@ -25,6 +26,12 @@ RECEIVABLE_DAYS = 30
 
 def active_scorecard() -> Scorecard:
     return load(current_app.config["CREDIT_SCORECARD_VERSION"] or None)
+
+
+def minimum() -> sufficiency.Minimum:
+    c = current_app.config
+    return sufficiency.Minimum(c["CREDIT_MIN_HISTORY_DAYS"], c["CREDIT_MIN_OEE_DAYS"], c["CREDIT_MIN_DELIVERIES"],
+                               c["CREDIT_GRADE_CAP"])
 
 
 def _num(v: float | None, places: int = 4) -> str | None:
@@ -70,10 +77,19 @@ def build(session: Session, factory: Factory, lender_public_id: str, report_publ
     klass, peer_rows = peers_mod.peer_factories(session, factory)
     peer_values = [feature_values(factory_features(session, p, as_of)[1]) for p in peer_rows]
     positions = peers_mod.positions(values, peer_values)
-    revenue = sum(s.amount_minor for s in facts.sales if s.accepted_at >= as_of - timedelta(days=180))
-    line = credit_line(grade=result.grade, pd=result.pd, revenue_180d_minor=revenue,
-                       receivables_minor=receivables(facts), currency=facts.currency,
-                       base_rate_bp=current_app.config["CREDIT_BASE_RATE_BP"])
+    revenue = sum(s.amount_minor for s in facts.sales if s.paid and s.accepted_at >= as_of - timedelta(days=180))
+    floor = minimum()
+    verdict = sufficiency.assess(facts, features, floor)
+    score, pd, grade = result.score, result.pd, result.grade
+    if verdict.status == sufficiency.INSUFFICIENT:  # no grade, no score, no offer: see the shortfalls
+        score = pd = grade = None
+    elif verdict.status == sufficiency.CAPPED:
+        grade, pd = sufficiency.capped_grade(grade, floor.cap), max(pd, floor.pd_floor)
+    if grade is None:
+        line = CreditLine(facts.currency, revenue, receivables(facts), 0, None, None)
+    else:
+        line = credit_line(grade=grade, pd=pd, revenue_180d_minor=revenue, receivables_minor=receivables(facts),
+                           currency=facts.currency, base_rate_bp=current_app.config["CREDIT_BASE_RATE_BP"])
     points = {c.feature: c for c in result.contributions}
     content = {
         "format": "smm-credit-report/1",
@@ -84,10 +100,14 @@ def build(session: Session, factory: Factory, lender_public_id: str, report_publ
         "as_of": as_of.isoformat(),
         "scorecard": {"version": card.version, "auc": _num(card.metrics["auc"]), "gini": _num(card.metrics["gini"]),
                       "ks": _num(card.metrics["ks"])},
-        "score": result.score, "pd_ppm": round(result.pd * 1_000_000), "grade": result.grade,
-        "reasons": [{"feature": c.feature, "missing": c.value is None, "points_below_best": _num(c.shortfall, 1)}
-                    for c in result.reasons(4)],
-        "features": [{"name": spec.name, "value": features[spec.name].display, "basis": features[spec.name].basis,
+        "score": score, "pd_ppm": None if pd is None else round(pd * 1_000_000), "grade": grade,
+        "rating": {**verdict.to_dict(), "cap": floor.cap if verdict.status == sufficiency.CAPPED else None,
+                   "scorecard_grade": result.grade if verdict.status == sufficiency.CAPPED else None},
+        "reasons": [] if grade is None else [
+            {"feature": c.feature, "missing": False, "points_below_best": _num(c.shortfall, 1)} for c in result.reasons(4)],
+        "missing_data": [c.feature for c in result.missing()],
+        "features": [{"name": spec.name, "value": features[spec.name].display, "unit": spec.unit,
+                      "basis": features[spec.name].basis,
                       "window_start": features[spec.name].window_start.isoformat() if features[spec.name].window_start else None,
                       "window_end": as_of.isoformat(),
                       "points": _num(points[spec.name].points, 1) if spec.name in points else None,

@@ -40,9 +40,10 @@ class ReportOut(ma.Schema):
     id = fields.UUID(attribute="public_id")
     factory_id = fields.Function(lambda r: str(r.factory.public_id))
     scorecard_version = fields.String()
-    score = fields.Integer()
-    pd_ppm = fields.Integer(metadata={"description": "probability of default within 12 months, parts per million"})
-    grade = fields.String()
+    score = fields.Integer(allow_none=True, metadata={"description": "null: insufficient data (content.rating says why)"})
+    pd_ppm = fields.Integer(allow_none=True,
+                            metadata={"description": "probability of default within 12 months, parts per million"})
+    grade = fields.String(allow_none=True, metadata={"description": "null: insufficient data, no grade"})
     as_of = fields.DateTime()
     content_sha256 = fields.String(attribute="content_hash")
     ledger_index = fields.Integer(allow_none=True, metadata={"description": "the credit.report_issued entry"})
@@ -95,6 +96,9 @@ class DecisionIn(StrictSchema):
     reasons = fields.List(fields.String(validate=validate.Length(max=300)), load_default=list,
                           validate=validate.Length(max=4))
     report_id = fields.UUID(load_default=None, allow_none=True)
+    confirm_above_suggested = fields.Boolean(
+        load_default=False, metadata={"description": "approve an amount above the suggested credit line of the report "
+                                                     "the decision rests on (without it: 409 above_suggested_line)"})
 
 
 class RepaymentIn(StrictSchema):

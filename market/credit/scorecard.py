@@ -81,9 +81,16 @@ class Result:
     contributions: tuple[Contribution, ...]
 
     def reasons(self, n: int = 4) -> list[Contribution]:
-        """The features that pulled the score down most (points below their best bin)."""
-        ranked = sorted((c for c in self.contributions if c.shortfall > 0.5), key=lambda c: (-c.shortfall, c.feature))
+        """The features with data that pulled the score down most (points below their best
+        bin). A missing feature earns the missing bin's points (the average applicant's),
+        which is no finding about the factory: it is listed by `missing`, never as a reason."""
+        ranked = sorted((c for c in self.contributions if c.value is not None and c.shortfall > 0.5),
+                        key=lambda c: (-c.shortfall, c.feature))
         return ranked[:n]
+
+    def missing(self) -> list[Contribution]:
+        """The features without data, scored in their missing bin."""
+        return [c for c in self.contributions if c.value is None]
 
 
 @dataclass(frozen=True)

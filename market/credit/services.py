@@ -181,8 +181,8 @@ def issue_report(actor: Actor, factory_id: uuid.UUID) -> CreditReport:
         public_id = uuid.uuid4()
         content, evidence, result = report_mod.build(s, factory, str(actor.org_public_id), str(public_id), now, card)
         rep = CreditReport(public_id=public_id, factory_id=factory.id, lender_org_id=actor.org_id, consent_id=consent.id,
-                           scorecard_version=card.version, score=result.score, pd_ppm=content["pd_ppm"],
-                           grade=result.grade, content=content, content_hash=report_mod.content_hash(content),
+                           scorecard_version=card.version, score=content["score"], pd_ppm=content["pd_ppm"],
+                           grade=content["grade"], content=content, content_hash=report_mod.content_hash(content),
                            evidence=evidence, as_of=now, created_at=now, salt=new_salt())
         rep.factory = factory
         s.add(rep)

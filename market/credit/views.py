@@ -12,7 +12,8 @@ from market.auth import portal_actor
 from market.catalog import services as catalog
 from market.credit import alerts, charts, financing, services
 from market.credit import schemas as sc
-from market.credit.featureset import BY_NAME, FEATURES
+from market.credit.featureset import BY_NAME, FEATURES, format_value
+from market.credit.sufficiency import Shortfall
 from market.credit.models import PURPOSES
 from market.db import utcnow
 from market.errors import NotFound
@@ -83,7 +84,7 @@ def _charts(content: dict) -> dict:
         "deliveries": charts.deliveries_by_month([tuple(m) for m in s["deliveries"]], _("Deliveries on time"),
                                                  _("No deliveries yet"), (_("on time"), _("late"))),
         "peers": charts.peer_position([(BY_NAME[f.name].label(loc), peers[f.name]["percentile"]) for f in FEATURES],
-                                      _("Peer position")),
+                                      _("Peer position")) if content["peers"]["count"] else None,
     }
 
 
@@ -92,7 +93,10 @@ def _report_context(rep) -> dict:
     by_fact = {f["name"]: sorted({ref["entry"] if "entry" in ref else rep.evidence["disclosures"][ref["disclosure"]]["entry"]
                                   for rec in f["records"] for ref in rec.values() if "const" not in ref})
                for f in rep.evidence["facts"]}
+    rating = rep.content.get("rating")  # reports issued before the minimum of evidence have none
+    shortfalls = [Shortfall(**x).text(loc) for x in rating["shortfalls"]] if rating else []
     return {"rep": rep, "c": rep.content, "charts": _charts(rep.content), "specs": BY_NAME, "loc": loc,
+            "rating": rating, "shortfalls": shortfalls, "fmt": format_value,
             "evidence": {f["name"]: f for f in rep.evidence["facts"]}, "entries_by_fact": by_fact,
             "base_url": request.host_url.rstrip("/")}
 
@@ -156,7 +160,12 @@ def decide(application_id):
         except forms.FormError as exc:
             _form_errors(exc)
             return redirect(url_for("credit.index"))
-        financing.decide(portal_actor(), application_id, **data)
+        try:
+            financing.decide(portal_actor(), application_id, **data)
+        except financing.AboveSuggestedLine as exc:  # a confirmation step, nothing recorded yet
+            return render_template("credit/confirm_decision.html", application=financing.get(portal_actor(), application_id),
+                                   data=data, amount_minor=exc.amount_minor, suggested_minor=exc.suggested_minor,
+                                   report_id=exc.extra["report_id"])
         flash(_("Decision recorded."), "success")
     return redirect(url_for("credit.index"))
 

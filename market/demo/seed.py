@@ -233,9 +233,12 @@ def _credit(lender: Actor, *, good: Actor, weaker: Actor) -> None:
     else:
         application = financing.apply(good, factory_id=factories[good.org_id], lender_id=lender_id, kind="equipment",
                                       amount_minor=20_000_000, currency="CNY", term_months=12, purpose="A second machine")
-    rate = reports[good.org_id].content["credit_line"].get("rate_low_bp") or 450
-    financing.decide(lender, application.public_id, approve=True, amount_minor=application.amount_minor,
-                     rate_bp=rate, report_id=reports[good.org_id].public_id)
+    line = reports[good.org_id].content["credit_line"]
+    rate = line.get("rate_low_bp") or 450
+    # within the suggested line when there is one; without one (thin file) the lender confirms
+    amount = min(application.amount_minor, line["limit_minor"]) if line["limit_minor"] else application.amount_minor
+    financing.decide(lender, application.public_id, approve=True, amount_minor=amount, rate_bp=rate,
+                     report_id=reports[good.org_id].public_id, confirm_above_suggested=not line["limit_minor"])
     financing.disburse(lender, application.public_id)
     financing.repay(lender, application.public_id, 1)
     financing.apply(weaker, factory_id=factories[weaker.org_id], lender_id=lender_id, kind="equipment",

@@ -226,3 +226,17 @@ def disputes_of(actor: Actor, order_public_id: uuid.UUID) -> list[Dispute]:
     with unit_of_work() as s:
         order = find_order(s, actor, order_public_id)
         return list(s.scalars(select(Dispute).where(Dispute.order_id == order.id).order_by(Dispute.id)))
+
+
+def captured_orders(session: Session, order_ids: list[int]) -> dict[int, int | None]:
+    """Of orders `order_ids` (internal ids), those whose buyer's payment was captured and is
+    not refunded in full or cancelled: order id -> ledger index of the capture's
+    `payment.captured` entry (for credit reports: only paid sales are verified revenue)."""
+    if not order_ids:
+        return {}
+    rows = session.execute(
+        select(Payment.order_id, Movement.ledger_index).join(Movement, Movement.payment_id == Payment.id)
+        .where(Payment.order_id.in_(order_ids), Payment.state.in_(("captured", "partially_refunded")),
+               Movement.kind == "capture", Movement.state == "succeeded")
+        .order_by(Movement.id))
+    return {order_id: index for order_id, index in rows}

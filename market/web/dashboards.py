@@ -51,6 +51,10 @@ def for_actor(actor: Actor) -> dict:
         from market.production.services import open_lots
 
         d["lots"] = open_lots(actor)
+    if actor.org_kind == "lender":  # the same query as the lender's /credit page
+        from market.credit.services import portfolio
+
+        d["portfolio"] = portfolio(actor)
     if actor.is_operator:
         from market.matching.services import recent_batches
 

@@ -102,8 +102,11 @@ def _evidence(client, rid, tmp_path):
     return bundle, path
 
 
-def test_every_evidence_figure_is_recomputed_from_the_ledger_and_a_tampered_entry_fails(delivered, app, tmp_path):
+def test_every_evidence_figure_is_recomputed_from_the_ledger_and_a_tampered_entry_fails(delivered, app, tmp_path,
+                                                                                       tenant, api):
     w = delivered
+    paid = api(tenant("operator")).post(f"/api/v1/orders/{w['order']['id']}/payment/confirm", json={})
+    assert paid.status_code == 200, paid.get_json()  # revenue is what was paid
     grant(w, w["lenders"][0])
     rid = issue(w["bank_a"], w).get_json()["id"]
     report = w["bank_a"].get(f"/api/v1/credit/reports/{rid}").get_json()

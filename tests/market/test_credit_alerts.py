@@ -64,6 +64,11 @@ def test_a_lender_sees_the_grade_fall_the_oee_collapse_and_machines_down_for_day
 
     portal = app.test_client()
     portal.post("/login", data={"email": lender.email, "password": "correct-horse-1"})
+    # machine data but no deliveries: graded, but no better than the cap, and the report says why
+    assert after["content"]["rating"]["status"] == "capped" and after["content"]["rating"]["cap"] == "BBB"
+    page = portal.get(f"/credit/reports/{after['id']}").get_data(as_text=True)
+    assert "Thin evidence: the grade can be no better than BBB." in page
+    assert "Fewer than 3 delivered orders in the last 180 days (0)" in page
     html = portal.get("/credit").get_data(as_text=True)
     alerts = html.split('id="alerts"')[1].split("</div>")[0]
     assert f"grade fell from {before['grade']} to {after['grade']}" in alerts
