@@ -198,7 +198,7 @@ def test_under_gunicorn_without_a_broker_the_web_workers_run_the_periodic_checkp
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:market.gunicorn_conf",
                                "market:create_app()"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # gunicorn and the in-process EVM start slowly on a loaded 2-core box
         anchors = []
         while time.monotonic() < deadline and not anchors:
             time.sleep(0.5)
