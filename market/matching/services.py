@@ -173,9 +173,10 @@ class CapacityTaken(errors.Conflict):
 
 
 def accept_quote(actor: Actor, public_id: uuid.UUID) -> Quote:
-    """Book every slice of the quote or nothing. Windows are re-checked under row locks
-    (machines locked in id order, so two acceptances cannot deadlock); a slice that is no
-    longer open gives 409 and the quote turns stale: ask for a fresh one."""
+    """Book every slice of the quote or nothing. Machines and windows are re-checked under
+    row locks (machines locked in id order, so two acceptances cannot deadlock); a machine
+    no longer active or a slice no longer open gives 409, the quote turns stale and a fresh
+    quote is solved at once."""
     now = utcnow()
     with unit_of_work() as s:
         write_lock(s)
@@ -188,9 +189,12 @@ def accept_quote(actor: Actor, public_id: uuid.UUID) -> Quote:
             s.commit()
             raise errors.Conflict("this quote has expired; request fresh quotes")
         check_transition(order.state, "accepted", policy.party_of(actor, order))
-        for machine_id in sorted({line.machine_id for line in q.lines}):
-            s.execute(select(Machine.id).where(Machine.id == machine_id).with_for_update())
         try:
+            for machine_id in sorted({line.machine_id for line in q.lines}):
+                machine = s.scalar(select(Machine).where(Machine.id == machine_id).with_for_update(of=Machine))
+                if machine.status != "active":  # gone to maintenance (or retired) since the quote was made
+                    raise CapacityTaken(f"machine {machine.name} is {machine.status} now; request fresh quotes",
+                                        field="quote")
             for line in q.lines:
                 _carve(s, line, order.id)
         except CapacityTaken as taken:

@@ -252,3 +252,25 @@ def test_a_solve_that_crashes_is_recorded_as_failed_with_its_reason(api, tenant,
     job = wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
     assert job["status"] == "failed" and "solver exploded" in job["error"]
     assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["state"] == "open"
+
+
+def test_accepting_a_quote_on_a_machine_gone_to_maintenance_is_refused_with_a_fresh_quote(api, tenant, two_sites):
+    """The quote was computed while the mill was active; it went to maintenance before the buyer accepted."""
+    mill = two_sites[0]
+    buyer = api(tenant("buyer"))
+    order = buyer.post("/api/v1/orders", json=order_body()).get_json()
+    wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    machine = mill["machines"][0]
+    assert any(line["machine_id"] == machine["id"] for line in cheapest["lines"])
+    assert mill["client"].patch(f"/api/v1/machines/{machine['id']}", json={"status": "maintenance"}).status_code == 200
+    refused = buyer.post(f"/api/v1/quotes/{cheapest['id']}/accept")
+    assert refused.status_code == 409, refused.get_json()
+    assert refused.headers["Content-Type"].startswith("application/problem+json")
+    assert "maintenance" in refused.get_json()["detail"] and "request fresh quotes" in refused.get_json()["detail"]
+    assert refused.get_json()["fresh_quote_job"]
+    assert buyer.get(f"/api/v1/quotes/{cheapest['id']}").get_json()["status"] == "stale"
+    assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["state"] == "quoted"
+    booked = mill["client"].get(f"/api/v1/capacity-windows?machine_id={machine['id']}&status=booked").get_json()
+    assert booked["total"] == 0
+    wait_job(buyer, refused.get_json()["fresh_quote_job"])
