@@ -3,8 +3,8 @@ to three alternatives, and accepts one; accepting books the capacity atomically.
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -188,7 +188,7 @@ def accept_quote(actor: Actor, public_id: uuid.UUID) -> Quote:
             q.status = "expired"
             s.commit()
             raise errors.Conflict("this quote has expired; request fresh quotes")
-        check_transition(order.state, "accepted", policy.party_of(actor, order))
+        check_transition(order.state, "accepted", policy.party_of(actor, order), via_service=True)
         try:
             for machine_id in sorted({line.machine_id for line in q.lines}):
                 machine = s.scalar(select(Machine).where(Machine.id == machine_id).with_for_update(of=Machine))
@@ -333,6 +333,36 @@ def _apply_moves(job_id: int, moves: list[dict]) -> None:
         job.status, job.finished_at = "done", utcnow()
         job.result = {**job.result, "moves": report, "unplaced": len(unplaced)}
         s.commit()
+
+
+@dataclass(frozen=True)
+class AcceptedQuote:
+    """What the buyer accepted, as the viewer may see it: the buyer and the operator see the
+    price and every factory's share; a factory sees the factories and its own share only
+    (the other shares are committed on the ledger, not disclosed)."""
+
+    label: str
+    currency: str
+    price_minor: int | None
+    transport_minor: int | None
+    promised_at: datetime
+    factories: list[tuple[str, int | None]]  # (factory name, its share, None when not the viewer's)
+
+
+def accepted_quote(actor: Actor, order_id: uuid.UUID) -> AcceptedQuote | None:
+    with unit_of_work() as s:
+        order = find_order(s, actor, order_id)
+        q = s.scalar(select(Quote).where(Quote.order_id == order.id, Quote.status == "accepted"))
+        if q is None:
+            return None
+        sees_all = policy.party_of(actor, order) != "factory"
+        shares: dict[str, int] = {}
+        for line in q.lines:
+            shares[line.factory.name] = shares.get(line.factory.name, 0) + line.price_minor
+        own = {line.factory.name for line in q.lines if line.factory.organization_id == actor.org_id}
+        return AcceptedQuote(q.label, q.currency, q.price_minor if sees_all else None,
+                             q.transport_minor if sees_all else None, q.promised_at,
+                             [(name, amount if sees_all or name in own else None) for name, amount in shares.items()])
 
 
 def bookings_of(actor: Actor, order_id: uuid.UUID) -> list[CapacityWindow]:

@@ -88,6 +88,7 @@ def show(order_id):
                            attachments=services.list_attachments(actor, order_id),
                            invited=services.invited_factories(actor, order_id),
                            bookings=matching.bookings_of(actor, order_id),
+                           accepted=matching.accepted_quote(actor, order_id),
                            is_buyer=order.buyer_org_id == actor.org_id)
 
 

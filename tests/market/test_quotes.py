@@ -274,3 +274,19 @@ def test_accepting_a_quote_on_a_machine_gone_to_maintenance_is_refused_with_a_fr
     booked = mill["client"].get(f"/api/v1/capacity-windows?machine_id={machine['id']}&status=booked").get_json()
     assert booked["total"] == 0
     wait_job(buyer, refused.get_json()["fresh_quote_job"])
+
+
+def test_the_order_page_shows_the_accepted_price_and_the_factories(app, api, tenant, two_sites):
+    buyer_t = tenant("buyer")
+    buyer = api(buyer_t)
+    order = buyer.post("/api/v1/orders", json=order_body()).get_json()
+    wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    assert buyer.post(f"/api/v1/quotes/{cheapest['id']}/accept").status_code == 200
+    portal = app.test_client()
+    portal.post("/login", data={"email": buyer_t.email, "password": "correct-horse-1"})
+    page = portal.get(f"/orders/{order['id']}").get_data(as_text=True)
+    assert 'id="accepted-quote"' in page
+    total = cheapest["total_minor"]
+    assert f"¥{total // 100:,}.{total % 100:02d}" in page
+    assert "Mill Works" in page and "Finish Lab" in page
