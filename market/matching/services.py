@@ -16,7 +16,7 @@ from market.catalog.models import CapacityWindow, Machine
 from market.db import unit_of_work, utcnow, write_lock
 from market.matching import jobs
 from market.matching.models import Quote, QuoteLine, SolveJob
-from market.matching.problem import CANDIDATES_MAX_SPAN, build
+from market.matching.problem import CANDIDATES_MAX_SPAN, build, percent_windows_left_out
 from market.orders.models import Order, OrderEvent
 from market.orders.services import find_order, move
 from market.orders.states import check_transition
@@ -45,6 +45,7 @@ def run_quote_job(job_id: int) -> None:
     with unit_of_work() as s:
         job = s.get(SolveJob, job_id)
         built = build(s, [s.get(Order, job.order_id)], now)
+        left_out = percent_windows_left_out(built, s.get(Order, job.order_id))
     seconds = current_app.config["QUOTE_TIME_LIMIT_S"]
     alternatives = quote(built.problem, built.job_id, params=SolverParams(time_limit_s=seconds, workers=1, seed=0),
                          candidate_options=CandidateOptions(windows_per_machine=20, max_span=CANDIDATES_MAX_SPAN))
@@ -62,8 +63,12 @@ def run_quote_job(job_id: int) -> None:
             _store_quote(s, order, job, built, now, alt.label, alt.assignments, alt.price, alt.transport,
                          alt.completion, alt.lateness)
         job.status, job.finished_at = "done", utcnow()
-        job.result = {"alternatives": len(alternatives),
-                      "message": "" if alternatives else "no open capacity can make this order; try a later due date"}
+        message = "" if alternatives else "no open capacity can make this order; try a later due date"
+        if left_out and not alternatives:
+            message = (f"no open capacity can make this order: {left_out} capacity window(s) priced as a share of "
+                       f"the job value were left out because the order declares no part value; declare it "
+                       f"(declared_value_minor) or try a later due date")
+        job.result = {"alternatives": len(alternatives), "message": message}
         s.commit()
 
 

@@ -1,6 +1,7 @@
 """Quotes from the solver, in the background; accepting books capacity all-or-nothing, and
 two buyers racing for the same capacity get one booking and one clear 409."""
 import time
+from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 
 from tests.conftest import order_body
@@ -290,3 +291,67 @@ def test_the_order_page_shows_the_accepted_price_and_the_factories(app, api, ten
     total = cheapest["total_minor"]
     assert f"¥{total // 100:,}.{total % 100:02d}" in page
     assert "Mill Works" in page and "Finish Lab" in page
+
+
+def _anodizer(api, tenant, bp: int = 800):
+    """A mill priced per hour and an anodizing line priced at `bp` basis points of the job value."""
+    from tests.conftest import FACTORY
+
+    owner = tenant("factory", "Percent Works")
+    shop = api(owner)
+    factory = shop.post("/api/v1/factories", json={**FACTORY, "name": "Percent Works"}).get_json()
+    start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    for name, process, mode, price in (("Mill", "cnc_milling_3ax", "per_hour", 20000),
+                                       ("Anodizing line", "anodizing", "percent_of_value", bp)):
+        m = shop.post("/api/v1/machines", json={"factory_id": factory["id"], "name": name, "processes": [process]}).get_json()
+        shop.post("/api/v1/capacity-windows", json={"machine_id": m["id"], "start": start.isoformat(),
+                  "end": (start + timedelta(hours=10)).isoformat(), "pricing_mode": mode, "price": price})
+    return SimpleNamespace(owner=owner, shop=shop, factory=factory)
+
+
+TWO_STEPS = [{"process_code": "cnc_milling_3ax", "setup_minutes": 30, "run_minutes_per_unit": 1},
+             {"process_code": "anodizing", "setup_minutes": 10, "run_minutes_per_unit": 0.5}]
+
+
+def test_a_percent_priced_step_is_charged_on_the_declared_part_value_not_the_budget_ceiling(api, tenant):
+    _anodizer(api, tenant, bp=800)
+    buyer = api(tenant("buyer"))
+    prices = []
+    for budget in (2_000_000, 9_800_000):  # ¥20,000 and ¥98,000 ceilings, parts worth ¥10,000
+        order = buyer.post("/api/v1/orders", json=order_body(operations=TWO_STEPS, budget_minor=budget,
+                                                             declared_value_minor=1_000_000)).get_json()
+        assert order["declared_value_minor"] == 1_000_000, order
+        wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+        cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+        prices.append(sum(line["price_minor"] for line in cheapest["lines"] if line["process_code"] == "anodizing"))
+    assert prices == [80_000, 80_000]  # 8 % of ¥10,000, whatever the ceiling
+
+    # without a declared value there is nothing to take a percentage of: no percent offer, and the job says why
+    order = buyer.post("/api/v1/orders", json=order_body(operations=TWO_STEPS)).get_json()
+    assert order["declared_value_minor"] is None
+    job = wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    assert job["result"]["alternatives"] == 0 and "declare" in job["result"]["message"], job
+
+
+def test_factories_never_see_the_buyers_budget_ceiling(app, api, tenant):
+    maker = _anodizer(api, tenant)
+    buyer_t = tenant("buyer")
+    buyer = api(buyer_t)
+    order = buyer.post("/api/v1/orders", json=order_body(operations=TWO_STEPS, budget_minor=9_876_543,
+                                                         declared_value_minor=1_000_000)).get_json()
+    buyer.post(f"/api/v1/orders/{order['id']}/quote-requests", json={"factory_id": maker.factory["id"]})
+    assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["budget_minor"] == 9_876_543
+    seen = maker.shop.get(f"/api/v1/orders/{order['id']}").get_json()
+    assert seen["budget_minor"] is None and seen["declared_value_minor"] == 1_000_000
+    assert all(o.get("budget_minor") is None for o in maker.shop.get("/api/v1/orders").get_json()["items"])
+    board = maker.shop.get("/api/v1/order-board").get_json()["items"]
+    assert board and all("budget_minor" not in o for o in board)
+
+    portal = app.test_client()
+    portal.post("/login", data={"email": maker.owner.email, "password": "correct-horse-1"})
+    for url in (f"/orders/{order['id']}", "/orders", "/board", f"/board/{order['id']}"):
+        page = portal.get(url).get_data(as_text=True)
+        assert "98,765.43" not in page and "budget" not in page.lower(), url
+    mine = app.test_client()
+    mine.post("/login", data={"email": buyer_t.email, "password": "correct-horse-1"})
+    assert "98,765.43" in mine.get(f"/orders/{order['id']}").get_data(as_text=True)
