@@ -57,6 +57,17 @@ def accept(quote_id):
     return redirect(url_for("orders.show", order_id=order_id))
 
 
+@bp.post("/orders/<uuid:order_id>/requote")
+@login_required
+def requote(order_id):
+    """After a failed re-plan: cancel, re-post and get fresh quotes over all factories."""
+    with forms.flashing_errors():
+        new_id, job = services.requote_elsewhere(portal_actor(), order_id)
+        flash(_("The order was re-posted; fresh quotes from all factories are being computed."), "success")
+        return redirect(url_for("matching.quotes", order_id=new_id, job=job.public_id))
+    return redirect(url_for("orders.show", order_id=order_id))
+
+
 @bp.post("/operator/batch-match")
 @login_required
 def batch_match():

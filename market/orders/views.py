@@ -98,6 +98,7 @@ def show(order_id):
                            invited=services.invited_factories(actor, order_id),
                            bookings=matching.bookings_of(actor, order_id),
                            accepted=matching.accepted_quote(actor, order_id),
+                           stranded=matching.stranded_work(actor, order_id),
                            is_buyer=order.buyer_org_id == actor.org_id)
 
 

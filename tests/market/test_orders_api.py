@@ -123,3 +123,11 @@ def test_only_accepting_a_quote_moves_an_order_to_accepted(api, tenant, app):
     moved = portal.post(f"/orders/{order['id']}/transition", data={"to": "accepted"}, follow_redirects=True)
     assert "accept one of its quotes" in moved.get_data(as_text=True)
     assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["state"] == "quoted"
+
+
+def test_only_an_accepted_order_with_stuck_work_can_be_requoted(api, tenant):
+    buyer = api(tenant("buyer"))
+    order = buyer.post("/api/v1/orders", json=order_body()).get_json()
+    refused = buyer.post(f"/api/v1/orders/{order['id']}/requote")
+    assert refused.status_code == 409 and "only an accepted order" in refused.get_json()["detail"]
+    assert refused.headers["Content-Type"].startswith("application/problem+json")

@@ -355,3 +355,69 @@ def test_factories_never_see_the_buyers_budget_ceiling(app, api, tenant):
     mine = app.test_client()
     mine.post("/login", data={"email": buyer_t.email, "password": "correct-horse-1"})
     assert "98,765.43" in mine.get(f"/orders/{order['id']}").get_data(as_text=True)
+
+
+def test_a_replan_that_fails_is_recorded_shown_to_both_sides_and_the_buyer_can_requote_elsewhere(app, api, tenant):
+    """Its only mill goes into maintenance and the factory has no other machine for the work:
+    the order's history says so, the buyer's order page and the factory's schedule and dashboard
+    show a banner, and the buyer re-quotes the order over all factories."""
+    from tests.conftest import FACTORY
+
+    start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    shops = []
+    for name, price in (("Solo Mill", 10000), ("Other Mills", 30000)):
+        owner = tenant("factory", name)
+        shop = api(owner)
+        factory = shop.post("/api/v1/factories", json={**FACTORY, "name": name}).get_json()
+        m = shop.post("/api/v1/machines", json={"factory_id": factory["id"], "name": f"{name} VMC",
+                                                 "processes": ["cnc_milling_3ax"]}).get_json()
+        shop.post("/api/v1/capacity-windows", json={"machine_id": m["id"], "start": start.isoformat(),
+                  "end": (start + timedelta(hours=10)).isoformat(), "pricing_mode": "per_hour", "price": price})
+        shops.append(SimpleNamespace(owner=owner, shop=shop, factory=factory, machine=m))
+    solo = shops[0]
+    buyer_t = tenant("buyer")
+    buyer = api(buyer_t)
+    order = buyer.post("/api/v1/orders", json=order_body(operations=[
+        {"process_code": "cnc_milling_3ax", "setup_minutes": 30, "run_minutes_per_unit": 1}])).get_json()
+    wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    assert {line["factory"] for line in cheapest["lines"]} == {"Solo Mill"}
+    assert buyer.post(f"/api/v1/quotes/{cheapest['id']}/accept").status_code == 200
+
+    assert solo.shop.patch(f"/api/v1/machines/{solo.machine['id']}", json={"status": "maintenance"}).status_code == 200
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        history = buyer.get(f"/api/v1/orders/{order['id']}").get_json()["history"]
+        if "could not be re-planned" in history[-1]["note"]:
+            break
+        time.sleep(0.2)
+    assert "could not be re-planned" in history[-1]["note"] and "#1" in history[-1]["note"], history[-1]
+    assert "Solo Mill VMC" in history[-1]["note"]
+
+    def portal(who):
+        client = app.test_client()
+        client.post("/login", data={"email": who.email, "password": "correct-horse-1"})
+        return client
+
+    mine = portal(buyer_t)
+    page = mine.get(f"/orders/{order['id']}").get_data(as_text=True)
+    assert 'id="replan-failed"' in page and "Solo Mill VMC" in page and 'id="requote-elsewhere"' in page
+    factory_portal = portal(solo.owner)
+    for url in (f"/factories/{solo.factory['id']}/schedule", "/dashboard", f"/orders/{order['id']}"):
+        page = factory_portal.get(url).get_data(as_text=True)
+        assert 'id="replan-failed"' in page and "Bracket" in page, url
+        assert 'id="requote-elsewhere"' not in page  # re-quoting is the buyer's call
+
+    moved = mine.post(f"/orders/{order['id']}/requote", follow_redirects=True)
+    assert moved.status_code == 200
+    old = buyer.get(f"/api/v1/orders/{order['id']}").get_json()
+    assert old["state"] == "cancelled" and "re-quoted" in old["history"][-1]["note"]
+    assert solo.shop.get(f"/api/v1/capacity-windows?machine_id={solo.machine['id']}&status=booked").get_json()["total"] == 0
+    fresh = next(o for o in buyer.get("/api/v1/orders").get_json()["items"] if o["id"] != order["id"])
+    assert fresh["title"] == "Bracket" and fresh["state"] in ("open", "quoted")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not buyer.get(f"/api/v1/orders/{fresh['id']}/quotes").get_json():
+        time.sleep(0.2)
+    quotes = buyer.get(f"/api/v1/orders/{fresh['id']}/quotes").get_json()
+    assert quotes and {line["factory"] for line in quotes[0]["lines"]} == {"Other Mills"}
+    assert 'id="replan-failed"' not in factory_portal.get("/dashboard").get_data(as_text=True)
