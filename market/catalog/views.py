@@ -12,7 +12,8 @@ from market.catalog.schedule import factory_schedule
 from market.catalog.search import CapacityQuery, search_capacity
 from market.db import utcnow
 from market.errors import DomainError
-from market.matching.services import recent_reschedules, stranded_work
+from market.matching.services import recent_reschedules
+from market.matching.stranded import stranded_work
 from market.web import forms
 
 bp = Blueprint("catalog", __name__)

@@ -5,7 +5,7 @@ import marshmallow as ma
 from flask_smorest import Blueprint
 
 from market.auth import api_actor, require_token
-from market.matching import services
+from market.matching import services, stranded
 from market.payments.services import quote_terms
 
 blp = Blueprint("matching_api", __name__, url_prefix="/api/v1", description="Quotes and bookings")
@@ -69,7 +69,7 @@ def requote(order_id: UUID):
     """After a failed re-plan (work stuck on a machine that is down, nothing started): cancel
     the accepted order, re-post it as a new open order and solve fresh quotes over all
     factories. 409 when the order is not accepted or nothing of it is stuck."""
-    new_id, job = services.requote_elsewhere(api_actor(), order_id)
+    new_id, job = stranded.requote_elsewhere(api_actor(), order_id)
     return {"order_id": new_id, "job": job}
 
 

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from market.auth import portal_actor
-from market.matching import services
+from market.matching import services, stranded
 from market.orders import services as orders
 from market.errors import Conflict, Forbidden
 from market.web import forms
@@ -62,7 +62,7 @@ def accept(quote_id):
 def requote(order_id):
     """After a failed re-plan: cancel, re-post and get fresh quotes over all factories."""
     with forms.flashing_errors():
-        new_id, job = services.requote_elsewhere(portal_actor(), order_id)
+        new_id, job = stranded.requote_elsewhere(portal_actor(), order_id)
         flash(_("The order was re-posted; fresh quotes from all factories are being computed."), "success")
         return redirect(url_for("matching.quotes", order_id=new_id, job=job.public_id))
     return redirect(url_for("orders.show", order_id=order_id))

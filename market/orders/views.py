@@ -14,6 +14,7 @@ from market.orders import schemas as sc
 from market.orders import services
 from market.production import services as production
 from market.matching import services as matching
+from market.matching.stranded import stranded_work
 from market.web import forms
 
 bp = Blueprint("orders", __name__)
@@ -98,7 +99,7 @@ def show(order_id):
                            invited=services.invited_factories(actor, order_id),
                            bookings=matching.bookings_of(actor, order_id),
                            accepted=matching.accepted_quote(actor, order_id),
-                           stranded=matching.stranded_work(actor, order_id),
+                           stranded=stranded_work(actor, order_id),
                            is_buyer=order.buyer_org_id == actor.org_id)
 
 

@@ -46,7 +46,7 @@ def for_actor(actor: Actor) -> dict:
         if actor.is_operator:
             d["organizations"] = list(s.scalars(select(Organization).order_by(Organization.kind, Organization.name)))
     if actor.org_kind == "factory":
-        from market.matching.services import stranded_work
+        from market.matching.stranded import stranded_work
 
         d["board"] = order_board(actor, per_page=5)
         d["stranded"] = stranded_work(actor)
