@@ -177,6 +177,10 @@ class CapacityTaken(errors.Conflict):
     title = "Capacity no longer available"
 
 
+class MachineDown(CapacityTaken):
+    """A machine of the quote went to maintenance or was retired after the quote was made."""
+
+
 def accept_quote(actor: Actor, public_id: uuid.UUID) -> Quote:
     """Book every slice of the quote or nothing. Machines and windows are re-checked under
     row locks (machines locked in id order, so two acceptances cannot deadlock); a machine
@@ -198,8 +202,8 @@ def accept_quote(actor: Actor, public_id: uuid.UUID) -> Quote:
             for machine_id in sorted({line.machine_id for line in q.lines}):
                 machine = s.scalar(select(Machine).where(Machine.id == machine_id).with_for_update(of=Machine))
                 if machine.status != "active":  # gone to maintenance (or retired) since the quote was made
-                    raise CapacityTaken(f"machine {machine.name} is {machine.status} now; request fresh quotes",
-                                        field="quote")
+                    raise MachineDown(f"machine {machine.name} is {machine.status} now; request fresh quotes",
+                                      field="quote")
             for line in q.lines:
                 _carve(s, line, order.id)
         except CapacityTaken as taken:

@@ -48,7 +48,11 @@ def accept(quote_id):
     try:
         services.accept_quote(actor, quote_id)
     except services.CapacityTaken as taken:
-        flash(_("Someone booked part of this capacity first. Fresh quotes are being computed."), "error")
+        if isinstance(taken, services.MachineDown):
+            flash(_("A machine of this quote is no longer available (maintenance). Fresh quotes are being computed."),
+                  "error")
+        else:
+            flash(_("Someone booked part of this capacity first. Fresh quotes are being computed."), "error")
         return redirect(url_for("matching.quotes", order_id=order_id, job=taken.extra.get("fresh_quote_job")))
     except (Conflict, Forbidden) as refused:  # expired, or the order moved on
         flash(refused.detail, "error")

@@ -255,10 +255,11 @@ def test_a_solve_that_crashes_is_recorded_as_failed_with_its_reason(api, tenant,
     assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["state"] == "open"
 
 
-def test_accepting_a_quote_on_a_machine_gone_to_maintenance_is_refused_with_a_fresh_quote(api, tenant, two_sites):
+def test_accepting_a_quote_on_a_machine_gone_to_maintenance_is_refused_with_a_fresh_quote(app, api, tenant, two_sites):
     """The quote was computed while the mill was active; it went to maintenance before the buyer accepted."""
     mill = two_sites[0]
-    buyer = api(tenant("buyer"))
+    buyer_t = tenant("buyer")
+    buyer = api(buyer_t)
     order = buyer.post("/api/v1/orders", json=order_body()).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
     cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
@@ -275,6 +276,16 @@ def test_accepting_a_quote_on_a_machine_gone_to_maintenance_is_refused_with_a_fr
     booked = mill["client"].get(f"/api/v1/capacity-windows?machine_id={machine['id']}&status=booked").get_json()
     assert booked["total"] == 0
     wait_job(buyer, refused.get_json()["fresh_quote_job"])
+
+    # in the portal the buyer is told why, not that someone else was faster
+    assert mill["client"].patch(f"/api/v1/machines/{machine['id']}", json={"status": "active"}).status_code == 200
+    wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    fresh = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()
+                 if q["label"] == "cheapest" and q["status"] == "open")
+    assert mill["client"].patch(f"/api/v1/machines/{machine['id']}", json={"status": "maintenance"}).status_code == 200
+    portal = _login_as_owner(app, {"tenant": buyer_t})
+    page = portal.post(f"/quotes/{fresh['id']}/accept", follow_redirects=True).get_data(as_text=True)
+    assert "is no longer available" in page and "Someone booked" not in page
 
 
 def test_the_order_page_shows_the_accepted_price_and_the_factories(app, api, tenant, two_sites):
