@@ -49,6 +49,15 @@ def visible_orders(actor: Actor) -> ColumnElement[bool]:
     return or_(Order.buyer_org_id == actor.org_id, invited, Order.id.in_(producing_orders(actor)))
 
 
+def sees_budget(actor: Actor, order: Order | None = None) -> bool:
+    """The budget ceiling is the buyer's own limit: its buyer and the operator see it, no
+    factory does (prices are set by the factories' windows, never by what a buyer could pay).
+    Without `order`: whether `actor` sees budget ceilings at all (a list's column)."""
+    if actor.is_operator:
+        return True
+    return actor.org_kind == "buyer" if order is None else order.buyer_org_id == actor.org_id
+
+
 def producing_orders(actor: Actor):
     """Ids of orders in whose accepted quote one of the actor's factories has an operation."""
     return (select(Quote.order_id).join(QuoteLine, QuoteLine.quote_id == Quote.id)

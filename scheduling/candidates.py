@@ -70,11 +70,11 @@ def span_candidate(problem: Problem, machine: Machine, first: int, last: int, jo
     hi = min(hi, latest_end - size)
     if lo > hi:
         return None
-    if first == last:
-        price = wf.price_for(minutes=duration, quantity=job.quantity, value=job.value)
-    else:
-        price = max(windows[i].price_for(minutes=duration, quantity=job.quantity, value=job.value)
-                    for i in range(first, last + 1))
+    prices = [windows[i].price_for(minutes=duration, quantity=job.quantity, value=job.value)
+              for i in range(first, last + 1)]
+    if None in prices:  # a percent-of-value window cannot price a job of unknown value
+        return None
+    price = max(prices)
     quality = round(problem.site(machine.site_id).quality * 1000)
     return Candidate(machine.id, machine.site_id, first, last, size, lo, hi, price, quality)
 

@@ -55,13 +55,14 @@ class Window:
         if self.min_lot < 1:
             raise ValueError(f"window min_lot {self.min_lot} must be >= 1")
 
-    def price_for(self, *, minutes: int, quantity: int, value: int) -> int:
-        """Price in minor units of running ``quantity`` pieces for ``minutes`` here."""
+    def price_for(self, *, minutes: int, quantity: int, value: int | None) -> int | None:
+        """Price in minor units of running ``quantity`` pieces for ``minutes`` here; None
+        when a percent-of-value window meets a job whose value is unknown (``value`` None)."""
         if self.pricing is PricingMode.PER_HOUR:
             return _ceil_div(self.price * minutes, 60)
         if self.pricing is PricingMode.PER_PIECE:
             return self.price * quantity
-        return _ceil_div(value * self.price, 10_000)
+        return None if value is None else _ceil_div(value * self.price, 10_000)
 
 
 @dataclass(frozen=True)
@@ -140,14 +141,17 @@ class Operation:
 
 @dataclass(frozen=True)
 class Job:
-    """An order: ordered operations, quantity, value (for percent pricing), dates."""
+    """An order: ordered operations, quantity, value (for percent pricing), dates.
+
+    ``value`` is what percent-of-value windows take their share of; None = unknown, and
+    then no percent-of-value window is a candidate for the job."""
 
     id: str
     quantity: int
     operations: tuple[Operation, ...]
     due: int
     release: int = 0
-    value: int = 0
+    value: int | None = 0
     weight: int = 1
     hard_due: bool = False
 
@@ -157,7 +161,7 @@ class Job:
             raise ValueError(f"job {self.id!r}: quantity {self.quantity} must be >= 1")
         if not self.operations:
             raise ValueError(f"job {self.id!r} has no operations")
-        if self.value < 0:
+        if self.value is not None and self.value < 0:
             raise ValueError(f"job {self.id!r}: value {self.value} must be >= 0")
         if self.weight < 0:
             raise ValueError(f"job {self.id!r}: weight {self.weight} must be >= 0")

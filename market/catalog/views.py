@@ -13,6 +13,7 @@ from market.catalog.search import CapacityQuery, search_capacity
 from market.db import utcnow
 from market.errors import DomainError
 from market.matching.services import recent_reschedules
+from market.matching.stranded import stranded_work
 from market.web import forms
 
 bp = Blueprint("catalog", __name__)
@@ -76,7 +77,7 @@ def schedule(factory_id):
     start = utcnow().replace(minute=0, second=0, microsecond=0)
     plan = factory_schedule(portal_actor(), factory_id, start, start + timedelta(days=days))
     return render_template("catalog/schedule.html", plan=plan, factory_id=factory_id, days=days,
-                           replans=recent_reschedules(portal_actor()))
+                           replans=recent_reschedules(portal_actor()), stranded=stranded_work(portal_actor()))
 
 
 @bp.get("/f/<uuid:factory_id>")

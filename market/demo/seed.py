@@ -151,7 +151,8 @@ def seed_world(history_days: int = 90) -> None:
         buyer = buyers[n % len(buyers)]
         order = orders.create_order(buyer, {
             "title": title, "part_number": part, "material": material, "quantity": qty,
-            "due_at": utcnow() + timedelta(days=days), "budget_minor": budget, "currency": "CNY",
+            "due_at": utcnow() + timedelta(days=days), "budget_minor": budget,
+            "declared_value_minor": budget * 6 // 10, "currency": "CNY",  # parts worth 60 % of the ceiling
             "delivery_address": "Shanghai, Pudong" if n % 2 else "Shenzhen, Nanshan", "required_certifications": ["ISO9001"],
             "operations": [{"process_code": p, "setup_minutes": s, "run_minutes_per_unit": Decimal(r)} for p, s, r in ops],
             "submit": final != "draft"})

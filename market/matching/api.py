@@ -5,7 +5,7 @@ import marshmallow as ma
 from flask_smorest import Blueprint
 
 from market.auth import api_actor, require_token
-from market.matching import services
+from market.matching import services, stranded
 from market.payments.services import quote_terms
 
 blp = Blueprint("matching_api", __name__, url_prefix="/api/v1", description="Quotes and bookings")
@@ -55,6 +55,22 @@ class JobOut(ma.Schema):
 def request_quotes(order_id: UUID):
     """Ask the solver for up to three alternatives; poll the returned job."""
     return services.request_quotes(api_actor(), order_id)
+
+
+class RequoteOut(ma.Schema):
+    order_id = ma.fields.UUID(metadata={"description": "the new, open order"})
+    job = ma.fields.Nested(JobOut, metadata={"description": "the quote solve for the new order; poll it"})
+
+
+@blp.route("/orders/<uuid:order_id>/requote", methods=["POST"])
+@require_token("write")
+@blp.response(202, RequoteOut)
+def requote(order_id: UUID):
+    """After a failed re-plan (work stuck on a machine that is down, nothing started): cancel
+    the accepted order, re-post it as a new open order and solve fresh quotes over all
+    factories. 409 when the order is not accepted or nothing of it is stuck."""
+    new_id, job = stranded.requote_elsewhere(api_actor(), order_id)
+    return {"order_id": new_id, "job": job}
 
 
 @blp.route("/orders/<uuid:order_id>/quotes")

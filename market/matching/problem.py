@@ -44,6 +44,24 @@ class Built:
         return out
 
 
+def job_value(order: Order) -> int | None:
+    """The job value a percent_of_value window takes its share of — the one place this rule lives.
+
+    It is the value of the finished parts (all pieces) that the buyer declares on the order
+    (`declared_value_minor`), never the budget ceiling: a window at 800 bp prices a step at
+    8 % of the declared value, rounded up to the minor unit, whatever the buyer would pay at
+    most. An order that declares no value gets no percent_of_value offers (None: the solver
+    leaves such windows out for it); there is nothing honest to take a percentage of."""
+    return order.declared_value_minor
+
+
+def percent_windows_left_out(built: "Built", order: Order) -> int:
+    """How many percent_of_value windows the order could not use for lack of a declared value."""
+    if job_value(order) is not None:
+        return 0
+    return sum(1 for m in built.problem.machines for w in m.windows if w.pricing is PricingMode.PERCENT_OF_VALUE)
+
+
 def _minutes(moment: datetime, epoch: datetime) -> int:
     return int((moment - epoch).total_seconds() // 60)
 
@@ -109,7 +127,7 @@ def build(s: Session, orders: list[Order], now: datetime) -> Built:
             # a long operation may run over consecutive windows of one machine (night after night)
             tuple(Operation(_eligible(op.process_code, order.required_certifications or ()), op.setup_minutes,
                             op.run_minutes_per_unit, splittable=True, name=str(op.seq)) for op in order.operations),
-            due=max(_minutes(order.due_at, epoch), 0), value=order.budget_minor)
+            due=max(_minutes(order.due_at, epoch), 0), value=job_value(order))
         for order in orders)
     built.problem = Problem(tuple(sites.values()), tuple(machines), jobs, currency=orders[0].currency)
     return built

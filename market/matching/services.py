@@ -3,8 +3,8 @@ to three alternatives, and accepts one; accepting books the capacity atomically.
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -16,7 +16,7 @@ from market.catalog.models import CapacityWindow, Machine
 from market.db import unit_of_work, utcnow, write_lock
 from market.matching import jobs
 from market.matching.models import Quote, QuoteLine, SolveJob
-from market.matching.problem import CANDIDATES_MAX_SPAN, build
+from market.matching.problem import CANDIDATES_MAX_SPAN, build, percent_windows_left_out
 from market.orders.models import Order, OrderEvent
 from market.orders.services import find_order, move
 from market.orders.states import check_transition
@@ -45,6 +45,7 @@ def run_quote_job(job_id: int) -> None:
     with unit_of_work() as s:
         job = s.get(SolveJob, job_id)
         built = build(s, [s.get(Order, job.order_id)], now)
+        left_out = percent_windows_left_out(built, s.get(Order, job.order_id))
     seconds = current_app.config["QUOTE_TIME_LIMIT_S"]
     alternatives = quote(built.problem, built.job_id, params=SolverParams(time_limit_s=seconds, workers=1, seed=0),
                          candidate_options=CandidateOptions(windows_per_machine=20, max_span=CANDIDATES_MAX_SPAN))
@@ -62,8 +63,12 @@ def run_quote_job(job_id: int) -> None:
             _store_quote(s, order, job, built, now, alt.label, alt.assignments, alt.price, alt.transport,
                          alt.completion, alt.lateness)
         job.status, job.finished_at = "done", utcnow()
-        job.result = {"alternatives": len(alternatives),
-                      "message": "" if alternatives else "no open capacity can make this order; try a later due date"}
+        message = "" if alternatives else "no open capacity can make this order; try a later due date"
+        if left_out and not alternatives:
+            message = (f"no open capacity can make this order: {left_out} capacity window(s) priced as a share of "
+                       f"the job value were left out because the order declares no part value; declare it "
+                       f"(declared_value_minor) or try a later due date")
+        job.result = {"alternatives": len(alternatives), "message": message}
         s.commit()
 
 
@@ -172,10 +177,15 @@ class CapacityTaken(errors.Conflict):
     title = "Capacity no longer available"
 
 
+class MachineDown(CapacityTaken):
+    """A machine of the quote went to maintenance or was retired after the quote was made."""
+
+
 def accept_quote(actor: Actor, public_id: uuid.UUID) -> Quote:
-    """Book every slice of the quote or nothing. Windows are re-checked under row locks
-    (machines locked in id order, so two acceptances cannot deadlock); a slice that is no
-    longer open gives 409 and the quote turns stale: ask for a fresh one."""
+    """Book every slice of the quote or nothing. Machines and windows are re-checked under
+    row locks (machines locked in id order, so two acceptances cannot deadlock); a machine
+    no longer active or a slice no longer open gives 409, the quote turns stale and a fresh
+    quote is solved at once."""
     now = utcnow()
     with unit_of_work() as s:
         write_lock(s)
@@ -187,10 +197,13 @@ def accept_quote(actor: Actor, public_id: uuid.UUID) -> Quote:
             q.status = "expired"
             s.commit()
             raise errors.Conflict("this quote has expired; request fresh quotes")
-        check_transition(order.state, "accepted", policy.party_of(actor, order))
-        for machine_id in sorted({line.machine_id for line in q.lines}):
-            s.execute(select(Machine.id).where(Machine.id == machine_id).with_for_update())
+        check_transition(order.state, "accepted", policy.party_of(actor, order), via_service=True)
         try:
+            for machine_id in sorted({line.machine_id for line in q.lines}):
+                machine = s.scalar(select(Machine).where(Machine.id == machine_id).with_for_update(of=Machine))
+                if machine.status != "active":  # gone to maintenance (or retired) since the quote was made
+                    raise MachineDown(f"machine {machine.name} is {machine.status} now; request fresh quotes",
+                                      field="quote")
             for line in q.lines:
                 _carve(s, line, order.id)
         except CapacityTaken as taken:
@@ -320,6 +333,7 @@ def _apply_moves(job_id: int, moves: list[dict]) -> None:
                            "late": m["end"] > order.due_at})
             by_order.setdefault(order_id, order)
         unplaced = [m for m in moves if m["machine_id"] is None]
+        stuck = _record_unplaced(s, unplaced)
         for order_id, order in by_order.items():
             promised = s.scalar(select(func.max(CapacityWindow.end_at)).where(CapacityWindow.booked_order_id == order_id))
             note = f"re-planned after a machine breakdown; work now ends {promised.isoformat()}"
@@ -327,8 +341,61 @@ def _apply_moves(job_id: int, moves: list[dict]) -> None:
         if by_order:
             record(s, *[ledger_events.booking_rescheduled(order, job) for order in by_order.values()])
         job.status, job.finished_at = "done", utcnow()
-        job.result = {**job.result, "moves": report, "unplaced": len(unplaced)}
+        job.result = {**job.result, "moves": report, "unplaced": len(unplaced), "unplaced_work": stuck}
         s.commit()
+
+
+def _record_unplaced(s: Session, unplaced: list[dict]) -> list[dict]:
+    """A re-plan that could not move work off a machine that went down: each order concerned
+    gets a history entry naming the operations (the buyer and the factory read it; the order
+    page and the factory's schedule show a banner while the work is stuck). Returns them."""
+    stuck: list[dict] = []
+    per_order: dict[int, list[str]] = {}
+    for m in unplaced:
+        w = s.get(CapacityWindow, m["window_id"])
+        line = s.scalar(select(QuoteLine).where(QuoteLine.window_id == w.id))
+        order = s.get(Order, w.booked_order_id)
+        machine = s.get(Machine, w.machine_id)
+        seq = line.seq if line else None
+        stuck.append({"order": str(order.public_id), "title": order.title, "seq": seq, "machine": machine.name,
+                      "start": w.start_at.isoformat(), "end": w.end_at.isoformat()})
+        per_order.setdefault(order.id, []).append(f"#{seq} on {machine.name} ({machine.status})")
+    for order_id, where in per_order.items():
+        order = s.get(Order, order_id)
+        note = (f"could not be re-planned: no other machine of the factory can take operation(s) {', '.join(where)}; "
+                f"the work stays booked on a machine that is not running. The buyer may re-quote the order elsewhere.")
+        s.add(OrderEvent(order_id=order_id, from_state=order.state, to_state=order.state, note=note))
+    return stuck
+
+
+@dataclass(frozen=True)
+class AcceptedQuote:
+    """What the buyer accepted, as the viewer may see it: the buyer and the operator see the
+    price and every factory's share; a factory sees the factories and its own share only
+    (the other shares are committed on the ledger, not disclosed)."""
+
+    label: str
+    currency: str
+    price_minor: int | None
+    transport_minor: int | None
+    promised_at: datetime
+    factories: list[tuple[str, int | None]]  # (factory name, its share, None when not the viewer's)
+
+
+def accepted_quote(actor: Actor, order_id: uuid.UUID) -> AcceptedQuote | None:
+    with unit_of_work() as s:
+        order = find_order(s, actor, order_id)
+        q = s.scalar(select(Quote).where(Quote.order_id == order.id, Quote.status == "accepted"))
+        if q is None:
+            return None
+        sees_all = policy.party_of(actor, order) != "factory"
+        shares: dict[str, int] = {}
+        for line in q.lines:
+            shares[line.factory.name] = shares.get(line.factory.name, 0) + line.price_minor
+        own = {line.factory.name for line in q.lines if line.factory.organization_id == actor.org_id}
+        return AcceptedQuote(q.label, q.currency, q.price_minor if sees_all else None,
+                             q.transport_minor if sees_all else None, q.promised_at,
+                             [(name, amount if sees_all or name in own else None) for name, amount in shares.items()])
 
 
 def bookings_of(actor: Actor, order_id: uuid.UUID) -> list[CapacityWindow]:

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from market.auth import portal_actor
-from market.matching import services
+from market.matching import services, stranded
 from market.orders import services as orders
 from market.errors import Conflict, Forbidden
 from market.web import forms
@@ -48,12 +48,27 @@ def accept(quote_id):
     try:
         services.accept_quote(actor, quote_id)
     except services.CapacityTaken as taken:
-        flash(_("Someone booked part of this capacity first. Fresh quotes are being computed."), "error")
+        if isinstance(taken, services.MachineDown):
+            flash(_("A machine of this quote is no longer available (maintenance). Fresh quotes are being computed."),
+                  "error")
+        else:
+            flash(_("Someone booked part of this capacity first. Fresh quotes are being computed."), "error")
         return redirect(url_for("matching.quotes", order_id=order_id, job=taken.extra.get("fresh_quote_job")))
     except (Conflict, Forbidden) as refused:  # expired, or the order moved on
         flash(refused.detail, "error")
         return redirect(url_for("matching.quotes", order_id=order_id))
     flash(_("Quote accepted: the capacity is booked for you."), "success")
+    return redirect(url_for("orders.show", order_id=order_id))
+
+
+@bp.post("/orders/<uuid:order_id>/requote")
+@login_required
+def requote(order_id):
+    """After a failed re-plan: cancel, re-post and get fresh quotes over all factories."""
+    with forms.flashing_errors():
+        new_id, job = stranded.requote_elsewhere(portal_actor(), order_id)
+        flash(_("The order was re-posted; fresh quotes from all factories are being computed."), "success")
+        return redirect(url_for("matching.quotes", order_id=new_id, job=job.public_id))
     return redirect(url_for("orders.show", order_id=order_id))
 
 

@@ -18,6 +18,7 @@ class Order(Base):
         CheckConstraint(f"state IN {STATES}", name="state"),
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("budget_minor >= 0", name="budget_nonnegative"),
+        CheckConstraint("declared_value_minor >= 0", name="declared_value_nonnegative"),
         Index("ix_orders_state_due", "state", "due_at"),
     )
 
@@ -30,7 +31,10 @@ class Order(Base):
     material: Mapped[str] = mapped_column(String(100), default="")
     quantity: Mapped[int]
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    budget_minor: Mapped[int]
+    budget_minor: Mapped[int]  # the buyer's ceiling: seen by the buyer and the operator, never by factories
+    # the value of the finished parts (all pieces) as the buyer declares it: the basis of
+    # percent_of_value prices (see market.matching.problem.job_value); None = not declared
+    declared_value_minor: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     delivery_address: Mapped[str] = mapped_column(String(500), default="")
     delivery_latitude: Mapped[float | None]

@@ -1,8 +1,10 @@
 from datetime import timezone
 
 import marshmallow as ma
+from flask import g
 from marshmallow import fields, validate
 
+from market import policy
 from market.api_common import Integer, Currency, Money, PageArgs, StrictSchema
 from market.orders.states import STATES
 
@@ -27,7 +29,12 @@ class OrderIn(StrictSchema):
     material = fields.String(load_default="", validate=validate.Length(max=100))
     quantity = Integer(required=True, validate=validate.Range(min=1, max=10**7))
     due_at = fields.AwareDateTime(required=True, default_timezone=timezone.utc)
-    budget_minor = Money(required=True)
+    budget_minor = Money(required=True, metadata={
+        "description": "your budget ceiling, integer minor units; only you and the operator see it, never a factory"})
+    declared_value_minor = Money(load_default=None, allow_none=True, metadata={
+        "description": "the value of the finished parts (all pieces), integer minor units: the basis of "
+                       "percent_of_value prices (a window at 800 bp costs 8 % of it). Without it no "
+                       "percent_of_value capacity is offered. Factories see it."})
     currency = Currency(load_default="CNY")
     delivery_address = fields.String(load_default="", validate=validate.Length(max=500))
     delivery_latitude = fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
@@ -67,7 +74,9 @@ class OrderOut(ma.Schema):
     material = fields.String()
     quantity = Integer()
     due_at = fields.DateTime()
-    budget_minor = Integer()
+    budget_minor = fields.Method("_budget", allow_none=True, metadata={
+        "type": "integer", "description": "the buyer's budget ceiling: shown to the buyer and the operator, null for factories"})
+    declared_value_minor = Integer(allow_none=True)
     currency = fields.String()
     delivery_address = fields.String()
     delivery_latitude = fields.Float(allow_none=True)
@@ -77,6 +86,10 @@ class OrderOut(ma.Schema):
     operations = fields.List(fields.Nested(OperationOut))
     history = fields.List(fields.Nested(OrderEventOut))
     created_at = fields.DateTime()
+
+    def _budget(self, order):
+        viewer = g.get("api_actor")  # the token's actor (market.auth.require_token)
+        return order.budget_minor if viewer is not None and policy.sees_budget(viewer, order) else None
 
 
 class OrderListArgs(PageArgs):
@@ -124,4 +137,4 @@ class FileIn(ma.Schema):
 
 class BoardOrderOut(OrderOut):
     class Meta:
-        exclude = ("history", "delivery_address", "delivery_latitude", "delivery_longitude")
+        exclude = ("history", "delivery_address", "delivery_latitude", "delivery_longitude", "budget_minor")

@@ -138,6 +138,24 @@ def move(s: Session, order: Order, actor: Actor | None, target: str, note: str =
     return event
 
 
+def repost(s: Session, order: Order, actor: Actor, note: str) -> Order:
+    """A new open order with `order`'s parts, operations and terms, in session `s` (the
+    caller commits): the buyer asks the market again for the same job."""
+    copy = Order(buyer_org_id=order.buyer_org_id, created_by_id=actor.user_id, state="open",
+                 **{k: getattr(order, k) for k in ("title", "part_number", "material", "quantity", "due_at",
+                                                   "budget_minor", "declared_value_minor", "currency", "delivery_address",
+                                                   "delivery_latitude", "delivery_longitude")},
+                 required_certifications=list(order.required_certifications or ()))
+    copy.operations = [Operation(seq=op.seq, process_code=op.process_code, setup_minutes=op.setup_minutes,
+                                 run_minutes_per_unit=op.run_minutes_per_unit, tolerance=op.tolerance, notes=op.notes)
+                       for op in order.operations]
+    s.add(copy)
+    s.flush()
+    _record(s, copy, actor, None, "open", note)
+    record(s, ledger_events.order_posted(copy, actor.org_public_id))
+    return copy
+
+
 def get_order(actor: Actor, public_id: uuid.UUID) -> Order:
     with unit_of_work() as s:
         return _reload(s, find_order(s, actor, public_id))

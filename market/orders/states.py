@@ -30,16 +30,28 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 }
 
 
+# Moves only one service makes, never a plain "move the order" request: entering
+# 'accepted' books capacity and opens the payment, so it happens by accepting a quote.
+ONLY_VIA: dict[tuple[str, str], str] = {
+    ("quoted", "accepted"): "accept one of its quotes (POST /api/v1/quotes/{id}/accept)",
+}
+
+
 def allowed_targets(current: str, party: str) -> list[str]:
-    return [to for (frm, to), who in TRANSITIONS.items() if frm == current and _may(party, who)]
+    """The moves `party` may request directly (moves in ONLY_VIA are left out)."""
+    return [to for (frm, to), who in TRANSITIONS.items()
+            if frm == current and _may(party, who) and (frm, to) not in ONLY_VIA]
 
 
 def _may(party: str, who: str) -> bool:
     return party == who or party in ("operator", "system")
 
 
-def check_transition(current: str, target: str, party: str) -> None:
-    """Raise IllegalTransition unless `party` may move an order from `current` to `target`."""
+def check_transition(current: str, target: str, party: str, *, via_service: bool = False) -> None:
+    """Raise IllegalTransition unless `party` may move an order from `current` to `target`.
+    A move in ONLY_VIA is allowed only with `via_service` (the service that owns it)."""
+    if (current, target) in ONLY_VIA and not via_service:
+        raise IllegalTransition(current, target, f"an order becomes {target} when you {ONLY_VIA[(current, target)]}")
     if target not in STATES:
         raise IllegalTransition(current, target, f"unknown state; states are {', '.join(STATES)}")
     who = TRANSITIONS.get((current, target))

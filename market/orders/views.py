@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from market import policy
 from market.auth import portal_actor
 from market.catalog.search import CapacityQuery, search_capacity
 from market.errors import DomainError
@@ -13,6 +14,7 @@ from market.orders import schemas as sc
 from market.orders import services
 from market.production import services as production
 from market.matching import services as matching
+from market.matching.stranded import stranded_work
 from market.web import forms
 
 bp = Blueprint("orders", __name__)
@@ -38,7 +40,15 @@ def _order_values(typed: dict, publish: bool) -> dict:
     values = {**typed, "submit": publish, "operations": [row for row in typed["operations"] if row.get("process_code")]}
     if "budget" in values:
         values["budget_minor"] = _to_minor(values.pop("budget"))
+    if "declared_value" in values:
+        values["declared_value_minor"] = _to_minor(values.pop("declared_value"), field="declared_value_minor")
     return forms.local_dates(values, ("due_at",), end_of_day=("due_at",))
+
+
+@bp.app_context_processor
+def _budget_rule():
+    """Templates ask `sees_budget(order)`: the ceiling is shown to its buyer and the operator only."""
+    return {"sees_budget": lambda order=None: policy.sees_budget(portal_actor(), order)}
 
 
 @bp.get("/orders")
@@ -67,16 +77,16 @@ def new():
     return render_template("orders/form.html", values=values, errors=errors, rows=OPERATION_ROWS), 422 if errors else 200
 
 
-def _to_minor(amount: str | None):
-    """Budget typed in major units ("12,000.50") -> integer minor units, exactly."""
+def _to_minor(amount: str | None, field: str = "budget_minor"):
+    """An amount typed in major units ("12,000.50") -> integer minor units, exactly."""
     from decimal import Decimal, InvalidOperation
 
     try:
         value = Decimal(str(amount).replace(",", ""))
     except InvalidOperation:
-        raise forms.FormError({"budget_minor": ["Not a valid amount."]}) from None
+        raise forms.FormError({field: ["Not a valid amount."]}) from None
     if value != value.quantize(Decimal("0.01")):
-        raise forms.FormError({"budget_minor": ["At most two decimals."]})
+        raise forms.FormError({field: ["At most two decimals."]})
     return int(value * 100)
 
 
@@ -94,6 +104,8 @@ def show(order_id):
                            attachments=services.list_attachments(actor, order_id),
                            invited=services.invited_factories(actor, order_id),
                            bookings=matching.bookings_of(actor, order_id),
+                           accepted=matching.accepted_quote(actor, order_id),
+                           stranded=stranded_work(actor, order_id),
                            is_buyer=order.buyer_org_id == actor.org_id)
 
 

@@ -49,6 +49,9 @@ class PaymentOut(ma.Schema):
     client_secret = ma.fields.String(allow_none=True, metadata={"description": "buyer, Stripe: for Stripe.js"})
     publishable_key = ma.fields.String(allow_none=True)
     bank_details = ma.fields.String(allow_none=True)
+    production_waits_for_payment = ma.fields.Boolean(metadata={
+        "description": "true: no lot starts before the payment is captured (PAYMENT_BEFORE_PRODUCTION=1); "
+                       "false: the factories may start before the money is in"})
     payouts = ma.fields.List(ma.fields.Nested(PayoutOut))
     movements = ma.fields.List(ma.fields.Nested(MovementOut))
 

@@ -46,7 +46,10 @@ def for_actor(actor: Actor) -> dict:
         if actor.is_operator:
             d["organizations"] = list(s.scalars(select(Organization).order_by(Organization.kind, Organization.name)))
     if actor.org_kind == "factory":
+        from market.matching.stranded import stranded_work
+
         d["board"] = order_board(actor, per_page=5)
+        d["stranded"] = stranded_work(actor)
     if actor.org_kind in ("factory", "buyer"):
         from market.production.services import open_lots
 

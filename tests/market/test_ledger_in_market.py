@@ -23,7 +23,7 @@ def test_every_order_step_is_a_ledger_event_and_refusals_leave_none(app, api, te
     assert buyer.post(url, json={"to": "shipped"}).status_code == 409
     assert _ledger_size(app) == 1  # the refused move wrote nothing
     operator.post(url, json={"to": "quoted"})
-    buyer.post(url, json={"to": "accepted"})
+    buyer.post(url, json={"to": "cancelled"})
     assert _ledger_size(app) == 3
 
 

@@ -48,8 +48,7 @@ def test_an_order_follows_its_lifecycle_and_refuses_illegal_moves(api, tenant):
     # quoting is the platform's move, not the buyer's
     refused = buyer.post(url, json={"to": "quoted"})
     assert refused.status_code == 409 and "only the system" in refused.get_json()["detail"]
-    for state in ("quoted", "accepted"):
-        assert operator.post(url, json={"to": state}).status_code == 200
+    assert operator.post(url, json={"to": "quoted"}).status_code == 200
     assert buyer.post(url, json={"to": "cancelled", "note": "budget cut"}).get_json()["state"] == "cancelled"
     final = buyer.post(url, json={"to": "open"})
     assert final.status_code == 409 and "'cancelled' is final" in final.get_json()["detail"]
@@ -60,8 +59,7 @@ def test_orders_can_be_edited_only_before_acceptance(api, tenant):
     order = buyer.post("/api/v1/orders", json=order_body()).get_json()
     edited = buyer.patch(f"/api/v1/orders/{order['id']}", json={"quantity": 250})
     assert edited.status_code == 200 and edited.get_json()["quantity"] == 250
-    for state in ("quoted", "accepted"):
-        operator.post(f"/api/v1/orders/{order['id']}/transitions", json={"to": state})
+    operator.post(f"/api/v1/orders/{order['id']}/transitions", json={"to": "quoted"})
     assert buyer.patch(f"/api/v1/orders/{order['id']}", json={"quantity": 1}).status_code == 409
 
 
@@ -102,3 +100,34 @@ def test_an_order_without_a_fitting_process_is_not_on_the_board(api, tenant, sup
 @pytest.mark.parametrize("kind", ["factory", "lender"])
 def test_only_buyers_post_orders(api, tenant, kind):
     assert api(tenant(kind)).post("/api/v1/orders", json=order_body()).status_code == 403
+
+
+def test_only_accepting_a_quote_moves_an_order_to_accepted(api, tenant, app):
+    """A quoted order moved to 'accepted' by hand would have nothing booked and no payment."""
+    buyer_t = tenant("buyer")
+    buyer, operator = api(buyer_t), api(tenant("operator"))
+    order = buyer.post("/api/v1/orders", json=order_body()).get_json()
+    url = f"/api/v1/orders/{order['id']}/transitions"
+    assert operator.post(url, json={"to": "quoted"}).status_code == 200
+    for who in (buyer, operator):
+        refused = who.post(url, json={"to": "accepted"})
+        assert refused.status_code == 409, refused.get_json()
+        assert refused.headers["Content-Type"].startswith("application/problem+json")
+        assert "accept one of its quotes" in refused.get_json()["detail"]
+    assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["state"] == "quoted"
+
+    portal = app.test_client()
+    portal.post("/login", data={"email": buyer_t.email, "password": "correct-horse-1"})
+    page = portal.get(f"/orders/{order['id']}").get_data(as_text=True)
+    assert 'id="to-accepted"' not in page and 'id="to-cancelled"' in page
+    moved = portal.post(f"/orders/{order['id']}/transition", data={"to": "accepted"}, follow_redirects=True)
+    assert "accept one of its quotes" in moved.get_data(as_text=True)
+    assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["state"] == "quoted"
+
+
+def test_only_an_accepted_order_with_stuck_work_can_be_requoted(api, tenant):
+    buyer = api(tenant("buyer"))
+    order = buyer.post("/api/v1/orders", json=order_body()).get_json()
+    refused = buyer.post(f"/api/v1/orders/{order['id']}/requote")
+    assert refused.status_code == 409 and "only an accepted order" in refused.get_json()["detail"]
+    assert refused.headers["Content-Type"].startswith("application/problem+json")

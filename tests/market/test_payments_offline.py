@@ -202,3 +202,21 @@ def test_other_tenants_see_no_payment(world, tenant, api):
     assert world.mill["client"].get(f"/api/v1/orders/{oid}/payment").status_code == 200
     assert world.mill["client"].get("/api/v1/payouts").get_json()["total"] == 1
     assert world.finish["client"].get("/api/v1/payouts").get_json()["total"] == 0
+
+
+def test_the_payment_page_tells_the_buyer_when_production_may_start(world, app):
+    """With PAYMENT_BEFORE_PRODUCTION=0 (the default) a factory may start before the money is in:
+    the page must not promise otherwise, in English or Chinese."""
+    oid = world.order(split=False)
+    buyer = _login(app, world.buyer_t)
+    page = buyer.get(f"/orders/{oid}/payment").get_data(as_text=True)  # the world sets it to 1
+    assert "Production starts once the platform has confirmed receipt" in page
+    assert world.payment(oid, world.buyer)["production_waits_for_payment"] is True
+    app.config["PAYMENT_BEFORE_PRODUCTION"] = False
+    page = buyer.get(f"/orders/{oid}/payment").get_data(as_text=True)
+    assert "Production starts once" not in page
+    assert "may start production before your transfer arrives" in page
+    assert world.payment(oid, world.buyer)["production_waits_for_payment"] is False
+    buyer.post("/lang/zh_CN")
+    zh = buyer.get(f"/orders/{oid}/payment").get_data(as_text=True)
+    assert "平台确认收款后开始生产" not in zh and "工厂可能在您的转账到账前开始生产" in zh

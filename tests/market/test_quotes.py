@@ -1,6 +1,7 @@
 """Quotes from the solver, in the background; accepting books capacity all-or-nothing, and
 two buyers racing for the same capacity get one booking and one clear 409."""
 import time
+from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 
 from tests.conftest import order_body
@@ -252,3 +253,182 @@ def test_a_solve_that_crashes_is_recorded_as_failed_with_its_reason(api, tenant,
     job = wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
     assert job["status"] == "failed" and "solver exploded" in job["error"]
     assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["state"] == "open"
+
+
+def test_accepting_a_quote_on_a_machine_gone_to_maintenance_is_refused_with_a_fresh_quote(app, api, tenant, two_sites):
+    """The quote was computed while the mill was active; it went to maintenance before the buyer accepted."""
+    mill = two_sites[0]
+    buyer_t = tenant("buyer")
+    buyer = api(buyer_t)
+    order = buyer.post("/api/v1/orders", json=order_body()).get_json()
+    wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    machine = mill["machines"][0]
+    assert any(line["machine_id"] == machine["id"] for line in cheapest["lines"])
+    assert mill["client"].patch(f"/api/v1/machines/{machine['id']}", json={"status": "maintenance"}).status_code == 200
+    refused = buyer.post(f"/api/v1/quotes/{cheapest['id']}/accept")
+    assert refused.status_code == 409, refused.get_json()
+    assert refused.headers["Content-Type"].startswith("application/problem+json")
+    assert "maintenance" in refused.get_json()["detail"] and "request fresh quotes" in refused.get_json()["detail"]
+    assert refused.get_json()["fresh_quote_job"]
+    assert buyer.get(f"/api/v1/quotes/{cheapest['id']}").get_json()["status"] == "stale"
+    assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["state"] == "quoted"
+    booked = mill["client"].get(f"/api/v1/capacity-windows?machine_id={machine['id']}&status=booked").get_json()
+    assert booked["total"] == 0
+    wait_job(buyer, refused.get_json()["fresh_quote_job"])
+
+    # in the portal the buyer is told why, not that someone else was faster
+    assert mill["client"].patch(f"/api/v1/machines/{machine['id']}", json={"status": "active"}).status_code == 200
+    wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    fresh = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()
+                 if q["label"] == "cheapest" and q["status"] == "open")
+    assert mill["client"].patch(f"/api/v1/machines/{machine['id']}", json={"status": "maintenance"}).status_code == 200
+    portal = _login_as_owner(app, {"tenant": buyer_t})
+    page = portal.post(f"/quotes/{fresh['id']}/accept", follow_redirects=True).get_data(as_text=True)
+    assert "is no longer available" in page and "Someone booked" not in page
+
+
+def test_the_order_page_shows_the_accepted_price_and_the_factories(app, api, tenant, two_sites):
+    buyer_t = tenant("buyer")
+    buyer = api(buyer_t)
+    order = buyer.post("/api/v1/orders", json=order_body()).get_json()
+    wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    assert buyer.post(f"/api/v1/quotes/{cheapest['id']}/accept").status_code == 200
+    portal = app.test_client()
+    portal.post("/login", data={"email": buyer_t.email, "password": "correct-horse-1"})
+    page = portal.get(f"/orders/{order['id']}").get_data(as_text=True)
+    assert 'id="accepted-quote"' in page
+    total = cheapest["total_minor"]
+    assert f"¥{total // 100:,}.{total % 100:02d}" in page
+    assert "Mill Works" in page and "Finish Lab" in page
+
+
+def _anodizer(api, tenant, bp: int = 800):
+    """A mill priced per hour and an anodizing line priced at `bp` basis points of the job value."""
+    from tests.conftest import FACTORY
+
+    owner = tenant("factory", "Percent Works")
+    shop = api(owner)
+    factory = shop.post("/api/v1/factories", json={**FACTORY, "name": "Percent Works"}).get_json()
+    start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    for name, process, mode, price in (("Mill", "cnc_milling_3ax", "per_hour", 20000),
+                                       ("Anodizing line", "anodizing", "percent_of_value", bp)):
+        m = shop.post("/api/v1/machines", json={"factory_id": factory["id"], "name": name, "processes": [process]}).get_json()
+        shop.post("/api/v1/capacity-windows", json={"machine_id": m["id"], "start": start.isoformat(),
+                  "end": (start + timedelta(hours=10)).isoformat(), "pricing_mode": mode, "price": price})
+    return SimpleNamespace(owner=owner, shop=shop, factory=factory)
+
+
+TWO_STEPS = [{"process_code": "cnc_milling_3ax", "setup_minutes": 30, "run_minutes_per_unit": 1},
+             {"process_code": "anodizing", "setup_minutes": 10, "run_minutes_per_unit": 0.5}]
+
+
+def test_a_percent_priced_step_is_charged_on_the_declared_part_value_not_the_budget_ceiling(api, tenant):
+    _anodizer(api, tenant, bp=800)
+    buyer = api(tenant("buyer"))
+    prices = []
+    for budget in (2_000_000, 9_800_000):  # ¥20,000 and ¥98,000 ceilings, parts worth ¥10,000
+        order = buyer.post("/api/v1/orders", json=order_body(operations=TWO_STEPS, budget_minor=budget,
+                                                             declared_value_minor=1_000_000)).get_json()
+        assert order["declared_value_minor"] == 1_000_000, order
+        wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+        cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+        prices.append(sum(line["price_minor"] for line in cheapest["lines"] if line["process_code"] == "anodizing"))
+    assert prices == [80_000, 80_000]  # 8 % of ¥10,000, whatever the ceiling
+
+    # without a declared value there is nothing to take a percentage of: no percent offer, and the job says why
+    order = buyer.post("/api/v1/orders", json=order_body(operations=TWO_STEPS)).get_json()
+    assert order["declared_value_minor"] is None
+    job = wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    assert job["result"]["alternatives"] == 0 and "declare" in job["result"]["message"], job
+
+
+def test_factories_never_see_the_buyers_budget_ceiling(app, api, tenant):
+    maker = _anodizer(api, tenant)
+    buyer_t = tenant("buyer")
+    buyer = api(buyer_t)
+    order = buyer.post("/api/v1/orders", json=order_body(operations=TWO_STEPS, budget_minor=9_876_543,
+                                                         declared_value_minor=1_000_000)).get_json()
+    buyer.post(f"/api/v1/orders/{order['id']}/quote-requests", json={"factory_id": maker.factory["id"]})
+    assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["budget_minor"] == 9_876_543
+    seen = maker.shop.get(f"/api/v1/orders/{order['id']}").get_json()
+    assert seen["budget_minor"] is None and seen["declared_value_minor"] == 1_000_000
+    assert all(o.get("budget_minor") is None for o in maker.shop.get("/api/v1/orders").get_json()["items"])
+    board = maker.shop.get("/api/v1/order-board").get_json()["items"]
+    assert board and all("budget_minor" not in o for o in board)
+
+    portal = app.test_client()
+    portal.post("/login", data={"email": maker.owner.email, "password": "correct-horse-1"})
+    for url in (f"/orders/{order['id']}", "/orders", "/board", f"/board/{order['id']}"):
+        page = portal.get(url).get_data(as_text=True)
+        assert "98,765.43" not in page and "budget" not in page.lower(), url
+    mine = app.test_client()
+    mine.post("/login", data={"email": buyer_t.email, "password": "correct-horse-1"})
+    assert "98,765.43" in mine.get(f"/orders/{order['id']}").get_data(as_text=True)
+
+
+def test_a_replan_that_fails_is_recorded_shown_to_both_sides_and_the_buyer_can_requote_elsewhere(app, api, tenant):
+    """Its only mill goes into maintenance and the factory has no other machine for the work:
+    the order's history says so, the buyer's order page and the factory's schedule and dashboard
+    show a banner, and the buyer re-quotes the order over all factories."""
+    from tests.conftest import FACTORY
+
+    start = (datetime.now(timezone.utc) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+    shops = []
+    for name, price in (("Solo Mill", 10000), ("Other Mills", 30000)):
+        owner = tenant("factory", name)
+        shop = api(owner)
+        factory = shop.post("/api/v1/factories", json={**FACTORY, "name": name}).get_json()
+        m = shop.post("/api/v1/machines", json={"factory_id": factory["id"], "name": f"{name} VMC",
+                                                 "processes": ["cnc_milling_3ax"]}).get_json()
+        shop.post("/api/v1/capacity-windows", json={"machine_id": m["id"], "start": start.isoformat(),
+                  "end": (start + timedelta(hours=10)).isoformat(), "pricing_mode": "per_hour", "price": price})
+        shops.append(SimpleNamespace(owner=owner, shop=shop, factory=factory, machine=m))
+    solo = shops[0]
+    buyer_t = tenant("buyer")
+    buyer = api(buyer_t)
+    order = buyer.post("/api/v1/orders", json=order_body(operations=[
+        {"process_code": "cnc_milling_3ax", "setup_minutes": 30, "run_minutes_per_unit": 1}])).get_json()
+    wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    assert {line["factory"] for line in cheapest["lines"]} == {"Solo Mill"}
+    assert buyer.post(f"/api/v1/quotes/{cheapest['id']}/accept").status_code == 200
+
+    assert solo.shop.patch(f"/api/v1/machines/{solo.machine['id']}", json={"status": "maintenance"}).status_code == 200
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        history = buyer.get(f"/api/v1/orders/{order['id']}").get_json()["history"]
+        if "could not be re-planned" in history[-1]["note"]:
+            break
+        time.sleep(0.2)
+    assert "could not be re-planned" in history[-1]["note"] and "#1" in history[-1]["note"], history[-1]
+    assert "Solo Mill VMC" in history[-1]["note"]
+
+    def portal(who):
+        client = app.test_client()
+        client.post("/login", data={"email": who.email, "password": "correct-horse-1"})
+        return client
+
+    mine = portal(buyer_t)
+    page = mine.get(f"/orders/{order['id']}").get_data(as_text=True)
+    assert 'id="replan-failed"' in page and "Solo Mill VMC" in page and 'id="requote-elsewhere"' in page
+    factory_portal = portal(solo.owner)
+    for url in (f"/factories/{solo.factory['id']}/schedule", "/dashboard", f"/orders/{order['id']}"):
+        page = factory_portal.get(url).get_data(as_text=True)
+        assert 'id="replan-failed"' in page and "Bracket" in page, url
+        assert 'id="requote-elsewhere"' not in page  # re-quoting is the buyer's call
+
+    moved = mine.post(f"/orders/{order['id']}/requote", follow_redirects=True)
+    assert moved.status_code == 200
+    old = buyer.get(f"/api/v1/orders/{order['id']}").get_json()
+    assert old["state"] == "cancelled" and "re-quoted" in old["history"][-1]["note"]
+    assert solo.shop.get(f"/api/v1/capacity-windows?machine_id={solo.machine['id']}&status=booked").get_json()["total"] == 0
+    fresh = next(o for o in buyer.get("/api/v1/orders").get_json()["items"] if o["id"] != order["id"])
+    assert fresh["title"] == "Bracket" and fresh["state"] in ("open", "quoted")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not buyer.get(f"/api/v1/orders/{fresh['id']}/quotes").get_json():
+        time.sleep(0.2)
+    quotes = buyer.get(f"/api/v1/orders/{fresh['id']}/quotes").get_json()
+    assert quotes and {line["factory"] for line in quotes[0]["lines"]} == {"Other Mills"}
+    assert 'id="replan-failed"' not in factory_portal.get("/dashboard").get_data(as_text=True)

@@ -40,7 +40,14 @@ def test_the_happy_path_of_an_order_is_legal_for_the_right_parties():
             ("accepted", "in_production", "factory"), ("in_production", "shipped", "factory"),
             ("shipped", "delivered", "buyer"), ("delivered", "closed", "system")]
     for current, target, party in path:
-        check_transition(current, target, party)
+        check_transition(current, target, party, via_service=(current, target) == ("quoted", "accepted"))
+
+
+def test_only_quote_acceptance_enters_accepted():
+    for party in ("buyer", "operator", "system"):
+        with pytest.raises(IllegalTransition, match="accept one of its quotes"):
+            check_transition("quoted", "accepted", party)
+        assert "accepted" not in allowed_targets("quoted", party)
 
 
 @pytest.mark.parametrize("current, target, party", [

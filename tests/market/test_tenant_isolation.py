@@ -34,6 +34,7 @@ API_CASES = {
     ("/api/v1/tokens/<uuid:token_id>", "DELETE"): None,
     ("/api/v1/orders/<uuid:order_id>/quotes", "GET"): None,
     ("/api/v1/orders/<uuid:order_id>/quotes", "POST"): None,
+    ("/api/v1/orders/<uuid:order_id>/requote", "POST"): None,
     ("/api/v1/jobs/<uuid:job_id>", "GET"): None,
     ("/api/v1/quotes/<uuid:quote_id>", "GET"): None,
     ("/api/v1/quotes/<uuid:quote_id>/accept", "POST"): None,

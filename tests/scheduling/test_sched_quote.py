@@ -82,6 +82,15 @@ def test_quote_prices_each_window_by_its_own_pricing_mode():
     assert alternatives[0].price == 4000
 
 
+def test_a_job_of_unknown_value_is_never_offered_a_percent_of_value_window():
+    machines = [Machine("hour", "s", {"mill"}, [Window(0, 600, "per_hour", 6000)]),
+                Machine("value", "s", {"mill"}, [Window(0, 600, "percent_of_value", 1)])]
+    job = Job("J", 20, [Operation("mill", 0, 3)], due=600, value=None)
+    alternatives = quote(Problem([Site("s")], machines, [job]), "J", params=PARAMS)
+    assert {a.machine_id for alt in alternatives for a in alt.assignments} == {"hour"}
+    assert alternatives[0].price == 6000
+
+
 def test_cheapest_quote_equals_the_brute_force_optimum_on_small_worlds():
     import random
 
