@@ -59,14 +59,14 @@ def celery_for(app: Flask):
 
 def enqueue(kind: str, organization_id: int, *, order_id: int | None = None, result: dict | None = None):
     """Record a job (the caller polls it) and hand it to the background."""
-    from market.db import unit_of_work
+    from market.db import unit_of_work, when_committed
     from market.matching.models import SolveJob
 
     with unit_of_work() as s:
         job = SolveJob(kind=kind, organization_id=organization_id, order_id=order_id, result=result or {})
         s.add(job)
         s.commit()
-    submit(kind, job.id)
+    when_committed(lambda: submit(kind, job.id))  # the worker must find the job's row
     return job
 
 
