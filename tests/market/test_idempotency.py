@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from tests.conftest import ON_POSTGRES, order_body
+from tests.conftest import order_body
 
 # A worker process that posts an order and is stopped dead (SIGKILL) once the order service
 # has returned, before the request finished: no cleanup, no `finally`, as with kill -9.
@@ -146,7 +146,7 @@ def test_concurrent_retries_with_one_key_make_one_order(app, tenant):
     assert _orders(app) == 1
 
 
-@pytest.mark.skipif(not ON_POSTGRES, reason="pg_terminate_backend: PostgreSQL only")
+@pytest.mark.postgres_only  # pg_terminate_backend
 def test_a_connection_killed_mid_transaction_leaves_no_duplicate(app, api, tenant, monkeypatch):
     from sqlalchemy import create_engine
 
@@ -185,3 +185,90 @@ def test_a_connection_killed_mid_transaction_leaves_no_duplicate(app, api, tenan
     if first.status_code == 201:
         assert retried.get_json()["id"] == first.get_json()["id"]
     assert _orders(app) == 1
+
+
+KILLABLE = r"""
+import os, time
+from market.orders import services
+
+real = services.create_order
+
+def create_then_hang(*args, **kwargs):
+    out = real(*args, **kwargs)
+    if not os.path.exists(os.environ["SIGNAL_FILE"]):  # only the first request hangs
+        open(os.environ["SIGNAL_FILE"], "w").write(str(os.getpid()))
+        time.sleep(120)
+    return out
+
+services.create_order = create_then_hang
+from market import create_app
+app = create_app()
+"""
+
+
+@pytest.mark.postgres_only  # as in production; on SQLite the plain kill -9 test above covers it
+def test_kill_9_of_a_gunicorn_worker_mid_request_then_retry_makes_one_order(app, tenant, tmp_path):
+    import requests
+
+    from tests.market.test_ops_metrics import _free_port
+
+    who = tenant("buyer")
+    (tmp_path / "killable.py").write_text(KILLABLE)
+    flag, port = tmp_path / "worker-pid", _free_port()
+    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "MARKET_VAR_DIR": str(tmp_path),
+           "WEB_CONCURRENCY": "1", "WEB_THREADS": "1", "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING",
+           "IN_PROCESS_SCHEDULER": "0", "IDEMPOTENCY_LEASE_S": "1", "SIGNAL_FILE": str(flag),
+           "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    env.pop("CELERY_BROKER_URL", None)
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:market.gunicorn_conf", "killable:app"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    headers, body = {"Authorization": f"Bearer {who.token}", "Idempotency-Key": "k-gunicorn"}, order_body()
+    try:
+        _wait_healthy(base)
+        first = threading.Thread(target=lambda: _swallow(lambda: requests.post(base + "/api/v1/orders", json=body,
+                                                                               headers=headers, timeout=60)))
+        first.start()
+        deadline = time.monotonic() + 60
+        while not flag.exists() or not flag.read_text():
+            assert time.monotonic() < deadline, "the first request never reached the service"
+            time.sleep(0.05)
+        os.kill(int(flag.read_text()), signal.SIGKILL)  # gunicorn's master starts a new worker
+        first.join(30)
+        time.sleep(1.2)  # the dead worker's lease lapses
+        _wait_healthy(base)
+
+        retried = requests.post(base + "/api/v1/orders", json=body, headers=headers, timeout=30)
+        assert retried.status_code == 201, retried.text
+        again = requests.post(base + "/api/v1/orders", json=body, headers=headers, timeout=30)
+        assert again.status_code == 201 and again.json()["id"] == retried.json()["id"]
+        assert again.headers["Idempotent-Replayed"] == "true"
+    finally:
+        server.send_signal(signal.SIGINT)  # quick shutdown
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
+    assert _orders(app) == 1
+
+
+def _swallow(call):
+    try:
+        call()
+    except Exception:
+        pass  # the worker died under it: the connection drops
+
+
+def _wait_healthy(base: str) -> None:
+    import requests
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(base + "/healthz", timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        assert time.monotonic() < deadline, "gunicorn does not answer"
+        time.sleep(0.2)
