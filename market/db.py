@@ -1,6 +1,7 @@
 """Engine, sessions and the unit of work. Nothing is created at import time."""
 from __future__ import annotations
 
+import logging
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -132,7 +133,10 @@ def enclosing_transaction() -> Iterator[EnclosingTransaction]:
         finally:
             connection.close()
     for fn in enclosing.callbacks if enclosing.committed else ():
-        fn()
+        try:
+            fn()
+        except Exception:  # committed already: the request's answer stands
+            logging.getLogger("market.db").exception("a step after the commit failed")
 
 
 def _enclosing() -> EnclosingTransaction | None:

@@ -17,7 +17,7 @@ from tests.conftest import order_body
 # A worker process that posts an order and is stopped dead (SIGKILL) once the order service
 # has returned, before the request finished: no cleanup, no `finally`, as with kill -9.
 CHILD = r"""
-import os, sys, time
+import json, os, time
 from market import create_app
 from market.orders import services
 
@@ -33,7 +33,6 @@ services.create_order = create_then_die
 app = create_app({"TESTING": True, "DATABASE_URL": os.environ["DATABASE_URL"], "SECRET_KEY": "test-secret",
                   "LOG_LEVEL": "WARNING", "VAR_DIR": os.environ["VAR_DIR"], "TELEMETRY_ROLLUP_AFTER_INGEST": "off",
                   "IDEMPOTENCY_LEASE_S": 0.5})
-import json
 app.test_client().post("/api/v1/orders", json=json.loads(os.environ["BODY"]),
                        headers={"Authorization": "Bearer " + os.environ["TOKEN"], "Idempotency-Key": "k-kill"})
 """
