@@ -5,16 +5,18 @@ import functools
 import hashlib
 import json as pyjson
 import time
+import uuid
+from datetime import timedelta
 
 import marshmallow as ma
 from flask import current_app, request
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from market import errors
 from market.accounts.models import IdempotencyRecord
 from market.auth import api_actor
-from market.db import unit_of_work
+from market.db import enclosing_transaction, unit_of_work, utcnow
 from market.pagination import MAX_PER_PAGE
 
 
@@ -80,7 +82,13 @@ IN_PROGRESS = 0
 
 def idempotent(fn):
     """Honour `Idempotency-Key`: the first response to a key is stored and replayed for the
-    same request; the same key with a different request body is refused."""
+    same request; the same key with a different request body is refused.
+
+    The key is claimed first (committed, with a lease of IDEMPOTENCY_LEASE_S); the request's
+    effect and its stored response then commit in one transaction, so a retry finds either
+    both (and replays the response) or neither. A claim whose request died (a killed worker,
+    a lost connection) lapses with its lease and the retry does the work; until then a
+    retry gets 409. A domain error (4xx) frees the key, as before."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -91,34 +99,80 @@ def idempotent(fn):
             raise errors.Invalid("Idempotency-Key may be at most 200 characters", field="Idempotency-Key")
         actor = api_actor()
         fingerprint = hashlib.sha256(request.method.encode() + request.path.encode() + request.get_data()).hexdigest()
-        with unit_of_work() as s:
-            record = IdempotencyRecord(organization_id=actor.org_id, key=key, fingerprint=fingerprint,
-                                       status_code=IN_PROGRESS, response_body="")
-            s.add(record)
-            try:
-                s.commit()
-            except IntegrityError:
-                s.rollback()
-                return _replay(s, actor.org_id, key, fingerprint)
+        token = uuid.uuid4().hex
+        replay = _claim(actor.org_id, key, fingerprint, token)
+        if replay is not None:
+            return replay
+        mine = (IdempotencyRecord.organization_id == actor.org_id, IdempotencyRecord.key == key,
+                IdempotencyRecord.claim_token == token, IdempotencyRecord.status_code == IN_PROGRESS)
         try:
-            response = fn(*args, **kwargs)
-        except BaseException:
-            _until_the_database_answers(lambda: _forget(actor.org_id, key))
+            with enclosing_transaction() as tx:
+                # the row lock (SQLite: the write lock) is held from here to the commit, so the
+                # claim cannot be taken over while this request works
+                if not tx.connection.execute(update(IdempotencyRecord).where(*mine)
+                                             .values(lease_expires_at=_lease_end())).rowcount:
+                    raise errors.Conflict("a request with this Idempotency-Key is still in progress; retry shortly")
+                try:
+                    response = current_app.make_response(fn(*args, **kwargs))
+                except errors.DomainError:
+                    # what the services committed stays (as without a key); the key is free again
+                    tx.connection.execute(delete(IdempotencyRecord).where(*mine))
+                    tx.commit()
+                    raise
+                tx.connection.execute(update(IdempotencyRecord).where(*mine).values(
+                    status_code=response.status_code, response_body=response.get_data(as_text=True),
+                    claim_token=None, lease_expires_at=None))
+                tx.commit()
+        except errors.DomainError:
             raise
-        response = current_app.make_response(response)
-
-        def store():
-            with unit_of_work() as s:
-                stored = s.scalars(select(IdempotencyRecord).filter_by(organization_id=actor.org_id, key=key)).one()
-                stored.status_code, stored.response_body = response.status_code, response.get_data(as_text=True)
-                s.commit()
-
-        # The change is committed: losing its response now would leave the key 'in progress'
-        # for ever, so a database restart in between is waited out (bounded).
-        _until_the_database_answers(store)
+        except BaseException:
+            # nothing was committed (or, if the commit itself failed, the record says which):
+            # free the key for the retry; if the database is gone the lease frees it instead
+            try:
+                _until_the_database_answers(lambda: _forget(*mine))
+            except Exception:
+                pass
+            raise
         return response
 
     return wrapper
+
+
+def _lease_end():
+    return utcnow() + timedelta(seconds=float(current_app.config.get("IDEMPOTENCY_LEASE_S", 60)))
+
+
+def _claim(org_id: int, key: str, fingerprint: str, token: str):
+    """Claim the key for this request (None), or answer for it: the stored response, 409
+    while another request holds a live claim, 422 for a different request."""
+    with unit_of_work() as s:
+        s.add(IdempotencyRecord(organization_id=org_id, key=key, fingerprint=fingerprint, status_code=IN_PROGRESS,
+                                response_body="", claim_token=token, lease_expires_at=_lease_end()))
+        try:
+            s.commit()
+            return None
+        except IntegrityError:
+            s.rollback()
+        stored = s.scalars(select(IdempotencyRecord).filter_by(organization_id=org_id, key=key)).one()
+        if stored.fingerprint != fingerprint:
+            raise errors.Invalid("this Idempotency-Key was used with a different request", field="Idempotency-Key")
+        if stored.status_code == IN_PROGRESS:
+            lapsed = stored.lease_expires_at is None or stored.lease_expires_at <= utcnow()
+            # take over a lapsed claim; waits for a request still committing it (its row lock)
+            if lapsed and s.execute(update(IdempotencyRecord).where(
+                    IdempotencyRecord.id == stored.id, IdempotencyRecord.status_code == IN_PROGRESS,
+                    IdempotencyRecord.claim_token.is_(None) if stored.claim_token is None
+                    else IdempotencyRecord.claim_token == stored.claim_token)
+                    .values(claim_token=token, lease_expires_at=_lease_end())).rowcount:
+                s.commit()
+                return None
+            s.rollback()
+            stored = s.scalars(select(IdempotencyRecord).filter_by(organization_id=org_id, key=key)).one()
+            if stored.status_code == IN_PROGRESS:
+                raise errors.Conflict("a request with this Idempotency-Key is still in progress; retry shortly")
+    response = current_app.response_class(stored.response_body, status=stored.status_code, mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 def _until_the_database_answers(action, *, seconds: float = 15.0) -> None:
@@ -132,20 +186,9 @@ def _until_the_database_answers(action, *, seconds: float = 15.0) -> None:
             time.sleep(0.25)
 
 
-def _replay(s, org_id: int, key: str, fingerprint: str):
-    stored = s.scalars(select(IdempotencyRecord).filter_by(organization_id=org_id, key=key)).one()
-    if stored.fingerprint != fingerprint:
-        raise errors.Invalid("this Idempotency-Key was used with a different request", field="Idempotency-Key")
-    if stored.status_code == IN_PROGRESS:
-        raise errors.Conflict("a request with this Idempotency-Key is still in progress; retry shortly")
-    response = current_app.response_class(stored.response_body, status=stored.status_code, mimetype="application/json")
-    response.headers["Idempotent-Replayed"] = "true"
-    return response
-
-
-def _forget(org_id: int, key: str) -> None:
+def _forget(*mine) -> None:
     with unit_of_work() as s:
-        s.execute(delete(IdempotencyRecord).filter_by(organization_id=org_id, key=key, status_code=IN_PROGRESS))
+        s.execute(delete(IdempotencyRecord).where(*mine))
         s.commit()
 
 

@@ -40,6 +40,9 @@ def from_env() -> dict:
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         "QUOTE_TIME_LIMIT_S": float(os.environ.get("QUOTE_TIME_LIMIT_S", 5)),
         "BATCH_TIME_LIMIT_S": float(os.environ.get("BATCH_TIME_LIMIT_S", 30)),
+        "IDEMPOTENCY_LEASE_S": float(os.environ.get("IDEMPOTENCY_LEASE_S", 60)),
+        "BROKER_TIMEOUT_S": float(os.environ.get("BROKER_TIMEOUT_S", 3)),
+        "BROKER_RETRY_AFTER_S": float(os.environ.get("BROKER_RETRY_AFTER_S", 30)),
     }
 
 

@@ -1,12 +1,13 @@
 """Engine, sessions and the unit of work. Nothing is created at import time."""
 from __future__ import annotations
 
+import logging
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterator
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import DateTime, MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -95,10 +96,72 @@ def get_db() -> Database:
     return current_app.extensions["db"]
 
 
+_ENCLOSING = "_market_enclosing_transaction"
+
+
+class EnclosingTransaction:
+    """One database transaction around several units of work (see `enclosing_transaction`)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.transaction = connection.begin()
+        self.callbacks: list = []
+        self.committed = False
+
+    def commit(self) -> None:
+        self.transaction.commit()
+        self.committed = True
+
+
+@contextmanager
+def enclosing_transaction() -> Iterator[EnclosingTransaction]:
+    """Everything the enclosed code commits through `unit_of_work` (its commits become
+    savepoints) commits or rolls back at once, when the caller calls `.commit()` or not.
+    Used to commit an Idempotency-Key's stored response with the request's effect. Work
+    that must follow a real commit (a job for another process, a provider call) goes
+    through `when_committed`; it runs once the enclosing transaction has committed."""
+    connection = get_db().engine.connect()
+    enclosing = EnclosingTransaction(connection)
+    setattr(g, _ENCLOSING, enclosing)
+    try:
+        yield enclosing
+    finally:
+        g.pop(_ENCLOSING, None)
+        try:
+            if enclosing.transaction.is_active:
+                enclosing.transaction.rollback()
+        finally:
+            connection.close()
+    for fn in enclosing.callbacks if enclosing.committed else ():
+        try:
+            fn()
+        except Exception:  # committed already: the request's answer stands
+            logging.getLogger("market.db").exception("a step after the commit failed")
+
+
+def _enclosing() -> EnclosingTransaction | None:
+    return g.get(_ENCLOSING) if has_app_context() else None
+
+
+def when_committed(fn) -> None:
+    """Run `fn()` now, or once the enclosing transaction (if any) has committed; never if it
+    rolls back. Call it after your own unit of work committed."""
+    enclosing = _enclosing()
+    if enclosing is None:
+        fn()
+    else:
+        enclosing.callbacks.append(fn)
+
+
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
-    """One transaction: the caller commits explicitly; anything else rolls back."""
-    session = get_db().sessions()
+    """One transaction: the caller commits explicitly; anything else rolls back. Inside an
+    enclosing transaction it is a savepoint of that transaction."""
+    enclosing = _enclosing()
+    if enclosing is None:
+        session = get_db().sessions()
+    else:
+        session = Session(bind=enclosing.connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
     try:
         yield session
     finally:

@@ -102,3 +102,6 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int]
     response_body: Mapped[str]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # while in progress: who holds the claim and until when (a retry after that redoes it)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -37,8 +37,13 @@ def celery_for(app: Flask):
         from celery import Celery
 
         celery = Celery("market", broker=app.config["CELERY_BROKER_URL"])
+        # Every broker call is bounded: a broker that accepts connections and never answers
+        # costs a request BROKER_TIMEOUT_S at most (then the job runs in-process), never a worker.
+        timeout = float(app.config.get("BROKER_TIMEOUT_S", 3))
         celery.conf.update(task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
-                           broker_connection_retry_on_startup=True, broker_transport_options={"max_retries": 1})
+                           broker_connection_retry_on_startup=True, broker_connection_timeout=timeout,
+                           broker_transport_options={"max_retries": 1, "socket_connect_timeout": timeout,
+                                                     "socket_timeout": timeout, "retry_on_timeout": False})
 
         @celery.task(name="market.run_job")
         def run_job(kind: str, job_id: int):
@@ -54,14 +59,14 @@ def celery_for(app: Flask):
 
 def enqueue(kind: str, organization_id: int, *, order_id: int | None = None, result: dict | None = None):
     """Record a job (the caller polls it) and hand it to the background."""
-    from market.db import unit_of_work
+    from market.db import unit_of_work, when_committed
     from market.matching.models import SolveJob
 
     with unit_of_work() as s:
         job = SolveJob(kind=kind, organization_id=organization_id, order_id=order_id, result=result or {})
         s.add(job)
         s.commit()
-    submit(kind, job.id)
+    when_committed(lambda: submit(kind, job.id))  # the worker must find the job's row
     return job
 
 
@@ -94,12 +99,32 @@ def execute(kind: str, job_id: int) -> None:
     SOLVE_SECONDS.labels(kind, "done").observe(time.perf_counter() - started)
 
 
+class BrokerUnavailable(Exception):
+    pass
+
+
+def send_task(app: Flask, name: str, **options) -> None:
+    """Publish task `name` once, bounded in time (see celery_for). After a failure the broker
+    is skipped for BROKER_RETRY_AFTER_S: callers fall back at once instead of each waiting
+    out the timeout again."""
+    skip = app.extensions.setdefault("broker_down", {})
+    url = app.config["CELERY_BROKER_URL"]
+    if time.monotonic() < skip.get(url, 0.0):
+        raise BrokerUnavailable(f"the broker failed less than {app.config.get('BROKER_RETRY_AFTER_S', 30)} s ago")
+    try:
+        celery_for(app).send_task(name, retry=False, **options)
+    except Exception:
+        skip[url] = time.monotonic() + float(app.config.get("BROKER_RETRY_AFTER_S", 30))
+        raise
+    skip.pop(url, None)
+
+
 def submit(kind: str, *args) -> None:
     """Run job `kind` (see _registry) with `args` in the background."""
     app = current_app._get_current_object()
     if app.config.get("CELERY_BROKER_URL"):
         try:
-            celery_for(app).send_task("market.run_job", args=[kind, *args], retry=False)
+            send_task(app, "market.run_job", args=[kind, *args])
             JOBS_SUBMITTED.labels(kind, "celery").inc()
             return
         except Exception as exc:  # broker down: run here rather than lose the job

@@ -18,7 +18,7 @@ from market.accounts.models import Organization
 from market.auth import Actor
 from market.catalog.models import Factory
 from market.catalog.taxonomy import taxonomy
-from market.db import unit_of_work, utcnow, write_lock
+from market.db import unit_of_work, utcnow, when_committed, write_lock
 from market.orders.models import Order
 from market.payments import commission, events
 from market.payments.models import (CommissionRule, Dispute, DisputeOutcome, FactoryPlan, Movement, Payment, Payout)
@@ -109,10 +109,16 @@ def _run_after_commit(s: Session) -> None:
     from market.payments.execution import log
 
     for fn in s.info.pop(AFTER_COMMIT, []):
+        when_committed(_logged(fn, log))
+
+
+def _logged(fn, log):
+    def run():
         try:
             fn()
         except Exception:  # the state change is committed; the cron retries what is left
             log.exception("payment step after commit failed; `market payments retry` will finish it")
+    return run
 
 
 def _run_order(order_id: int):

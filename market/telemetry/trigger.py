@@ -74,7 +74,7 @@ _celery_lock = threading.Lock()
 def _send_celery(app: Flask) -> None:
     """Send a delayed rollup task unless one already sent has not started yet (per process:
     `not_before` is when the last one sent may start)."""
-    from market.matching.jobs import celery_for
+    from market.matching.jobs import send_task
 
     delay = app.config["TELEMETRY_ROLLUP_DELAY_S"]
     with _celery_lock:
@@ -82,7 +82,7 @@ def _send_celery(app: Flask) -> None:
         now = time.time()
         if now < state["not_before"] - 0.5:  # margin for the worker's clock
             return
-        celery_for(app).send_task(TASK, countdown=delay, retry=False)
+        send_task(app, TASK, countdown=delay)
         state["not_before"] = now + delay
 
 

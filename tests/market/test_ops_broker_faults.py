@@ -1,7 +1,11 @@
 """Broker trouble, nothing lost: a job whose message the broker lost is handed off again by
 the periodic sweep (and runs in-process while the broker is down); a job handed out twice
 runs once; a job whose worker died is marked failed for its owner to see."""
+import contextlib
+import socket
 import subprocess
+import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -100,3 +104,54 @@ def test_a_job_whose_worker_died_is_marked_failed(app, tenant):
         statuses = sorted(s.scalars(select(SolveJob.status)))
         lost = s.scalar(select(SolveJob).where(SolveJob.status == "failed"))
     assert statuses == ["failed", "running"] and "worker lost" in lost.error
+
+
+@contextlib.contextmanager
+def _hung_broker():
+    """A server on 127.0.0.1 that accepts TCP connections and never answers a byte."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held, stop = [], threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    finally:
+        stop.set()
+        thread.join(5)
+        for conn in held:
+            conn.close()
+        server.close()
+
+
+def test_a_hung_broker_neither_hangs_requests_nor_loses_jobs_and_readyz_names_it(app, api, tenant, two_sites):
+    buyer = api(tenant("buyer"))
+    order = buyer.post("/api/v1/orders", json=order_body()).get_json()
+    with _hung_broker() as url:
+        app.config["CELERY_BROKER_URL"] = url
+        answers = []
+        asking = threading.Thread(target=lambda: answers.append(buyer.post(f"/api/v1/orders/{order['id']}/quotes")),
+                                  daemon=True)
+        asking.start()
+        asking.join(8)
+        assert answers, "the request still hangs on the broker after 8 s"
+        requested = answers[0]
+        assert requested.status_code == 202
+        started = time.monotonic()
+        ready = app.test_client().get("/readyz")
+        assert time.monotonic() - started < 8
+        assert ready.status_code == 503 and ready.get_json()["checks"]["broker"] != "ok"
+        assert ready.get_json()["checks"]["database"] == "ok"
+        # the job was not lost: it ran here, as with a closed port
+        assert wait_job(buyer, requested.get_json()["id"])["status"] == "done"
+        assert app.extensions["jobs"] is not None
