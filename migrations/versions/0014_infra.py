@@ -1,14 +1,14 @@
 """idempotency claims with a lease
 
-Revision ID: 0012_infra
-Revises: 0011_security_events
+Revision ID: 0014_infra
+Revises: 0013_orders
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0012_infra'
-down_revision = '0011_security_events'
+revision = '0014_infra'
+down_revision = '0013_orders'
 branch_labels = None
 depends_on = None
 
