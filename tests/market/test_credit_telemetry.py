@@ -14,7 +14,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.market.telemetry.conftest import iso, plant, recent_midnight_shanghai  # noqa: F401 (fixture)
+from tests.market.telemetry.conftest import (  # noqa: F401 (fixtures)
+    frozen_reference_now, iso, plant, recent_midnight_shanghai)
 
 SHIFT = ("08:00", "16:00")  # every day of the week: 8 planned hours per machine
 IDEAL_S = (30, 60)  # ideal cycle of M1, M2

@@ -39,8 +39,34 @@ def plant(app, api, tenant):
             "devices": [api(t) for t in tokens]}
 
 
+_reference_now: list[datetime] = []
+
+
+@pytest.fixture(autouse=True)
+def frozen_reference_now():
+    """One "now" per test for the helpers below, so a test that crosses a Shanghai midnight
+    (16:00 UTC) while it runs still talks about the same days from its first line to its last."""
+    _reference_now.append(datetime.now(timezone.utc))
+    yield _reference_now[-1]
+    _reference_now.clear()
+
+
+def _now() -> datetime:
+    return _reference_now[-1] if _reference_now else datetime.now(timezone.utc)
+
+
 def recent_midnight_shanghai(days_ago: int = 2) -> datetime:
-    """A local midnight in Asia/Shanghai (UTC+8, no DST) `days_ago` days back, in UTC."""
-    now = datetime.now(timezone.utc) + timedelta(hours=8)
-    day = now.date() - timedelta(days=days_ago)
+    """A local midnight in Asia/Shanghai (UTC+8, no DST) `days_ago` days back, in UTC. Any
+    weekday: use it with a calendar that plans every day, or with `recent_workday_midnight_shanghai`."""
+    day = (_now() + timedelta(hours=8)).date() - timedelta(days=days_ago)
     return datetime(day.year, day.month, day.day, tzinfo=timezone.utc) - timedelta(hours=8)
+
+
+def recent_workday_midnight_shanghai(days_ago: int = 2) -> datetime:
+    """The latest Monday-to-Friday local midnight in Asia/Shanghai at least `days_ago` days
+    back, in UTC: a day the default shift calendar (weekdays 08:00-20:00) plans, whatever
+    day of the week the test runs on."""
+    midnight = recent_midnight_shanghai(days_ago)
+    while (midnight + timedelta(hours=8)).weekday() >= 5:
+        midnight -= timedelta(days=1)
+    return midnight

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.market.telemetry.conftest import iso, recent_midnight_shanghai, rollup
+from tests.market.telemetry.conftest import iso, recent_midnight_shanghai, recent_workday_midnight_shanghai, rollup
 
 
 def _day_readings(midnight, shift_h=8):
@@ -97,7 +97,7 @@ def _intervals(client, machine_id, midnight):
 def test_the_same_readings_over_http_and_over_mqtt_give_identical_aggregates(app, plant, broker_prefix):
     from market.telemetry.mqtt import topic_for
 
-    midnight = recent_midnight_shanghai(2)
+    midnight = recent_workday_midnight_shanghai(2)  # planned by the default Mon-Fri calendar
     readings = _day_readings(midnight)
     http = plant["devices"][0].post("/api/v1/telemetry", json={"readings": readings}).get_json()
     assert http["stored"] == len(readings) and http["rejected"] == []
@@ -153,7 +153,7 @@ def test_late_data_recomputes_a_closed_day_and_appends_a_correcting_ledger_event
     from market.telemetry.models import FactoryDay
     from market.trace.ledger import get_ledger
 
-    midnight = recent_midnight_shanghai(3)
+    midnight = recent_workday_midnight_shanghai(3)  # planned by the default Mon-Fri calendar
     readings = _day_readings(midnight)
     device, client = plant["devices"][0], plant["client"]
     device.post("/api/v1/telemetry", json={"readings": readings[:30]})

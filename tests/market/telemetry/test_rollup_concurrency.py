@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import ON_POSTGRES
-from tests.market.telemetry.conftest import iso, recent_midnight_shanghai, rollup
+from tests.market.telemetry.conftest import iso, recent_midnight_shanghai, recent_workday_midnight_shanghai, rollup
 from tests.market.telemetry.scenario import base_midnight, batches, snapshot
 from tests.market.telemetry.test_rollup_equivalence import EVERY_DAY, _known
 
@@ -38,7 +38,7 @@ def test_without_a_worker_an_ingest_triggers_the_rollup_in_the_background(app, p
     from market.telemetry import trigger
 
     app.config.update(TELEMETRY_ROLLUP_AFTER_INGEST="auto", TELEMETRY_ROLLUP_DELAY_S=0.05, CELERY_BROKER_URL=None)
-    t = recent_midnight_shanghai(2) + timedelta(hours=9)
+    t = recent_workday_midnight_shanghai(2) + timedelta(hours=9)  # inside the default Mon-Fri shifts
     readings = [{"ts": iso(t + timedelta(minutes=i)), "state": "running", "total": i, "good": i} for i in range(30)]
     body = plant["devices"][0].post("/api/v1/telemetry", json={"readings": readings}).get_json()
     assert body["stored"] == 30
