@@ -49,6 +49,15 @@ def visible_orders(actor: Actor) -> ColumnElement[bool]:
     return or_(Order.buyer_org_id == actor.org_id, invited, Order.id.in_(producing_orders(actor)))
 
 
+def lot_orders(actor: Actor) -> ColumnElement[bool]:
+    """Orders whose lots (steps, machines, yields, QC, shipment) the actor may read: the
+    buyer, the factories the accepted quote placed operations with, and the operator. A
+    factory that was only invited to quote sees the order, never the winners' lots."""
+    if actor.is_operator:
+        return true()
+    return or_(Order.buyer_org_id == actor.org_id, Order.id.in_(producing_orders(actor)))
+
+
 def producing_orders(actor: Actor):
     """Ids of orders in whose accepted quote one of the actor's factories has an operation."""
     return (select(Quote.order_id).join(QuoteLine, QuoteLine.quote_id == Quote.id)
