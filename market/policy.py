@@ -19,6 +19,13 @@ def require_kind(actor: Actor, *kinds: str) -> None:
         raise errors.Forbidden(f"only {' or '.join(kinds)} organizations may do this")
 
 
+def require_owner(actor: Actor, what: str) -> None:
+    """Owner-only actions, on every path: a portal session carries the user's role, an API
+    token its creator's current role, and anything else (no role) is refused."""
+    if actor.role != "owner":
+        raise errors.Forbidden(f"only an owner may {what}")
+
+
 def own_factories(actor: Actor) -> ColumnElement[bool]:
     return true() if actor.is_operator else Factory.organization_id == actor.org_id
 
