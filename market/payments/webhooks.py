@@ -29,8 +29,6 @@ from market.payments.webhook_shapes import BadWebhook, check_event
 
 log = logging.getLogger("market.payments.webhooks")
 
-__all__ = ["BadWebhook", "receive"]
-
 
 def receive(payload: bytes, signature: str) -> str:
     """Verify and process one delivery; returns what was done ('duplicate' for a replay)."""

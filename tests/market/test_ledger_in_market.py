@@ -74,7 +74,7 @@ def _garble_signature(note: str) -> str:
 
 
 def _flip_origin(note: str) -> str:
-    origin, rest = note.split("\n", 1)
+    _origin, rest = note.split("\n", 1)
     return f"evil.example/ledger\n{rest}"
 
 
