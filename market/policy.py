@@ -19,6 +19,13 @@ def require_kind(actor: Actor, *kinds: str) -> None:
         raise errors.Forbidden(f"only {' or '.join(kinds)} organizations may do this")
 
 
+def require_owner(actor: Actor, what: str) -> None:
+    """Owner-only actions, on every path: a portal session carries the user's role, an API
+    token its creator's current role, and anything else (no role) is refused."""
+    if actor.role != "owner":
+        raise errors.Forbidden(f"only an owner may {what}")
+
+
 def own_factories(actor: Actor) -> ColumnElement[bool]:
     return true() if actor.is_operator else Factory.organization_id == actor.org_id
 
@@ -56,6 +63,15 @@ def sees_budget(actor: Actor, order: Order | None = None) -> bool:
     if actor.is_operator:
         return True
     return actor.org_kind == "buyer" if order is None else order.buyer_org_id == actor.org_id
+
+
+def lot_orders(actor: Actor) -> ColumnElement[bool]:
+    """Orders whose lots (steps, machines, yields, QC, shipment) the actor may read: the
+    buyer, the factories the accepted quote placed operations with, and the operator. A
+    factory that was only invited to quote sees the order, never the winners' lots."""
+    if actor.is_operator:
+        return true()
+    return or_(Order.buyer_org_id == actor.org_id, Order.id.in_(producing_orders(actor)))
 
 
 def producing_orders(actor: Actor):

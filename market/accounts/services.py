@@ -10,7 +10,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from market import errors
+from market import errors, policy
 from market.accounts.models import ApiToken, Organization, OutboxEmail, PasswordResetToken, User
 from market.accounts.passwords import hash_password, verify_password
 from market.audit import services as audit
@@ -76,8 +76,7 @@ def create_user(*, organization_id: int, email: str, password: str, name: str, r
 def add_member(actor: Actor, *, email: str, name: str, set_password_url_for) -> User:
     """An owner adds a colleague; the colleague chooses a password through a link sent to
     them (the same one-time token as a password reset), so no password travels by hand."""
-    if actor.role != "owner":
-        raise errors.Forbidden("only an owner may add members")
+    policy.require_owner(actor, "add members")
     email = email.strip().lower()
     token = secrets.token_urlsafe(32)
     with unit_of_work() as s:
@@ -199,6 +198,8 @@ def revoke_api_token(actor: Actor, public_id: uuid.UUID) -> ApiToken:
         token = s.scalar(select(ApiToken).where(ApiToken.public_id == public_id, ApiToken.organization_id == actor.org_id))
         if token is None:
             raise errors.NotFound("no such token")
+        if token.created_by_id is None or token.created_by_id != actor.user_id:
+            policy.require_owner(actor, "revoke another member's token")
         token.revoked_at = token.revoked_at or utcnow()
         audit.record(s, "token.revoked", organization_id=actor.org_id, actor_user_id=actor.user_id, prefix=token.prefix)
         s.commit()
@@ -212,6 +213,12 @@ def authenticate_token(plaintext: str) -> Actor | None:
         token = s.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256(plaintext)))
         if token is None or token.revoked_at is not None:
             return None
+        # The token acts as its creator does now: a demotion takes effect at once, and the
+        # tokens of a member who left the organization stop working. (Tokens from before
+        # creators were recorded have no role, so no owner-only action.)
+        creator = s.get(User, token.created_by_id) if token.created_by_id is not None else None
+        if token.created_by_id is not None and (creator is None or creator.organization_id != token.organization_id):
+            return None
         now = utcnow()
         # Touch last_used_at at most once a minute: a hot token must not write on every call.
         if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
@@ -219,7 +226,8 @@ def authenticate_token(plaintext: str) -> Actor | None:
             s.commit()
         org = token.organization
         scopes = frozenset({"read", "write"}) if token.scope == "write" else frozenset({"read"})
-        return Actor(org.id, org.public_id, org.kind, org.name, None, None, scopes)
+        return Actor(org.id, org.public_id, org.kind, org.name, token.created_by_id,
+                     creator.role if creator else None, scopes)
 
 
 def get_organization(actor: Actor) -> Organization:
@@ -228,8 +236,7 @@ def get_organization(actor: Actor) -> Organization:
 
 
 def rename_organization(actor: Actor, name: str) -> Organization:
-    if actor.role not in (None, "owner"):
-        raise errors.Forbidden("only an owner may rename the organization")
+    policy.require_owner(actor, "rename the organization")
     with unit_of_work() as s:
         org = s.get(Organization, actor.org_id)
         org.name = name.strip()

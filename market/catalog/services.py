@@ -131,6 +131,10 @@ def update_machine(actor: Actor, public_id: uuid.UUID, data: dict) -> Machine:
             for window in s.scalars(select(CapacityWindow).where(
                     CapacityWindow.machine_id == machine.id, CapacityWindow.status == "open")):
                 window.status = "withdrawn"
+            # ...and its edge devices stop speaking for it (telemetry builds on the catalog)
+            from market.telemetry.devices import revoke_for_machine
+
+            revoke_for_machine(s, machine.id)
         s.commit()
     if was_active and machine.status != "active":
         # booked work on a machine that went down is re-planned on the factory's other machines

@@ -98,7 +98,7 @@ def show(order_id):
     # production moves (start, ship) are made lot by lot on the production card
     moves = [m for m in services.next_states(actor, order) if m not in ("in_production", "shipped")]
     return render_template("orders/show.html", order=order, next_states=moves,
-                           lots=production.lots_of(actor, order_id),
+                           lots=production.shown_lots(actor, order_id),
                            may_commission=production.may_commission(actor, order),
                            messages=services.list_messages(actor, order_id),
                            attachments=services.list_attachments(actor, order_id),

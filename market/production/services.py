@@ -69,7 +69,7 @@ def _lot(s: Session, actor: Actor, public_id: uuid.UUID, *, lock: bool = False) 
     lot = s.scalar(select(Lot).where(Lot.public_id == public_id))
     if lot is None:
         raise errors.NotFound(f"lot {public_id} not found")
-    order = s.scalar(select(Order).where(Order.id == lot.order_id, policy.visible_orders(actor)))
+    order = s.scalar(select(Order).where(Order.id == lot.order_id, policy.lot_orders(actor)))
     if order is None:
         raise errors.NotFound(f"lot {public_id} not found")
     if lock:
@@ -141,10 +141,22 @@ def get_lot(actor: Actor, public_id: uuid.UUID) -> tuple[Lot, Order]:
 
 
 def lots_of(actor: Actor, order_id: uuid.UUID) -> list[Lot]:
+    """The order's lots; not found unless the actor may read them (`policy.lot_orders`)."""
     with unit_of_work() as s:
         order = find_order(s, actor, order_id)
+        if s.scalar(select(Order.id).where(Order.id == order.id, policy.lot_orders(actor))) is None:
+            raise errors.NotFound(f"order {order_id} not found")
         lots = list(s.scalars(select(Lot).where(Lot.order_id == order.id).order_by(Lot.id)))
         return [_reload(s, lot) for lot in lots]
+
+
+def shown_lots(actor: Actor, order_id: uuid.UUID) -> list[Lot]:
+    """The lots the order page lists: none for a viewer who may see the order but not its
+    lots (a factory invited to quote that was not placed any work)."""
+    try:
+        return lots_of(actor, order_id)
+    except errors.NotFound:
+        return []
 
 
 # ---- operations ---------------------------------------------------------------------

@@ -7,7 +7,8 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from market import errors, policy
 from market.auth import Actor
@@ -81,6 +82,12 @@ def revoke(actor: Actor, public_id: uuid.UUID) -> Device:
         device.revoked_at = device.revoked_at or utcnow()
         s.commit()
         return device
+
+
+def revoke_for_machine(s: Session, machine_id: int) -> None:
+    """Revoke every device of a machine, in the caller's transaction (the machine was retired)."""
+    s.execute(update(Device).where(Device.machine_id == machine_id, Device.revoked_at.is_(None))
+              .values(revoked_at=utcnow()))
 
 
 def authenticate(plaintext: str | None) -> DeviceAuth | None:

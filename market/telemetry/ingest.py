@@ -131,6 +131,9 @@ def ingest(device: DeviceAuth, raws, *, machine_public_id: uuid.UUID | None = No
                            .with_for_update(of=Machine, key_share=True))
         if s.scalar(select(Device.revoked_at).where(Device.id == device.device_id)) is not None:
             raise errors.Unauthorized("this device was revoked")
+        if machine.status == "retired":  # even a device row that escaped revocation
+            raise errors.Forbidden(f"machine {device.machine_public_id} is retired: it takes no telemetry",
+                                   field="machine_id")
         stored = store(s, machine.id, device.device_id, rows)
         s.execute(update(Device).where(Device.id == device.device_id).values(last_seen_at=now))
         if stored:

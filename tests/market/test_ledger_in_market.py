@@ -1,9 +1,16 @@
 """Order events land on the ledger in the same transaction as the change; the operator
 signs and anchors checkpoints; anyone fetches a proof that verifies in a separate process."""
 import json
+import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
+from sqlalchemy import text
+
+from ledger.sql_guard import drop_append_only_guard_ddl
 from tests.conftest import order_body
 
 
@@ -57,3 +64,63 @@ def test_only_operators_see_the_ledger_console(app, tenant):
     buyer = tenant("buyer")
     portal.post("/login", data={"email": buyer.email, "password": "correct-horse-1"})
     assert portal.get("/operator/ledger").status_code == 403
+
+
+def _garble_signature(note: str) -> str:
+    body, _, line = note.rstrip("\n").rpartition("\n")
+    head, sig = line.rsplit(" ", 1)
+    sig = sig[:10] + ("A" if sig[10] != "A" else "B") + sig[11:]
+    return f"{body}\n{head} {sig}\n"
+
+
+def _flip_origin(note: str) -> str:
+    _origin, rest = note.split("\n", 1)
+    return f"evil.example/ledger\n{rest}"
+
+
+def _flip_timestamp(note: str) -> str:
+    from datetime import timedelta
+
+    from ledger.events import format_when, parse_when
+
+    return re.sub(r"(?m)^timestamp (\S+)$",
+                  lambda m: "timestamp " + format_when(parse_when(m.group(1)) - timedelta(days=3)), note, count=1)
+
+
+@pytest.mark.parametrize("tamper", [_garble_signature, _flip_origin, _flip_timestamp])
+def test_a_checkpoint_whose_signed_note_was_altered_fails_the_cli_audit_and_the_operator_page(
+        app, api, tenant, tmp_path, tamper):
+    from market.db import unit_of_work
+    from market.trace import services
+
+    buyer, operator = api(tenant("buyer")), tenant("operator")
+    buyer.post("/api/v1/orders", json=order_body())
+    with app.app_context():
+        services.checkpoint(anchor=False)
+    buyer.post("/api/v1/orders", json=order_body(title="Second"))
+    with app.app_context():
+        services.checkpoint(anchor=False)
+    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "MARKET_VAR_DIR": str(tmp_path),
+           "LOG_LEVEL": "ERROR"}
+    env.pop("LEDGER_SIGNING_KEY", None)
+    market = [str(Path(sys.executable).parent / "market"), "ledger", "audit"]
+    clean = subprocess.run(market, env=env, capture_output=True, text=True, timeout=120)
+    assert clean.returncode == 0 and "OK 2 entries" in clean.stdout, clean.stdout + clean.stderr
+
+    with app.app_context(), unit_of_work() as s:  # what a rogue DBA could do behind the app's back
+        if s.bind.dialect.name == "postgresql":
+            s.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            for statement in drop_append_only_guard_ddl("sqlite"):
+                s.execute(text(statement))
+        note = s.execute(text("SELECT note FROM ledger_checkpoints WHERE seq = 1")).scalar_one()
+        assert tamper(note) != note
+        s.execute(text("UPDATE ledger_checkpoints SET note = :n WHERE seq = 1"), {"n": tamper(note)})
+        s.commit()
+
+    audited = subprocess.run(market, env=env, capture_output=True, text=True, timeout=120)
+    assert audited.returncode == 1 and "checkpoint #1" in audited.stdout, audited.stdout + audited.stderr
+    portal = app.test_client()
+    portal.post("/login", data={"email": operator.email, "password": "correct-horse-1"})
+    page = portal.get("/operator/ledger?audit=1").get_data(as_text=True)
+    assert "BAD first bad index" in page and "checkpoint #1" in page

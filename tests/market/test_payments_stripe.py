@@ -1,16 +1,19 @@
 """Stripe mode end to end: the real `stripe` client over HTTP against localstripe plus our
 fake for Connect and transfers; webhooks signed with Stripe's scheme. After every flow the
 money adds up per order: captured = payouts + commission + refunds, to the minor unit."""
+import json
 import threading
 import time
 import uuid
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.market.payment_world import fake_stripe, localstripe, stripe_mode, world  # noqa: F401
 
 SPLIT_TOTAL = 163000  # 100000 + 40000 + 20000 + 3000 transport
 MILL_NET, FINISH_NET = 95000, 55800  # (100000 + 3000) - 8 %; 60000 - (8 % of 40000 + 5 % of 20000)
+MONEY = {"amount": 100, "currency": "cny", "metadata": {}}  # what every money object of Stripe carries
 
 
 def _paid(world, fake, oid):
@@ -247,7 +250,7 @@ def test_replayed_and_out_of_order_webhooks_change_nothing_the_second_time(world
 
 def test_webhooks_with_a_bad_or_old_signature_are_refused(world, stripe_mode):
     fake = stripe_mode
-    payload, good = fake.event("payment_intent.succeeded", {"id": "pi_x", "object": "payment_intent"})
+    payload, good = fake.event("payment_intent.succeeded", {"id": "pi_x", "object": "payment_intent", **MONEY})
     assert world.post_webhook(payload, good.replace("v1=", "v1=0")).status_code == 400
     assert world.post_webhook(payload, fake.sign(payload, int(time.time()), secret="whsec_other")).status_code == 400
     assert world.post_webhook(payload, fake.sign(payload, int(time.time()) - 3600)).status_code == 400
@@ -347,3 +350,127 @@ def test_parallel_payout_releases_never_pay_twice(world, stripe_mode, app):
     assert [(t["amount"], t["destination"]) for t in _transfers(fake, oid)] == [(FINISH_NET, finish_acct),
                                                                                  (MILL_NET, mill_acct)]
     assert _ledger_types(app).count("payment.transferred") == 2 and world.balance(oid).holds
+
+
+def _captures(app) -> int:
+    from market.db import unit_of_work
+    from market.payments.models import Movement
+
+    with app.app_context(), unit_of_work() as s:
+        return s.scalar(select(func.count()).select_from(Movement).where(Movement.kind == "capture"))
+
+
+def test_one_event_delivered_many_times_at_once_is_applied_once_and_every_delivery_gets_200(world, stripe_mode, app):
+    fake = stripe_mode
+    world.onboard(fake, world.mill)
+    oid = world.order(split=False)
+    pi = world.pay_by_card(fake, oid)
+    payload, signature = fake.event("payment_intent.succeeded", pi, event_id="evt_racing")
+    barrier, answers = threading.Barrier(6), []
+
+    def deliver():
+        client = app.test_client()
+        barrier.wait()
+        try:
+            response = client.post("/webhooks/stripe", data=payload,
+                                   headers={"Stripe-Signature": signature, "Content-Type": "application/json"})
+            answers.append((response.status_code, (response.get_json() or {}).get("outcome")))
+        except Exception as exc:  # noqa: BLE001 - TESTING re-raises what would be a 500
+            answers.append((500, repr(exc)[:200]))
+
+    threads = [threading.Thread(target=deliver) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == [(200, "captured")] + [(200, "duplicate")] * 5
+    assert _captures(app) == 1 and world.payment(oid)["state"] == "captured"
+
+
+def _signed(fake, body: dict) -> tuple[bytes, str]:
+    payload = json.dumps(body).encode()
+    return payload, fake.sign(payload, int(time.time()))
+
+
+def _event(type_: str = "payment_intent.succeeded", obj=None, **over) -> dict:
+    return {"id": f"evt_{uuid.uuid4().hex[:16]}", "object": "event", "type": type_, "created": int(time.time()),
+            "data": {"object": obj if obj is not None else {"id": "pi_x", "object": "payment_intent", **MONEY}}, **over}
+
+
+MALFORMED = {  # each signed correctly; what Stripe never sends
+    "no data": lambda pi: {k: v for k, v in _event(obj=pi).items() if k != "data"},
+    "no id": lambda pi: {k: v for k, v in _event(obj=pi).items() if k != "id"},
+    "type not a string": lambda pi: _event(obj=pi, type=7),
+    "id not a string": lambda pi: _event(obj=pi, id=["evt_list"]),
+    "object a list": lambda pi: _event(obj=[pi]),
+    "object a string": lambda pi: _event(obj="pi_x"),
+    "object without id": lambda pi: _event(obj={k: v for k, v in pi.items() if k != "id"}),
+    "object id a number": lambda pi: _event(obj=dict(pi, id=12)),
+    "amount a string": lambda pi: _event(obj=dict(pi, amount_received="lots", amount="lots")),
+    "amount null": lambda pi: _event(obj=dict(pi, amount_received=None, amount=None)),
+    "metadata a string": lambda pi: _event(obj=dict(pi, metadata="order 1")),
+    "currency null": lambda pi: _event(obj=dict(pi, currency=None)),
+    "error a string": lambda pi: _event("payment_intent.payment_failed", dict(pi, last_payment_error="declined")),
+    "refunds not a list": lambda pi: _event("charge.refunded", {"id": "ch_x", "refunds": {"data": "none"}}),
+    "refunds not objects": lambda pi: _event("charge.refunded", {"id": "ch_x", "refunds": {"data": ["re_x"]}}),
+    "reversals not a list": lambda pi: _event("transfer.reversed", {**MONEY, "id": "tr_x", "reversals": []}),
+    "movement not a string": lambda pi: _event("refund.updated", {**MONEY, "id": "re_x", "metadata": {"movement": 5}}),
+    "status a list": lambda pi: _event("refund.updated", {**MONEY, "id": "re_x", "status": ["succeeded"]}),
+    "capabilities a string": lambda pi: _event("account.updated", {"id": "ACCOUNT", "capabilities": "all"}),
+}
+
+
+def test_signed_but_malformed_events_are_refused_with_400(world, stripe_mode, app):
+    from market.db import unit_of_work
+    from market.payments.models import PaymentAccount
+
+    fake = stripe_mode
+    world.onboard(fake, world.mill)
+    oid = world.order(split=False)
+    pi = world.pay_by_card(fake, oid)
+    with app.app_context(), unit_of_work() as s:  # the account.updated case must reach a known account
+        account = s.scalar(select(PaymentAccount.external_id))
+    for case, make in MALFORMED.items():
+        body = json.loads(json.dumps(make(pi)).replace('"ACCOUNT"', json.dumps(account)))
+        response = world.post_webhook(*_signed(fake, body))
+        assert response.status_code == 400 and response.mimetype == "application/problem+json", (case, response.data)
+    assert _captures(app) == 0 and world.payment(oid)["state"] != "captured"
+    assert world.webhook(fake, "payment_intent.succeeded", pi).get_json()["outcome"] == "captured"  # the good one lands
+
+
+@pytest.mark.parametrize("skew_s", [3600, 330, -3600, -330])
+def test_webhooks_signed_too_far_in_the_future_or_the_past_are_refused(world, stripe_mode, skew_s):
+    fake = stripe_mode
+    assert world.app.config["STRIPE_WEBHOOK_TOLERANCE_S"] == 300
+    payload, _ = fake.event("payment_intent.succeeded", {"id": "pi_x", "object": "payment_intent", **MONEY})
+    refused = world.post_webhook(payload, fake.sign(payload, int(time.time()) + skew_s))
+    assert refused.status_code == 400 and "timestamp" in refused.get_json()["detail"].lower()
+    assert world.post_webhook(payload, fake.sign(payload, int(time.time()) + 30)).status_code == 200  # clock skew
+
+
+def test_a_payment_in_another_currency_is_refused_and_logged(world, stripe_mode, app):
+    import logging
+
+    class Records(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.ERROR)
+            self.messages = []
+
+        def emit(self, record):
+            self.messages.append(record.getMessage())
+
+    fake = stripe_mode
+    world.onboard(fake, world.mill)
+    oid = world.order(split=False)
+    pi = world.pay_by_card(fake, oid)
+    assert pi["currency"].upper() == world.payment(oid)["currency"] == "CNY"
+    records, logger = Records(), logging.getLogger("market.payments.webhooks")  # "market" does not propagate
+    logger.addHandler(records)
+    try:
+        refused = world.webhook(fake, "payment_intent.succeeded", dict(pi, currency="usd"))
+    finally:
+        logger.removeHandler(records)
+    assert refused.status_code == 422 and "currency" in refused.get_json()["errors"]
+    assert any("usd" in m and "CNY" in m for m in records.messages), records.messages
+    assert _captures(app) == 0 and world.payment(oid)["state"] != "captured"
+    assert world.webhook(fake, "payment_intent.succeeded", pi).get_json()["outcome"] == "captured"

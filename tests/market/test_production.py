@@ -9,7 +9,7 @@ import json
 import pytest
 
 from ledger.verify import root_from_inclusion_proof
-from tests.conftest import order_body
+from tests.conftest import FACTORY, order_body
 from tests.market.test_quotes import wait_job
 
 
@@ -259,3 +259,44 @@ def test_dashboards_list_open_lots_for_the_factory_and_the_buyer(accepted, app, 
     client = app.test_client()
     client.post("/login", data={"email": buyer.email, "password": "correct-horse-1"})
     assert lot["trace_code"] not in client.get("/dashboard").get_data(as_text=True)  # received: off the list
+
+
+@pytest.fixture
+def lost_bid(api, tenant, two_sites):
+    """An order the buyer also asked a third factory to quote on; the quote it accepts places
+    the work with Mill Works and Finish Lab, so that factory lost."""
+    mill, finish = two_sites
+    owner = tenant("buyer")
+    buyer = api(owner)
+    loser_owner = tenant("factory", "Also Ran")
+    loser = api(loser_owner)
+    loser.email = loser_owner.email
+    factory = loser.post("/api/v1/factories", json={**FACTORY, "name": "Also Ran"}).get_json()
+    order = buyer.post("/api/v1/orders", json=order_body()).get_json()
+    invited = buyer.post(f"/api/v1/orders/{order['id']}/quote-requests", json={"factory_id": factory["id"]})
+    assert invited.status_code == 201
+    wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    assert buyer.post(f"/api/v1/quotes/{quote['id']}/accept").status_code == 200
+    return buyer, mill["client"], finish["client"], order, loser
+
+
+def test_invited_factory_that_lost_cannot_read_the_winners_lots(lost_bid, tenant, api, app):
+    buyer, mill, finish, order, loser = lost_bid
+    lot, url = make_lot(buyer, mill, finish, order)
+    assert finish.post(f"{url}/shipment", json={"carrier": "SF Express", "tracking_ref": "SF-SECRET-1"}).status_code == 200
+    assert loser.get(f"/api/v1/orders/{order['id']}").status_code == 200  # it was asked to quote: it sees the order
+    assert loser.get(url).status_code == 404
+    assert loser.get(f"/api/v1/orders/{order['id']}/lots").status_code == 404
+    for reader in (buyer, mill, finish, api(tenant("operator"))):  # buyer, producing factories, operator
+        assert reader.get(url).status_code == 200
+        assert [x["id"] for x in reader.get(f"/api/v1/orders/{order['id']}/lots").get_json()] == [lot["id"]]
+    portal = app.test_client()
+    assert portal.post("/login", data={"email": loser.email, "password": "correct-horse-1"}).status_code == 302
+    assert portal.get(f"/lots/{lot['id']}").status_code == 404
+    assert portal.get(f"/lots/{lot['id']}/label").status_code == 404
+    page = portal.get(f"/orders/{order['id']}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    # no lot card; (trace codes and steps are public on the ledger by design, tracking numbers and inspectors are not)
+    assert f"/lots/{lot['id']}" not in html and "SF-SECRET-1" not in html and "Wang Fang" not in html

@@ -127,3 +127,27 @@ def test_the_ingest_rate_is_counted_in_metrics_once_per_new_reading(client, plan
     assert counted() - before == 50
     plant["devices"][0].post("/api/v1/telemetry", json={"readings": readings})  # a replay stores nothing
     assert counted() - before == 50
+
+
+def test_retiring_a_machine_revokes_its_devices_and_stops_its_ingest(app, plant):
+    from market.db import unit_of_work
+    from market.telemetry.models import Device
+
+    device, client, machine = plant["devices"][0], plant["client"], plant["machines"][0]
+    readings = _batch(recent_midnight_shanghai(2), 3)
+    assert device.post("/api/v1/telemetry", json={"readings": readings[:1]}).status_code == 200
+    assert client.patch(f"/api/v1/machines/{machine['id']}", json={"status": "retired"}).status_code == 200
+    refused = device.post("/api/v1/telemetry", json={"readings": readings[1:2]})
+    assert refused.status_code in (401, 403, 410) and refused.mimetype == "application/problem+json"
+    revoked = {d["machine_id"]: d["revoked_at"] for d in client.get("/api/v1/devices").get_json()}
+    assert revoked[machine["id"]] and revoked[plant["machines"][1]["id"]] is None
+    # a device row that escaped revocation (enrolled before this rule) is still refused
+    with app.app_context(), unit_of_work() as s:
+        for row in s.scalars(select(Device)):
+            row.revoked_at = None
+        s.commit()
+    still = device.post("/api/v1/telemetry", json={"readings": readings[2:]})
+    assert still.status_code in (403, 410) and still.mimetype == "application/problem+json"
+    assert "retired" in still.get_json()["detail"]
+    assert _count(app, machine["id"]) == 1
+    assert plant["devices"][1].post("/api/v1/telemetry", json={"readings": readings[1:]}).status_code == 200  # M2 lives
