@@ -71,7 +71,11 @@ def page_schema(item: type[ma.Schema] | ma.Schema, name: str | None = None) -> t
     })
 
 
-Money = functools.partial(Integer, validate=ma.validate.Range(min=0, max=10**13),
+# The business ceiling of any amount, in minor units (10^13 fen = ¥100 bn): far above any real
+# order and far below what a BIGINT column (2^63 - 1) or a sum of a few hundred of them holds.
+MAX_MINOR = 10**13
+
+Money = functools.partial(Integer, validate=ma.validate.Range(min=0, max=MAX_MINOR),
                           metadata={"description": "integer minor units (e.g. fen, cents)"})
 Currency = functools.partial(ma.fields.String, validate=ma.validate.Regexp(r"^[A-Z]{3}$", error="ISO 4217 code, e.g. CNY"))
 

@@ -30,7 +30,7 @@ class Order(Base):
     material: Mapped[str] = mapped_column(String(100), default="")
     quantity: Mapped[int]
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    budget_minor: Mapped[int]
+    budget_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     delivery_address: Mapped[str] = mapped_column(String(500), default="")
     delivery_latitude: Mapped[float | None]
