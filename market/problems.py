@@ -56,10 +56,22 @@ def _html_error(status: int, title: str, detail: str | None):
     return render_template("error.html", status=status, title=title, detail=detail), status
 
 
+PROBLEM_JSON = "application/problem+json"
+
+
 class ProblemApi(Api):
-    """flask-smorest's Api with errors rendered as problem+json."""
+    """flask-smorest's Api with errors rendered - and documented - as problem+json."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self):
+        """flask-smorest documents its shared error responses (DEFAULT_ERROR, one per HTTP
+        status) with its default content type: ours is application/problem+json."""
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_JSON
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE  # successful responses stay application/json
 
     def handle_http_exception(self, error: HTTPException):
         if isinstance(error, InternalServerError):
