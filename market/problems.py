@@ -104,7 +104,19 @@ def _database_unavailable(error: Exception):
     return problem_response(503, "Service unavailable", detail, headers={"Retry-After": "5"})
 
 
+def _value_out_of_range(error: sa_exc.DataError):
+    """A value the database refused (a number out of range, a NUL byte, a bad date): the
+    schemas bound every input, so this is a gap in them - logged with its statement, and
+    answered as a 422 without it (never SQL to a user)."""
+    log.error("the database refused a value", exc_info=error)
+    detail = "a value is out of range: the service cannot store it"
+    if not wants_problem():
+        return _html_error(422, "Unprocessable Entity", detail)
+    return problem_response(422, "Unprocessable Entity", detail)
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(sa_exc.DataError, _value_out_of_range)
     app.register_error_handler(sa_exc.OperationalError, _database_unavailable)
     app.register_error_handler(sa_exc.InterfaceError, _database_unavailable)
 

@@ -154,3 +154,18 @@ def test_the_openapi_document_declares_problem_json_for_error_responses(client):
             for status, response in operation.get("responses", {}).items() if isinstance(operation, dict) else ():
                 if (status == "default" or status[0] in "45") and "content" in response:
                     assert list(response["content"]) == ["application/problem+json"], (method, path, status)
+
+
+def test_a_value_the_database_refuses_is_a_422_without_sql(api, tenant, monkeypatch):
+    from sqlalchemy.exc import DataError
+
+    from market.orders import services
+
+    def refused(*_args, **_kwargs):
+        raise DataError("SELECT orders.id FROM orders WHERE budget_minor > %(x)s", {"x": 2**70},
+                        ValueError("integer out of range"))
+
+    monkeypatch.setattr(services, "list_orders", refused)
+    response = api(tenant("buyer")).get("/api/v1/orders")
+    problem = _problem(response)
+    assert response.status_code == 422 and "SELECT" not in json.dumps(problem) and "out of range" in problem["detail"]
