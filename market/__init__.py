@@ -35,7 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.credit import settings as credit_settings
     from market.telemetry import settings as telemetry_settings
     from market.telemetry import views as telemetry_views
-    from market.web import api_docs, csrf, security
+    from market.web import api_docs, csrf, input_guard, security
     from market.web import views as web_views
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     auth.init_app(app)
     csrf.init_app(app)
     security.init_app(app)
+    input_guard.init_app(app)
     i18n.init_app(app)
     problems.init_app(app)
     ledger.init_app(app)

@@ -6,7 +6,7 @@ import hashlib
 import json as pyjson
 import time
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import marshmallow as ma
 from flask import current_app, request
@@ -17,7 +17,7 @@ from market import errors
 from market.accounts.models import IdempotencyRecord
 from market.auth import api_actor
 from market.db import enclosing_transaction, unit_of_work, utcnow
-from market.pagination import MAX_PER_PAGE
+from market.pagination import MAX_PAGE, MAX_PER_PAGE
 
 
 class Integer(ma.fields.Integer):
@@ -43,9 +43,50 @@ def _has_nul(value) -> bool:
     return False
 
 
+# What every loaded value must fit, whatever field it came from: an integer fits the
+# database's INTEGER column (a wider field - Money - has `wide` set and fits a BIGINT), a moment lies in years EARLIEST_YEAR..LATEST_YEAR (so that
+# arithmetic on it and the database's timestamps never overflow).
+INT32_MAX, INT64_MAX = 2**31 - 1, 2**63 - 1
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2199
+
+
+def _out_of_range(field: ma.fields.Field, value) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        limit = INT64_MAX if getattr(field, "wide", False) else INT32_MAX
+        return None if -limit - 1 <= value <= limit else f"must be between {-limit - 1} and {limit}"
+    if isinstance(value, (datetime, date)):
+        try:
+            year = (value.astimezone(timezone.utc) if isinstance(value, datetime) and value.tzinfo else value).year
+        except OverflowError:
+            year = value.year
+        if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+            return f"must be between the years {EARLIEST_YEAR} and {LATEST_YEAR}"
+    if isinstance(value, (list, tuple)):
+        inner = getattr(field, "inner", field)
+        return next(filter(None, (_out_of_range(inner, v) for v in value)), None)
+    return None
+
+
 class StrictSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
+
+    @ma.post_load
+    def _refuse_values_beyond_storage(self, data, **kwargs):
+        bad = {}
+        for name, field in self.fields.items():
+            if field.load_only is False and field.dump_only:
+                continue
+            key = field.attribute or name
+            if key in data:
+                message = _out_of_range(field, data[key])
+                if message:
+                    bad[field.data_key or name] = [message]
+        if bad:
+            raise ma.ValidationError(bad)
+        return data
 
     @ma.pre_load
     def _refuse_nul_characters(self, data, **kwargs):
@@ -58,7 +99,7 @@ class StrictSchema(ma.Schema):
 
 
 class PageArgs(StrictSchema):
-    page = Integer(load_default=1, validate=ma.validate.Range(min=1, max=100000))
+    page = Integer(load_default=1, validate=ma.validate.Range(min=1, max=MAX_PAGE))
     per_page = Integer(load_default=20, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
 
 
@@ -73,8 +114,20 @@ def page_schema(item: type[ma.Schema] | ma.Schema, name: str | None = None) -> t
     })
 
 
-Money = functools.partial(Integer, validate=ma.validate.Range(min=0, max=10**13),
-                          metadata={"description": "integer minor units (e.g. fen, cents)"})
+# The business ceiling of any amount, in minor units (10^13 fen = ¥100 bn): far above any real
+# order and far below what a BIGINT column (2^63 - 1) or a sum of a few hundred of them holds.
+MAX_MINOR = 10**13
+
+
+class Money(Integer):
+    """An amount in integer minor units, 0..MAX_MINOR: the one bound every money input has."""
+
+    wide = True  # a BIGINT column
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", ma.validate.Range(min=0, max=MAX_MINOR))
+        kwargs["metadata"] = {"description": "integer minor units (e.g. fen, cents)", **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
 Currency = functools.partial(ma.fields.String, validate=ma.validate.Regexp(r"^[A-Z]{3}$", error="ISO 4217 code, e.g. CNY"))
 
 IN_PROGRESS = 0

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 MAX_PER_PAGE = 100
+MAX_PAGE = 100_000
 
 
 @dataclass
@@ -23,6 +24,10 @@ class Page(Generic[T]):
 
 
 def paginate(session: Session, stmt: Select, page: int, per_page: int, *, scalars: bool = True) -> Page:
+    if page > MAX_PAGE:  # a page number from a link (?page=10^20) would overflow the OFFSET
+        from market.errors import Invalid
+
+        raise Invalid(f"page is at most {MAX_PAGE}", field="page")
     page, per_page = max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page))

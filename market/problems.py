@@ -56,10 +56,22 @@ def _html_error(status: int, title: str, detail: str | None):
     return render_template("error.html", status=status, title=title, detail=detail), status
 
 
+PROBLEM_JSON = "application/problem+json"
+
+
 class ProblemApi(Api):
-    """flask-smorest's Api with errors rendered as problem+json."""
+    """flask-smorest's Api with errors rendered - and documented - as problem+json."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self):
+        """flask-smorest documents its shared error responses (DEFAULT_ERROR, one per HTTP
+        status) with its default content type: ours is application/problem+json."""
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_JSON
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE  # successful responses stay application/json
 
     def handle_http_exception(self, error: HTTPException):
         if isinstance(error, InternalServerError):
@@ -92,7 +104,19 @@ def _database_unavailable(error: Exception):
     return problem_response(503, "Service unavailable", detail, headers={"Retry-After": "5"})
 
 
+def _value_out_of_range(error: sa_exc.DataError):
+    """A value the database refused (a number out of range, a NUL byte, a bad date): the
+    schemas bound every input, so this is a gap in them - logged with its statement, and
+    answered as a 422 without it (never SQL to a user)."""
+    log.error("the database refused a value", exc_info=error)
+    detail = "a value is out of range: the service cannot store it"
+    if not wants_problem():
+        return _html_error(422, "Unprocessable Entity", detail)
+    return problem_response(422, "Unprocessable Entity", detail)
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(sa_exc.DataError, _value_out_of_range)
     app.register_error_handler(sa_exc.OperationalError, _database_unavailable)
     app.register_error_handler(sa_exc.InterfaceError, _database_unavailable)
 

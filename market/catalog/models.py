@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Uuid
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.accounts.models import Organization
@@ -47,7 +47,7 @@ class Machine(Base):
     name: Mapped[str] = mapped_column(String(200))
     model: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[str] = mapped_column(String(16), default="active")
-    hourly_rate_minor: Mapped[int] = mapped_column(default=0)
+    hourly_rate_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     envelope_x_mm: Mapped[int | None]
     envelope_y_mm: Mapped[int | None]
@@ -96,7 +96,7 @@ class CapacityWindow(Base):
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
     pricing_mode: Mapped[str] = mapped_column(String(20))
-    price: Mapped[int]
+    price: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     min_lot: Mapped[int] = mapped_column(default=1)
     lead_time_days: Mapped[int] = mapped_column(default=0)

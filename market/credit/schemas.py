@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from market.api_common import Currency, Integer, Money, StrictSchema
+from market.api_common import MAX_MINOR, Currency, Integer, Money, StrictSchema
 from market.credit.models import PURPOSES
 
 
@@ -56,7 +56,7 @@ class ApplicationIn(StrictSchema):
     lender_id = fields.UUID(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(("order", "equipment")))
     order_id = fields.UUID(load_default=None, allow_none=True)
-    amount_minor = Money(required=True, validate=validate.Range(min=1, max=10**13))
+    amount_minor = Money(required=True, validate=validate.Range(min=1, max=MAX_MINOR))
     currency = Currency(load_default="CNY")
     term_months = Integer(required=True, validate=validate.Range(min=1, max=120))
     purpose = fields.String(load_default="", validate=validate.Length(max=500))

@@ -93,7 +93,9 @@ def execute(kind: str, job_id: int) -> None:
         JOBS_FAILED.labels(kind).inc()
         with unit_of_work() as s:
             job = s.get(SolveJob, job_id)
-            job.status, job.error, job.finished_at = "failed", f"{type(exc).__name__}: {exc}"[:2000], utcnow()
+            # the detail (SQL, traceback) goes to the log only; the job's user reads a message
+            log.error("job failed", exc_info=exc, extra={"kind": kind, "job": job_id, "reference": str(job.public_id)})
+            job.status, job.error, job.finished_at = "failed", user_message(exc, job.public_id), utcnow()
             s.commit()
         raise
     SOLVE_SECONDS.labels(kind, "done").observe(time.perf_counter() - started)
@@ -119,6 +121,17 @@ def send_task(app: Flask, name: str, **options) -> None:
     skip.pop(url, None)
 
 
+def user_message(exc: Exception, reference) -> str:
+    """What the job's user is told: a domain error's own message; anything else (a bug, a
+    database error with its SQL) only that it failed and the reference to find it in the log."""
+    from market.errors import DomainError
+
+    if isinstance(exc, DomainError):
+        return exc.detail[:2000]
+    return (f"the job could not be completed because of an internal error (reference {reference}); "
+            "it has been logged. Try again; if it fails again, contact support with the reference.")
+
+
 def submit(kind: str, *args) -> None:
     """Run job `kind` (see _registry) with `args` in the background."""
     app = current_app._get_current_object()
@@ -136,8 +149,8 @@ def submit(kind: str, *args) -> None:
         with app.app_context():
             try:
                 execute(kind, *args)
-            except Exception:
-                log.exception("background job failed", extra={"kind": kind})
+            except Exception:  # recorded on the job and logged by execute()
+                pass
 
     JOBS_SUBMITTED.labels(kind, "in_process").inc()
     app.extensions["jobs"].submit(run)

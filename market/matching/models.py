@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Uuid
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.db import Base, UTCDateTime, new_public_id, utcnow
@@ -43,8 +43,8 @@ class Quote(Base):
     job_id: Mapped[int] = mapped_column(ForeignKey("solve_jobs.id"))
     label: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(12), default="open")
-    price_minor: Mapped[int]
-    transport_minor: Mapped[int]
+    price_minor: Mapped[int] = mapped_column(BigInteger)
+    transport_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     promised_at: Mapped[datetime] = mapped_column(UTCDateTime)
     lateness_minutes: Mapped[int] = mapped_column(default=0)
@@ -76,7 +76,7 @@ class QuoteLine(Base):
     factory_id: Mapped[int] = mapped_column(ForeignKey("factories.id"))
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    price_minor: Mapped[int]
+    price_minor: Mapped[int] = mapped_column(BigInteger)
 
     machine = relationship("Machine", lazy="joined")
     factory = relationship("Factory", lazy="joined")

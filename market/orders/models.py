@@ -31,7 +31,7 @@ class Order(Base):
     material: Mapped[str] = mapped_column(String(100), default="")
     quantity: Mapped[int]
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    budget_minor: Mapped[int]  # the buyer's ceiling: seen by the buyer and the operator, never by factories
+    budget_minor: Mapped[int] = mapped_column(BigInteger)  # the buyer's ceiling: seen by the buyer and the operator, never by factories
     # the value of the finished parts (all pieces) as the buyer declares it: the basis of
     # percent_of_value prices (see market.matching.problem.job_value); None = not declared
     declared_value_minor: Mapped[int | None] = mapped_column(BigInteger)

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from market import policy
+from market.api_common import MAX_MINOR
 from market.auth import portal_actor
 from market.catalog.search import CapacityQuery, search_capacity
 from market.errors import DomainError
@@ -79,15 +80,7 @@ def new():
 
 def _to_minor(amount: str | None, field: str = "budget_minor"):
     """An amount typed in major units ("12,000.50") -> integer minor units, exactly."""
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        value = Decimal(str(amount).replace(",", ""))
-    except InvalidOperation:
-        raise forms.FormError({field: ["Not a valid amount."]}) from None
-    if value != value.quantize(Decimal("0.01")):
-        raise forms.FormError({field: ["At most two decimals."]})
-    return int(value * 100)
+    return forms.scaled_int(amount, field, places=2, maximum=MAX_MINOR)
 
 
 @bp.get("/orders/<uuid:order_id>")

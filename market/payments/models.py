@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Uuid
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.db import Base, UTCDateTime, new_public_id, utcnow
@@ -28,7 +28,7 @@ class CommissionRule(Base):
     tier: Mapped[str] = mapped_column(String(12))
     process_class: Mapped[str | None] = mapped_column(String(64))
     percent_bp: Mapped[int]  # basis points: 800 = 8.00 %
-    minimum_minor: Mapped[int] = mapped_column(default=0)
+    minimum_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -75,7 +75,7 @@ class Payment(Base):
     buyer_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     provider: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(20), default="requires_payment")
-    amount_minor: Mapped[int]
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     reference: Mapped[str] = mapped_column(String(32), unique=True)  # bank transfer reference / invoice number
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)  # PaymentIntent id
@@ -108,8 +108,8 @@ class Payout(Base):
     factory_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     state: Mapped[str] = mapped_column(String(16), default="held")
     tier: Mapped[str] = mapped_column(String(12), default="free")
-    gross_minor: Mapped[int]  # the factory's lines + transport share, after any dispute refund
-    commission_minor: Mapped[int]
+    gross_minor: Mapped[int] = mapped_column(BigInteger)  # the factory's lines + transport share, after any dispute refund
+    commission_minor: Mapped[int] = mapped_column(BigInteger)
     breakdown: Mapped[list[dict]] = mapped_column(JSON, default=list)  # per process class: amount, rule, commission
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -144,7 +144,7 @@ class Movement(Base):
     factory_id: Mapped[int | None] = mapped_column(ForeignKey("factories.id"))
     kind: Mapped[str] = mapped_column(String(20))
     state: Mapped[str] = mapped_column(String(12), default="pending")
-    amount_minor: Mapped[int]
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     provider: Mapped[str] = mapped_column(String(16))
     external_id: Mapped[str | None] = mapped_column(String(64))
@@ -182,7 +182,7 @@ class Dispute(Base):
     evidence: Mapped[list[str]] = mapped_column(JSON, default=list)  # attachment public ids
     state: Mapped[str] = mapped_column(String(12), default="open")
     outcome: Mapped[str | None] = mapped_column(String(16))
-    refund_minor: Mapped[int] = mapped_column(default=0)
+    refund_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     resolution_note: Mapped[str] = mapped_column(default="")
     salt: Mapped[str | None] = mapped_column(String(32))
     opened_ledger_index: Mapped[int | None]
@@ -205,7 +205,7 @@ class DisputeOutcome(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(String(16))  # NULL while open
-    refund_minor: Mapped[int] = mapped_column(default=0)  # this factory's share of the refund
+    refund_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # this factory's share of the refund
     currency: Mapped[str] = mapped_column(String(3))
 
 

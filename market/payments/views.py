@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from market import errors
+from market import errors, policy
 from market.auth import portal_actor
 from market.orders import services as orders
 from market.payments import accounts, documents, execution, queries, services
@@ -148,15 +148,14 @@ def revenue():
 @bp.post("/operator/commission-rules")
 @login_required
 def set_rule():
+    actor = portal_actor()
+    policy.require_kind(actor, "operator")  # before anything of the form is parsed
     with _flashing():
         raw = forms.clean(request.form)
         if "percent" in raw:  # the form speaks percent; the rule stores basis points
-            try:
-                raw["percent_bp"] = round(float(raw.pop("percent")) * 100)
-            except ValueError:
-                raise errors.Invalid("a percentage, e.g. 8 or 7.5", field="percent") from None
+            raw["percent_bp"] = forms.scaled_int(raw.pop("percent"), "percent", places=2, maximum=10000)
         data = forms.load(sc.RuleIO(), raw)
-        accounts.set_rule(portal_actor(), **data)
+        accounts.set_rule(actor, **data)
         flash(_("Commission rule saved."), "success")
     return redirect(url_for("payments.revenue"))
 

@@ -57,6 +57,26 @@ def clean(form: MultiDict, *, lists: tuple[str, ...] = (), skip: tuple[str, ...]
     return out
 
 
+def scaled_int(text, field: str, *, places: int, maximum: int) -> int:
+    """A number typed in a form ("12,000.50", "7.5") -> an exact integer of 10^-places units
+    (minor units, basis points). Anything else - Infinity, NaN, 1e100000, more decimals than
+    `places`, more than `maximum` units - is a field error, never an exception."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(str(text).replace(",", "").strip())
+    except InvalidOperation:
+        raise FormError({field: ["Not a valid number."]}) from None
+    if not value.is_finite():
+        raise FormError({field: ["Not a valid number."]})
+    if abs(value) > Decimal(maximum).scaleb(-places):
+        raise FormError({field: [f"At most {Decimal(maximum).scaleb(-places):f}."]})
+    scaled = value.scaleb(places)
+    if scaled != scaled.to_integral_value():
+        raise FormError({field: [f"At most {places} decimals."]})
+    return int(scaled)
+
+
 def local_dates(raw: dict, keys: tuple[str, ...], *, end_of_day: tuple[str, ...] = ()) -> dict:
     """HTML date inputs ("2026-12-01") -> aware datetimes in the portal's time zone."""
     tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])

@@ -1,11 +1,13 @@
 """Schemathesis against the live OpenAPI document, in-process: for every operation, a
 bounded number of generated requests (valid and invalid) as a buyer and as a factory on
-the demo world. No response may be a 5xx, and every response must match its schema."""
+the demo world. No response may be a 5xx, and every response must match its schema and its
+documented content type. The full-size probe (100 examples, stateful, gunicorn on PostgreSQL)
+is bench/schemathesis_probe.py."""
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 EXAMPLES = 12
 
@@ -39,4 +41,5 @@ def test_no_api_operation_answers_5xx_or_breaks_its_schema(case, api_world):
     _app, tokens = api_world
     for token in tokens.values():
         response = case.call(headers={"Authorization": f"Bearer {token}"})
-        case.validate_response(response, checks=(not_a_server_error, response_schema_conformance))
+        case.validate_response(response, checks=(not_a_server_error, response_schema_conformance,
+                                                 content_type_conformance))
