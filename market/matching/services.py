@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from market import errors, policy
+from market.api_common import MAX_MINOR
 from market.auth import Actor
 from market.catalog.models import CapacityWindow, Machine
 from market.db import unit_of_work, utcnow, write_lock
@@ -57,6 +58,9 @@ def run_quote_job(job_id: int) -> None:
             job.result = {"alternatives": 0, "message": f"the order is {order.state} now"}
             s.commit()
             return
+        # a price above the money ceiling is no offer (10^13 a piece x 10^7 pieces would not even fit a BIGINT)
+        over_ceiling = [alt for alt in alternatives if alt.price + alt.transport > MAX_MINOR]
+        alternatives = [alt for alt in alternatives if alt not in over_ceiling]
         # earlier open quotes of this order give way to the fresh ones
         s.execute(update(Quote).where(Quote.order_id == order.id, Quote.status == "open").values(status="superseded"))
         for alt in alternatives:
@@ -68,6 +72,9 @@ def run_quote_job(job_id: int) -> None:
             message = (f"no open capacity can make this order: {left_out} capacity window(s) priced as a share of "
                        f"the job value were left out because the order declares no part value; declare it "
                        f"(declared_value_minor) or try a later due date")
+        if over_ceiling and not alternatives:
+            message = (f"the only ways to make this order cost more than the ceiling of {MAX_MINOR} minor units "
+                       f"per quote; split it into smaller orders")
         job.result = {"alternatives": len(alternatives), "message": message}
         s.commit()
 
@@ -131,6 +138,8 @@ def run_batch_job(job_id: int) -> None:
                 legs = sorted(by_job[outcome.job_id], key=lambda a: a.op_index)
                 transport = sum(built.problem.leg(a.site_id, b.site_id).cost for a, b in zip(legs, legs[1:]))
                 price = sum(a.price for a in legs)
+                if price + transport > MAX_MINOR:  # no offer above the money ceiling (see run_quote_job)
+                    continue
                 _store_quote(s, order, job, built, now, "batch", legs, price, transport, outcome.completion,
                              outcome.lateness or 0)
                 summary["filled"] += 1

@@ -93,3 +93,25 @@ def test_a_solve_that_fails_shows_a_clear_message_and_logs_the_detail(api, tenan
     assert "SQL" not in job["error"] and "psycopg" not in job["error"] and "RuntimeError" not in job["error"]
     assert "could not" in job["error"]
     assert "integer out of range" in records.text  # the detail is in the log
+
+
+def test_a_quote_above_the_money_ceiling_is_not_offered_and_the_job_says_why(api, tenant):
+    """10^13 a piece x 10^7 pieces is 10^20 minor units: more than a BIGINT holds. The solver may
+    find it, but it is no offer: the job ends with a message, never an internal error."""
+    shop = api(tenant("factory", "Gold Press"))
+    factory = shop.post("/api/v1/factories", json={**FACTORY, "name": "Gold Press"}).get_json()
+    machine = shop.post("/api/v1/machines", json={"factory_id": factory["id"], "name": "Press 1",
+                                                   "processes": ["cnc_milling_3ax"]}).get_json()
+    start = (datetime.now(timezone.utc) + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+    assert shop.post("/api/v1/capacity-windows", json={
+        "machine_id": machine["id"], "start": start.isoformat(), "end": (start + timedelta(days=20)).isoformat(),
+        "pricing_mode": "per_piece", "price": MAX_MINOR}).status_code == 201
+    buyer = api(tenant("buyer"))
+    order = buyer.post("/api/v1/orders", json=order_body(
+        quantity=10**7, budget_minor=MAX_MINOR, due_at=(start + timedelta(days=400)).isoformat(),
+        operations=[{"process_code": "cnc_milling_3ax", "setup_minutes": 0, "run_minutes_per_unit": 0.001}]))
+    assert order.status_code == 201, order.get_json()
+    job = wait_job(buyer, buyer.post(f"/api/v1/orders/{order.get_json()['id']}/quotes").get_json()["id"])
+    assert job["status"] == "done", job
+    assert "ceiling" in job["result"]["message"], job
+    assert buyer.get(f"/api/v1/orders/{order.get_json()['id']}/quotes").get_json() == []
