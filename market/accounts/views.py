@@ -9,6 +9,7 @@ from market.api_common import StrictSchema
 from market.auth import portal_actor
 from market.errors import Conflict, DomainError, Invalid
 from market.web import forms
+from market.web.redirects import local_path
 from market.web.security import limiter
 
 bp = Blueprint("accounts", __name__)
@@ -38,10 +39,6 @@ class TokenForm(StrictSchema):
     scope = ma.fields.String(required=True, validate=ma.validate.OneOf(("read", "write")))
 
 
-def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/") and not target.startswith("//") else url_for("web.dashboard")
-
-
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
     values, errors = dict(request.args), {}
@@ -67,7 +64,7 @@ def login():
         try:
             user = services.authenticate(request.form.get("email", ""), request.form.get("password", ""))
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(local_path(request.args.get("next"), url_for("web.dashboard")))
         except DomainError as exc:
             error = _("Too many failed attempts; try again later.") if exc.status == 403 else _("Wrong email or password.")
     return render_template("accounts/login.html", error=error, email=request.form.get("email", "")), 401 if error else 200
