@@ -9,6 +9,7 @@ from market.api_common import StrictSchema
 from market.auth import portal_actor
 from market.errors import Conflict, DomainError, Invalid
 from market.web import forms
+from market.web.links import external_url
 from market.web.redirects import local_path
 from market.web.security import limiter
 
@@ -83,7 +84,7 @@ def logout():
 def forgot():
     if request.method == "POST":
         services.request_password_reset(request.form.get("email", ""),
-                                        lambda token: url_for("accounts.reset", token=token, _external=True))
+                                        lambda token: external_url("accounts.reset", token=token))
         flash(_("If an account exists for that address, we sent it a reset link."), "info")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot.html")
@@ -139,7 +140,7 @@ def team():
         try:
             data = forms.load(MemberForm(), values)
             services.add_member(actor, **data,
-                                set_password_url_for=lambda t: url_for("accounts.reset", token=t, _external=True))
+                                set_password_url_for=lambda t: external_url("accounts.reset", token=t))
             flash(_("Member added: they received a link to choose a password."), "success")
             return redirect(url_for("accounts.team"))
         except forms.FormError as exc:

@@ -12,6 +12,7 @@ import os
 from flask import Flask, current_app, request
 from flask_limiter import Limit, Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def api_client_key() -> str:
@@ -44,6 +45,11 @@ def init_app(app: Flask) -> None:
     app.config["REMEMBER_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE", False)
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
     limiter.init_app(app)
+    # X-Forwarded-For/-Proto/-Host count only from the TRUSTED_PROXIES nearest hops: without
+    # them a client could pick its own address (and so its own rate-limit budget).
+    proxies = int(app.config.get("TRUSTED_PROXIES", os.environ.get("TRUSTED_PROXIES", 0)))
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     @app.after_request
     def _headers(response):

@@ -11,9 +11,9 @@ from market.db import unit_of_work
 PASSWORD = "long-enough-pw"
 
 
-def _signup(client, email="ann@example.test"):
+def _signup(client, email="ann@example.test", **kw):
     return client.post("/signup", data={"kind": "factory", "organization_name": "Acme Works", "name": "Ann",
-                                        "email": email, "password": PASSWORD})
+                                        "email": email, "password": PASSWORD}, **kw)
 
 
 def _mails(app, to="ann@example.test"):
@@ -50,3 +50,64 @@ def test_a_local_next_path_with_its_query_is_kept(client):
     response = client.post("/login?next=%2Forders%3Fpage%3D2", data={"email": "ann@example.test", "password": PASSWORD})
     assert response.headers["Location"] == "/orders?page=2"
     assert client.post("/lang/zh_CN", data={"next": "/orders?page=2"}).headers["Location"] == "/orders?page=2"
+
+
+@pytest.mark.parametrize("headers", [{"Host": "evil.example"}, {"X-Forwarded-Host": "evil.example"},
+                                     {"Host": "evil.example", "X-Forwarded-Proto": "http"}])
+def test_reset_and_invitation_links_use_the_configured_address_not_the_request_host(app, client, headers):
+    app.config["PUBLIC_BASE_URL"] = "https://market.example.com/"
+    _signup(client, headers=headers)  # the session cookie then belongs to the host the requests name
+    client.post("/settings/team", data={"name": "Bo", "email": "bo@example.test"}, headers=headers)
+    client.post("/password/forgot", data={"email": "ann@example.test"}, headers=headers)
+    for mail in (_mails(app)[-1], _mails(app, "bo@example.test")[-1]):
+        link = re.search(r"\S+token=\S+", mail.body).group(0)
+        assert link.startswith("https://market.example.com/password/reset?token=") and "evil" not in mail.body
+
+
+def test_without_a_public_address_links_use_base_url(app, client):
+    app.config.update(PUBLIC_BASE_URL="", BASE_URL="http://127.0.0.1:8000")
+    _signup(client)
+    client.post("/logout")
+    client.post("/password/forgot", data={"email": "ann@example.test"}, headers={"Host": "evil.example"})
+    assert "http://127.0.0.1:8000/password/reset?token=" in _mails(app)[-1].body
+
+
+def _security_ips(app):
+    from market.audit.models import SecurityEvent
+
+    with app.app_context(), unit_of_work() as s:
+        return [e.ip for e in s.scalars(select(SecurityEvent).order_by(SecurityEvent.id))]
+
+
+def test_forwarded_headers_count_only_behind_the_configured_number_of_proxies(database_url, tmp_path):
+    from market import create_app
+
+    def app_with(**config):
+        return create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "t", "VAR_DIR": str(tmp_path),
+                           "WTF_CSRF_ENABLED": False, "LOG_LEVEL": "ERROR", **config})
+
+    forwarded = {"X-Forwarded-For": "203.0.113.9, 198.51.100.7"}
+    direct, proxied = app_with(), app_with(TRUSTED_PROXIES=1)
+    try:
+        direct.test_client().post("/login", data={"email": "x@example.test", "password": "p"}, headers=forwarded)
+        proxied.test_client().post("/login", data={"email": "x@example.test", "password": "p"}, headers=forwarded)
+        assert _security_ips(direct) == ["127.0.0.1", "198.51.100.7"]  # one proxy: the last hop it saw
+    finally:
+        direct.extensions["db"].dispose(), proxied.extensions["db"].dispose()
+
+
+@pytest.mark.parametrize("binds, env, refused", [
+    (["127.0.0.1:8000"], {}, False),
+    (["unix:/run/market.sock"], {}, False),
+    (["0.0.0.0:8000"], {}, True),
+    (["127.0.0.1:8000", "10.0.0.5:8000"], {}, True),
+    (["0.0.0.0:8000"], {"PUBLIC_BASE_URL": "https://market.example.com"}, False),
+])
+def test_gunicorn_refuses_to_serve_beyond_loopback_without_a_public_address(binds, env, refused):
+    from market.gunicorn_conf import require_public_address
+
+    if refused:
+        with pytest.raises(SystemExit, match="PUBLIC_BASE_URL"):
+            require_public_address(binds, env)
+    else:
+        require_public_address(binds, env)
