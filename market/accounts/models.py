@@ -40,6 +40,9 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(8))
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session's identity ("<public id>:<version>"): a password reset or a logout
+    # bumps it, which ends every session and remember-me cookie issued before.
+    session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="users", lazy="joined")

@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from market import errors
 from market.accounts.models import ApiToken, Organization, OutboxEmail, PasswordResetToken, User
@@ -34,17 +34,24 @@ def actor_of(user: User) -> Actor:
 
 
 def _session_user(user: User) -> SessionUser:
-    return SessionUser(str(user.public_id), user.name, user.email, actor_of(user), user.locale)
+    return SessionUser(str(user.public_id), user.name, user.email, actor_of(user), user.locale,
+                       user.session_version)
 
 
-def load_session_user(user_public_id: str) -> SessionUser | None:
+def load_session_user(session_id: str) -> SessionUser | None:
+    """The user a session names ("<public id>:<session version>"), if that version is current."""
+    public_id, _, version = session_id.partition(":")
     try:
-        pid = uuid.UUID(user_public_id)
+        pid, version = uuid.UUID(public_id), int(version)
     except ValueError:
         return None
     with unit_of_work() as s:
-        user = s.scalar(select(User).where(User.public_id == pid))
+        user = s.scalar(select(User).where(User.public_id == pid, User.session_version == version))
         return _session_user(user) if user else None
+
+
+def _end_sessions(user: User) -> None:
+    user.session_version += 1
 
 
 def sign_up(*, email: str, password: str, name: str, organization_name: str, kind: str) -> SessionUser:
@@ -152,15 +159,21 @@ def reset_password(token: str, new_password: str) -> None:
         user = s.get(User, row.user_id)
         user.password_hash = hash_password(new_password)
         user.failed_logins, user.locked_until = 0, None
-        row.used_at = utcnow()
+        # every outstanding link dies with this one, and every session opened before
+        s.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
+                                                   PasswordResetToken.used_at.is_(None)).values(used_at=utcnow()))
+        _end_sessions(user)
         audit.record(s, "password.reset", user=user)
         s.commit()
 
 
 def logged_out(user_public_id: str) -> None:
+    """Logging out ends every session of the user (all devices): a copied cookie must not
+    outlive the logout, and sessions are not stored server-side to end just this one."""
     with unit_of_work() as s:
         user = s.scalar(select(User).where(User.public_id == uuid.UUID(user_public_id)))
         if user is not None:
+            _end_sessions(user)
             audit.record(s, "logout", user=user)
             s.commit()
 

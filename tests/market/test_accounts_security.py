@@ -111,3 +111,58 @@ def test_gunicorn_refuses_to_serve_beyond_loopback_without_a_public_address(bind
             require_public_address(binds, env)
     else:
         require_public_address(binds, env)
+
+
+def _reset_links(app, client, times):
+    for _ in range(times):
+        client.post("/password/forgot", data={"email": "ann@example.test"})
+    return [_reset_token(m) for m in _mails(app) if m.subject == "Reset your password"]
+
+
+def test_using_a_reset_link_kills_every_older_outstanding_one(app, client):
+    _signup(client)
+    client.post("/logout")
+    older, newer = _reset_links(app, client, 2)
+    assert client.post("/password/reset", data={"token": newer, "password": "brand-new-password"}).status_code == 302
+    assert client.post("/password/reset", data={"token": older, "password": "attacker-password"}).status_code == 422
+    assert client.post("/login", data={"email": "ann@example.test", "password": "brand-new-password"}).status_code == 302
+
+
+def _copy_of_session(app, client):
+    """Another browser holding a copy of `client`'s session cookie."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def test_a_copied_session_cookie_stops_working_at_logout(app, client):
+    _signup(client)
+    thief = _copy_of_session(app, client)
+    assert thief.get("/dashboard").status_code == 200
+    client.post("/logout")
+    assert thief.get("/dashboard").status_code == 302
+
+
+def test_a_password_reset_ends_every_session_of_the_account(app, client):
+    _signup(client)
+    other_device = _copy_of_session(app, client)
+    client.post("/logout")
+    client.post("/login", data={"email": "ann@example.test", "password": PASSWORD})
+    laptop = _copy_of_session(app, client)
+    [token] = _reset_links(app, app.test_client(), 1)
+    assert app.test_client().post("/password/reset", data={"token": token, "password": "brand-new-password"}).status_code == 302
+    for browser in (client, laptop, other_device):
+        assert browser.get("/dashboard").status_code == 302
+
+
+def test_an_identity_from_before_logout_no_longer_loads(app, client):
+    """What a session or remember-me cookie carries (get_id) names the session version."""
+    from market.accounts import services
+
+    _signup(client)
+    with app.app_context():
+        ident = services.authenticate("ann@example.test", PASSWORD).get_id()
+        assert services.load_session_user(ident) is not None
+    client.post("/logout")
+    with app.app_context():
+        assert services.load_session_user(ident) is None
