@@ -1,5 +1,6 @@
-"""Security headers on every response, and rate limits (in memory by default; set
-RATELIMIT_STORAGE_URI=redis://... so that replicas share the counts).
+"""Security headers on every response, and rate limits (counted in the application's database
+by default, so that gunicorn workers and replicas share them; RATELIMIT_STORAGE_URI=redis://...
+to count in Redis; tests, one process each, count in memory).
 
 Limits: login and password-reset POSTs per client address (LOGIN_RATE_LIMIT); every
 /api/v1 call per bearer token, or per address without one (API_RATE_LIMIT). Should the
@@ -35,7 +36,10 @@ CSP_DOCS = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline' h
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", "memory://"))
+    from market.web import ratelimits  # noqa: F401  registers the database:// storage
+
+    default_storage = "memory://" if app.testing else "database://"
+    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", default_storage))
     app.config.setdefault("LOGIN_RATE_LIMIT", os.environ.get("LOGIN_RATE_LIMIT", "20 per minute"))
     app.config.setdefault("API_RATE_LIMIT", os.environ.get("API_RATE_LIMIT", "1200 per minute"))
     app.config.setdefault("RATELIMIT_KEY_PREFIX", os.environ.get("RATELIMIT_KEY_PREFIX", "smm"))

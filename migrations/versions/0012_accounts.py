@@ -1,4 +1,4 @@
-"""accounts: session versions
+"""accounts: session versions, shared rate-limit counters
 
 Revision ID: 0012_accounts
 Revises: 0011_security_events
@@ -14,6 +14,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('rate_limit_counters',
+    sa.Column('bucket', sa.String(length=255), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('expires_at', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('bucket', name=op.f('pk_rate_limit_counters'))
+    )
+    with op.batch_alter_table('rate_limit_counters', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_rate_limit_counters_expires_at'), ['expires_at'], unique=False)
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='1', nullable=False))
 
@@ -21,3 +29,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('session_version')
+    with op.batch_alter_table('rate_limit_counters', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_rate_limit_counters_expires_at'))
+    op.drop_table('rate_limit_counters')
