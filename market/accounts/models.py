@@ -79,6 +79,21 @@ class PasswordResetToken(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class LoginThrottle(Base):
+    """Failed logins of one login name (its SHA-256, whether or not an account has it) from
+    one client address: that pair, not the account, is locked out, with a backoff."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (Index("uq_login_throttles_subject_source", "subject", "source", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(45))
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class OutboxEmail(Base):
     """Mail is written here; a sender process (or a developer reading the table) delivers it."""
 

@@ -8,10 +8,12 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from market import errors
-from market.accounts.models import ApiToken, Organization, OutboxEmail, PasswordResetToken, User
+from market.accounts.models import ApiToken, LoginThrottle, Organization, OutboxEmail, PasswordResetToken, User
 from market.accounts.passwords import hash_password, verify_password
 from market.audit import services as audit
 from market.auth import Actor, SessionUser
@@ -108,29 +110,41 @@ def list_members(actor: Actor) -> list[User]:
         return list(s.scalars(select(User).where(User.organization_id == actor.org_id).order_by(User.id)))
 
 
-def authenticate(email: str, password: str) -> SessionUser:
-    """Check a password. After 5 failures the account locks with exponential backoff."""
-    now = utcnow()
+def _failed_login(s, subject: str, source: str, now) -> int:
+    """Count one more failure of (subject, source), atomically; returns the count."""
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(LoginThrottle).values(subject=subject, source=source, failures=1, last_failed_at=now)
+    stmt = stmt.on_conflict_do_update(index_elements=["subject", "source"],
+                                      set_={"failures": LoginThrottle.failures + 1, "last_failed_at": now})
+    return s.execute(stmt.returning(LoginThrottle.failures)).scalar_one()
+
+
+def authenticate(email: str, password: str, *, source: str = "") -> SessionUser:
+    """Check a password. After 5 failures of one login name from one client address, that
+    pair locks with exponential backoff (1, 2, 4 ... 60 minutes): the same for a name no
+    account has, so the answers tell nothing, and a stranger elsewhere cannot lock the owner out."""
+    now, subject, source = utcnow(), _sha256(email.strip().lower()), source[:45]
     with unit_of_work() as s:
-        user = s.scalar(select(User).where(User.email == email.strip().lower()).with_for_update(of=User))
-        if user and user.locked_until and user.locked_until > now:
-            audit.record(s, "login.refused_locked", user=user)
+        user = s.scalar(select(User).where(User.email == email.strip().lower()))
+        who = {"user": user} if user else {"unknown_login": audit.login_name_digest(email)}
+        throttle = s.scalar(select(LoginThrottle).where(LoginThrottle.subject == subject,
+                                                        LoginThrottle.source == source))
+        if throttle and throttle.locked_until and throttle.locked_until > now:
+            audit.record(s, "login.refused_locked", **who)
             s.commit()
             raise errors.Forbidden("too many failed attempts; try again later")
         if not verify_password(user.password_hash if user else None, password):
-            if user:
-                user.failed_logins += 1
-                audit.record(s, "login.failed", user=user, failures=user.failed_logins)
-                if user.failed_logins >= LOCKOUT_AFTER:
-                    minutes = min(2 ** (user.failed_logins - LOCKOUT_AFTER), 60)
-                    user.locked_until = now + timedelta(minutes=minutes)
-                    audit.record(s, "account.locked", user=user, minutes=minutes)
-                    log.warning("account locked", extra={"user": str(user.public_id), "minutes": minutes})
-            else:
-                audit.record(s, "login.failed", unknown_login=audit.login_name_digest(email))
+            failures = _failed_login(s, subject, source, now)
+            audit.record(s, "login.failed", failures=failures, **who)
+            if failures >= LOCKOUT_AFTER:
+                minutes = min(2 ** (failures - LOCKOUT_AFTER), 60)
+                s.execute(update(LoginThrottle).where(LoginThrottle.subject == subject, LoginThrottle.source == source)
+                          .values(locked_until=now + timedelta(minutes=minutes)))
+                audit.record(s, "account.locked", minutes=minutes, **who)
+                log.warning("login locked", extra={"source": source, "minutes": minutes})
             s.commit()
             raise errors.Unauthorized("wrong email or password")
-        user.failed_logins, user.locked_until = 0, None
+        s.execute(delete(LoginThrottle).where(LoginThrottle.subject == subject, LoginThrottle.source == source))
         audit.record(s, "login.succeeded", user=user)
         s.commit()
         return _session_user(user)
@@ -158,7 +172,7 @@ def reset_password(token: str, new_password: str) -> None:
             raise errors.Invalid("this reset link is invalid or has expired", field="token")
         user = s.get(User, row.user_id)
         user.password_hash = hash_password(new_password)
-        user.failed_logins, user.locked_until = 0, None
+        s.execute(delete(LoginThrottle).where(LoginThrottle.subject == _sha256(user.email)))  # the owner is back
         # every outstanding link dies with this one, and every session opened before
         s.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
                                                    PasswordResetToken.used_at.is_(None)).values(used_at=utcnow()))

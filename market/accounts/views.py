@@ -63,7 +63,8 @@ def login():
     error = None
     if request.method == "POST":
         try:
-            user = services.authenticate(request.form.get("email", ""), request.form.get("password", ""))
+            user = services.authenticate(request.form.get("email", ""), request.form.get("password", ""),
+                                         source=request.remote_addr or "")
             login_user(user)
             return redirect(local_path(request.args.get("next"), url_for("web.dashboard")))
         except DomainError as exc:

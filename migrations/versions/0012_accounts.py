@@ -1,4 +1,4 @@
-"""accounts: session versions, shared rate-limit counters
+"""accounts: session versions, login throttles per (login name, source), shared rate-limit counters
 
 Revision ID: 0012_accounts
 Revises: 0011_security_events
@@ -14,6 +14,17 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('login_throttles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subject', sa.String(length=64), nullable=False),
+    sa.Column('source', sa.String(length=45), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_failed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_throttles'))
+    )
+    with op.batch_alter_table('login_throttles', schema=None) as batch_op:
+        batch_op.create_index('uq_login_throttles_subject_source', ['subject', 'source'], unique=True)
     op.create_table('rate_limit_counters',
     sa.Column('bucket', sa.String(length=255), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
@@ -32,3 +43,6 @@ def downgrade() -> None:
     with op.batch_alter_table('rate_limit_counters', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_rate_limit_counters_expires_at'))
     op.drop_table('rate_limit_counters')
+    with op.batch_alter_table('login_throttles', schema=None) as batch_op:
+        batch_op.drop_index('uq_login_throttles_subject_source')
+    op.drop_table('login_throttles')

@@ -166,3 +166,52 @@ def test_an_identity_from_before_logout_no_longer_loads(app, client):
     client.post("/logout")
     with app.app_context():
         assert services.load_session_user(ident) is None
+
+
+def _login(client, email, password="wrong-password", source="10.0.0.66"):
+    return client.post("/login", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": source})
+
+
+def test_an_unknown_address_is_locked_out_exactly_like_a_real_account(client):
+    _signup(client)
+    client.post("/logout")
+    answers = {email: [(r.status_code, "Too many failed attempts" in r.get_data(as_text=True))
+                       for r in (_login(client, email) for _ in range(7))]
+               for email in ("ann@example.test", "nobody@example.test")}
+    assert answers["ann@example.test"] == answers["nobody@example.test"]
+    assert answers["nobody@example.test"] == [(401, False)] * 5 + [(401, True)] * 2
+
+
+def test_a_stranger_cannot_lock_the_owner_out(client):
+    _signup(client)
+    client.post("/logout")
+    for _ in range(6):
+        _login(client, "ann@example.test", source="203.0.113.9")
+    assert "Too many" in _login(client, "ann@example.test", PASSWORD, source="203.0.113.9").get_data(as_text=True)
+    assert _login(client, "ann@example.test", PASSWORD, source="198.51.100.20").status_code == 302
+
+
+def test_each_lockout_of_a_source_lasts_twice_as_long_as_the_one_before(app, client):
+    from datetime import timedelta
+
+    from market.accounts.models import LoginThrottle
+    from market.db import utcnow
+
+    def lock_minutes():
+        with app.app_context(), unit_of_work() as s:
+            row = s.scalars(select(LoginThrottle)).one()
+            minutes = round((row.locked_until - utcnow()).total_seconds() / 60)
+            row.locked_until = utcnow() - timedelta(seconds=1)  # let it run out
+            s.commit()
+            return minutes
+
+    _signup(client)
+    client.post("/logout")
+    for _ in range(5):
+        _login(client, "ann@example.test")
+    minutes = [lock_minutes()]
+    for _ in range(3):
+        _login(client, "ann@example.test")
+        minutes.append(lock_minutes())
+    assert minutes == [1, 2, 4, 8]
+    assert _login(client, "ann@example.test", PASSWORD).status_code == 302  # after the lock, the owner gets in

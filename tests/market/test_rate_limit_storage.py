@@ -72,7 +72,11 @@ def gunicorn_three_workers(app, tmp_path):
             time.sleep(0.2)
     yield base
     server.terminate()
-    server.wait(20)
+    try:
+        server.wait(40)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def test_gunicorn_workers_share_the_login_limit_by_default(gunicorn_three_workers):
