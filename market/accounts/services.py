@@ -151,24 +151,35 @@ def authenticate(email: str, password: str, *, source: str = "") -> SessionUser:
 
 
 def request_password_reset(email: str, reset_url_for) -> None:
-    """Queue a reset mail when the account exists; say nothing either way (no enumeration)."""
+    """Mail a reset link when an account has the address, else a note that none has.
+
+    Both cases write the same rows (a token, a mail, a security event) with the same
+    statements, so neither the answer nor its timing tells whether the account exists;
+    the token of an address without an account matches no user and never resets anything."""
+    email = email.strip().lower()
+    token = secrets.token_urlsafe(32)
+    ttl = current_app.config["PASSWORD_RESET_TTL_MINUTES"]
     with unit_of_work() as s:
-        user = s.scalar(select(User).where(User.email == email.strip().lower()))
-        if user is None:
-            return
-        token = secrets.token_urlsafe(32)
-        ttl = current_app.config["PASSWORD_RESET_TTL_MINUTES"]
-        s.add(PasswordResetToken(user_id=user.id, token_hash=_sha256(token), expires_at=utcnow() + timedelta(minutes=ttl)))
-        s.add(OutboxEmail(to_address=user.email, subject="Reset your password",
-                          body=f"Open this link within {ttl} minutes to choose a new password:\n{reset_url_for(token)}\n"))
-        audit.record(s, "password.reset_requested", user=user)
+        user = s.scalar(select(User).where(User.email == email))
+        s.add(PasswordResetToken(user_id=user.id if user else None, token_hash=_sha256(token),
+                                 expires_at=utcnow() + timedelta(minutes=ttl)))
+        if user:
+            s.add(OutboxEmail(to_address=user.email, subject="Reset your password",
+                              body=f"Open this link within {ttl} minutes to choose a new password:\n{reset_url_for(token)}\n"))
+            audit.record(s, "password.reset_requested", user=user)
+        else:
+            s.add(OutboxEmail(to_address=email[:254], subject="Reset your password",
+                              body="Someone asked to reset the password of an account with this address, "
+                                   "but no account uses it. If it was you, try the address you signed up with; "
+                                   "if not, ignore this mail.\n"))
+            audit.record(s, "password.reset_requested", unknown_login=audit.login_name_digest(email))
         s.commit()
 
 
 def reset_password(token: str, new_password: str) -> None:
     with unit_of_work() as s:
         row = s.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _sha256(token)).with_for_update())
-        if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        if row is None or row.user_id is None or row.used_at is not None or row.expires_at <= utcnow():
             raise errors.Invalid("this reset link is invalid or has expired", field="token")
         user = s.get(User, row.user_id)
         user.password_hash = hash_password(new_password)

@@ -1,4 +1,4 @@
-"""accounts: session versions, login throttles per (login name, source), shared rate-limit counters
+"""accounts: session versions, reset tokens of unknown addresses, login throttles per (login name, source), shared rate-limit counters
 
 Revision ID: 0012_accounts
 Revises: 0011_security_events
@@ -14,6 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('password_reset_tokens', schema=None) as batch_op:
+        batch_op.alter_column('user_id', existing_type=sa.Integer(), nullable=True)
     op.create_table('login_throttles',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('subject', sa.String(length=64), nullable=False),
@@ -46,3 +48,6 @@ def downgrade() -> None:
     with op.batch_alter_table('login_throttles', schema=None) as batch_op:
         batch_op.drop_index('uq_login_throttles_subject_source')
     op.drop_table('login_throttles')
+    op.execute("DELETE FROM password_reset_tokens WHERE user_id IS NULL")
+    with op.batch_alter_table('password_reset_tokens', schema=None) as batch_op:
+        batch_op.alter_column('user_id', existing_type=sa.Integer(), nullable=False)

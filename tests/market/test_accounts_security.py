@@ -215,3 +215,35 @@ def test_each_lockout_of_a_source_lasts_twice_as_long_as_the_one_before(app, cli
         minutes.append(lock_minutes())
     assert minutes == [1, 2, 4, 8]
     assert _login(client, "ann@example.test", PASSWORD).status_code == 302  # after the lock, the owner gets in
+
+
+def _statements_of(app, request):
+    """The SQL statements (text, without values) one request runs."""
+    from sqlalchemy import event
+
+    seen = []
+    engine = app.extensions["db"].engine
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = request()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return response, seen
+
+
+def test_a_reset_request_does_the_same_work_and_answers_the_same_for_unknown_addresses(app, client):
+    """Equal work, not a stopwatch: the same statements in the same order (so the same
+    commits and rows written) for an address with an account and one without."""
+    _signup(client)
+    client.post("/logout")
+    known, known_sql = _statements_of(app, lambda: client.post("/password/forgot", data={"email": "ann@example.test"}))
+    unknown, unknown_sql = _statements_of(app, lambda: client.post("/password/forgot",
+                                                                   data={"email": "nobody@example.test"}))
+    assert known_sql == unknown_sql and any(s.startswith("INSERT") for s in known_sql)
+    assert (known.status_code, known.headers["Location"]) == (unknown.status_code, unknown.headers["Location"])
+    nobody = _mails(app, "nobody@example.test")
+    assert len(nobody) == 1 and "token=" not in nobody[0].body  # told that no account uses it, no link
