@@ -80,6 +80,23 @@ class PasswordResetToken(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class SignupRequest(Base):
+    """A sign-up waiting for its address to be confirmed (a link in the outbox). Written for a
+    taken address too, whose owner gets a note instead of a link: the same work either way."""
+
+    __tablename__ = "signup_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    organization_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class LoginThrottle(Base):
     """Failed logins of one login name (its SHA-256, whether or not an account has it) from
     one client address: that pair, not the account, is locked out, with a backoff."""

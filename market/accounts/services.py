@@ -13,7 +13,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from market import errors
-from market.accounts.models import ApiToken, LoginThrottle, Organization, OutboxEmail, PasswordResetToken, User
+from market.accounts.models import (ApiToken, LoginThrottle, Organization, OutboxEmail, PasswordResetToken, SignupRequest,
+                                    User)
 from market.accounts.passwords import hash_password, verify_password
 from market.audit import services as audit
 from market.auth import Actor, SessionUser
@@ -24,6 +25,7 @@ log = logging.getLogger("market.accounts")
 SELF_SERVICE_KINDS = ("factory", "buyer", "lender")
 LOCKOUT_AFTER = 5
 TOKEN_PREFIX = "smm_"
+SIGNUP_TTL_MINUTES = 24 * 60
 
 
 def _sha256(value: str) -> str:
@@ -70,6 +72,49 @@ def sign_up(*, email: str, password: str, name: str, organization_name: str, kin
         audit.record(s, "account.created", user=user, org_kind=kind)
         s.commit()
         log.info("signed up", extra={"user": str(user.public_id), "org_kind": kind})
+        return _session_user(user)
+
+
+def request_sign_up(*, email: str, password: str, name: str, organization_name: str, kind: str,
+                    confirm_url_for, login_url: str) -> None:
+    """The portal's sign-up: mail a link that finishes it, or, when the address already has an
+    account, a note to its owner. The same rows are written and the same answer given either
+    way, so sign-up does not tell a stranger which addresses have accounts."""
+    if kind not in SELF_SERVICE_KINDS:
+        raise errors.Invalid(f"kind must be one of {', '.join(SELF_SERVICE_KINDS)}", field="kind")
+    email, token = email.strip().lower(), secrets.token_urlsafe(32)
+    password_hash = hash_password(password)
+    with unit_of_work() as s:
+        taken = s.scalar(select(func.count()).select_from(User).where(User.email == email))
+        s.add(SignupRequest(token_hash=_sha256(token), email=email, name=name.strip(),
+                            organization_name=organization_name.strip(), kind=kind, password_hash=password_hash,
+                            expires_at=utcnow() + timedelta(minutes=SIGNUP_TTL_MINUTES)))
+        if taken:
+            body = ("Someone, perhaps you, tried to sign up with this address. You already have an account: "
+                    f"sign in at {login_url} (or reset your password there). If it was not you, ignore this mail.\n")
+        else:
+            body = f"Open this link within 24 hours to finish signing up:\n{confirm_url_for(token)}\n"
+        s.add(OutboxEmail(to_address=email, subject="Your sign-up", body=body))
+        s.commit()
+
+
+def confirm_sign_up(token: str) -> SessionUser:
+    """Create the organization and its owner from a confirmed sign-up request; once."""
+    with unit_of_work() as s:
+        row = s.scalar(select(SignupRequest).where(SignupRequest.token_hash == _sha256(token)).with_for_update())
+        if row is None or row.used_at is not None or row.expires_at <= utcnow():
+            raise errors.Invalid("this sign-up link is invalid or has expired", field="token")
+        row.used_at = utcnow()
+        if s.scalar(select(func.count()).select_from(User).where(User.email == row.email)):
+            s.commit()
+            raise errors.Invalid("this sign-up link is invalid or has expired", field="token")
+        org = Organization(kind=row.kind, name=row.organization_name)
+        user = User(organization=org, email=row.email, name=row.name, password_hash=row.password_hash, role="owner")
+        s.add_all([org, user])
+        s.flush()
+        audit.record(s, "account.created", user=user, org_kind=row.kind)
+        s.commit()
+        log.info("signed up", extra={"user": str(user.public_id), "org_kind": row.kind})
         return _session_user(user)
 
 

@@ -46,15 +46,30 @@ def signup():
     if request.method == "POST":
         values = forms.clean(request.form)
         try:
-            user = services.sign_up(**forms.load(SignUpForm(), values))
-            login_user(user)
-            flash(_("Welcome! Your organization is ready."), "success")
-            return redirect(url_for("web.dashboard"))
+            services.request_sign_up(**forms.load(SignUpForm(), values),
+                                     confirm_url_for=lambda token: external_url("accounts.confirm", token=token),
+                                     login_url=external_url("accounts.login"))
+            flash(_("Check your inbox: we sent a link to finish signing up."), "info")
+            return redirect(url_for("accounts.login"))
         except forms.FormError as exc:
             errors = exc.errors
         except DomainError as exc:
             errors = forms.as_form_error(exc).errors or {"_": [exc.detail]}
     return render_template("accounts/signup.html", values=values, errors=errors), 422 if errors else 200
+
+
+@bp.route("/signup/confirm", methods=["GET", "POST"])
+def confirm():
+    """GET shows a button, POST signs up: a mail scanner opening the link changes nothing."""
+    token, errors = request.values.get("token", ""), {}
+    if request.method == "POST":
+        try:
+            login_user(services.confirm_sign_up(token))
+            flash(_("Welcome! Your organization is ready."), "success")
+            return redirect(url_for("web.dashboard"))
+        except DomainError as exc:
+            errors = {"token": [exc.detail]}
+    return render_template("accounts/confirm.html", token=token, errors=errors), 422 if errors else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -1,4 +1,4 @@
-"""accounts: session versions, reset tokens of unknown addresses, login throttles per (login name, source), shared rate-limit counters
+"""accounts: sign-up requests, session versions, reset tokens of unknown addresses, login throttles per (login name, source), shared rate-limit counters
 
 Revision ID: 0012_accounts
 Revises: 0011_security_events
@@ -14,6 +14,19 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('signup_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('organization_name', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('password_hash', sa.String(length=200), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_signup_requests')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_signup_requests_token_hash'))
+    )
     with op.batch_alter_table('password_reset_tokens', schema=None) as batch_op:
         batch_op.alter_column('user_id', existing_type=sa.Integer(), nullable=True)
     op.create_table('login_throttles',
@@ -48,6 +61,7 @@ def downgrade() -> None:
     with op.batch_alter_table('login_throttles', schema=None) as batch_op:
         batch_op.drop_index('uq_login_throttles_subject_source')
     op.drop_table('login_throttles')
+    op.drop_table('signup_requests')
     op.execute("DELETE FROM password_reset_tokens WHERE user_id IS NULL")
     with op.batch_alter_table('password_reset_tokens', schema=None) as batch_op:
         batch_op.alter_column('user_id', existing_type=sa.Integer(), nullable=False)

@@ -7,13 +7,14 @@ from sqlalchemy import select
 
 from market.accounts.models import OutboxEmail
 from market.db import unit_of_work
+from tests.market.conftest import portal_sign_up
 
 PASSWORD = "long-enough-pw"
 
 
 def _signup(client, email="ann@example.test", **kw):
-    return client.post("/signup", data={"kind": "factory", "organization_name": "Acme Works", "name": "Ann",
-                                        "email": email, "password": PASSWORD}, **kw)
+    return portal_sign_up(client, {"kind": "factory", "organization_name": "Acme Works", "name": "Ann",
+                                   "email": email, "password": PASSWORD}, **kw)
 
 
 def _mails(app, to="ann@example.test"):
@@ -247,3 +248,23 @@ def test_a_reset_request_does_the_same_work_and_answers_the_same_for_unknown_add
     assert (known.status_code, known.headers["Location"]) == (unknown.status_code, unknown.headers["Location"])
     nobody = _mails(app, "nobody@example.test")
     assert len(nobody) == 1 and "token=" not in nobody[0].body  # told that no account uses it, no link
+
+
+def _signup_form(email, organization_name="Acme Works"):
+    return {"kind": "factory", "organization_name": organization_name, "name": "Ann", "email": email,
+            "password": PASSWORD}
+
+
+def test_signing_up_with_a_taken_address_answers_exactly_like_a_new_one(app, client):
+    _signup(client)
+    client.post("/logout")
+    taken, taken_sql = _statements_of(app, lambda: client.post("/signup", data=_signup_form("ann@example.test", "X")))
+    new, new_sql = _statements_of(app, lambda: client.post("/signup", data=_signup_form("cy@example.test", "Y")))
+    assert (taken.status_code, taken.headers.get("Location")) == (new.status_code, new.headers.get("Location"))
+    assert taken_sql == new_sql
+    assert client.get("/dashboard").status_code == 302  # nobody signed in yet
+    owner_note = _mails(app)[-1]
+    assert "already have an account" in owner_note.body and "token=" not in owner_note.body
+    confirm = re.search(r"(/signup/confirm\?token=[\w-]+)", _mails(app, "cy@example.test")[-1].body).group(1)
+    assert client.post(confirm).status_code == 302 and "Y" in client.get("/dashboard").get_data(as_text=True)
+    assert client.post(confirm).status_code == 422  # once
