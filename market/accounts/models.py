@@ -38,6 +38,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16), default="member")
     locale: Mapped[str | None] = mapped_column(String(8))
+    # unused since lockouts are per (login name, address), see LoginThrottle; to be dropped
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Part of every session's identity ("<public id>:<version>"): a password reset or a logout
