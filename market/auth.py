@@ -35,6 +35,12 @@ class SessionUser(UserMixin):
     email: str
     actor: Actor
     locale: str | None
+    session_version: int = 1
+
+    def get_id(self) -> str:
+        """What the session (and a remember-me cookie) stores: the user and the session
+        version, so that bumping the version ends every session issued before."""
+        return f"{self.id}:{self.session_version}"
 
 
 login_manager = LoginManager()
@@ -42,10 +48,10 @@ login_manager.login_view = "accounts.login"
 
 
 @login_manager.user_loader
-def _load_user(user_public_id: str):
+def _load_user(session_id: str):
     from market.accounts import services
 
-    return services.load_session_user(user_public_id)
+    return services.load_session_user(session_id)
 
 
 def init_app(app: Flask) -> None:

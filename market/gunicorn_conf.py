@@ -11,7 +11,18 @@ errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
+def require_public_address(binds, environ=os.environ) -> None:
+    """Serving beyond loopback needs PUBLIC_BASE_URL: mailed links (password reset, new
+    members) are built from it, and the local fallback would send people to 127.0.0.1."""
+    loopback = ("127.0.0.1:", "localhost:", "[::1]:", "unix:")
+    exposed = [b for b in binds if not b.startswith(loopback)]
+    if exposed and not environ.get("PUBLIC_BASE_URL"):
+        raise SystemExit(f"refusing to serve on {', '.join(exposed)} without PUBLIC_BASE_URL "
+                         "(the https:// address users reach, e.g. https://market.example.com)")
+
+
 def on_starting(server):
+    require_public_address(server.cfg.bind)
     # Prometheus multiprocess mode: the workers' counts live in files here; start empty.
     path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if path:

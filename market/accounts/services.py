@@ -8,10 +8,13 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from market import errors, policy
-from market.accounts.models import ApiToken, Organization, OutboxEmail, PasswordResetToken, User
+from market.accounts.models import (ApiToken, LoginThrottle, Organization, OutboxEmail, PasswordResetToken, SignupRequest,
+                                    User)
 from market.accounts.passwords import hash_password, verify_password
 from market.audit import services as audit
 from market.auth import Actor, SessionUser
@@ -22,6 +25,7 @@ log = logging.getLogger("market.accounts")
 SELF_SERVICE_KINDS = ("factory", "buyer", "lender")
 LOCKOUT_AFTER = 5
 TOKEN_PREFIX = "smm_"
+SIGNUP_TTL_MINUTES = 24 * 60
 
 
 def _sha256(value: str) -> str:
@@ -34,17 +38,24 @@ def actor_of(user: User) -> Actor:
 
 
 def _session_user(user: User) -> SessionUser:
-    return SessionUser(str(user.public_id), user.name, user.email, actor_of(user), user.locale)
+    return SessionUser(str(user.public_id), user.name, user.email, actor_of(user), user.locale,
+                       user.session_version)
 
 
-def load_session_user(user_public_id: str) -> SessionUser | None:
+def load_session_user(session_id: str) -> SessionUser | None:
+    """The user a session names ("<public id>:<session version>"), if that version is current."""
+    public_id, _, version = session_id.partition(":")
     try:
-        pid = uuid.UUID(user_public_id)
+        pid, version = uuid.UUID(public_id), int(version)
     except ValueError:
         return None
     with unit_of_work() as s:
-        user = s.scalar(select(User).where(User.public_id == pid))
+        user = s.scalar(select(User).where(User.public_id == pid, User.session_version == version))
         return _session_user(user) if user else None
+
+
+def _end_sessions(user: User) -> None:
+    user.session_version += 1
 
 
 def sign_up(*, email: str, password: str, name: str, organization_name: str, kind: str) -> SessionUser:
@@ -61,6 +72,49 @@ def sign_up(*, email: str, password: str, name: str, organization_name: str, kin
         audit.record(s, "account.created", user=user, org_kind=kind)
         s.commit()
         log.info("signed up", extra={"user": str(user.public_id), "org_kind": kind})
+        return _session_user(user)
+
+
+def request_sign_up(*, email: str, password: str, name: str, organization_name: str, kind: str,
+                    confirm_url_for, login_url: str) -> None:
+    """The portal's sign-up: mail a link that finishes it, or, when the address already has an
+    account, a note to its owner. The same rows are written and the same answer given either
+    way, so sign-up does not tell a stranger which addresses have accounts."""
+    if kind not in SELF_SERVICE_KINDS:
+        raise errors.Invalid(f"kind must be one of {', '.join(SELF_SERVICE_KINDS)}", field="kind")
+    email, token = email.strip().lower(), secrets.token_urlsafe(32)
+    password_hash = hash_password(password)
+    with unit_of_work() as s:
+        taken = s.scalar(select(func.count()).select_from(User).where(User.email == email))
+        s.add(SignupRequest(token_hash=_sha256(token), email=email, name=name.strip(),
+                            organization_name=organization_name.strip(), kind=kind, password_hash=password_hash,
+                            expires_at=utcnow() + timedelta(minutes=SIGNUP_TTL_MINUTES)))
+        if taken:
+            body = ("Someone, perhaps you, tried to sign up with this address. You already have an account: "
+                    f"sign in at {login_url} (or reset your password there). If it was not you, ignore this mail.\n")
+        else:
+            body = f"Open this link within 24 hours to finish signing up:\n{confirm_url_for(token)}\n"
+        s.add(OutboxEmail(to_address=email, subject="Your sign-up", body=body))
+        s.commit()
+
+
+def confirm_sign_up(token: str) -> SessionUser:
+    """Create the organization and its owner from a confirmed sign-up request; once."""
+    with unit_of_work() as s:
+        row = s.scalar(select(SignupRequest).where(SignupRequest.token_hash == _sha256(token)).with_for_update())
+        if row is None or row.used_at is not None or row.expires_at <= utcnow():
+            raise errors.Invalid("this sign-up link is invalid or has expired", field="token")
+        row.used_at = utcnow()
+        if s.scalar(select(func.count()).select_from(User).where(User.email == row.email)):
+            s.commit()
+            raise errors.Invalid("this sign-up link is invalid or has expired", field="token")
+        org = Organization(kind=row.kind, name=row.organization_name)
+        user = User(organization=org, email=row.email, name=row.name, password_hash=row.password_hash, role="owner")
+        s.add_all([org, user])
+        s.flush()
+        audit.record(s, "account.created", user=user, org_kind=row.kind)
+        s.commit()
+        log.info("signed up", extra={"user": str(user.public_id), "org_kind": row.kind})
         return _session_user(user)
 
 
@@ -100,66 +154,95 @@ def list_members(actor: Actor) -> list[User]:
         return list(s.scalars(select(User).where(User.organization_id == actor.org_id).order_by(User.id)))
 
 
-def authenticate(email: str, password: str) -> SessionUser:
-    """Check a password. After 5 failures the account locks with exponential backoff."""
-    now = utcnow()
+def _failed_login(s, subject: str, source: str, now) -> int:
+    """Count one more failure of (subject, source), atomically; returns the count."""
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(LoginThrottle).values(subject=subject, source=source, failures=1, last_failed_at=now)
+    stmt = stmt.on_conflict_do_update(index_elements=["subject", "source"],
+                                      set_={"failures": LoginThrottle.failures + 1, "last_failed_at": now})
+    return s.execute(stmt.returning(LoginThrottle.failures)).scalar_one()
+
+
+def authenticate(email: str, password: str, *, source: str = "") -> SessionUser:
+    """Check a password. After 5 failures of one login name from one client address, that
+    pair locks with exponential backoff (1, 2, 4 ... 60 minutes): the same for a name no
+    account has, so the answers tell nothing, and a stranger elsewhere cannot lock the owner out."""
+    now, subject, source = utcnow(), _sha256(email.strip().lower()), source[:45]
     with unit_of_work() as s:
-        user = s.scalar(select(User).where(User.email == email.strip().lower()).with_for_update(of=User))
-        if user and user.locked_until and user.locked_until > now:
-            audit.record(s, "login.refused_locked", user=user)
+        user = s.scalar(select(User).where(User.email == email.strip().lower()))
+        who = {"user": user} if user else {"unknown_login": audit.login_name_digest(email)}
+        throttle = s.scalar(select(LoginThrottle).where(LoginThrottle.subject == subject,
+                                                        LoginThrottle.source == source))
+        if throttle and throttle.locked_until and throttle.locked_until > now:
+            audit.record(s, "login.refused_locked", **who)
             s.commit()
             raise errors.Forbidden("too many failed attempts; try again later")
         if not verify_password(user.password_hash if user else None, password):
-            if user:
-                user.failed_logins += 1
-                audit.record(s, "login.failed", user=user, failures=user.failed_logins)
-                if user.failed_logins >= LOCKOUT_AFTER:
-                    minutes = min(2 ** (user.failed_logins - LOCKOUT_AFTER), 60)
-                    user.locked_until = now + timedelta(minutes=minutes)
-                    audit.record(s, "account.locked", user=user, minutes=minutes)
-                    log.warning("account locked", extra={"user": str(user.public_id), "minutes": minutes})
-            else:
-                audit.record(s, "login.failed", unknown_login=audit.login_name_digest(email))
+            failures = _failed_login(s, subject, source, now)
+            audit.record(s, "login.failed", failures=failures, **who)
+            if failures >= LOCKOUT_AFTER:
+                minutes = min(2 ** (failures - LOCKOUT_AFTER), 60)
+                s.execute(update(LoginThrottle).where(LoginThrottle.subject == subject, LoginThrottle.source == source)
+                          .values(locked_until=now + timedelta(minutes=minutes)))
+                audit.record(s, "account.locked", minutes=minutes, **who)
+                log.warning("login locked", extra={"source": source, "minutes": minutes})
             s.commit()
             raise errors.Unauthorized("wrong email or password")
-        user.failed_logins, user.locked_until = 0, None
+        s.execute(delete(LoginThrottle).where(LoginThrottle.subject == subject, LoginThrottle.source == source))
         audit.record(s, "login.succeeded", user=user)
         s.commit()
         return _session_user(user)
 
 
 def request_password_reset(email: str, reset_url_for) -> None:
-    """Queue a reset mail when the account exists; say nothing either way (no enumeration)."""
+    """Mail a reset link when an account has the address, else a note that none has.
+
+    Both cases write the same rows (a token, a mail, a security event) with the same
+    statements, so neither the answer nor its timing tells whether the account exists;
+    the token of an address without an account matches no user and never resets anything."""
+    email = email.strip().lower()
+    token = secrets.token_urlsafe(32)
+    ttl = current_app.config["PASSWORD_RESET_TTL_MINUTES"]
     with unit_of_work() as s:
-        user = s.scalar(select(User).where(User.email == email.strip().lower()))
-        if user is None:
-            return
-        token = secrets.token_urlsafe(32)
-        ttl = current_app.config["PASSWORD_RESET_TTL_MINUTES"]
-        s.add(PasswordResetToken(user_id=user.id, token_hash=_sha256(token), expires_at=utcnow() + timedelta(minutes=ttl)))
-        s.add(OutboxEmail(to_address=user.email, subject="Reset your password",
-                          body=f"Open this link within {ttl} minutes to choose a new password:\n{reset_url_for(token)}\n"))
-        audit.record(s, "password.reset_requested", user=user)
+        user = s.scalar(select(User).where(User.email == email))
+        s.add(PasswordResetToken(user_id=user.id if user else None, token_hash=_sha256(token),
+                                 expires_at=utcnow() + timedelta(minutes=ttl)))
+        if user:
+            s.add(OutboxEmail(to_address=user.email, subject="Reset your password",
+                              body=f"Open this link within {ttl} minutes to choose a new password:\n{reset_url_for(token)}\n"))
+            audit.record(s, "password.reset_requested", user=user)
+        else:
+            s.add(OutboxEmail(to_address=email[:254], subject="Reset your password",
+                              body="Someone asked to reset the password of an account with this address, "
+                                   "but no account uses it. If it was you, try the address you signed up with; "
+                                   "if not, ignore this mail.\n"))
+            audit.record(s, "password.reset_requested", unknown_login=audit.login_name_digest(email))
         s.commit()
 
 
 def reset_password(token: str, new_password: str) -> None:
     with unit_of_work() as s:
         row = s.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _sha256(token)).with_for_update())
-        if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        if row is None or row.user_id is None or row.used_at is not None or row.expires_at <= utcnow():
             raise errors.Invalid("this reset link is invalid or has expired", field="token")
         user = s.get(User, row.user_id)
         user.password_hash = hash_password(new_password)
-        user.failed_logins, user.locked_until = 0, None
-        row.used_at = utcnow()
+        s.execute(delete(LoginThrottle).where(LoginThrottle.subject == _sha256(user.email)))  # the owner is back
+        # every outstanding link dies with this one, and every session opened before
+        s.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
+                                                   PasswordResetToken.used_at.is_(None)).values(used_at=utcnow()))
+        _end_sessions(user)
         audit.record(s, "password.reset", user=user)
         s.commit()
 
 
 def logged_out(user_public_id: str) -> None:
+    """Logging out ends every session of the user (all devices): a copied cookie must not
+    outlive the logout, and sessions are not stored server-side to end just this one."""
     with unit_of_work() as s:
         user = s.scalar(select(User).where(User.public_id == uuid.UUID(user_public_id)))
         if user is not None:
+            _end_sessions(user)
             audit.record(s, "logout", user=user)
             s.commit()
 

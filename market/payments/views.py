@@ -16,6 +16,7 @@ from market.orders import services as orders
 from market.payments import accounts, documents, execution, queries, services
 from market.payments import schemas as sc
 from market.web import forms
+from market.web.links import external_url
 
 bp = Blueprint("payments", __name__)
 
@@ -132,7 +133,7 @@ def balance():
 @bp.post("/payments/onboarding")
 @login_required
 def onboarding():
-    back = url_for("payments.balance", refresh=1, _external=True)
+    back = external_url("payments.balance", refresh=1)
     with _flashing():
         return redirect(accounts.onboarding_link(portal_actor(), return_url=back, refresh_url=back))
     return redirect(url_for("payments.balance"))

@@ -1,5 +1,6 @@
-"""Security headers on every response, and rate limits (in memory by default; set
-RATELIMIT_STORAGE_URI=redis://... so that replicas share the counts).
+"""Security headers on every response, and rate limits (counted in the application's database
+by default, so that gunicorn workers and replicas share them; RATELIMIT_STORAGE_URI=redis://...
+to count in Redis; tests, one process each, count in memory).
 
 Limits: login and password-reset POSTs per client address (LOGIN_RATE_LIMIT); every
 /api/v1 call per bearer token, or per address without one (API_RATE_LIMIT). Should the
@@ -12,6 +13,7 @@ import os
 from flask import Flask, current_app, request
 from flask_limiter import Limit, Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 
 def api_client_key() -> str:
@@ -34,7 +36,10 @@ CSP_DOCS = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", "memory://"))
+    from market.web import ratelimits  # noqa: F401  registers the database:// storage
+
+    default_storage = "memory://" if app.testing else "database://"
+    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", default_storage))
     app.config.setdefault("LOGIN_RATE_LIMIT", os.environ.get("LOGIN_RATE_LIMIT", "20 per minute"))
     app.config.setdefault("API_RATE_LIMIT", os.environ.get("API_RATE_LIMIT", "1200 per minute"))
     app.config.setdefault("RATELIMIT_KEY_PREFIX", os.environ.get("RATELIMIT_KEY_PREFIX", "smm"))
@@ -44,6 +49,11 @@ def init_app(app: Flask) -> None:
     app.config["REMEMBER_COOKIE_SECURE"] = app.config.get("SESSION_COOKIE_SECURE", False)
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
     limiter.init_app(app)
+    # X-Forwarded-For/-Proto/-Host count only from the TRUSTED_PROXIES nearest hops: without
+    # them a client could pick its own address (and so its own rate-limit budget).
+    proxies = int(app.config.get("TRUSTED_PROXIES", os.environ.get("TRUSTED_PROXIES", 0)))
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     @app.after_request
     def _headers(response):

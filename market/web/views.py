@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from market.auth import portal_actor
 from market.i18n import LANGUAGES
 from market.web import dashboards, readiness
+from market.web.redirects import local_path
 
 bp = Blueprint("web", __name__)
 
@@ -41,5 +42,4 @@ def dashboard():
 def set_language(code: str):
     if code in LANGUAGES:
         session["lang"] = code
-    target = request.form.get("next") or url_for("web.index")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("web.index"))
+    return redirect(local_path(request.form.get("next"), url_for("web.index")))

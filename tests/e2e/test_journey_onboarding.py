@@ -8,7 +8,12 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def _sign_up(page, base, kind, org, email):
+def _sign_up(page, base, kind, org, email, app):
+    from sqlalchemy import select
+
+    from market.accounts.models import OutboxEmail
+    from market.db import unit_of_work
+
     page.goto(f"{base}/signup")
     page.select_option("#kind", kind)
     page.fill("#organization_name", org)
@@ -16,13 +21,18 @@ def _sign_up(page, base, kind, org, email):
     page.fill("#email", email)
     page.fill("#password", "a-long-password")
     page.click("main button[type=submit]")
+    page.wait_for_url(re.compile(r".*/login$"))
+    with app.app_context(), unit_of_work() as s:  # the mailed link finishes the sign-up
+        mail = s.scalars(select(OutboxEmail).where(OutboxEmail.to_address == email)).one()
+    page.goto(base + re.search(r"(/signup/confirm\?token=[\w-]+)", mail.body).group(1))
+    page.click("main button[type=submit]")
     page.wait_for_url(re.compile(r".*/dashboard$"))
 
 
-def test_factory_publishes_capacity_and_buyer_finds_it_for_a_three_step_order(live_server, browser, shot):
+def test_factory_publishes_capacity_and_buyer_finds_it_for_a_three_step_order(live_server, browser, shot, app):
     base = live_server
     factory = browser.new_page(locale="en-US")
-    _sign_up(factory, base, "factory", "Lakeside Machining", "owner@lakeside.test")
+    _sign_up(factory, base, "factory", "Lakeside Machining", "owner@lakeside.test", app)
     factory.click("text=Add a factory")
     factory.fill("#name", "Lakeside Plant 1")
     factory.fill("#address", "88 Jinji Lake Road, Suzhou")
@@ -53,7 +63,7 @@ def test_factory_publishes_capacity_and_buyer_finds_it_for_a_three_step_order(li
     shot(factory, "1-factory-machine-windows")
 
     buyer = browser.new_page(locale="en-US")
-    _sign_up(buyer, base, "buyer", "Drone Works", "buyer@drone.test")
+    _sign_up(buyer, base, "buyer", "Drone Works", "buyer@drone.test", app)
     buyer.click("text=Post an order")
     buyer.fill("#title", "Arm bracket")
     buyer.fill("#quantity", "120")

@@ -80,3 +80,23 @@ def worker(app, broker_url, tmp_path):
     process = celery(app, broker_url, tmp_path, *WORKER)
     yield process
     stop(process)
+
+
+def portal_sign_up(client, data: dict, **kw):
+    """Sign up in the portal as a person does: the form, then the link mailed to the address.
+    Returns the form's answer when it was refused, else the link's (a redirect to /dashboard)."""
+    import re
+
+    from sqlalchemy import select
+
+    from market.accounts.models import OutboxEmail
+    from market.db import unit_of_work
+
+    response = client.post("/signup", data=data, **kw)
+    if response.status_code != 302:
+        return response
+    with client.application.app_context(), unit_of_work() as s:
+        mail = s.scalars(select(OutboxEmail).where(OutboxEmail.to_address == data["email"].strip().lower())
+                         .order_by(OutboxEmail.id.desc())).first()
+    link = re.search(r"(/signup/confirm\?token=[\w-]+)", mail.body)
+    return client.post(link.group(1), **kw) if link else response
