@@ -36,12 +36,18 @@ def test_login_never_redirects_off_site_whatever_the_next_parameter_hides(client
     client.post("/logout")
     response = client.post("/login", query_string={"next": target}, data={"email": "ann@example.test",
                                                                           "password": PASSWORD})
+    if "\x00" in target:  # the input guard refuses a NUL anywhere in a request before the view runs
+        assert response.status_code == 422 and "Location" not in response.headers
+        return
     assert response.status_code == 302 and response.headers["Location"] == "/dashboard"
 
 
 @pytest.mark.parametrize("target", HOSTILE_NEXT)
 def test_the_language_switch_never_redirects_off_site(client, target):
     response = client.post("/lang/en", data={"next": target})
+    if "\x00" in target:  # refused by the input guard (see above)
+        assert response.status_code == 422 and "Location" not in response.headers
+        return
     assert response.status_code == 302 and response.headers["Location"] == "/"
 
 
