@@ -59,7 +59,7 @@ def stranded_work(actor: Actor, order_id: uuid.UUID | None = None) -> list[Stran
 
 def requote_elsewhere(actor: Actor, order_id: uuid.UUID) -> tuple[uuid.UUID, SolveJob]:
     """The buyer's way out of a failed re-plan: an accepted order (nothing started) with work
-    stuck on a machine that is down is cancelled (its bookings freed, its payment cancelled or
+    stuck on a machine that is down is cancelled (move() frees its bookings, its payment cancelled or
     refunded as for any cancellation) and re-posted as a new open order, for which fresh
     quotes over all factories are solved at once. Returns the new order's id and the job."""
     now = utcnow()
@@ -78,8 +78,6 @@ def requote_elsewhere(actor: Actor, order_id: uuid.UUID) -> tuple[uuid.UUID, Sol
         if not any(w.machine_id in down and w.end_at > now for w in booked):
             raise errors.Conflict("no work of this order is stuck on a machine that is down; nothing to re-quote")
         check_transition(order.state, "cancelled", policy.party_of(actor, order))
-        for w in booked:
-            w.status, w.booked_order_id = "open", None
         copy = repost(s, order, actor, f"re-posted from order {order.public_id} after its re-plan failed")
         record(s, move(s, order, actor, "cancelled",
                        f"re-quoted as order {copy.public_id}: its work was stuck on a machine that is down"))

@@ -4,13 +4,13 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from market import errors, policy
 from market.accounts.models import Organization
 from market.auth import Actor
-from market.catalog.models import Factory, Machine, MachineProcess
+from market.catalog.models import CapacityWindow, Factory, Machine, MachineProcess
 from market.catalog.services import check_certifications, check_processes
 from market.db import unit_of_work, utcnow, write_lock
 from market.orders import attachments as files
@@ -133,6 +133,10 @@ def move(s: Session, order: Order, actor: Actor | None, target: str, note: str =
     event = ledger_events.order_state_changed(order, org, order.state, target)
     row = _record(s, order, actor, order.state, target, note)
     order.state = target
+    if target == "cancelled":  # an order that will never run holds no capacity
+        s.execute(update(CapacityWindow).where(CapacityWindow.booked_order_id == order.id,
+                                               CapacityWindow.status == "booked")
+                  .values(status="open", booked_order_id=None))
     if entries is not None:
         entries.add(event, row)
     return event

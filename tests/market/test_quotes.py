@@ -433,3 +433,21 @@ def test_a_replan_that_fails_is_recorded_shown_to_both_sides_and_the_buyer_can_r
     quotes = buyer.get(f"/api/v1/orders/{fresh['id']}/quotes").get_json()
     assert quotes and {line["factory"] for line in quotes[0]["lines"]} == {"Other Mills"}
     assert 'id="replan-failed"' not in factory_portal.get("/dashboard").get_data(as_text=True)
+
+
+def test_cancelling_an_accepted_order_gives_its_booked_capacity_back(api, tenant, two_sites):
+    buyer = api(tenant("buyer"))
+    order = buyer.post("/api/v1/orders", json=order_body(title="Cancelled part")).get_json()
+    wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    assert buyer.post(f"/api/v1/quotes/{quote['id']}/accept").status_code == 200
+    mill = two_sites[0]
+
+    def booked_bars():
+        plan = mill["client"].get(f"/api/v1/factories/{mill['factory']['id']}/schedule").get_json()
+        return [b for row in plan["rows"] for b in row["bars"] if b["kind"] == "booked"]
+
+    assert booked_bars()
+    cancelled = buyer.post(f"/api/v1/orders/{order['id']}/transitions", json={"to": "cancelled", "note": "budget cut"})
+    assert cancelled.get_json()["state"] == "cancelled"
+    assert booked_bars() == []  # the hours are on offer again, not held for an order that will never run
