@@ -25,20 +25,13 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_load"
 
 def prepare(database_url: str) -> dict:
     """Fresh schema, demo world, a checkpoint, a write token for a buyer (no gevent here)."""
-    sys.path.insert(0, str(ROOT))
-    from sqlalchemy import create_engine, select, text
-    from sqlalchemy.engine import make_url
+    from market_bench_db import fresh_market_database
 
-    from market import create_app, migrate
+    fresh_market_database(database_url)
+    from sqlalchemy import select, text
 
-    url = make_url(database_url)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).scalar():
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    migrate.recreate_postgres_schema(database_url)
-    migrate.upgrade(database_url)
+    from market import create_app
+
     app = create_app({"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", "VAR_DIR": tempfile.mkdtemp()})
     with app.app_context():
         from market.accounts import services as accounts

@@ -34,20 +34,11 @@ CHECKS = "not_a_server_error,response_schema_conformance,content_type_conformanc
 
 def prepare(database_url: str) -> dict:
     """Fresh schema and a small world built through the API itself; returns the two tokens."""
-    sys.path.insert(0, str(ROOT))
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from market_bench_db import fresh_market_database
 
-    from market import create_app, migrate
+    fresh_market_database(database_url)
+    from market import create_app
 
-    url = make_url(database_url)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}).scalar():
-            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
-    migrate.recreate_postgres_schema(database_url)
-    migrate.upgrade(database_url)
     app = create_app({"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", "VAR_DIR": tempfile.mkdtemp(),
                       "API_RATE_LIMIT": "1000000 per minute"})
     from market.accounts import services as accounts

@@ -1,7 +1,10 @@
 """Fixtures shared by the marketplace tests."""
+import contextlib
 import os
+import socket
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -55,6 +58,34 @@ def celery(app, broker_url: str, var_dir, *args: str, env: dict | None = None, o
     stderr = subprocess.STDOUT if output == subprocess.PIPE else output
     return subprocess.Popen([sys.executable, "-m", "celery", "-A", "market.worker", *args], env=env, stdout=output,
                             stderr=stderr)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict):
+    """gunicorn serving `market:create_app()` with `env` (BIND names the port) until the block
+    ends; yields its base URL once /healthz answers (at most 60 s)."""
+    import requests
+
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:market.gunicorn_conf",
+                               "market:create_app()"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://{env['BIND']}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/healthz", timeout=2).ok:
+                break
+        except requests.RequestException:
+            time.sleep(0.2)
+    try:
+        yield base
+    finally:
+        stop(server)
 
 
 def stop(*processes) -> None:

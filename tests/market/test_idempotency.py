@@ -209,11 +209,11 @@ app = create_app()
 def test_kill_9_of_a_gunicorn_worker_mid_request_then_retry_makes_one_order(app, tenant, tmp_path):
     import requests
 
-    from tests.market.test_ops_metrics import _free_port
+    from tests.market.conftest import free_port
 
     who = tenant("buyer")
     (tmp_path / "killable.py").write_text(KILLABLE)
-    flag, port = tmp_path / "worker-pid", _free_port()
+    flag, port = tmp_path / "worker-pid", free_port()
     env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "MARKET_VAR_DIR": str(tmp_path),
            "WEB_CONCURRENCY": "1", "WEB_THREADS": "1", "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING",
            "IN_PROCESS_SCHEDULER": "0", "IDEMPOTENCY_LEASE_S": "1", "SIGNAL_FILE": str(flag),

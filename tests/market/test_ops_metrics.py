@@ -3,15 +3,13 @@ from the database at scrape time, access limited to loopback or a token, and the
 several gunicorn workers in multiprocess mode."""
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
 
 import pytest
 import requests
 
 from tests.conftest import order_body
+from tests.market.conftest import free_port, gunicorn
 
 
 def _value(text: str, name: str, **labels) -> float | None:
@@ -65,33 +63,15 @@ def test_metrics_refuse_remote_callers_without_the_token(app, client):
     assert ok.status_code == 200 and ok.mimetype == "text/plain"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn_two_workers(app, tmp_path):
-    port = _free_port()
     prom = tmp_path / "prom"
     env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "MARKET_VAR_DIR": str(tmp_path),
-           "WEB_CONCURRENCY": "2", "WEB_THREADS": "1", "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING",
+           "WEB_CONCURRENCY": "2", "WEB_THREADS": "1", "BIND": f"127.0.0.1:{free_port()}", "LOG_LEVEL": "WARNING",
            "PROMETHEUS_MULTIPROC_DIR": str(prom), "IN_PROCESS_SCHEDULER": "0"}
     env.pop("CELERY_BROKER_URL", None)
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:market.gunicorn_conf",
-                               "market:create_app()"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/healthz", timeout=2).ok:
-                break
-        except requests.RequestException:
-            time.sleep(0.2)
-    yield base, prom
-    server.terminate()
-    server.wait(20)
+    with gunicorn(env) as base:
+        yield base, prom
 
 
 def test_gunicorn_workers_count_into_one_multiprocess_registry(gunicorn_two_workers):

@@ -12,7 +12,7 @@ import redis
 from sqlalchemy import select
 
 from tests.conftest import order_body, redis_url
-from tests.market.conftest import WORKER, celery, stop
+from tests.market.conftest import WORKER, celery, free_port, stop
 
 BROKER_DB = 13  # test_celery_jobs uses 15
 
@@ -186,11 +186,9 @@ def test_beat_sends_the_checkpoint_to_a_celery_worker_that_signs_and_anchors_it(
 def test_under_gunicorn_without_a_broker_the_web_workers_run_the_periodic_checkpoint(app, api, tenant, tmp_path):
     import requests
 
-    from tests.market.test_ops_metrics import _free_port
-
     buyer = tenant("buyer")
     api(buyer).post("/api/v1/orders", json=order_body())
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "MARKET_VAR_DIR": str(tmp_path),
            "WEB_CONCURRENCY": "2", "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING", **_only_checkpoints_every_second()}
     env.pop("CELERY_BROKER_URL", None)

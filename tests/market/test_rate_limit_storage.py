@@ -2,14 +2,13 @@
 default (RATELIMIT_STORAGE_URI=database://), Redis when configured."""
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+
+from tests.market.conftest import free_port, gunicorn
 
 
 def _app_on(database_url, tmp_path, **config):
@@ -45,38 +44,16 @@ def test_a_window_that_ran_out_counts_from_zero_again(app):
         assert store.get("k") == 0 and store.check()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn_three_workers(app, tmp_path):
-    port = _free_port()
     env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "MARKET_VAR_DIR": str(tmp_path),
            "SECRET_KEY": "shared-by-the-workers", "WEB_CONCURRENCY": "3", "WEB_THREADS": "1",
-           "BIND": f"127.0.0.1:{port}", "LOG_LEVEL": "WARNING", "IN_PROCESS_SCHEDULER": "0",
+           "BIND": f"127.0.0.1:{free_port()}", "LOG_LEVEL": "WARNING", "IN_PROCESS_SCHEDULER": "0",
            "LOGIN_RATE_LIMIT": "5 per minute"}
     for name in ("CELERY_BROKER_URL", "RATELIMIT_STORAGE_URI", "PROMETHEUS_MULTIPROC_DIR"):
         env.pop(name, None)
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:market.gunicorn_conf",
-                               "market:create_app()"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/healthz", timeout=2).ok:
-                break
-        except requests.RequestException:
-            time.sleep(0.2)
-    yield base
-    server.terminate()
-    try:
-        server.wait(40)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+    with gunicorn(env) as base:
+        yield base
 
 
 def test_gunicorn_workers_share_the_login_limit_by_default(gunicorn_three_workers):
