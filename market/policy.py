@@ -26,6 +26,11 @@ def require_owner(actor: Actor, what: str) -> None:
         raise errors.Forbidden(f"only an owner may {what}")
 
 
+def may_revoke_token(actor: Actor, token) -> bool:
+    """A member revokes the tokens they created; an owner revokes any of the organization's."""
+    return actor.role == "owner" or (token.created_by_id is not None and token.created_by_id == actor.user_id)
+
+
 def own_factories(actor: Actor) -> ColumnElement[bool]:
     return true() if actor.is_operator else Factory.organization_id == actor.org_id
 

@@ -281,8 +281,8 @@ def revoke_api_token(actor: Actor, public_id: uuid.UUID) -> ApiToken:
         token = s.scalar(select(ApiToken).where(ApiToken.public_id == public_id, ApiToken.organization_id == actor.org_id))
         if token is None:
             raise errors.NotFound("no such token")
-        if token.created_by_id is None or token.created_by_id != actor.user_id:
-            policy.require_owner(actor, "revoke another member's token")
+        if not policy.may_revoke_token(actor, token):
+            raise errors.Forbidden("only an owner may revoke another member's token")
         token.revoked_at = token.revoked_at or utcnow()
         audit.record(s, "token.revoked", organization_id=actor.org_id, actor_user_id=actor.user_id, prefix=token.prefix)
         s.commit()

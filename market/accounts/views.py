@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from market import policy
 from market.accounts import services
 from market.api_common import StrictSchema
 from market.auth import portal_actor
@@ -137,7 +138,8 @@ def tokens():
         except forms.FormError as exc:
             errors = exc.errors
     return render_template("accounts/tokens.html", tokens=services.list_api_tokens(actor),
-                           new_token=new_token, errors=errors)
+                           new_token=new_token, errors=errors,
+                           may_revoke=lambda token: policy.may_revoke_token(actor, token))
 
 
 @bp.post("/settings/tokens/<uuid:token_id>/revoke")

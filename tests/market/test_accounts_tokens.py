@@ -79,3 +79,13 @@ def test_a_member_signed_in_to_the_portal_cannot_revoke_the_owners_tokens(team, 
     assert boss.get("/api/v1/organizations/me").status_code == 200
     with app.app_context(), unit_of_work() as s:
         assert s.scalar(select(Organization.name).where(Organization.id == owner.actor.org_id)) == "Acme Works"
+
+
+def test_the_tokens_page_offers_a_member_revoke_only_on_their_own_tokens(team, client):
+    assert client.post("/login", data={"email": "bo@example.test", "password": "correct-horse-1"}).status_code == 302
+    page = client.get("/settings/tokens").get_data(as_text=True)
+    rows = {name: row for row in page.split("<tr>")[2:] for name in ("tests-read", "tests", "bo")
+            if row.startswith(f"<td>{name}</td>")}
+    assert set(rows) == {"tests", "tests-read", "bo"}
+    assert "Revoke" in rows["bo"]
+    assert "Revoke" not in rows["tests"] and "Revoke" not in rows["tests-read"]  # the owner's: a click would be a 403
