@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from market_bench_db import serve
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_load"
 
@@ -48,16 +50,6 @@ def prepare(database_url: str) -> dict:
             orders = [str(o) for o in s.scalars(select(Order.public_id).where(Order.buyer_org_id == buyer.actor.org_id))]
             size = s.connection().execute(text("SELECT MAX(tree_size) FROM ledger_checkpoints")).scalar()
     return {"token": token, "orders": orders, "proof_size": int(size)}
-
-
-def serve(database_url: str, port: int, workers: int) -> subprocess.Popen:
-    var = tempfile.mkdtemp()
-    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": str(workers),
-           "BIND": f"127.0.0.1:{port}", "MARKET_VAR_DIR": var, "IN_PROCESS_SCHEDULER": "0",
-           "API_RATE_LIMIT": "1000000 per minute", "PROMETHEUS_MULTIPROC_DIR": f"{var}/prometheus"}
-    env.pop("CELERY_BROKER_URL", None)
-    return subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:market.gunicorn_conf", "market:create_app()"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def run_phase(host: str, user_class, users: int, seconds: float):

@@ -27,6 +27,8 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from market_bench_db import serve
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/schemathesis_probe"
 CHECKS = "not_a_server_error,response_schema_conformance,content_type_conformance"
@@ -86,16 +88,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def serve(database_url: str, port: int, workers: int, log) -> subprocess.Popen:
-    var = tempfile.mkdtemp()
-    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": str(workers),
-           "BIND": f"127.0.0.1:{port}", "MARKET_VAR_DIR": var, "IN_PROCESS_SCHEDULER": "0",
-           "API_RATE_LIMIT": "1000000 per minute", "PROMETHEUS_MULTIPROC_DIR": f"{var}/prometheus"}
-    env.pop("CELERY_BROKER_URL", None)
-    return subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "python:market.gunicorn_conf", "market:create_app()"],
-                            cwd=ROOT, env=env, stdout=log, stderr=log)
 
 
 def wait_healthy(base: str, seconds: float = 60) -> None:
