@@ -1,0 +1,30 @@
+"""The declared order of `market`'s parts, lowest first. A module may import its own part and
+the parts of lower layers, never a higher one (tests/test_layering.py reads this and the
+import graph). Parts in one layer may import each other; the same test refuses any circle.
+
+A part is a top-level module (`market/db.py` is "db") or a domain package (`market/orders/`
+is "orders"). Higher domains learn of lower ones' changes through domain events
+(market/bus.py), never by being called from below.
+"""
+from __future__ import annotations
+
+LAYERS: tuple[tuple[str, ...], ...] = (
+    # kernel: infrastructure every domain may use; it knows no domain
+    ("config", "settings", "db", "errors", "logs", "metrics", "pagination", "problems", "pdf", "bus",
+     "i18n", "auth", "policy", "api_common", "jobs", "journal", "web"),
+    ("accounts",),
+    ("audit",),
+    ("catalog",),
+    ("telemetry",),
+    ("orders",),
+    ("matching",),
+    ("production",),
+    ("payments",),
+    ("credit",),
+    ("trace",),
+    ("ops",),
+    ("portal",),
+    ("demo",),
+    # the application: wires every part together (app factory, CLI, worker entry points)
+    ("models", "market", "cli", "worker", "gunicorn_conf", "migrate", "layers"),
+)
