@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from market import auth, config as cfg, db, i18n, logs, metrics, problems
+    from market import auth, bus, config as cfg, db, i18n, logs, metrics, problems
     from market.accounts import api as accounts_api
     from market.accounts import views as accounts_views
     from market.audit import views as audit_views
@@ -54,6 +54,9 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     problems.init_app(app)
     ledger.init_app(app)
+    # the domains that listen to other domains' events (market/bus.py, docs/architecture.md)
+    handlers = ()
+    bus.init_app(app, handlers)
     jobs.init_app(app)
     periodic.init_app(app)
     telemetry_settings.init_app(app)

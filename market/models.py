@@ -3,6 +3,7 @@ from market.accounts.models import *  # noqa: F401,F403
 from market.audit.models import *  # noqa: F401,F403
 from market.catalog.models import *  # noqa: F401,F403
 from market.credit.models import *  # noqa: F401,F403
+from market.bus import OutboxMessage  # noqa: F401
 from market.db import Base
 from market.matching.models import *  # noqa: F401,F403
 from market.orders.models import *  # noqa: F401,F403

@@ -91,6 +91,14 @@ def sweep_jobs() -> dict:
     return {"requeued": len(stale), "lost": lost}
 
 
+def deliver_events() -> dict:
+    """Domain events whose after-commit handler has not run yet (a crash after the commit,
+    a failed handler whose back-off is over) are delivered now (see market/bus.py)."""
+    from market import bus
+
+    return bus.deliver_due()
+
+
 def telemetry_rollup() -> dict:
     from market.telemetry import services
 
@@ -122,6 +130,7 @@ TASKS = {t.name: t for t in (
     Task("ledger_checkpoint", ledger_checkpoint, "CHECKPOINT_EVERY_S", 600),
     Task("expire_quotes", expire_quotes, "QUOTE_EXPIRY_EVERY_S", 300),
     Task("sweep_jobs", sweep_jobs, "JOB_SWEEP_EVERY_S", 300),
+    Task("deliver_events", deliver_events, "EVENT_SWEEP_EVERY_S", 60),
     Task("telemetry_rollup", telemetry_rollup, "TELEMETRY_ROLLUP_EVERY_S", 300),
     Task("telemetry_purge", telemetry_purge, "TELEMETRY_PURGE_EVERY_S", 86400),
     Task("payments_retry", payments_retry, "PAYMENTS_RETRY_EVERY_S", 300),

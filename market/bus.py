@@ -1,0 +1,210 @@
+"""The message bus: how a lower domain tells higher ones that something happened, without
+knowing them (Architecture Patterns with Python, ch. 8-9).
+
+A domain publishes an event (a frozen dataclass in its `domain_events.py`) inside its unit of
+work. Listeners register at app start-up (`market/<domain>/handlers.py`), in one of two kinds:
+
+- `in_unit_of_work(Event, handler)`: `handler(session, event)` runs at once, in the
+  publisher's transaction. It may refuse the change (raise a DomainError: the publisher's
+  transaction rolls back) or write rows that must commit with it.
+- `after_commit(Event, handler)`: `handler(event)` runs only once the change committed, in
+  its own unit of work. Publishing writes one outbox row per handler into the publisher's
+  transaction, so a crash between the commit and the handler loses nothing: the row waits
+  and `deliver_due()` (a periodic task) runs it later. By default the handler runs right
+  after the commit in the same thread (EVENTS_INLINE), which keeps a request's effects
+  visible to its answer; a handler that fails is retried with back-off, up to
+  MAX_ATTEMPTS, and then left "failed" for the operator.
+
+Handlers must tolerate running twice (a crash after the handler but before its row is
+marked done runs it again): they check the state they would change.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from flask import Flask, current_app
+from sqlalchemy import BigInteger, Index, Integer, String, Text, event as sa_event, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.types import JSON
+
+from market.db import Base, UTCDateTime, unit_of_work, utcnow, when_committed
+
+log = logging.getLogger("market.bus")
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=5)  # a "running" row older than this was lost with its worker
+KEEP_DELIVERED = timedelta(days=7)
+
+
+class OutboxMessage(Base):
+    """One event waiting for (or delivered to) one after-commit handler."""
+
+    __tablename__ = "event_outbox"
+    __table_args__ = (Index("ix_event_outbox_due", "status", "available_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(200))
+    handler: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, running, done, failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)  # for the operator's log, never shown to a user
+
+
+def _name(obj) -> str:
+    return f"{obj.__module__}.{obj.__qualname__}"
+
+
+class MessageBus:
+    """The app's registry of handlers (one per app, built by `init_app`)."""
+
+    def __init__(self) -> None:
+        self.in_uow: dict[type, list[Callable]] = defaultdict(list)
+        self.after: dict[type, list[Callable]] = defaultdict(list)
+        self.handlers: dict[str, Callable] = {}  # after-commit handlers by name (outbox rows name them)
+        self.events: dict[str, type] = {}
+
+    def in_unit_of_work(self, event_type: type, handler: Callable[[Session, Any], None]) -> None:
+        self._check(event_type)
+        self.in_uow[event_type].append(handler)
+
+    def after_commit(self, event_type: type, handler: Callable[[Any], None]) -> None:
+        self._check(event_type)
+        name = _name(handler)
+        if self.handlers.get(name, handler) is not handler:
+            raise ValueError(f"two after-commit handlers are named {name}")
+        self.handlers[name] = handler
+        self.after[event_type].append(handler)
+
+    def _check(self, event_type: type) -> None:
+        if not (dataclasses.is_dataclass(event_type) and event_type.__dataclass_params__.frozen):
+            raise TypeError(f"{_name(event_type)} is not a frozen dataclass: events are plain, immutable records")
+        self.events[_name(event_type)] = event_type
+
+    def listeners(self) -> dict[str, list[str]]:
+        """Event name -> handler names with their kind, for docs and the operator."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for kind, table in (("in unit of work", self.in_uow), ("after commit", self.after)):
+            for event_type, handlers in table.items():
+                out[_name(event_type)] += [f"{_name(h)} ({kind})" for h in handlers]
+        return dict(out)
+
+
+def init_app(app: Flask, handler_modules=()) -> MessageBus:
+    app.config.setdefault("EVENTS_INLINE", True)
+    bus = app.extensions["bus"] = MessageBus()
+    for module in handler_modules:
+        module.register(bus)
+    return bus
+
+
+def get_bus() -> MessageBus:
+    return current_app.extensions["bus"]
+
+
+def publish(session: Session, *events) -> None:
+    """Tell the listeners: in-unit-of-work handlers run now (and may refuse by raising);
+    after-commit handlers get an outbox row in `session`, run once it commits."""
+    bus = get_bus()
+    for event in events:
+        for handler in bus.in_uow.get(type(event), ()):
+            handler(session, event)
+        handlers = bus.after.get(type(event), ())
+        if not handlers:
+            continue
+        payload = dataclasses.asdict(event)
+        json.dumps(payload)  # refuse a field that would not survive the outbox, here and not at delivery
+        rows = [OutboxMessage(event_type=_name(type(event)), handler=_name(h), payload=payload) for h in handlers]
+        session.add_all(rows)
+        session.flush()
+        _pending(session).extend(row.id for row in rows)
+
+
+def _pending(session: Session) -> list[int]:
+    """Outbox ids this session wrote since its last commit; delivered once it commits."""
+    if "bus_pending" not in session.info:
+        session.info["bus_pending"] = []
+        sa_event.listen(session, "after_commit", _committed)
+        sa_event.listen(session, "after_rollback", _rolled_back)
+    return session.info["bus_pending"]
+
+
+def _committed(session: Session) -> None:
+    ids, session.info["bus_pending"] = session.info["bus_pending"], []
+    if ids and current_app.config["EVENTS_INLINE"]:
+        app = current_app._get_current_object()
+        # inside an enclosing transaction (Idempotency-Key) this waits for the real commit
+        when_committed(lambda: _deliver_inline(app, ids))
+
+
+def _rolled_back(session: Session) -> None:
+    session.info["bus_pending"] = []
+
+
+def _deliver_inline(app: Flask, ids: list[int]) -> None:
+    with app.app_context():
+        for message_id in ids:
+            deliver(message_id)
+
+
+def deliver(message_id: int, now: datetime | None = None) -> str | None:
+    """Run one outbox row's handler if it is due and nobody else has it; returns the row's
+    new status ("done", "pending" for a retry, "failed"), or None when it was not claimed."""
+    now = now or utcnow()
+    with unit_of_work() as s:
+        claimed = s.execute(update(OutboxMessage)
+                            .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending",
+                                   OutboxMessage.available_at <= now)
+                            .values(status="running", attempts=OutboxMessage.attempts + 1,
+                                    available_at=now + LEASE)).rowcount
+        s.commit()
+        if not claimed:
+            return None
+        row = s.get(OutboxMessage, message_id)
+        event_type, handler_name, payload, attempts = row.event_type, row.handler, row.payload, row.attempts
+    try:
+        bus = get_bus()
+        handler = bus.handlers[handler_name]
+        event = bus.events[event_type](**payload)
+        handler(event)
+    except Exception as exc:
+        status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
+        log.error("event handler failed", exc_info=exc,
+                  extra={"handler": handler_name, "event": event_type, "outbox_id": message_id, "attempts": attempts})
+        values = {"status": status, "last_error": f"{type(exc).__name__}: {exc}"[:2000],
+                  "available_at": now + timedelta(seconds=min(3600, 5 * 2 ** attempts))}
+    else:
+        status = "done"
+        values = {"status": status, "delivered_at": utcnow(), "last_error": None}
+    with unit_of_work() as s:
+        s.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+        s.commit()
+    return status
+
+
+def deliver_due(now: datetime | None = None, limit: int = 500) -> dict:
+    """The periodic sweep: rows left behind (a crash, a failed handler whose back-off is
+    over, a worker lost while running one) are delivered; old delivered rows are purged."""
+    now = now or utcnow()
+    with unit_of_work() as s:
+        # a running row past its lease lost its worker: due again
+        s.execute(update(OutboxMessage).where(OutboxMessage.status == "running", OutboxMessage.available_at <= now)
+                  .values(status="pending"))
+        s.execute(OutboxMessage.__table__.delete().where(OutboxMessage.status == "done",
+                                                         OutboxMessage.delivered_at < now - KEEP_DELIVERED))
+        ids = s.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending", OutboxMessage.available_at <= now)
+                        .order_by(OutboxMessage.id).limit(limit)).all()
+        s.commit()
+    counts: dict[str, int] = defaultdict(int)
+    for message_id in ids:
+        counts[deliver(message_id, now) or "skipped"] += 1
+    return dict(counts)
+

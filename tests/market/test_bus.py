@@ -1,0 +1,155 @@
+"""The message bus (market/bus.py): in-unit-of-work handlers share the publisher's
+transaction and may refuse it; after-commit handlers run only after a commit, survive a
+crash through the outbox, and are retried with back-off when they fail."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from market import bus, errors
+from market.accounts.models import Organization
+from market.bus import OutboxMessage
+from market.db import enclosing_transaction, unit_of_work, utcnow
+
+
+@dataclass(frozen=True)
+class Renamed:
+    org_id: int
+    name: str
+
+
+seen: list = []
+
+
+def refuse_forbidden_names(session, event: Renamed) -> None:
+    if event.name == "forbidden":
+        raise errors.Invalid("that name is refused", field="name")
+    seen.append(("in", event.name))
+
+
+def remember(event: Renamed) -> None:
+    if event.name == "flaky" and not any(kind == "after-failed" for kind, _ in seen):
+        seen.append(("after-failed", event.name))
+        raise RuntimeError("the mail server is down")
+    seen.append(("after", event.name))
+
+
+class Handlers:
+    @staticmethod
+    def register(b: bus.MessageBus) -> None:
+        b.in_unit_of_work(Renamed, refuse_forbidden_names)
+        b.after_commit(Renamed, remember)
+
+
+@pytest.fixture
+def wired(app):
+    seen.clear()
+    bus.init_app(app, [Handlers])
+    with app.app_context():
+        with unit_of_work() as s:
+            org = Organization(name="Acme", kind="buyer")
+            s.add(org)
+            s.commit()
+            yield org.id
+    seen.clear()
+
+
+def rename(org_id: int, name: str, *, commit: bool = True) -> None:
+    with unit_of_work() as s:
+        s.get(Organization, org_id).name = name
+        bus.publish(s, Renamed(org_id, name))
+        if commit:
+            s.commit()
+
+
+def outbox() -> list[OutboxMessage]:
+    with unit_of_work() as s:
+        return s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+
+
+def test_in_unit_of_work_handlers_run_at_once_and_after_commit_handlers_once_committed(wired):
+    rename(wired, "Acme Tooling")
+    assert seen == [("in", "Acme Tooling"), ("after", "Acme Tooling")]
+    [row] = outbox()
+    assert (row.status, row.attempts, row.handler) == ("done", 1, remember.__module__ + ".remember")
+
+
+def test_a_refusing_handler_rolls_the_change_back_and_nothing_is_delivered(wired):
+    with pytest.raises(errors.Invalid):
+        rename(wired, "forbidden")
+    with unit_of_work() as s:
+        assert s.get(Organization, wired).name == "Acme"
+    assert seen == [] and outbox() == []
+
+
+def test_nothing_is_delivered_for_a_change_that_never_commits(wired):
+    rename(wired, "never", commit=False)
+    assert seen == [("in", "never")] and outbox() == []
+
+
+def test_a_crash_after_the_commit_loses_nothing_the_sweep_delivers_it(app, wired):
+    app.config["EVENTS_INLINE"] = False  # as if the process died right after the commit
+    rename(wired, "after the crash")
+    assert [r.status for r in outbox()] == ["pending"] and ("after", "after the crash") not in seen
+    assert bus.deliver_due() == {"done": 1}
+    assert ("after", "after the crash") in seen and [r.status for r in outbox()] == ["done"]
+    assert bus.deliver_due() == {}  # delivered once
+
+
+def test_a_failing_handler_is_retried_after_its_back_off(wired):
+    rename(wired, "flaky")
+    [row] = outbox()
+    assert row.status == "pending" and row.attempts == 1 and "mail server is down" in row.last_error
+    assert bus.deliver_due() == {}  # not yet: it backs off
+    assert bus.deliver_due(now=utcnow() + timedelta(seconds=11)) == {"done": 1}
+    assert seen[-1] == ("after", "flaky")
+
+
+def test_a_handler_that_keeps_failing_ends_failed_for_the_operator(app, wired, monkeypatch):
+    app.config["EVENTS_INLINE"] = False
+    monkeypatch.setattr(bus, "MAX_ATTEMPTS", 2)
+    app.extensions["bus"].handlers[remember.__module__ + ".remember"] = lambda event: 1 / 0
+    rename(wired, "doomed")
+    later = utcnow()
+    for _ in range(2):
+        later += timedelta(hours=2)
+        bus.deliver_due(now=later)
+    [row] = outbox()
+    assert (row.status, row.attempts) == ("failed", 2) and row.last_error.startswith("ZeroDivisionError")
+
+
+def test_a_worker_lost_while_running_a_handler_is_taken_over_after_the_lease(app, wired):
+    app.config["EVENTS_INLINE"] = False
+    rename(wired, "lost")
+    [row] = outbox()
+    with unit_of_work() as s:  # a worker claimed it and died
+        s.get(OutboxMessage, row.id).status, s.get(OutboxMessage, row.id).available_at = "running", utcnow() + bus.LEASE
+        s.commit()
+    assert bus.deliver_due() == {}
+    assert bus.deliver_due(now=utcnow() + bus.LEASE + timedelta(seconds=1)) == {"done": 1}
+
+
+def test_inside_an_enclosing_transaction_delivery_waits_for_the_real_commit(app, wired):
+    with app.test_request_context():
+        with enclosing_transaction() as tx:
+            rename(wired, "idempotent")
+            assert ("after", "idempotent") not in seen
+            tx.commit()
+        assert ("after", "idempotent") in seen
+        with enclosing_transaction():
+            rename(wired, "rolled back")
+        assert ("after", "rolled back") not in seen
+
+
+def test_an_event_must_be_a_frozen_dataclass_with_json_fields(wired):
+    @dataclass
+    class Mutable:
+        x: int
+
+    with pytest.raises(TypeError, match="frozen"):
+        bus.get_bus().after_commit(Mutable, remember)
+    with unit_of_work() as s, pytest.raises(TypeError):
+        bus.publish(s, Renamed(wired, object()))
