@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -231,3 +232,35 @@ def i18n_compile() -> None:
         with po.with_suffix(".mo").open("wb") as f:
             write_mo(f, catalog)
         click.echo(f"compiled {po}")
+
+
+@main.command("events")
+@with_appcontext
+def events_command() -> None:
+    """Print the domain events, who publishes them and who listens (docs/architecture.md)."""
+    click.echo(events_table(current_app.extensions["bus"]))
+
+
+def events_table(bus) -> str:
+    """Markdown table of every event in market/*/domain_events.py with its listeners, as
+    registered on `bus` at start-up; docs/architecture.md holds a copy (a test compares)."""
+    import dataclasses
+    import importlib
+    import pkgutil
+
+    import market
+
+    rows = ["| event | published by | fields | listeners (kind) |", "|---|---|---|---|"]
+    listeners = bus.listeners()
+    for info in sorted(pkgutil.iter_modules(market.__path__), key=lambda m: m.name):
+        if not info.ispkg or not (Path(market.__path__[0]) / info.name / "domain_events.py").exists():
+            continue
+        module = importlib.import_module(f"market.{info.name}.domain_events")
+        for cls in vars(module).values():
+            if dataclasses.is_dataclass(cls) and cls.__module__ == module.__name__:
+                name = f"{cls.__module__}.{cls.__qualname__}"
+                doc = (cls.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+                fields = ", ".join(f.name for f in dataclasses.fields(cls))
+                heard = "<br>".join(h.removeprefix("market.") for h in listeners.get(name, [])) or "—"
+                rows.append(f"| `{cls.__qualname__}`: {doc} | {info.name} | {fields} | {heard} |")
+    return "\n".join(rows)
