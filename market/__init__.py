@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: dict | None = None) -> Flask:
     from market import auth, bus, config as cfg, db, i18n, logs, metrics, problems
     from market.accounts import api as accounts_api
+    from market.accounts import identity as accounts_identity
     from market.accounts import views as accounts_views
     from market.audit import views as audit_views
     from market.catalog import api as catalog_api
@@ -48,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     metrics.init_app(app)
     db.init_app(app)
     auth.init_app(app)
+    accounts_identity.init_app(app)
     csrf.init_app(app)
     security.init_app(app)
     input_guard.init_app(app)
