@@ -13,6 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.accounts import api as accounts_api
     from market.accounts import identity as accounts_identity
     from market.accounts import views as accounts_views
+    from market.audit import handlers as audit_handlers
     from market.audit import views as audit_views
     from market.catalog import api as catalog_api
     from market.catalog import views as catalog_views
@@ -57,7 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     problems.init_app(app)
     ledger.init_app(app)
     # the domains that listen to other domains' events (market/bus.py, docs/architecture.md)
-    handlers = ()
+    handlers = (audit_handlers,)
     bus.init_app(app, handlers)
     jobs.init_app(app)
     periodic.init_app(app)
