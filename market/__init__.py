@@ -11,7 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: dict | None = None) -> Flask:
     from market import auth, bus, config as cfg, db, i18n, logs, metrics, problems
     from market.accounts import api as accounts_api
+    from market.accounts import identity as accounts_identity
     from market.accounts import views as accounts_views
+    from market.audit import handlers as audit_handlers
     from market.audit import views as audit_views
     from market.catalog import api as catalog_api
     from market.catalog import views as catalog_views
@@ -48,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     metrics.init_app(app)
     db.init_app(app)
     auth.init_app(app)
+    accounts_identity.init_app(app)
     csrf.init_app(app)
     security.init_app(app)
     input_guard.init_app(app)
@@ -55,7 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     problems.init_app(app)
     ledger.init_app(app)
     # the domains that listen to other domains' events (market/bus.py, docs/architecture.md)
-    handlers = ()
+    handlers = (audit_handlers,)
     bus.init_app(app, handlers)
     jobs.init_app(app)
     periodic.init_app(app)

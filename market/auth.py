@@ -4,8 +4,9 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import dataclass
+from typing import Callable
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, current_app, g, request
 from flask_login import LoginManager, UserMixin, current_user
 
 from market import errors
@@ -47,15 +48,28 @@ login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
 
 
-@login_manager.user_loader
-def _load_user(session_id: str):
-    from market.accounts import services
-
-    return services.load_session_user(session_id)
-
-
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+
+
+# Who a session or a token names is the accounts domain's to say, and accounts sits above
+# this kernel module: it registers both answers at app start-up (market/accounts/identity.py).
+# Flask-Login keeps its user loader on the login manager; the token check lives on the app.
+def set_session_loader(load: Callable[[str], SessionUser | None]) -> None:
+    """`load(session_id)`: the signed-in user a session's id names, or None."""
+    login_manager.user_loader(load)
+
+
+def set_token_authenticator(app: Flask, authenticate: Callable[[str], Actor | None]) -> None:
+    """`authenticate(plaintext)`: the actor a valid, unrevoked bearer token acts as, or None."""
+    app.extensions["token_authenticator"] = authenticate
+
+
+def _authenticate_token(plaintext: str) -> Actor | None:
+    authenticate = current_app.extensions.get("token_authenticator")
+    if authenticate is None:
+        raise RuntimeError("no token authenticator: create_app registers accounts' (market/accounts/identity.py)")
+    return authenticate(plaintext)
 
 
 def portal_actor() -> Actor:
@@ -74,12 +88,10 @@ def require_token(scope: str):
     def decorator(fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            from market.accounts import services
-
             header = request.headers.get("Authorization", "")
             if not header.startswith("Bearer "):
                 raise errors.Unauthorized("missing bearer token: send 'Authorization: Bearer <token>'")
-            actor = services.authenticate_token(header[7:].strip())
+            actor = _authenticate_token(header[7:].strip())
             if actor is None:
                 raise errors.Unauthorized("invalid or revoked token")
             if scope not in actor.scopes:

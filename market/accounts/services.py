@@ -12,11 +12,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from market import errors, policy
+from market import bus, errors, policy
+from market.accounts.domain_events import SecurityActivity
 from market.accounts.models import (ApiToken, LoginThrottle, Organization, OutboxEmail, PasswordResetToken, SignupRequest,
                                     User)
 from market.accounts.passwords import hash_password, verify_password
-from market.audit import services as audit
 from market.auth import Actor, SessionUser
 from market.db import unit_of_work, utcnow
 
@@ -30,6 +30,21 @@ SIGNUP_TTL_MINUTES = 24 * 60
 
 def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
+
+
+def login_name_digest(email: str) -> str:
+    """What is kept of a login name that matches no account: enough to see one name tried
+    again and again, not the text itself (people type passwords into the email field)."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
+
+
+def _security_activity(s, action: str, *, user: User | None = None, organization_id: int | None = None,
+                       actor_user_id: int | None = None, **detail) -> None:
+    """Publish it in `s`: the operator's log records it in the same transaction, so it commits
+    with the change it describes (or with the failed attempt, which the caller commits)."""
+    bus.publish(s, SecurityActivity(action, user_id=user.id if user else None,
+                                    organization_id=organization_id or (user.organization_id if user else None),
+                                    actor_user_id=actor_user_id, detail=detail))
 
 
 def actor_of(user: User) -> Actor:
@@ -69,7 +84,7 @@ def sign_up(*, email: str, password: str, name: str, organization_name: str, kin
         user = User(organization=org, email=email, name=name.strip(), password_hash=hash_password(password), role="owner")
         s.add_all([org, user])
         s.flush()
-        audit.record(s, "account.created", user=user, org_kind=kind)
+        _security_activity(s, "account.created", user=user, org_kind=kind)
         s.commit()
         log.info("signed up", extra={"user": str(user.public_id), "org_kind": kind})
         return _session_user(user)
@@ -112,7 +127,7 @@ def confirm_sign_up(token: str) -> SessionUser:
         user = User(organization=org, email=row.email, name=row.name, password_hash=row.password_hash, role="owner")
         s.add_all([org, user])
         s.flush()
-        audit.record(s, "account.created", user=user, org_kind=row.kind)
+        _security_activity(s, "account.created", user=user, org_kind=row.kind)
         s.commit()
         log.info("signed up", extra={"user": str(user.public_id), "org_kind": row.kind})
         return _session_user(user)
@@ -144,7 +159,7 @@ def add_member(actor: Actor, *, email: str, name: str, set_password_url_for) -> 
         s.add(PasswordResetToken(user_id=user.id, token_hash=_sha256(token), expires_at=utcnow() + timedelta(minutes=ttl)))
         s.add(OutboxEmail(to_address=email, subject=f"You were added to {actor.org_name}",
                           body=f"Choose your password within 7 days to sign in:\n{set_password_url_for(token)}\n"))
-        audit.record(s, "member.added", user=user, actor_user_id=actor.user_id, role=user.role)
+        _security_activity(s, "member.added", user=user, actor_user_id=actor.user_id, role=user.role)
         s.commit()
         return user
 
@@ -170,26 +185,26 @@ def authenticate(email: str, password: str, *, source: str = "") -> SessionUser:
     now, subject, source = utcnow(), _sha256(email.strip().lower()), source[:45]
     with unit_of_work() as s:
         user = s.scalar(select(User).where(User.email == email.strip().lower()))
-        who = {"user": user} if user else {"unknown_login": audit.login_name_digest(email)}
+        who = {"user": user} if user else {"unknown_login": login_name_digest(email)}
         throttle = s.scalar(select(LoginThrottle).where(LoginThrottle.subject == subject,
                                                         LoginThrottle.source == source))
         if throttle and throttle.locked_until and throttle.locked_until > now:
-            audit.record(s, "login.refused_locked", **who)
+            _security_activity(s, "login.refused_locked", **who)
             s.commit()
             raise errors.Forbidden("too many failed attempts; try again later")
         if not verify_password(user.password_hash if user else None, password):
             failures = _failed_login(s, subject, source, now)
-            audit.record(s, "login.failed", failures=failures, **who)
+            _security_activity(s, "login.failed", failures=failures, **who)
             if failures >= LOCKOUT_AFTER:
                 minutes = min(2 ** (failures - LOCKOUT_AFTER), 60)
                 s.execute(update(LoginThrottle).where(LoginThrottle.subject == subject, LoginThrottle.source == source)
                           .values(locked_until=now + timedelta(minutes=minutes)))
-                audit.record(s, "account.locked", minutes=minutes, **who)
+                _security_activity(s, "account.locked", minutes=minutes, **who)
                 log.warning("login locked", extra={"source": source, "minutes": minutes})
             s.commit()
             raise errors.Unauthorized("wrong email or password")
         s.execute(delete(LoginThrottle).where(LoginThrottle.subject == subject, LoginThrottle.source == source))
-        audit.record(s, "login.succeeded", user=user)
+        _security_activity(s, "login.succeeded", user=user)
         s.commit()
         return _session_user(user)
 
@@ -210,13 +225,13 @@ def request_password_reset(email: str, reset_url_for) -> None:
         if user:
             s.add(OutboxEmail(to_address=user.email, subject="Reset your password",
                               body=f"Open this link within {ttl} minutes to choose a new password:\n{reset_url_for(token)}\n"))
-            audit.record(s, "password.reset_requested", user=user)
+            _security_activity(s, "password.reset_requested", user=user)
         else:
             s.add(OutboxEmail(to_address=email[:254], subject="Reset your password",
                               body="Someone asked to reset the password of an account with this address, "
                                    "but no account uses it. If it was you, try the address you signed up with; "
                                    "if not, ignore this mail.\n"))
-            audit.record(s, "password.reset_requested", unknown_login=audit.login_name_digest(email))
+            _security_activity(s, "password.reset_requested", unknown_login=login_name_digest(email))
         s.commit()
 
 
@@ -232,7 +247,7 @@ def reset_password(token: str, new_password: str) -> None:
         s.execute(update(PasswordResetToken).where(PasswordResetToken.user_id == user.id,
                                                    PasswordResetToken.used_at.is_(None)).values(used_at=utcnow()))
         _end_sessions(user)
-        audit.record(s, "password.reset", user=user)
+        _security_activity(s, "password.reset", user=user)
         s.commit()
 
 
@@ -243,7 +258,7 @@ def logged_out(user_public_id: str) -> None:
         user = s.scalar(select(User).where(User.public_id == uuid.UUID(user_public_id)))
         if user is not None:
             _end_sessions(user)
-            audit.record(s, "logout", user=user)
+            _security_activity(s, "logout", user=user)
             s.commit()
 
 
@@ -265,8 +280,8 @@ def create_api_token(actor: Actor, *, name: str, scope: str) -> tuple[ApiToken, 
         token = ApiToken(organization_id=actor.org_id, created_by_id=actor.user_id, name=name.strip() or "token",
                          prefix=plaintext[:10], token_hash=_sha256(plaintext), scope=scope)
         s.add(token)
-        audit.record(s, "token.created", organization_id=actor.org_id, actor_user_id=actor.user_id,
-                     prefix=token.prefix, scope=scope, name=token.name)
+        _security_activity(s, "token.created", organization_id=actor.org_id, actor_user_id=actor.user_id,
+                           prefix=token.prefix, scope=scope, name=token.name)
         s.commit()
         return token, plaintext
 
@@ -284,7 +299,8 @@ def revoke_api_token(actor: Actor, public_id: uuid.UUID) -> ApiToken:
         if not policy.may_revoke_token(actor, token):
             raise errors.Forbidden("only an owner may revoke another member's token")
         token.revoked_at = token.revoked_at or utcnow()
-        audit.record(s, "token.revoked", organization_id=actor.org_id, actor_user_id=actor.user_id, prefix=token.prefix)
+        _security_activity(s, "token.revoked", organization_id=actor.org_id, actor_user_id=actor.user_id,
+                           prefix=token.prefix)
         s.commit()
         return token
 

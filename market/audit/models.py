@@ -7,16 +7,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from market.db import Base, UTCDateTime, utcnow
 
-ACTIONS = (
-    "account.created", "login.succeeded", "login.failed", "login.refused_locked", "account.locked", "logout",
-    "password.reset_requested", "password.reset", "token.created", "token.revoked", "member.added",
-)
-
 
 class SecurityEvent(Base):
-    """One security-relevant action. `detail` never holds a secret: no password, no token
-    (only its public prefix), no reset link; an unknown login name is kept as a hash prefix
-    (people type passwords into the email field)."""
+    """One security-relevant action (one of accounts' ACTIONS, market/accounts/domain_events.py).
+    `detail` never holds a secret: no password, no token (only its public prefix), no reset
+    link; an unknown login name is kept as a hash prefix (people type passwords into the
+    email field)."""
 
     __tablename__ = "security_events"
     __table_args__ = (Index("ix_security_events_created_at", "created_at"),)

@@ -1,38 +1,18 @@
-"""Record security events (inside the caller's transaction) and list them for the operator."""
+"""The operator's security log: the events market/audit/handlers.py recorded, newest first."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import has_request_context, request
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from market.accounts.models import Organization, User
-from market.audit.models import ACTIONS, SecurityEvent
+from market.audit.models import SecurityEvent
 from market.auth import Actor
 from market.db import unit_of_work
 from market.pagination import Page, paginate
 from market.policy import require_kind
-
-
-def record(s: Session, action: str, *, user: User | None = None, organization_id: int | None = None,
-           actor_user_id: int | None = None, **detail) -> None:
-    """Add the event to `s`; it commits with the change it describes (or with nothing, for a
-    failed login: the caller commits the attempt)."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown security action {action!r}; known: {', '.join(ACTIONS)}")
-    ip = request.remote_addr or "" if has_request_context() else ""
-    s.add(SecurityEvent(action=action, user_id=user.id if user else None,
-                        organization_id=organization_id or (user.organization_id if user else None),
-                        actor_user_id=actor_user_id, ip=ip[:45], detail=detail))
-
-
-def login_name_digest(email: str) -> str:
-    """What is kept of a login name that matches no account: enough to see one name tried
-    again and again, not the text itself."""
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)

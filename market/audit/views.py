@@ -2,8 +2,8 @@
 from flask import Blueprint, render_template, request
 from flask_login import login_required
 
+from market.accounts.domain_events import ACTIONS
 from market.audit import services
-from market.audit.models import ACTIONS
 from market.auth import portal_actor
 
 bp = Blueprint("audit", __name__)
