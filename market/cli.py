@@ -259,7 +259,7 @@ def events_table(bus) -> str:
         for cls in vars(module).values():
             if dataclasses.is_dataclass(cls) and cls.__module__ == module.__name__:
                 name = f"{cls.__module__}.{cls.__qualname__}"
-                doc = (cls.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+                doc = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
                 fields = ", ".join(f.name for f in dataclasses.fields(cls))
                 heard = "<br>".join(h.removeprefix("market.") for h in listeners.get(name, [])) or "—"
                 rows.append(f"| `{cls.__qualname__}`: {doc} | {info.name} | {fields} | {heard} |")
