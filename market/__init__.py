@@ -31,7 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.production import api as production_api
     from market.production import views as production_views
     from market.trace import api as trace_api
-    from market.trace import ledger
+    from market.journal import ledger
     from market.trace import views as trace_views
     from market.telemetry import api as telemetry_api
     from market.credit import settings as credit_settings

@@ -90,7 +90,7 @@ def lender_alerts(actor: Actor, now: datetime | None = None) -> list[Alert]:
     """The alerts on every factory with a live consent to `actor`, newest first."""
     from market.credit import events as ev
     from market.credit.services import _log
-    from market.trace.ledger import record
+    from market.journal.ledger import record
 
     policy.require_kind(actor, "lender")
     now = now or utcnow()

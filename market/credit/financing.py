@@ -20,7 +20,7 @@ from market.credit.models import Consent, CreditReport, FinancingApplication, Re
 from market.credit.services import lender_access, log_read
 from market.db import unit_of_work, utcnow, write_lock
 from market.orders.models import Order
-from market.trace.ledger import record
+from market.journal.ledger import record
 
 FINANCEABLE_ORDER_STATES = ("accepted", "in_production", "shipped", "delivered")
 

@@ -21,7 +21,7 @@ from market.credit import report as report_mod
 from market.credit.models import PURPOSES, AccessLogEntry, Consent, CreditReport
 from market.db import unit_of_work, utcnow, write_lock
 from market.metrics import CREDIT_REPORTS
-from market.trace.ledger import get_ledger, record
+from market.journal.ledger import get_ledger, record
 
 MAX_CONSENT_DAYS = 366
 REPORT_FRESH_HOURS = 24

@@ -21,8 +21,8 @@ from market.matching.problem import CANDIDATES_MAX_SPAN, build, percent_windows_
 from market.orders.models import Order, OrderEvent
 from market.orders.services import find_order, move
 from market.orders.states import check_transition
-from market.trace import events as ledger_events
-from market.trace.ledger import record
+from market.orders import ledger_events
+from market.journal.ledger import record
 from ledger.disclosure import new_salt
 from scheduling import CandidateOptions, SolverParams, batch_match, quote
 from scheduling.batch import BATCH_CANDIDATES

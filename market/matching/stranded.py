@@ -17,7 +17,7 @@ from market.matching.services import request_quotes
 from market.orders.models import Order
 from market.orders.services import find_order, move, repost
 from market.orders.states import check_transition
-from market.trace.ledger import record
+from market.journal.ledger import record
 
 
 @dataclass(frozen=True)

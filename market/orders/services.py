@@ -18,8 +18,8 @@ from market.orders.models import Attachment, Message, Operation, Order, OrderEve
 from market.orders.states import allowed_targets, check_transition
 from market.payments import services as payments
 from market.pagination import Page, paginate
-from market.trace import events as ledger_events
-from market.trace.ledger import Batch, record
+from market.orders import ledger_events
+from market.journal.ledger import Batch, record
 from ledger.events import Event
 
 EDITABLE_STATES = ("draft", "open")

@@ -24,7 +24,7 @@ from market.orders.services import find_order, move
 from market.orders.states import check_transition
 from market.production import codes, events
 from market.production.models import Lot, LotOperation, QcResult
-from market.trace.ledger import Batch, get_ledger
+from market.journal.ledger import Batch, get_ledger
 
 
 @dataclass

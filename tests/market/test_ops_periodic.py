@@ -26,7 +26,7 @@ def _run(app, name):
 
 def _checkpoints_and_anchors(app):
     from market.db import unit_of_work
-    from market.trace.ledger import get_ledger
+    from market.journal.ledger import get_ledger
 
     with app.app_context(), unit_of_work() as s:
         store = get_ledger().store
