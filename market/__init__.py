@@ -22,7 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.matching import api as matching_api
     from market.matching import jobs
     from market.matching import views as matching_views
-    from market.ops import periodic
+    from market.ops import figures, periodic
     from market.orders import api as orders_api
     from market.orders import views as orders_views
     from market.payments import api as payments_api
@@ -38,7 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.telemetry import settings as telemetry_settings
     from market.telemetry import views as telemetry_views
     from market.web import api_docs, csrf, input_guard, security
-    from market.web import views as web_views
+    from market.portal import views as portal_views
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
     app.config.update(cfg.STATIC)
@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     bus.init_app(app, handlers)
     jobs.init_app(app)
     periodic.init_app(app)
+    figures.init_app(app)
     telemetry_settings.init_app(app)
     payments_config.init_app(app)
     credit_settings.init_app(app)
@@ -71,7 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
                    credit_api, payments_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
-    for module in (api_docs, web_views, accounts_views, catalog_views, orders_views, matching_views, production_views,
+    for module in (api_docs, portal_views, accounts_views, catalog_views, orders_views, matching_views, production_views,
                    trace_views, telemetry_views, credit_views, payments_views, audit_views):
         app.register_blueprint(module.bp)
     csrf.exempt(payments_api.hooks)  # Stripe signs its webhooks; there is no session
