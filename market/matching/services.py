@@ -16,9 +16,9 @@ from market.auth import Actor
 from market.catalog.models import CapacityWindow, Machine
 from market.db import unit_of_work, utcnow, write_lock
 from market.matching import jobs
-from market.matching.models import Quote, QuoteLine, SolveJob
+from market.matching.models import SolveJob
 from market.matching.problem import CANDIDATES_MAX_SPAN, build, percent_windows_left_out
-from market.orders.models import Order, OrderEvent
+from market.orders.models import Order, OrderEvent, Quote, QuoteLine
 from market.orders.services import find_order, move
 from market.orders.states import check_transition
 from market.orders import ledger_events
