@@ -16,6 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.audit import handlers as audit_handlers
     from market.audit import views as audit_views
     from market.catalog import api as catalog_api
+    from market.catalog import templating as catalog_templating
     from market.catalog import views as catalog_views
     from market.credit import api as credit_api
     from market.credit import views as credit_views
@@ -29,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.payments import config as payments_config
     from market.payments import views as payments_views
     from market.production import api as production_api
+    from market.production import templating as production_templating
     from market.production import views as production_views
     from market.trace import api as trace_api
     from market.journal import ledger
@@ -55,6 +57,8 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     input_guard.init_app(app)
     i18n.init_app(app)
+    catalog_templating.init_app(app)
+    production_templating.init_app(app)
     problems.init_app(app)
     ledger.init_app(app)
     # the domains that listen to other domains' events (market/bus.py, docs/architecture.md)
