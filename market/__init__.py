@@ -16,29 +16,31 @@ def create_app(config: dict | None = None) -> Flask:
     from market.audit import handlers as audit_handlers
     from market.audit import views as audit_views
     from market.catalog import api as catalog_api
+    from market.catalog import templating as catalog_templating
     from market.catalog import views as catalog_views
     from market.credit import api as credit_api
     from market.credit import views as credit_views
     from market.matching import api as matching_api
     from market.matching import jobs
     from market.matching import views as matching_views
-    from market.ops import periodic
+    from market.ops import figures, periodic
     from market.orders import api as orders_api
     from market.orders import views as orders_views
     from market.payments import api as payments_api
     from market.payments import config as payments_config
     from market.payments import views as payments_views
     from market.production import api as production_api
+    from market.production import templating as production_templating
     from market.production import views as production_views
     from market.trace import api as trace_api
-    from market.trace import ledger
+    from market.journal import ledger
     from market.trace import views as trace_views
     from market.telemetry import api as telemetry_api
     from market.credit import settings as credit_settings
     from market.telemetry import settings as telemetry_settings
     from market.telemetry import views as telemetry_views
     from market.web import api_docs, csrf, input_guard, security
-    from market.web import views as web_views
+    from market.portal import views as portal_views
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
     app.config.update(cfg.STATIC)
@@ -55,6 +57,8 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     input_guard.init_app(app)
     i18n.init_app(app)
+    catalog_templating.init_app(app)
+    production_templating.init_app(app)
     problems.init_app(app)
     ledger.init_app(app)
     # the domains that listen to other domains' events (market/bus.py, docs/architecture.md)
@@ -62,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     bus.init_app(app, handlers)
     jobs.init_app(app)
     periodic.init_app(app)
+    figures.init_app(app)
     telemetry_settings.init_app(app)
     payments_config.init_app(app)
     credit_settings.init_app(app)
@@ -71,7 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
                    credit_api, payments_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
-    for module in (api_docs, web_views, accounts_views, catalog_views, orders_views, matching_views, production_views,
+    for module in (api_docs, portal_views, accounts_views, catalog_views, orders_views, matching_views, production_views,
                    trace_views, telemetry_views, credit_views, payments_views, audit_views):
         app.register_blueprint(module.bp)
     csrf.exempt(payments_api.hooks)  # Stripe signs its webhooks; there is no session

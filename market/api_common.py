@@ -14,10 +14,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from market import errors
-from market.accounts.models import IdempotencyRecord
 from market.auth import api_actor
 from market.db import enclosing_transaction, unit_of_work, utcnow
 from market.pagination import MAX_PAGE, MAX_PER_PAGE
+from market.web.models import IdempotencyRecord
 
 
 class Integer(ma.fields.Integer):

@@ -1,4 +1,6 @@
-"""zh-CN and en: chosen by the user, else from the browser's Accept-Language."""
+"""zh-CN and en: chosen by the user, else from the browser's Accept-Language; the Jinja
+filters and labels that need no domain. Domain-specific ones (taxonomy names, trace codes)
+are registered by their domains' templating.py at start-up."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,9 +11,6 @@ from flask_babel import Babel, format_datetime, get_locale
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-
-from market.catalog.taxonomy import taxonomy
-from market.production.codes import display as trace_code
 
 LANGUAGES = {"en": "English", "zh_CN": "中文"}
 
@@ -55,20 +54,6 @@ def iso_local(text: str) -> str:
     return local_time(datetime.fromisoformat(text.replace("Z", "+00:00")))
 
 
-def process_name(code: str) -> str:
-    p = taxonomy().processes.get(code)
-    return p.name(locale_code()) if p else code
-
-
-def cert_name(code: str) -> str:
-    c = taxonomy().certifications.get(code)
-    return c.name(locale_code()) if c else code
-
-
-def cert_options() -> list[tuple[str, str]]:
-    return [(c.code, c.name(locale_code())) for c in taxonomy().certifications.values()]
-
-
 def urlencode_page(args, page: int) -> str:
     from urllib.parse import urlencode
 
@@ -80,12 +65,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
     Babel(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(locale_code=locale_code, LANGUAGES=LANGUAGES, taxonomy=taxonomy,
-                                 process_name=process_name, cert_name=cert_name,
-                                 state_label=label, label=label, cert_options=cert_options)
+    app.jinja_env.globals.update(locale_code=locale_code, LANGUAGES=LANGUAGES, state_label=label, label=label)
     app.jinja_env.filters.update(money=money, local_time=local_time, price=price,
-                                 urlencode_page=urlencode_page, trace_code=trace_code,
-                                 iso_local=iso_local)
+                                 urlencode_page=urlencode_page, iso_local=iso_local)
 
 
 LABELS = {

@@ -8,7 +8,9 @@ nothing else is.
 Several gunicorn workers: set `PROMETHEUS_MULTIPROC_DIR` to an empty directory before the
 processes start (`market up` does, under var/), and every worker writes its counts there;
 `/metrics` sums them. Figures that live in the database (ledger size, anchoring lag, jobs
-waiting) are read at scrape time, so every replica reports the same truth.
+waiting) are read at scrape time, so every replica reports the same truth; the reader is
+registered at start-up by the part that knows those tables (market/ops/figures.py, through
+`register_figures`): the kernel knows no domain.
 
 Access: `/metrics` answers callers on the loopback interface; any other caller needs
 `Authorization: Bearer $METRICS_TOKEN` (no token configured: loopback only).
@@ -20,6 +22,9 @@ import ipaddress
 import logging
 import os
 import time
+
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
@@ -57,6 +62,22 @@ TELEMETRY_READINGS = Counter(
 CREDIT_REPORTS = Counter("market_credit_reports_total", "Credit reports issued to lenders.")
 
 
+# app.extensions key of the reader of database figures (see register_figures)
+FIGURES_READER = "market.figures_reader"
+
+
+def register_figures(app: Flask, read: Callable[[], Any]) -> None:
+    """Register the reader of the figures kept in the database, for /metrics and /readyz. It
+    returns an object with ledger_size, unanchored_entries, pending_checkpoints,
+    anchor_lag_seconds and jobs_by_status (market.ops.figures.Figures)."""
+    app.extensions[FIGURES_READER] = read
+
+
+def read_figures(app: Flask | None = None) -> Any:
+    """The database figures, read now (raises what the reader raises, e.g. database down)."""
+    return (app or current_app).extensions[FIGURES_READER]()
+
+
 class DatabaseFigures:
     """Collector: figures kept in the database, read when Prometheus scrapes."""
 
@@ -64,11 +85,9 @@ class DatabaseFigures:
         self.app = app
 
     def collect(self):
-        from market.ops import figures
-
         with self.app.app_context():
             try:
-                f = figures.read()
+                f = read_figures(self.app)
             except Exception as exc:  # a scrape reports what it can; the database may be down
                 log.warning("metrics: database figures unavailable", extra={"error": str(exc)[:200]})
                 up = GaugeMetricFamily("market_database_up", "1 when the database answered this scrape.")

@@ -124,21 +124,3 @@ class OutboxEmail(Base):
     body: Mapped[str]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class IdempotencyRecord(Base):
-    """The stored response to a POST made with an Idempotency-Key, per organization."""
-
-    __tablename__ = "idempotency_records"
-    __table_args__ = (Index("uq_idempotency_org_key", "organization_id", "key", unique=True),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
-    key: Mapped[str] = mapped_column(String(200))
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int]
-    response_body: Mapped[str]
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # while in progress: who holds the claim and until when (a retry after that redoes it)
-    claim_token: Mapped[str | None] = mapped_column(String(32))
-    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from market import errors, policy
 from market.auth import Actor
+from market.catalog.access import own_factories, own_machines, own_windows
 from market.catalog.models import CapacityWindow, Factory, Machine, MachineProcess
 from market.catalog.recurrence import Recurrence, expand, local_to_utc
 from market.catalog.taxonomy import taxonomy
@@ -40,7 +41,7 @@ def check_certifications(codes: list[str], field: str = "certifications") -> lis
 # --- factories ------------------------------------------------------------------------------
 
 def _factory(s: Session, actor: Actor, public_id: uuid.UUID, *, lock: bool = False) -> Factory:
-    stmt = select(Factory).where(Factory.public_id == public_id, policy.own_factories(actor))
+    stmt = select(Factory).where(Factory.public_id == public_id, own_factories(actor))
     factory = s.scalar(stmt.with_for_update(of=Factory) if lock else stmt)
     if factory is None:
         raise errors.NotFound(f"factory {public_id} not found")
@@ -76,7 +77,7 @@ def get_factory(actor: Actor, public_id: uuid.UUID) -> Factory:
 
 def list_factories(actor: Actor, page: int = 1, per_page: int = 50) -> Page[Factory]:
     with unit_of_work() as s:
-        return paginate(s, select(Factory).where(policy.own_factories(actor)).order_by(Factory.id), page, per_page)
+        return paginate(s, select(Factory).where(own_factories(actor)).order_by(Factory.id), page, per_page)
 
 
 def public_profile(public_id: uuid.UUID) -> Factory:
@@ -92,7 +93,7 @@ def public_profile(public_id: uuid.UUID) -> Factory:
 # --- machines -------------------------------------------------------------------------------
 
 def _machine(s: Session, actor: Actor, public_id: uuid.UUID, *, lock: bool = False) -> Machine:
-    stmt = select(Machine).where(Machine.public_id == public_id, policy.own_machines(actor))
+    stmt = select(Machine).where(Machine.public_id == public_id, own_machines(actor))
     machine = s.scalar(stmt.with_for_update(of=Machine) if lock else stmt)
     if machine is None:
         raise errors.NotFound(f"machine {public_id} not found")
@@ -151,7 +152,7 @@ def get_machine(actor: Actor, public_id: uuid.UUID) -> Machine:
 
 def list_machines(actor: Actor, factory_id: uuid.UUID | None = None, page: int = 1, per_page: int = 50) -> Page[Machine]:
     with unit_of_work() as s:
-        stmt = select(Machine).where(policy.own_machines(actor)).order_by(Machine.id)
+        stmt = select(Machine).where(own_machines(actor)).order_by(Machine.id)
         if factory_id:
             stmt = stmt.where(Machine.factory.has(Factory.public_id == factory_id))
         return paginate(s, stmt, page, per_page)
@@ -246,7 +247,7 @@ def create_recurring_windows(actor: Actor, data: dict) -> list[CapacityWindow]:
 def withdraw_window(actor: Actor, public_id: uuid.UUID) -> CapacityWindow:
     with unit_of_work() as s:
         write_lock(s)
-        window = s.scalar(select(CapacityWindow).where(CapacityWindow.public_id == public_id, policy.own_windows(actor)).with_for_update(of=CapacityWindow))
+        window = s.scalar(select(CapacityWindow).where(CapacityWindow.public_id == public_id, own_windows(actor)).with_for_update(of=CapacityWindow))
         if window is None:
             raise errors.NotFound(f"capacity window {public_id} not found")
         if window.status != "open":
@@ -259,7 +260,7 @@ def withdraw_window(actor: Actor, public_id: uuid.UUID) -> CapacityWindow:
 def list_windows(actor: Actor, *, machine_id: uuid.UUID | None = None, status: str | None = None,
                  page: int = 1, per_page: int = 50) -> Page[CapacityWindow]:
     with unit_of_work() as s:
-        stmt = select(CapacityWindow).where(policy.own_windows(actor)).order_by(CapacityWindow.start_at)
+        stmt = select(CapacityWindow).where(own_windows(actor)).order_by(CapacityWindow.start_at)
         if machine_id:
             stmt = stmt.where(CapacityWindow.machine.has(Machine.public_id == machine_id))
         if status:
@@ -269,7 +270,7 @@ def list_windows(actor: Actor, *, machine_id: uuid.UUID | None = None, status: s
 
 def get_window(actor: Actor, public_id: uuid.UUID) -> CapacityWindow:
     with unit_of_work() as s:
-        window = s.scalar(select(CapacityWindow).where(CapacityWindow.public_id == public_id, policy.own_windows(actor)))
+        window = s.scalar(select(CapacityWindow).where(CapacityWindow.public_id == public_id, own_windows(actor)))
         if window is None:
             raise errors.NotFound(f"capacity window {public_id} not found")
         return window

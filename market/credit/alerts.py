@@ -13,6 +13,7 @@ from sqlalchemy import select
 from market import policy
 from market.auth import Actor
 from market.catalog.models import Factory, Machine
+from market.credit.access import live_consent
 from market.credit.models import AccessLogEntry, Consent, CreditReport
 from market.credit.scorecard import GRADES
 from market.db import unit_of_work, utcnow, write_lock
@@ -90,12 +91,12 @@ def lender_alerts(actor: Actor, now: datetime | None = None) -> list[Alert]:
     """The alerts on every factory with a live consent to `actor`, newest first."""
     from market.credit import events as ev
     from market.credit.services import _log
-    from market.trace.ledger import record
+    from market.journal.ledger import record
 
     policy.require_kind(actor, "lender")
     now = now or utcnow()
     with unit_of_work() as s:
-        consents = list(s.scalars(select(Consent).where(policy.live_consent(actor, now))
+        consents = list(s.scalars(select(Consent).where(live_consent(actor, now))
                                   .order_by(Consent.valid_until.desc())).unique())
         seen, alerts, looked = set(), [], []
         for c in consents:

@@ -21,7 +21,7 @@ from ledger.entry import decode_entry
 from market.catalog.models import Factory
 from market.credit import features as F
 from market.credit.models import FinancingApplication
-from market.trace.ledger import get_ledger
+from market.journal.ledger import get_ledger
 
 HISTORY_DAYS = 180
 

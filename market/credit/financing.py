@@ -14,13 +14,15 @@ from ledger.disclosure import new_salt
 
 from market import errors, policy
 from market.auth import Actor
+from market.catalog.access import own_factories
 from market.catalog.models import Factory
 from market.credit import events as ev
+from market.credit.access import credit_readable_factories
 from market.credit.models import Consent, CreditReport, FinancingApplication, Repayment
 from market.credit.services import lender_access, log_read
 from market.db import unit_of_work, utcnow, write_lock
 from market.orders.models import Order
-from market.trace.ledger import record
+from market.journal.ledger import record
 
 FINANCEABLE_ORDER_STATES = ("accepted", "in_production", "shipped", "delivered")
 
@@ -34,7 +36,7 @@ def apply(actor: Actor, *, factory_id: uuid.UUID, lender_id: uuid.UUID, kind: st
         raise errors.Invalid("order financing names the accepted order it is secured on", field="order_id")
     with unit_of_work() as s:
         write_lock(s)
-        factory = s.scalar(select(Factory).where(Factory.public_id == factory_id, policy.own_factories(actor)))
+        factory = s.scalar(select(Factory).where(Factory.public_id == factory_id, own_factories(actor)))
         if factory is None:
             raise errors.NotFound("no such factory", field="factory_id")
         now = utcnow()
@@ -45,7 +47,7 @@ def apply(actor: Actor, *, factory_id: uuid.UUID, lender_id: uuid.UUID, kind: st
             raise errors.Invalid("grant this lender access to the factory's data first", field="lender_id")
         order = None
         if kind == "order":
-            from market.matching.models import Quote, QuoteLine
+            from market.orders.models import Quote, QuoteLine
 
             order = s.scalar(select(Order).where(Order.public_id == order_id))
             booked = order is not None and s.scalar(
@@ -80,7 +82,7 @@ def applications(actor: Actor) -> list[FinancingApplication]:
     with unit_of_work() as s:
         q = select(FinancingApplication).join(Factory, FinancingApplication.factory_id == Factory.id)
         if actor.org_kind == "lender":
-            q = q.where(FinancingApplication.lender_org_id == actor.org_id, policy.credit_readable_factories(actor, now))
+            q = q.where(FinancingApplication.lender_org_id == actor.org_id, credit_readable_factories(actor, now))
         elif not actor.is_operator:
             q = q.where(Factory.organization_id == actor.org_id)
         return list(s.scalars(q.order_by(FinancingApplication.created_at.desc()).limit(500)).unique())

@@ -15,13 +15,15 @@ from ledger.errors import StoreError
 from market import errors, policy
 from market.accounts.models import Organization
 from market.auth import Actor
+from market.catalog.access import own_factories
 from market.catalog.models import Factory
 from market.credit import events as ev
 from market.credit import report as report_mod
+from market.credit.access import credit_readable_factories, live_consent
 from market.credit.models import PURPOSES, AccessLogEntry, Consent, CreditReport
 from market.db import unit_of_work, utcnow, write_lock
 from market.metrics import CREDIT_REPORTS
-from market.trace.ledger import get_ledger, record
+from market.journal.ledger import get_ledger, record
 
 MAX_CONSENT_DAYS = 366
 REPORT_FRESH_HOURS = 24
@@ -36,7 +38,7 @@ def lenders() -> list[Organization]:
 
 
 def _own_factory(s: Session, actor: Actor, factory_id: uuid.UUID) -> Factory:
-    factory = s.scalar(select(Factory).where(Factory.public_id == factory_id, policy.own_factories(actor)))
+    factory = s.scalar(select(Factory).where(Factory.public_id == factory_id, own_factories(actor)))
     if factory is None:
         raise errors.NotFound("no such factory", field="factory_id")
     return factory
@@ -72,7 +74,7 @@ def revoke_consent(actor: Actor, consent_id: uuid.UUID) -> Consent:
     with unit_of_work() as s:
         write_lock(s)
         consent = s.scalar(select(Consent).join(Factory, Consent.factory_id == Factory.id)
-                           .where(Consent.public_id == consent_id, policy.own_factories(actor)).with_for_update(of=Consent))
+                           .where(Consent.public_id == consent_id, own_factories(actor)).with_for_update(of=Consent))
         if consent is None:
             raise errors.NotFound("no such consent")
         if consent.revoked_at is not None:
@@ -102,7 +104,7 @@ def access_log(actor: Actor, *, limit: int = 200) -> list[AccessLogEntry]:
     policy.require_kind(actor, "factory")
     with unit_of_work() as s:
         q = (select(AccessLogEntry).join(Factory, AccessLogEntry.factory_id == Factory.id)
-             .where(policy.own_factories(actor)).order_by(AccessLogEntry.at.desc(), AccessLogEntry.id.desc()).limit(limit))
+             .where(own_factories(actor)).order_by(AccessLogEntry.at.desc(), AccessLogEntry.id.desc()).limit(limit))
         return list(s.scalars(q).unique())
 
 
@@ -128,7 +130,7 @@ def lender_access(s: Session, actor: Actor, factory: Factory | None) -> Consent 
     if actor.org_kind != "lender":
         raise errors.NotFound("no such factory")
     now = utcnow()
-    consent = s.scalar(select(Consent).where(Consent.factory_id == factory.id, policy.live_consent(actor, now))
+    consent = s.scalar(select(Consent).where(Consent.factory_id == factory.id, live_consent(actor, now))
                        .order_by(Consent.valid_until.desc()))
     if consent is None:
         former = s.scalar(select(Consent).where(Consent.factory_id == factory.id, Consent.lender_org_id == actor.org_id)
@@ -155,7 +157,7 @@ def portfolio(actor: Actor) -> list[tuple[Factory, Consent, CreditReport | None]
     policy.require_kind(actor, "lender")
     now = utcnow()
     with unit_of_work() as s:
-        consents = s.scalars(select(Consent).where(policy.live_consent(actor, now)).order_by(Consent.valid_until)).unique()
+        consents = s.scalars(select(Consent).where(live_consent(actor, now)).order_by(Consent.valid_until)).unique()
         out, seen = [], set()
         for c in consents:
             if c.factory_id in seen:
@@ -236,7 +238,7 @@ def reports_of(actor: Actor) -> list[CreditReport]:
     with unit_of_work() as s:
         q = select(CreditReport).join(Factory, CreditReport.factory_id == Factory.id).order_by(CreditReport.created_at.desc())
         if actor.org_kind == "lender":
-            q = q.where(CreditReport.lender_org_id == actor.org_id, policy.credit_readable_factories(actor, now))
+            q = q.where(CreditReport.lender_org_id == actor.org_id, credit_readable_factories(actor, now))
         elif not actor.is_operator:
             q = q.where(Factory.organization_id == actor.org_id)
         return list(s.scalars(q.limit(200)).unique())

@@ -9,9 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from market.catalog.models import Factory
-from market.matching.models import Quote, QuoteLine
-from market.orders.models import Order, OrderEvent
-from market.trace.events import share_payload
+from market.orders.models import Order, OrderEvent, Quote, QuoteLine
+from market.orders.ledger_events import share_payload
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from market.catalog.models import CapacityWindow, Machine, MachineProcess
-from market.matching.models import QuoteLine
-from market.orders.models import Order
+from market.orders.models import Order, QuoteLine
 from scheduling import Busy, Job, Operation, PricingMode, Problem, Site, SolverParams, Window, schedule_shop
 from scheduling import Machine as SMachine
 

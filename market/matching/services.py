@@ -16,13 +16,13 @@ from market.auth import Actor
 from market.catalog.models import CapacityWindow, Machine
 from market.db import unit_of_work, utcnow, write_lock
 from market.matching import jobs
-from market.matching.models import Quote, QuoteLine, SolveJob
+from market.matching.models import SolveJob
 from market.matching.problem import CANDIDATES_MAX_SPAN, build, percent_windows_left_out
-from market.orders.models import Order, OrderEvent
+from market.orders.models import Order, OrderEvent, Quote, QuoteLine
 from market.orders.services import find_order, move
 from market.orders.states import check_transition
-from market.trace import events as ledger_events
-from market.trace.ledger import record
+from market.orders import ledger_events
+from market.journal.ledger import record
 from ledger.disclosure import new_salt
 from scheduling import CandidateOptions, SolverParams, batch_match, quote
 from scheduling.batch import BATCH_CANDIDATES

@@ -10,14 +10,15 @@ from sqlalchemy import select
 
 from market import errors, policy
 from market.auth import Actor
+from market.catalog.access import own_windows
 from market.catalog.models import CapacityWindow, Machine
 from market.db import unit_of_work, utcnow, write_lock
-from market.matching.models import QuoteLine, SolveJob
+from market.matching.models import SolveJob
 from market.matching.services import request_quotes
-from market.orders.models import Order
+from market.orders.models import Order, QuoteLine
 from market.orders.services import find_order, move, repost
 from market.orders.states import check_transition
-from market.trace.ledger import record
+from market.journal.ledger import record
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def stranded_work(actor: Actor, order_id: uuid.UUID | None = None) -> list[Stran
         if order_id is not None:
             stmt = stmt.where(Order.id == find_order(s, actor, order_id).id)
         else:
-            stmt = stmt.where(policy.own_windows(actor))
+            stmt = stmt.where(own_windows(actor))
         out = []
         for w, machine, order in s.execute(stmt).unique().all():
             line = s.scalar(select(QuoteLine).where(QuoteLine.window_id == w.id))

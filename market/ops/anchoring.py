@@ -16,7 +16,7 @@ from ledger.errors import AnchorUnavailableError
 from ledger.sql_tables import ledger_anchors
 from market.db import unit_of_work
 from market.metrics import ANCHOR_ATTEMPTS
-from market.trace.ledger import get_anchorer, get_ledger
+from market.journal.ledger import get_anchorer, get_ledger
 
 log = logging.getLogger("market.ledger")
 

@@ -223,7 +223,7 @@ def restore(app: Flask, archive: Path, *, force: bool = False) -> RestoreReport:
             if dest.name in ("ledger_ed25519.key", "secret_key"):
                 dest.chmod(0o600)
     revision, size, _checkpoints, _key = _db_facts(url)
-    from market.trace.ledger import get_ledger
+    from market.journal.ledger import get_ledger
 
     app.extensions["ledger"] = None  # the key may have just been restored: load it afresh
     in_place = get_ledger().signer.verifier_key()

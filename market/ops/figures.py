@@ -1,13 +1,16 @@
 """Figures kept in the database, read for /metrics and /readyz: ledger size, what is still
-waiting to be anchored, and background jobs by status."""
+waiting to be anchored, and background jobs by status. The kernel serves both pages but knows
+no domain's tables: `init_app` registers `read` with market.metrics at start-up."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from flask import Flask
 from sqlalchemy import func, select
 
 from ledger.sql_tables import ledger_anchors, ledger_checkpoints, ledger_entries
+from market import metrics
 from market.db import unit_of_work, utcnow
 
 
@@ -42,3 +45,7 @@ def read() -> Figures:
     lag = (utcnow() - _aware(oldest)).total_seconds() if oldest is not None else 0.0
     return Figures(size, size - int(anchored_size or 0), int(pending), max(lag, 0.0),
                    {status: jobs.get(status, 0) for status in ("queued", "running", "done", "failed")})
+
+
+def init_app(app: Flask) -> None:
+    metrics.register_figures(app, read)

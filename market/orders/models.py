@@ -11,6 +11,8 @@ from market.accounts.models import Organization
 from market.db import Base, UTCDateTime, new_public_id, utcnow
 from market.orders.states import STATES
 
+QUOTE_STATUSES = ("open", "accepted", "superseded", "expired", "stale")
+
 
 class Order(Base):
     __tablename__ = "orders"
@@ -129,3 +131,56 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Quote(Base):
+    """One alternative the solver proposed for an order (an offer: it lives with the order,
+    so the order side may read it; matching writes it); prices in minor units."""
+
+    __tablename__ = "quotes"
+    __table_args__ = (CheckConstraint(f"status IN {QUOTE_STATUSES}", name="status"),
+                      Index("ix_quotes_order_status", "order_id", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_public_id)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    job_id: Mapped[int] = mapped_column(ForeignKey("solve_jobs.id"))  # matching's solve (by table name only)
+    label: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    price_minor: Mapped[int] = mapped_column(BigInteger)
+    transport_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    promised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lateness_minutes: Mapped[int] = mapped_column(default=0)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # factory public id -> salt of its share's commitment in the quote.accepted ledger entry
+    share_salts: Mapped[dict] = mapped_column(JSON, default=dict)
+    accepted_ledger_index: Mapped[int | None]
+
+    lines: Mapped[list["QuoteLine"]] = relationship(order_by="QuoteLine.seq", lazy="selectin",
+                                                    cascade="all, delete-orphan")
+
+    @property
+    def total_minor(self) -> int:
+        return self.price_minor + self.transport_minor
+
+
+class QuoteLine(Base):
+    """Where and when one operation runs in a quote: a slice of one capacity window."""
+
+    __tablename__ = "quote_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quote_id: Mapped[int] = mapped_column(ForeignKey("quotes.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int]
+    process_code: Mapped[str] = mapped_column(String(64))
+    window_id: Mapped[int] = mapped_column(ForeignKey("capacity_windows.id"))
+    machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id"))
+    factory_id: Mapped[int] = mapped_column(ForeignKey("factories.id"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    price_minor: Mapped[int] = mapped_column(BigInteger)
+
+    machine = relationship("Machine", lazy="joined")
+    factory = relationship("Factory", lazy="joined")

@@ -14,12 +14,13 @@ from market.catalog.models import CapacityWindow, Factory, Machine, MachineProce
 from market.catalog.services import check_certifications, check_processes
 from market.db import unit_of_work, utcnow, write_lock
 from market.orders import attachments as files
+from market.orders.access import visible_orders
 from market.orders.models import Attachment, Message, Operation, Order, OrderEvent, QuoteRequest
 from market.orders.states import allowed_targets, check_transition
 from market.payments import services as payments
 from market.pagination import Page, paginate
-from market.trace import events as ledger_events
-from market.trace.ledger import Batch, record
+from market.orders import ledger_events
+from market.journal.ledger import Batch, record
 from ledger.events import Event
 
 EDITABLE_STATES = ("draft", "open")
@@ -28,7 +29,7 @@ MAX_OPERATIONS = 20
 
 def find_order(s: Session, actor: Actor, public_id: uuid.UUID, *, lock: bool = False) -> Order:
     """The order as `actor` may see it, in session `s` (404 for anything else)."""
-    stmt = select(Order).where(Order.public_id == public_id, policy.visible_orders(actor))
+    stmt = select(Order).where(Order.public_id == public_id, visible_orders(actor))
     order = s.scalar(stmt.with_for_update(of=Order) if lock else stmt)
     if order is None:
         raise errors.NotFound(f"order {public_id} not found")
@@ -171,7 +172,7 @@ def next_states(actor: Actor, order: Order) -> list[str]:
 
 def list_orders(actor: Actor, *, state: str | None = None, page: int = 1, per_page: int = 20) -> Page[Order]:
     with unit_of_work() as s:
-        stmt = select(Order).where(policy.visible_orders(actor)).order_by(Order.created_at.desc(), Order.id.desc())
+        stmt = select(Order).where(visible_orders(actor)).order_by(Order.created_at.desc(), Order.id.desc())
         if state:
             stmt = stmt.where(Order.state == state)
         return paginate(s, stmt, page, per_page)
@@ -290,7 +291,7 @@ def get_attachment(actor: Actor, attachment_id: uuid.UUID) -> Attachment:
     with unit_of_work() as s:
         attachment = s.scalar(
             select(Attachment).join(Order, Order.id == Attachment.order_id)
-            .where(Attachment.public_id == attachment_id, policy.visible_orders(actor)))
+            .where(Attachment.public_id == attachment_id, visible_orders(actor)))
         if attachment is None:
             raise errors.NotFound(f"attachment {attachment_id} not found")
         return attachment
@@ -299,7 +300,7 @@ def get_attachment(actor: Actor, attachment_id: uuid.UUID) -> Attachment:
 def get_order_by_id(actor: Actor, order_id: int) -> Order:
     """The order behind an internal id the caller already reached through a scoped lookup."""
     with unit_of_work() as s:
-        order = s.scalar(select(Order).where(Order.id == order_id, policy.visible_orders(actor)))
+        order = s.scalar(select(Order).where(Order.id == order_id, visible_orders(actor)))
         if order is None:
             raise errors.NotFound("order not found")
         return order

@@ -151,7 +151,7 @@ def _factory_public(s: Session, factory_id: int | None):
 
 def document_context(actor: Actor, order_public_id: uuid.UUID, factory_public_id: uuid.UUID | None = None) -> dict:
     """Everything an invoice (buyer) or payout statement (one factory) shows."""
-    from market.matching.models import Quote
+    from market.orders.models import Quote
 
     with unit_of_work() as s:
         order, payment = _visible_payment(s, actor, order_public_id)

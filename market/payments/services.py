@@ -23,7 +23,7 @@ from market.orders.models import Order
 from market.payments import commission, events
 from market.payments.models import (CommissionRule, Dispute, DisputeOutcome, FactoryPlan, Movement, Payment, Payout)
 from market.payments.providers import configured_name
-from market.trace.ledger import record
+from market.journal.ledger import record
 
 AFTER_COMMIT = "payments_after_commit"
 

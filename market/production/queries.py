@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from market.matching.models import Quote, QuoteLine
+from market.orders.models import Quote, QuoteLine
 from market.production.models import Lot, QcResult
 
 

@@ -18,13 +18,13 @@ from market import errors, policy
 from market.auth import Actor
 from market.catalog.models import Factory, Machine
 from market.db import unit_of_work, utcnow, write_lock
-from market.matching.models import Quote, QuoteLine
-from market.orders.models import Order
+from market.orders.access import lot_orders, producing_orders
+from market.orders.models import Order, Quote, QuoteLine
 from market.orders.services import find_order, move
 from market.orders.states import check_transition
 from market.production import codes, events
 from market.production.models import Lot, LotOperation, QcResult
-from market.trace.ledger import Batch, get_ledger
+from market.journal.ledger import Batch, get_ledger
 
 
 @dataclass
@@ -69,7 +69,7 @@ def _lot(s: Session, actor: Actor, public_id: uuid.UUID, *, lock: bool = False) 
     lot = s.scalar(select(Lot).where(Lot.public_id == public_id))
     if lot is None:
         raise errors.NotFound(f"lot {public_id} not found")
-    order = s.scalar(select(Order).where(Order.id == lot.order_id, policy.lot_orders(actor)))
+    order = s.scalar(select(Order).where(Order.id == lot.order_id, lot_orders(actor)))
     if order is None:
         raise errors.NotFound(f"lot {public_id} not found")
     if lock:
@@ -141,10 +141,10 @@ def get_lot(actor: Actor, public_id: uuid.UUID) -> tuple[Lot, Order]:
 
 
 def lots_of(actor: Actor, order_id: uuid.UUID) -> list[Lot]:
-    """The order's lots; not found unless the actor may read them (`policy.lot_orders`)."""
+    """The order's lots; not found unless the actor may read them (`orders.access.lot_orders`)."""
     with unit_of_work() as s:
         order = find_order(s, actor, order_id)
-        if s.scalar(select(Order.id).where(Order.id == order.id, policy.lot_orders(actor))) is None:
+        if s.scalar(select(Order.id).where(Order.id == order.id, lot_orders(actor))) is None:
             raise errors.NotFound(f"order {order_id} not found")
         lots = list(s.scalars(select(Lot).where(Lot.order_id == order.id).order_by(Lot.id)))
         return [_reload(s, lot) for lot in lots]
@@ -437,7 +437,7 @@ def open_lots(actor: Actor, limit: int = 10) -> list[tuple[Lot, Order]]:
     """Lots not yet received on orders the actor makes (factory) or bought (buyer): the
     dashboard's work in progress and deliveries to confirm."""
     with unit_of_work() as s:
-        mine = (Order.id.in_(policy.producing_orders(actor)) if actor.org_kind == "factory"
+        mine = (Order.id.in_(producing_orders(actor)) if actor.org_kind == "factory"
                 else Order.buyer_org_id == actor.org_id)
         rows = s.execute(select(Lot, Order).join(Order, Order.id == Lot.order_id)
                          .where(mine, Lot.status != "delivered").order_by(Lot.created_at.desc()).limit(limit)).all()

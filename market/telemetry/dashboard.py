@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from market import errors, policy
+from market import errors
 from market.auth import Actor
+from market.catalog.access import own_factories
 from market.catalog.models import CapacityWindow, Factory, Machine
 from market.db import unit_of_work, utcnow
 from market.telemetry import calendar as cal
@@ -53,7 +54,7 @@ def _heatmap(rows, machines, tz, start, end) -> dict:
 def factory_dashboard(actor: Actor, factory_id: uuid.UUID) -> dict:
     now = utcnow()
     with unit_of_work() as s:
-        factory = s.scalar(select(Factory).where(Factory.public_id == factory_id, policy.own_factories(actor)))
+        factory = s.scalar(select(Factory).where(Factory.public_id == factory_id, own_factories(actor)))
         if factory is None:
             raise errors.NotFound(f"factory {factory_id} not found")
         tz = factory.timezone

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from market import errors, policy
 from market.auth import Actor
+from market.catalog.access import own_machines
 from market.catalog.models import Factory, Machine
 from market.db import unit_of_work, utcnow
 from market.telemetry.models import Device
@@ -39,7 +40,7 @@ def enroll(actor: Actor, machine_public_id: uuid.UUID, name: str) -> tuple[Devic
     """Returns the device and its plaintext token (never stored, never shown again)."""
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with unit_of_work() as s:
-        machine = s.scalar(select(Machine).where(Machine.public_id == machine_public_id, policy.own_machines(actor)))
+        machine = s.scalar(select(Machine).where(Machine.public_id == machine_public_id, own_machines(actor)))
         if machine is None:
             raise errors.NotFound(f"machine {machine_public_id} not found")
         policy.require_kind(actor, "factory")

@@ -23,7 +23,7 @@ from market.telemetry import calendar as cal
 from market.telemetry import events
 from market.telemetry.intervals import Carry, Point, machine_day
 from market.telemetry.models import FactoryDay, MachineDay, MachineProfile, Reading, ShiftCalendar, StateInterval
-from market.trace.ledger import record
+from market.journal.ledger import record
 
 
 def offline_after() -> timedelta:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from market import errors, policy
 from market.auth import Actor
+from market.catalog.access import own_factories, own_machines
 from market.catalog.models import Factory, Machine
 from market.db import unit_of_work, utcnow, write_lock
 from market.telemetry import calendar as cal
@@ -66,14 +67,14 @@ def _check_days(start: date, end: date) -> None:
 
 
 def _factory(s: Session, actor: Actor, public_id: uuid.UUID) -> Factory:
-    factory = s.scalar(select(Factory).where(Factory.public_id == public_id, policy.own_factories(actor)))
+    factory = s.scalar(select(Factory).where(Factory.public_id == public_id, own_factories(actor)))
     if factory is None:
         raise errors.NotFound(f"factory {public_id} not found")
     return factory
 
 
 def _machine(s: Session, actor: Actor, public_id: uuid.UUID) -> Machine:
-    machine = s.scalar(select(Machine).where(Machine.public_id == public_id, policy.own_machines(actor)))
+    machine = s.scalar(select(Machine).where(Machine.public_id == public_id, own_machines(actor)))
     if machine is None:
         raise errors.NotFound(f"machine {public_id} not found")
     return machine

@@ -21,7 +21,7 @@ from market.db import unit_of_work
 from market.orders.models import Order
 from market.production import codes
 from market.production.models import Lot
-from market.trace.ledger import get_anchorer, get_ledger
+from market.journal.ledger import get_anchorer, get_ledger
 
 log = logging.getLogger("market.ledger")
 

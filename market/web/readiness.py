@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from market.db import get_db
 from market.logs import redact
+from market.metrics import read_figures
 
 
 def _database() -> str:
@@ -47,10 +48,8 @@ def check_all() -> dict[str, str]:
 def anchoring() -> dict:
     """The ledger's anchoring backlog (informational: the ledger works while the chain is
     down; the periodic checkpoint anchors what is pending once it answers)."""
-    from market.ops import figures
-
     try:
-        f = figures.read()
+        f = read_figures()
     except Exception as exc:
         return {"error": f"{type(exc).__name__}"}
     return {"pending_checkpoints": f.pending_checkpoints, "unanchored_entries": f.unanchored_entries,

@@ -89,7 +89,8 @@ class World:
     def put_quote(self, order_id: str, legs, transport: int) -> str:
         from market.catalog.models import CapacityWindow, Machine
         from market.db import unit_of_work
-        from market.matching.models import Quote, QuoteLine, SolveJob
+        from market.orders.models import Quote, QuoteLine
+        from market.matching.models import SolveJob
         from market.orders.models import Order
 
         with self.app.app_context(), unit_of_work() as s:

@@ -79,7 +79,7 @@ def test_a_request_killed_mid_flight_neither_sticks_its_key_nor_duplicates_the_o
 
 
 def test_a_live_claim_answers_409_until_its_lease_lapses(app, api, tenant):
-    from market.accounts.models import IdempotencyRecord
+    from market.web.models import IdempotencyRecord
     from market.api_common import IN_PROGRESS
     from market.db import unit_of_work, utcnow
 

@@ -15,7 +15,7 @@ from tests.conftest import order_body
 
 
 def _ledger_size(app):
-    from market.trace.ledger import get_ledger
+    from market.journal.ledger import get_ledger
     from market.db import unit_of_work
 
     with app.app_context(), unit_of_work() as s:

@@ -74,7 +74,8 @@ def test_with_the_broker_down_a_swept_job_runs_in_process(app, api, tenant, two_
 def test_a_job_handed_out_twice_runs_once(app, api, tenant, two_sites):
     from market.db import unit_of_work
     from market.matching import jobs
-    from market.matching.models import Quote, SolveJob
+    from market.orders.models import Quote
+    from market.matching.models import SolveJob
 
     buyer = api(tenant("buyer"))
     order = buyer.post("/api/v1/orders", json=order_body()).get_json()

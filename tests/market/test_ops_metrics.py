@@ -34,7 +34,7 @@ def test_metrics_show_request_latency_by_endpoint_and_the_ledger_size(app, clien
                    method="POST", status="201")
     assert after - before == 3
     with app.app_context():
-        from market.trace.ledger import get_ledger
+        from market.journal.ledger import get_ledger
         from market.db import unit_of_work
 
         with unit_of_work() as s:

@@ -26,7 +26,7 @@ def _run(app, name):
 
 def _checkpoints_and_anchors(app):
     from market.db import unit_of_work
-    from market.trace.ledger import get_ledger
+    from market.journal.ledger import get_ledger
 
     with app.app_context(), unit_of_work() as s:
         store = get_ledger().store
@@ -79,7 +79,8 @@ def test_the_periodic_checkpoint_signs_only_when_the_ledger_grew_and_anchors_it(
 
 def test_periodic_batch_match_quotes_open_orders_once_at_a_time(app, api, tenant, two_sites):
     from market.db import unit_of_work
-    from market.matching.models import Quote, SolveJob
+    from market.orders.models import Quote
+    from market.matching.models import SolveJob
 
     tenant("operator")
     buyer = api(tenant("buyer"))

@@ -32,7 +32,7 @@ def _ledger_types(app):
     import json
 
     from market.db import unit_of_work
-    from market.trace.ledger import get_ledger
+    from market.journal.ledger import get_ledger
 
     with app.app_context(), unit_of_work() as s:
         store = get_ledger().store
@@ -87,7 +87,7 @@ def test_no_amount_is_readable_on_the_public_ledger_but_each_commitment_opens(wo
     from market.orders.models import Order
     from market.payments.events import movement_payload
     from market.payments.models import Movement
-    from market.trace.ledger import get_ledger
+    from market.journal.ledger import get_ledger
 
     fake = stripe_mode
     world.onboard(fake, world.mill)

@@ -182,7 +182,7 @@ def test_credit_facts_name_the_entries_that_prove_them(accepted, app):
     from market.db import unit_of_work
     from market.matching.queries import factory_sales
     from market.production.queries import factory_deliveries, factory_qc
-    from market.trace.ledger import get_ledger
+    from market.journal.ledger import get_ledger
     from ledger.entry import decode_entry
 
     buyer, mill, finish, order = accepted
@@ -223,7 +223,7 @@ def test_a_qc_correction_is_a_new_event_that_names_the_entry_it_corrects(accepte
     from ledger.entry import decode_entry
     from ledger.hashing import leaf_hash
     from market.db import unit_of_work
-    from market.trace.ledger import get_ledger
+    from market.journal.ledger import get_ledger
 
     buyer, mill, finish, order = accepted
     lot, url = make_lot(buyer, mill, finish, order)

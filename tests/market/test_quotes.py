@@ -95,7 +95,7 @@ def test_an_expired_quote_cannot_be_accepted(api, tenant, two_sites, app):
     from sqlalchemy import update
 
     from market.db import unit_of_work
-    from market.matching.models import Quote
+    from market.orders.models import Quote
 
     with app.app_context(), unit_of_work() as s:
         s.execute(update(Quote).values(expires_at=datetime.now(timezone.utc) - timedelta(minutes=1)))

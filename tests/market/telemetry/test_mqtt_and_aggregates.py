@@ -151,7 +151,7 @@ def test_late_data_recomputes_a_closed_day_and_appends_a_correcting_ledger_event
     from ledger import disclosure
     from market.db import unit_of_work
     from market.telemetry.models import FactoryDay
-    from market.trace.ledger import get_ledger
+    from market.journal.ledger import get_ledger
 
     midnight = recent_workday_midnight_shanghai(3)  # planned by the default Mon-Fri calendar
     readings = _day_readings(midnight)

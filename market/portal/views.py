@@ -4,7 +4,8 @@ from flask_login import current_user, login_required
 
 from market.auth import portal_actor
 from market.i18n import LANGUAGES
-from market.web import dashboards, readiness
+from market.portal import dashboards
+from market.web import readiness
 from market.web.redirects import local_path
 
 bp = Blueprint("web", __name__)

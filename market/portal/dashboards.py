@@ -1,13 +1,15 @@
-"""What each kind of organization sees first. Read-only queries, scoped by the policy."""
+"""What each kind of organization sees first. Read-only queries, scoped by the row scopes of
+the domains that own the rows (catalog.access, orders.access)."""
 from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from market import policy
 from market.accounts.models import Organization
 from market.auth import Actor
+from market.catalog.access import own_factories, own_machines, own_windows
 from market.catalog.models import CapacityWindow, Factory, Machine
 from market.db import unit_of_work, utcnow
+from market.orders.access import visible_orders
 from market.orders.models import Order
 from market.orders.services import order_board
 
@@ -24,7 +26,7 @@ def public_stats() -> dict:
 
 
 def _orders_by_state(s, actor: Actor) -> dict[str, int]:
-    rows = s.execute(select(Order.state, func.count()).where(policy.visible_orders(actor)).group_by(Order.state))
+    rows = s.execute(select(Order.state, func.count()).where(visible_orders(actor)).group_by(Order.state))
     return dict(rows.all())
 
 
@@ -32,16 +34,16 @@ def for_actor(actor: Actor) -> dict:
     with unit_of_work() as s:
         d: dict = {"orders_by_state": _orders_by_state(s, actor)}
         if actor.org_kind in ("factory", "operator"):
-            d["factories"] = list(s.scalars(select(Factory).where(policy.own_factories(actor)).order_by(Factory.id)))
-            d["machines"] = s.scalar(select(func.count(Machine.id)).where(policy.own_machines(actor)))
+            d["factories"] = list(s.scalars(select(Factory).where(own_factories(actor)).order_by(Factory.id)))
+            d["machines"] = s.scalar(select(func.count(Machine.id)).where(own_machines(actor)))
             d["upcoming"] = list(s.scalars(
-                select(CapacityWindow).where(policy.own_windows(actor), CapacityWindow.status == "open",
+                select(CapacityWindow).where(own_windows(actor), CapacityWindow.status == "open",
                                              CapacityWindow.end_at > utcnow())
                 .order_by(CapacityWindow.start_at).limit(10)))
             d["open_windows"] = s.scalar(select(func.count(CapacityWindow.id)).where(
-                policy.own_windows(actor), CapacityWindow.status == "open", CapacityWindow.end_at > utcnow()))
+                own_windows(actor), CapacityWindow.status == "open", CapacityWindow.end_at > utcnow()))
         if actor.org_kind in ("buyer", "operator"):
-            d["recent_orders"] = list(s.scalars(select(Order).where(policy.visible_orders(actor))
+            d["recent_orders"] = list(s.scalars(select(Order).where(visible_orders(actor))
                                                 .order_by(Order.created_at.desc()).limit(10)))
         if actor.is_operator:
             d["organizations"] = list(s.scalars(select(Organization).order_by(Organization.kind, Organization.name)))
