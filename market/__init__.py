@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from market import auth, bus, config as cfg, db, i18n, logs, metrics, problems
+    from market import auth, bus, config as cfg, db, i18n, jobs, logs, metrics, problems
     from market.accounts import api as accounts_api
     from market.accounts import views as accounts_views
     from market.audit import views as audit_views
@@ -18,7 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.credit import api as credit_api
     from market.credit import views as credit_views
     from market.matching import api as matching_api
-    from market.matching import jobs
+    from market.matching import tasks as matching_tasks
     from market.matching import views as matching_views
     from market.ops import periodic
     from market.orders import api as orders_api
@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.telemetry import api as telemetry_api
     from market.credit import settings as credit_settings
     from market.telemetry import settings as telemetry_settings
+    from market.telemetry import tasks as telemetry_tasks
     from market.telemetry import views as telemetry_views
     from market.web import api_docs, csrf, input_guard, security
     from market.web import views as web_views
@@ -57,7 +58,8 @@ def create_app(config: dict | None = None) -> Flask:
     # the domains that listen to other domains' events (market/bus.py, docs/architecture.md)
     handlers = ()
     bus.init_app(app, handlers)
-    jobs.init_app(app)
+    # the domains' background tasks by name (market/jobs.py owns the broker and the worker thread)
+    jobs.init_app(app, (matching_tasks, telemetry_tasks))
     periodic.init_app(app)
     telemetry_settings.init_app(app)
     payments_config.init_app(app)
