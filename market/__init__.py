@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.credit import api as credit_api
     from market.credit import views as credit_views
     from market.matching import api as matching_api
+    from market.matching import handlers as matching_handlers
     from market.matching import tasks as matching_tasks
     from market.matching import views as matching_views
     from market.ops import periodic
@@ -32,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.trace import ledger
     from market.trace import views as trace_views
     from market.telemetry import api as telemetry_api
+    from market.telemetry import handlers as telemetry_handlers
     from market.credit import settings as credit_settings
     from market.telemetry import settings as telemetry_settings
     from market.telemetry import tasks as telemetry_tasks
@@ -56,7 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     problems.init_app(app)
     ledger.init_app(app)
     # the domains that listen to other domains' events (market/bus.py, docs/architecture.md)
-    handlers = ()
+    handlers = (telemetry_handlers, matching_handlers)
     bus.init_app(app, handlers)
     # the domains' background tasks by name (market/jobs.py owns the broker and the worker thread)
     jobs.init_app(app, (matching_tasks, telemetry_tasks))
