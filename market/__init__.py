@@ -16,9 +16,11 @@ def create_app(config: dict | None = None) -> Flask:
     from market.catalog import api as catalog_api
     from market.catalog import views as catalog_views
     from market.credit import api as credit_api
+    from market.credit import public_profile  # noqa: F401  (adds catalog.public_factory)
     from market.credit import views as credit_views
     from market.matching import api as matching_api
     from market.matching import handlers as matching_handlers
+    from market.matching import schedule_pages  # noqa: F401  (adds catalog.schedule, catalog_api.schedule)
     from market.matching import tasks as matching_tasks
     from market.matching import views as matching_views
     from market.ops import periodic
