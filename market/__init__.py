@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from market import auth, bus, config as cfg, db, i18n, logs, metrics, problems
+    from market import auth, bus, config as cfg, db, i18n, jobs, logs, metrics, problems
     from market.accounts import api as accounts_api
     from market.accounts import identity as accounts_identity
     from market.accounts import views as accounts_views
@@ -19,9 +19,12 @@ def create_app(config: dict | None = None) -> Flask:
     from market.catalog import templating as catalog_templating
     from market.catalog import views as catalog_views
     from market.credit import api as credit_api
+    from market.credit import public_profile  # noqa: F401  (adds catalog.public_factory)
     from market.credit import views as credit_views
     from market.matching import api as matching_api
-    from market.matching import jobs
+    from market.matching import handlers as matching_handlers
+    from market.matching import schedule_pages  # noqa: F401  (adds catalog.schedule, catalog_api.schedule)
+    from market.matching import tasks as matching_tasks
     from market.matching import views as matching_views
     from market.ops import figures, periodic
     from market.orders import api as orders_api
@@ -36,8 +39,10 @@ def create_app(config: dict | None = None) -> Flask:
     from market.journal import ledger
     from market.trace import views as trace_views
     from market.telemetry import api as telemetry_api
+    from market.telemetry import handlers as telemetry_handlers
     from market.credit import settings as credit_settings
     from market.telemetry import settings as telemetry_settings
+    from market.telemetry import tasks as telemetry_tasks
     from market.telemetry import views as telemetry_views
     from market.web import api_docs, csrf, input_guard, security
     from market.portal import views as portal_views
@@ -62,9 +67,10 @@ def create_app(config: dict | None = None) -> Flask:
     problems.init_app(app)
     ledger.init_app(app)
     # the domains that listen to other domains' events (market/bus.py, docs/architecture.md)
-    handlers = (audit_handlers,)
+    handlers = (audit_handlers, telemetry_handlers, matching_handlers)
     bus.init_app(app, handlers)
-    jobs.init_app(app)
+    # the domains' background tasks by name (market/jobs.py owns the broker and the worker thread)
+    jobs.init_app(app, (matching_tasks, telemetry_tasks))
     periodic.init_app(app)
     figures.init_app(app)
     telemetry_settings.init_app(app)

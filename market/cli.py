@@ -158,14 +158,14 @@ def quotes_expire() -> None:
 def quotes_batch() -> None:
     """Match all open orders against all open capacity now (run from cron); waits for it."""
     from market.db import unit_of_work
-    from market.matching import jobs
+    from market.matching import tasks
     from market.matching.models import SolveJob
 
     with unit_of_work() as s:
         job = SolveJob(kind="batch", organization_id=_operator_org_id(s))
         s.add(job)
         s.commit()
-    jobs.execute("batch", job.id)
+    tasks.execute("batch", job.id)
     with unit_of_work() as s:
         click.echo(s.get(SolveJob, job.id).result)
 

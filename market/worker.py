@@ -4,7 +4,7 @@
 Like a WSGI module, importing it builds the app: it is the process's entry, not a library.
 (Celery looks for an attribute named `app` or `celery`: the Flask app is `flask_app`.)"""
 from market import create_app
-from market.matching.jobs import celery_for
+from market.jobs import celery_for
 from market.ops import beat
 
 flask_app = create_app()

@@ -7,7 +7,6 @@ from market.api_common import PageArgs, page_schema
 from market.auth import api_actor, require_token
 from market.catalog import schemas as sc
 from market.catalog import services
-from market.catalog.schedule import factory_schedule
 from market.catalog.search import CapacityQuery, search_capacity
 from market.catalog.taxonomy import taxonomy
 
@@ -57,15 +56,6 @@ def get_factory(factory_id: UUID):
 @blp.response(200, sc.FactoryOut)
 def update_factory(data, factory_id: UUID):
     return services.update_factory(api_actor(), factory_id, data)
-
-
-@blp.route("/factories/<uuid:factory_id>/schedule")
-@require_token("read")
-@blp.arguments(sc.ScheduleArgs, location="query")
-@blp.response(200, sc.ScheduleOut)
-def schedule(args, factory_id: UUID):
-    """The factory's Gantt data: per machine, booked work (late flagged) and open capacity."""
-    return factory_schedule(api_actor(), factory_id, **args)
 
 
 @blp.route("/machines")

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from market import errors, policy
+from market import bus, errors, policy
 from market.auth import Actor
 from market.catalog.access import own_factories, own_machines, own_windows
+from market.catalog.domain_events import MachineStatusChanged
 from market.catalog.models import CapacityWindow, Factory, Machine, MachineProcess
 from market.catalog.recurrence import Recurrence, expand, local_to_utc
 from market.catalog.taxonomy import taxonomy
@@ -121,7 +122,7 @@ def update_machine(actor: Actor, public_id: uuid.UUID, data: dict) -> Machine:
     data = dict(data)
     with unit_of_work() as s:
         machine = _machine(s, actor, public_id, lock=True)
-        was_active = machine.status == "active"
+        old_status = machine.status
         if "processes" in data:
             codes = check_processes(data.pop("processes"))
             machine.process_rows = [MachineProcess(process_code=c) for c in codes]
@@ -132,16 +133,12 @@ def update_machine(actor: Actor, public_id: uuid.UUID, data: dict) -> Machine:
             for window in s.scalars(select(CapacityWindow).where(
                     CapacityWindow.machine_id == machine.id, CapacityWindow.status == "open")):
                 window.status = "withdrawn"
-            # ...and its edge devices stop speaking for it (telemetry builds on the catalog)
-            from market.telemetry.devices import revoke_for_machine
-
-            revoke_for_machine(s, machine.id)
+        if machine.status != old_status:
+            # telemetry revokes a retired machine's devices (in this transaction); matching
+            # re-plans the work booked on a machine that left 'active' (after the commit)
+            bus.publish(s, MachineStatusChanged(machine.id, machine.factory_id, machine.factory.organization_id,
+                                                old_status, machine.status))
         s.commit()
-    if was_active and machine.status != "active":
-        # booked work on a machine that went down is re-planned on the factory's other machines
-        from market.matching.services import request_reschedule
-
-        request_reschedule(machine.factory_id, machine.factory.organization_id, [machine.id])
     return machine
 
 

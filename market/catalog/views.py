@@ -1,6 +1,6 @@
-"""Portal: factories, machines, capacity windows and capacity search."""
-from datetime import timedelta
-
+"""Portal: factories, machines, capacity windows and capacity search. Pages that show what
+higher domains know of a factory add their routes to this blueprint: the schedule
+(matching/schedule_pages.py), the public profile (credit/public_profile.py)."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -8,12 +8,8 @@ from flask_login import login_required
 from market.auth import portal_actor
 from market.catalog import schemas as sc
 from market.catalog import services
-from market.catalog.schedule import factory_schedule
 from market.catalog.search import CapacityQuery, search_capacity
-from market.db import utcnow
 from market.errors import DomainError
-from market.matching.services import recent_reschedules
-from market.matching.stranded import stranded_work
 from market.web import forms
 
 bp = Blueprint("catalog", __name__)
@@ -68,24 +64,6 @@ def factory(factory_id):
     actor = portal_actor()
     return render_template("catalog/factory.html", factory=services.get_factory(actor, factory_id),
                            machines=services.list_machines(actor, factory_id=factory_id, per_page=100).items)
-
-
-@bp.get("/factories/<uuid:factory_id>/schedule")
-@login_required
-def schedule(factory_id):
-    days = min(max(request.args.get("days", 14, type=int), 1), 62)
-    start = utcnow().replace(minute=0, second=0, microsecond=0)
-    plan = factory_schedule(portal_actor(), factory_id, start, start + timedelta(days=days))
-    return render_template("catalog/schedule.html", plan=plan, factory_id=factory_id, days=days,
-                           replans=recent_reschedules(portal_actor()), stranded=stranded_work(portal_actor()))
-
-
-@bp.get("/f/<uuid:factory_id>")
-def public_factory(factory_id):
-    from market.credit.supplier import supplier_card
-
-    return render_template("catalog/public_factory.html", factory=services.public_profile(factory_id),
-                           supplier=supplier_card(factory_id))
 
 
 @bp.route("/factories/<uuid:factory_id>/machines/new", methods=["GET", "POST"])

@@ -295,9 +295,16 @@ def expire_quotes(now=None) -> int:
 # --- re-planning after a breakdown -------------------------------------------------------
 
 def request_reschedule(factory_id: int, organization_id: int, down_machine_ids: list[int]) -> SolveJob:
-    """Enqueue the re-plan of a factory whose machines `down_machine_ids` went down."""
-    return jobs.enqueue("reschedule", organization_id,
-                        result={"factory_id": factory_id, "down": sorted(down_machine_ids)})
+    """Enqueue the re-plan of a factory whose machines `down_machine_ids` went down, unless
+    the same re-plan is queued or running already (it will find what a second one would:
+    asking twice, e.g. an event handler run again, re-plans once)."""
+    wanted = {"factory_id": factory_id, "down": sorted(down_machine_ids)}
+    with unit_of_work() as s:
+        for job in s.scalars(select(SolveJob).where(SolveJob.kind == "reschedule", SolveJob.organization_id == organization_id,
+                                                    SolveJob.status.in_(("queued", "running")))):
+            if {k: job.result.get(k) for k in wanted} == wanted:
+                return job
+    return jobs.enqueue("reschedule", organization_id, result=wanted)
 
 
 def run_reschedule_job(job_id: int) -> None:

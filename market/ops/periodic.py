@@ -34,7 +34,7 @@ def batch_match() -> dict:
     """Match every open order against all open capacity (one batch job, recorded under the
     operator); skipped when nothing is open or a batch is already queued or running."""
     from market.accounts.models import Organization
-    from market.matching import jobs
+    from market.matching import tasks
     from market.matching.models import SolveJob
     from market.orders.models import Order
 
@@ -50,7 +50,7 @@ def batch_match() -> dict:
         job = SolveJob(kind="batch", organization_id=operator)
         s.add(job)
         s.commit()
-    jobs.execute("batch", job.id)
+    tasks.execute("batch", job.id)
     return {"job": str(job.public_id)}
 
 

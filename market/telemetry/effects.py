@@ -1,6 +1,7 @@
 """What telemetry changes elsewhere. A machine down past the threshold stops selling: its
-open windows become unavailable and the work booked on it is re-planned (the same path as
-a machine leaving 'active'); when it runs again those windows reopen."""
+open windows become unavailable and, when work is booked on it, MachineWentDown tells the
+domains above (matching re-plans that work, as for a machine leaving 'active'); when it
+runs again those windows reopen."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,8 +11,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from market import bus
 from market.catalog.models import CapacityWindow, Machine
 from market.db import unit_of_work, utcnow, write_lock
+from market.telemetry.domain_events import MachineWentDown
 from market.telemetry.intervals import NO_DATA
 from market.telemetry.models import Alert, Device, Reading
 
@@ -48,10 +51,9 @@ def current_state(s: Session, machine_id: int, now: datetime) -> Current:
     return Current(last.state, last.reason or "", since, seen)
 
 
-def check_machine(s: Session, machine: Machine, now: datetime) -> tuple | None:
-    """Raise or clear the machine's down alert inside the caller's transaction. Returns
-    (alert_id, factory_id, organization_id, [machine_id]) when booked work must be re-planned
-    (call reschedule() with it after commit)."""
+def check_machine(s: Session, machine: Machine, now: datetime) -> None:
+    """Raise or clear the machine's down alert inside the caller's transaction; a raised
+    alert with work booked on the machine publishes MachineWentDown (in that transaction)."""
     cur = current_state(s, machine.id, now)
     alert = s.scalar(select(Alert).where(Alert.machine_id == machine.id, Alert.cleared_at.is_(None)).limit(1))
     threshold = timedelta(minutes=current_app.config["TELEMETRY_DOWN_ALERT_MINUTES"])
@@ -69,22 +71,26 @@ def check_machine(s: Session, machine: Machine, now: datetime) -> tuple | None:
             CapacityWindow.machine_id == machine.id, CapacityWindow.status == "booked",
             CapacityWindow.start_at >= now).limit(1))
         if booked is not None:
-            return alert.id, machine.factory_id, machine.factory.organization_id, [machine.id]
+            bus.publish(s, MachineWentDown(alert.id, machine.id, machine.factory_id, machine.factory.organization_id))
     elif alert is not None and cur.state in UP_STATES:
         for w in s.scalars(select(CapacityWindow).where(
                 CapacityWindow.id.in_(alert.window_ids or [-1]), CapacityWindow.status == "unavailable",
                 CapacityWindow.end_at > now).with_for_update(of=CapacityWindow)):
             w.status = "open"
         alert.cleared_at = now
-    return None
 
 
-def reschedule(alert_id: int, factory_id: int, organization_id: int, machine_ids: list[int]) -> None:
-    from market.matching.services import request_reschedule
-
-    job = request_reschedule(factory_id, organization_id, machine_ids)
+def alert_awaits_replan(alert_id: int) -> bool:
+    """The alert is open and no re-plan was linked to it yet."""
     with unit_of_work() as s:
-        s.get(Alert, alert_id).job_id = job.id
+        alert = s.get(Alert, alert_id)
+        return alert.cleared_at is None and alert.job_id is None
+
+
+def link_replan(alert_id: int, job_id: int) -> None:
+    """Record on the alert the re-plan job it caused (for the operator)."""
+    with unit_of_work() as s:
+        s.get(Alert, alert_id).job_id = job_id
         s.commit()
 
 
@@ -98,9 +104,7 @@ def sweep(now: datetime | None = None) -> int:
         with unit_of_work() as s:
             write_lock(s)
             machine = s.scalar(select(Machine).where(Machine.id == machine_id).with_for_update(of=Machine))
-            todo = check_machine(s, machine, now)
+            check_machine(s, machine, now)
             s.commit()
-        if todo:
-            reschedule(*todo)
     with unit_of_work() as s:
         return len(list(s.scalars(select(Alert.id).where(Alert.cleared_at.is_(None)))))

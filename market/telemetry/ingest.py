@@ -122,7 +122,6 @@ def ingest(device: DeviceAuth, raws, *, machine_public_id: uuid.UUID | None = No
                                f"not {machine_public_id}", field="machine_id")
     now = now or utcnow()
     rows, rejected = validate_batch(raws, window(now))
-    reschedule = None
     with unit_of_work() as s:
         write_lock(s)
         # one writer per machine at a time: the days it marks see every earlier batch. NO KEY
@@ -139,13 +138,11 @@ def ingest(device: DeviceAuth, raws, *, machine_public_id: uuid.UUID | None = No
         if stored:
             days = dirty.affected_days(s, machine.id, machine.factory.timezone, [r[0] for r in rows])
             dirty.mark(s, machine.id, machine.factory_id, days, now)
-            reschedule = effects.check_machine(s, machine, now)
+            effects.check_machine(s, machine, now)
         s.commit()
     TELEMETRY_READINGS.labels(source).inc(stored)  # the ingest rate in /metrics: new readings only
     if stored:
         trigger.after_ingest()
-    if reschedule:
-        effects.reschedule(*reschedule)
     return IngestResult(device.machine_public_id, len(rows), stored, len(rows) - stored, rejected)
 
 

@@ -74,7 +74,7 @@ _celery_lock = threading.Lock()
 def _send_celery(app: Flask) -> None:
     """Send a delayed rollup task unless one already sent has not started yet (per process:
     `not_before` is when the last one sent may start)."""
-    from market.matching.jobs import send_task
+    from market.jobs import send_task
 
     delay = app.config["TELEMETRY_ROLLUP_DELAY_S"]
     with _celery_lock:
@@ -98,24 +98,3 @@ def after_ingest() -> None:
             log.warning("broker unreachable, rolling up in-process", extra={"error": str(exc)})
     background(app).poke()
 
-
-def register(celery, app: Flask) -> None:
-    """The telemetry tasks on the app's Celery; `celery -A market.worker beat` runs the
-    periodic rollup every 5 minutes (or use cron: `market telemetry rollup`)."""
-
-    @celery.task(name=TASK)
-    def rollup_dirty():
-        from market.telemetry import dirty
-
-        with app.app_context():
-            return dirty.drain()
-
-    @celery.task(name=PERIODIC_TASK)
-    def rollup_all():
-        from market.telemetry import services
-
-        with app.app_context():
-            return services.rollup_all()
-
-    celery.conf.beat_schedule = {**(celery.conf.beat_schedule or {}),
-                                 "telemetry-rollup": {"task": PERIODIC_TASK, "schedule": 300.0}}

@@ -73,7 +73,7 @@ def test_with_the_broker_down_a_swept_job_runs_in_process(app, api, tenant, two_
 
 def test_a_job_handed_out_twice_runs_once(app, api, tenant, two_sites):
     from market.db import unit_of_work
-    from market.matching import jobs
+    from market.matching import tasks
     from market.orders.models import Quote
     from market.matching.models import SolveJob
 
@@ -84,7 +84,7 @@ def test_a_job_handed_out_twice_runs_once(app, api, tenant, two_sites):
         with unit_of_work() as s:
             job_id = s.scalar(select(SolveJob.id).where(SolveJob.kind == "quote"))
             quotes = s.scalar(select(func.count()).select_from(Quote))
-        jobs.execute("quote", job_id)  # delivered again (e.g. re-queued while a worker still had it)
+        tasks.execute("quote", job_id)  # delivered again (e.g. re-queued while a worker still had it)
         with unit_of_work() as s:
             assert s.scalar(select(func.count()).select_from(Quote)) == quotes
     assert buyer.get(f"/api/v1/jobs/{first['id']}").get_json()["status"] == "done"

@@ -34,7 +34,7 @@ def _checkpoints_and_anchors(app):
 
 
 def test_beat_schedules_exactly_the_periodic_tasks_that_exist(app):
-    from market.matching.jobs import celery_for
+    from market.jobs import celery_for
     from market.ops import beat, periodic
 
     app.config["CHECKPOINT_EVERY_S"] = 120

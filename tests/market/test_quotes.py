@@ -204,6 +204,38 @@ def test_a_machine_breakdown_moves_its_booked_work_to_another_machine_and_both_s
     assert "Re-planned after a breakdown" in page and "Mill 1" in page and "Mill 2" in page
 
 
+
+def test_the_replan_after_a_machine_went_to_maintenance_survives_a_crash_after_the_commit(app, twin_mills):
+    """The catalog commits the status change with an outbox row for matching's re-plan; the
+    process dies before running it: the periodic sweep runs it, and running it again is harmless."""
+    from sqlalchemy import func, select
+
+    from market import bus
+    from market.db import unit_of_work
+    from market.matching.handlers import replan_after_status_change
+    from market.matching.models import SolveJob
+
+    def replans():
+        with app.app_context(), unit_of_work() as s:
+            return s.scalar(select(func.count()).select_from(SolveJob).where(SolveJob.kind == "reschedule"))
+
+    app.config["EVENTS_INLINE"] = False  # as if the process died right after the commit
+    shop, mills = twin_mills.shop, twin_mills.mills
+    assert shop.patch(f"/api/v1/machines/{mills[0]['id']}", json={"status": "maintenance"}).status_code == 200
+    assert replans() == 0 and len(twin_mills.booked()["Mill 1"]) == 1
+    with app.app_context():
+        assert bus.deliver_due() == {"done": 1}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not twin_mills.booked()["Mill 2"]:
+        time.sleep(0.2)
+    assert twin_mills.booked()["Mill 1"] == [] and len(twin_mills.booked()["Mill 2"]) == 1
+    with app.app_context(), unit_of_work() as s:
+        [row] = s.scalars(select(bus.OutboxMessage)).all()
+        event = bus.get_bus().events[row.event_type](**row.payload)
+    with app.app_context():
+        replan_after_status_change(event)  # delivered again (a crash before the row was marked done)
+    assert replans() == 1
+
 def test_the_operator_batch_match_gives_each_fillable_order_a_quote_without_clashes(app, api, tenant, two_sites):
     buyers = [api(tenant("buyer")) for _ in range(3)]
     orders = [b.post("/api/v1/orders", json=order_body(title=f"Lot {n}")).get_json() for n, b in enumerate(buyers)]

@@ -180,3 +180,37 @@ def test_another_tenants_machine_profile_is_not_found(plant, api, tenant):
     url = f"/api/v1/machines/{plant['machines'][0]['id']}/telemetry-profile"
     other = api(tenant("factory"))
     assert other.get(url).status_code == 404 and other.put(url, json={"ideal_cycle_s": 5}).status_code == 404
+
+
+def test_the_replan_after_a_breakdown_survives_a_crash_after_the_ingest_committed(app, api, twin_mills):
+    """The ingest commits the down alert with an outbox row for matching's re-plan; the process
+    dies before running it: the periodic sweep runs it, and running it again asks for no second one."""
+    from market import bus
+    from market.db import unit_of_work
+    from market.matching.handlers import replan_after_breakdown
+    from market.matching.models import SolveJob
+    from market.telemetry.models import Alert
+
+    def state():
+        with app.app_context(), unit_of_work() as s:
+            return s.scalar(select(Alert.job_id)), s.scalar(select(func.count()).select_from(SolveJob)
+                                                            .where(SolveJob.kind == "reschedule"))
+
+    app.config["EVENTS_INLINE"] = False  # as if the process died right after the commit
+    shop, mills = twin_mills.shop, twin_mills.mills
+    token = shop.post(f"/api/v1/machines/{mills[0]['id']}/devices", json={"name": "gw"}).get_json()["token"]
+    now = datetime.now(timezone.utc)
+    assert api(token).post("/api/v1/telemetry", json={"readings": [
+        {"ts": iso(now - timedelta(minutes=45)), "state": "down", "reason": "spindle_crash"},
+        {"ts": iso(now - timedelta(minutes=1)), "total": 0, "good": 0}]}).status_code == 200
+    assert state() == (None, 0)
+    with app.app_context():
+        assert bus.deliver_due() == {"done": 1}
+    job_id, replans = state()
+    assert job_id is not None and replans == 1
+    with app.app_context(), unit_of_work() as s:
+        [row] = s.scalars(select(bus.OutboxMessage)).all()
+        event = bus.get_bus().events[row.event_type](**row.payload)
+    with app.app_context():
+        replan_after_breakdown(event)  # delivered again (a crash before the row was marked done)
+    assert state() == (job_id, 1)

@@ -1,5 +1,7 @@
 """A factory's schedule: its machines and, over a period, the booked work (with the order,
-late work flagged) and the capacity still open. Feeds the Gantt chart and its JSON."""
+late work flagged) and the capacity still open. Feeds the Gantt chart and its JSON. It reads
+the catalog's machines and windows and the orders booked on them: a matching view (bookings),
+served under the catalog's URLs (schedule_pages.py)."""
 from __future__ import annotations
 
 import uuid
