@@ -11,7 +11,7 @@ from __future__ import annotations
 LAYERS: tuple[tuple[str, ...], ...] = (
     # kernel: infrastructure every domain may use; it knows no domain
     ("config", "settings", "db", "errors", "logs", "metrics", "pagination", "problems", "pdf", "bus",
-     "i18n", "auth", "policy", "api_common", "jobs", "journal", "web"),
+     "i18n", "auth", "policy", "api_common", "jobs", "journal", "web", "mail"),
     ("accounts",),
     ("audit",),
     ("catalog",),
@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("payments",),
     ("credit",),
     ("trace",),
+    ("notifications",),  # listens to every domain above; tells the parties (in-app, mail, webhooks, chat robots)
     ("ops",),
     ("portal",),
     ("demo",),
