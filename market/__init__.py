@@ -26,6 +26,10 @@ def create_app(config: dict | None = None) -> Flask:
     from market.matching import schedule_pages  # noqa: F401  (adds catalog.schedule, catalog_api.schedule)
     from market.matching import tasks as matching_tasks
     from market.matching import views as matching_views
+    from market.notifications import api as notifications_api
+    from market.notifications import config as notifications_config
+    from market.notifications import tasks as notifications_tasks
+    from market.notifications import views as notifications_views
     from market.ops import figures, periodic
     from market.orders import api as orders_api
     from market.orders import views as orders_views
@@ -70,20 +74,21 @@ def create_app(config: dict | None = None) -> Flask:
     handlers = (audit_handlers, telemetry_handlers, matching_handlers)
     bus.init_app(app, handlers)
     # the domains' background tasks by name (market/jobs.py owns the broker and the worker thread)
-    jobs.init_app(app, (matching_tasks, telemetry_tasks))
+    jobs.init_app(app, (matching_tasks, telemetry_tasks, notifications_tasks))
     periodic.init_app(app)
     figures.init_app(app)
     telemetry_settings.init_app(app)
     payments_config.init_app(app)
     credit_settings.init_app(app)
+    notifications_config.init_app(app)
 
     api = problems.ProblemApi(app)
     for module in (accounts_api, catalog_api, orders_api, matching_api, production_api, trace_api, telemetry_api,
-                   credit_api, payments_api):
+                   credit_api, payments_api, notifications_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
     for module in (api_docs, portal_views, accounts_views, catalog_views, orders_views, matching_views, production_views,
-                   trace_views, telemetry_views, credit_views, payments_views, audit_views):
+                   trace_views, telemetry_views, credit_views, payments_views, audit_views, notifications_views):
         app.register_blueprint(module.bp)
     csrf.exempt(payments_api.hooks)  # Stripe signs its webhooks; there is no session
     app.register_blueprint(payments_api.hooks)

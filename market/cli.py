@@ -264,3 +264,21 @@ def events_table(bus) -> str:
                 heard = "<br>".join(h.removeprefix("market.") for h in listeners.get(name, [])) or "—"
                 rows.append(f"| `{cls.__qualname__}`: {doc} | {info.name} | {fields} | {heard} |")
     return "\n".join(rows)
+
+
+@main.command("webhooks-send")
+@click.option("--until-empty", is_flag=True, help="keep sending until nothing is due, then stop")
+@click.option("--at", "at", default=None, help="ISO 8601 moment to treat as now (default: the clock)")
+@with_appcontext
+def webhooks_send(until_empty: bool, at: str | None) -> None:
+    """Send the webhook and chat-robot deliveries that are due (what the periodic sweep does)."""
+    from datetime import datetime
+
+    from market.notifications import sender
+
+    now = datetime.fromisoformat(at) if at else None
+    while True:
+        counts = sender.send_due(now)
+        click.echo(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing due")
+        if not until_empty or not any(v for k, v in counts.items() if k != "purged"):
+            break

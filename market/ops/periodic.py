@@ -99,6 +99,14 @@ def deliver_events() -> dict:
     return bus.deliver_due()
 
 
+def send_webhooks() -> dict:
+    """Webhook and chat-robot deliveries that are due (retries whose wait is over, ones no
+    sender took after their commit, claims of a sender that died) go out now."""
+    from market.notifications import sender
+
+    return sender.send_due()
+
+
 def telemetry_rollup() -> dict:
     from market.telemetry import services
 
@@ -131,6 +139,7 @@ TASKS = {t.name: t for t in (
     Task("expire_quotes", expire_quotes, "QUOTE_EXPIRY_EVERY_S", 300),
     Task("sweep_jobs", sweep_jobs, "JOB_SWEEP_EVERY_S", 300),
     Task("deliver_events", deliver_events, "EVENT_SWEEP_EVERY_S", 60),
+    Task("send_webhooks", send_webhooks, "WEBHOOK_SWEEP_EVERY_S", 15),
     Task("telemetry_rollup", telemetry_rollup, "TELEMETRY_ROLLUP_EVERY_S", 300),
     Task("telemetry_purge", telemetry_purge, "TELEMETRY_PURGE_EVERY_S", 86400),
     Task("payments_retry", payments_retry, "PAYMENTS_RETRY_EVERY_S", 300),

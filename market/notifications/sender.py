@@ -1,0 +1,192 @@
+"""Sending deliveries: claim, POST, record; retry with back-off; disable a dead endpoint.
+
+A delivery is claimed by moving it to "sending" with a lease (next_attempt_at = now +
+WEBHOOK_LEASE_S) in one committed UPDATE, so two senders never send it at once; a sender
+killed mid-batch leaves its claims to expire, and the sweep sends them then. Each result
+is committed right after its request, so a crash repeats at most the requests that were
+in flight (at-least-once: the receiver recognises a repeat by its `webhook-id`).
+
+`now` drives the schedule (tests inject it); the `webhook-timestamp` a receiver checks is
+always the real clock.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, or_, select, update
+
+from market import bus
+from market.db import unit_of_work, utcnow
+from market.errors import Invalid
+from market.notifications import http, robots, signing, ssrf
+from market.notifications.domain_events import WebhookEndpointDisabled
+from market.notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+log = logging.getLogger("market.notifications.sender")
+DUE = ("pending", "sending")  # a "sending" row whose lease is over is due again
+
+
+def send_due(now: datetime | None = None, limit: int | None = None) -> dict:
+    """The sweep: send every due delivery (new ones nobody handed off, retries whose wait
+    is over, claims of a lost sender); purge old log rows. Returns counts by outcome."""
+    now = now or utcnow()
+    limit = limit or current_app.config["WEBHOOK_BATCH"]
+    totals: Counter = Counter()
+    while True:
+        claimed = _claim(now, None, limit)
+        if not claimed:
+            break
+        totals.update(_send_all(claimed, now))
+        if len(claimed) < limit:
+            break
+    totals["purged"] = _purge(now)
+    return dict(totals)
+
+
+def send_ids(ids: list[int], now: datetime | None = None) -> dict:
+    """Send these deliveries now if they are still due (the hand-off after a commit)."""
+    now = now or utcnow()
+    counts: Counter = Counter()
+    batch = current_app.config["WEBHOOK_BATCH"]
+    for start in range(0, len(ids), batch):
+        counts.update(_send_all(_claim(now, ids[start:start + batch], batch), now))
+    return dict(counts)
+
+
+def _claim(now: datetime, ids: list[int] | None, limit: int) -> list[int]:
+    lease = timedelta(seconds=current_app.config["WEBHOOK_LEASE_S"])
+    due = (WebhookDelivery.status.in_(DUE), WebhookDelivery.next_attempt_at <= now)
+    with unit_of_work() as s:
+        if ids is None:
+            ids = list(s.scalars(select(WebhookDelivery.id).where(*due)
+                                 .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)))
+        if not ids:
+            return []
+        # the WHERE is evaluated again under the row lock: of two senders, one gets each row
+        claimed = list(s.scalars(update(WebhookDelivery).where(WebhookDelivery.id.in_(ids), *due)
+                                 .values(status="sending", next_attempt_at=now + lease)
+                                 .returning(WebhookDelivery.id)))
+        s.commit()
+    return sorted(claimed)
+
+
+def _send_all(ids: list[int], now: datetime) -> Counter:
+    if not ids:
+        return Counter()
+    app = current_app._get_current_object()
+    threads = max(1, int(app.config["WEBHOOK_SENDER_THREADS"]))
+
+    def one(delivery_id: int) -> str:
+        with app.app_context():
+            try:
+                return send_one(delivery_id, now)
+            except Exception:  # recorded nowhere: the lease expires and the sweep tries again
+                log.exception("webhook send failed", extra={"delivery_id": delivery_id})
+                return "error"
+
+    if threads == 1 or len(ids) == 1:
+        return Counter(one(i) for i in ids)
+    pool = app.extensions.get("webhook_senders")
+    if pool is None or pool._max_workers != threads:
+        pool = app.extensions["webhook_senders"] = ThreadPoolExecutor(threads, thread_name_prefix="webhook-send")
+    return Counter(pool.map(one, ids))
+
+
+def send_one(delivery_id: int, now: datetime) -> str:
+    """POST one claimed delivery and record the outcome; returns the delivery's new status."""
+    config = current_app.config
+    with unit_of_work() as s:
+        row = s.execute(select(WebhookDelivery, WebhookEndpoint).join(WebhookEndpoint)
+                        .where(WebhookDelivery.id == delivery_id)).one_or_none()
+        if row is None:
+            return "gone"
+        delivery, endpoint = row
+        if delivery.status != "sending":
+            return "skipped"
+        if endpoint.status != "active":
+            delivery.status, delivery.last_error = "cancelled", "endpoint disabled"
+            s.commit()
+            return "cancelled"
+        channel, url, secret, language = endpoint.channel, endpoint.url, endpoint.secret, endpoint.language
+        body, event_id = delivery.body, delivery.event_id
+    sent_at = utcnow()  # what the receiver checks against its clock, whatever `now` is
+    try:
+        if channel == "standard":
+            target = ssrf.resolve(url, ssrf.Policy.from_config(config))
+            payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+            answer = http.post(target, payload.encode(), signing.standard_headers(secret, event_id, sent_at, payload),
+                               connect_timeout=config["WEBHOOK_CONNECT_TIMEOUT_S"], timeout=config["WEBHOOK_TIMEOUT_S"])
+            ok = answer.ok
+        else:
+            robot_url, payload_bytes = robots.request_for(channel, url, secret, body, language, sent_at)
+            target = ssrf.resolve(robot_url, ssrf.Policy.from_config(config))
+            answer = http.post(target, payload_bytes, {}, connect_timeout=config["WEBHOOK_CONNECT_TIMEOUT_S"],
+                               timeout=config["WEBHOOK_TIMEOUT_S"])
+            ok = robots.accepted(channel, answer.status_code, answer.body)
+    except Invalid as exc:  # the host now resolves to a refused address (DNS rebinding) or none
+        answer, ok = http.Response(False, None, 0, None, f"refused: {exc.detail}"), False
+    return _record(delivery_id, now, answer, ok)
+
+
+def _record(delivery_id: int, now: datetime, answer: http.Response, ok: bool) -> str:
+    config = current_app.config
+    schedule = config["WEBHOOK_RETRY_SCHEDULE_S"]
+    with unit_of_work() as s:
+        delivery = s.get(WebhookDelivery, delivery_id)
+        endpoint = s.get(WebhookEndpoint, delivery.endpoint_id)
+        error = answer.error or (None if ok else f"answered {answer.status_code}")
+        s.add(WebhookAttempt(delivery_id=delivery_id, attempted_at=utcnow(), ok=ok, status_code=answer.status_code,
+                             duration_ms=answer.duration_ms, error=error, response_body=answer.body))
+        delivery.attempts += 1
+        delivery.last_status_code, delivery.last_error = answer.status_code, error
+        if ok:
+            delivery.status, delivery.delivered_at = "delivered", utcnow()
+            endpoint.failing_since = None
+        else:
+            if delivery.attempts <= len(schedule):
+                delivery.status = "pending"
+                delivery.next_attempt_at = now + timedelta(seconds=schedule[delivery.attempts - 1])
+            else:
+                delivery.status = "failed"
+            endpoint.failing_since = endpoint.failing_since or now
+            dead_for = (now - endpoint.failing_since).total_seconds()
+            # persistent failure: a delivery spent its whole schedule (~24 h; a manual redelivery
+            # of it failing again does not count), or nothing got through for DISABLE_AFTER
+            spent = delivery.attempts == len(schedule) + 1
+            if endpoint.status == "active" and (spent or dead_for >= config["WEBHOOK_DISABLE_AFTER_S"]):
+                _disable(s, endpoint, now, reason=f"every delivery failed for {dead_for / 3600:.1f} h "
+                                                  f"(last: {error})")
+        s.commit()
+        return delivery.status
+
+
+def _disable(s, endpoint: WebhookEndpoint, now: datetime, reason: str) -> None:
+    """Stop sending to an endpoint that stopped answering: its owners are told (the event
+    below; the notification core turns it into an in-app notice and mail) and it stays
+    visible, with the reason, on the webhooks page until an owner enables it again."""
+    endpoint.status, endpoint.disabled_at, endpoint.disabled_reason = "disabled", now, reason[:500]
+    s.execute(update(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id,
+                                            WebhookDelivery.status == "pending")
+              .values(status="cancelled", last_error="endpoint disabled"))
+    log.warning("webhook endpoint disabled", extra={"endpoint": str(endpoint.public_id), "reason": reason})
+    bus.publish(s, WebhookEndpointDisabled(endpoint_id=str(endpoint.public_id), organization_id=endpoint.organization_id,
+                                           url=endpoint.url, reason=reason[:500], disabled_at=now.isoformat()))
+
+
+def _purge(now: datetime) -> int:
+    """Settled deliveries older than WEBHOOK_KEEP_DAYS leave the log (their attempts cascade)."""
+    before = now - timedelta(days=current_app.config["WEBHOOK_KEEP_DAYS"])
+    with unit_of_work() as s:
+        old = select(WebhookDelivery.id).where(
+            or_(WebhookDelivery.status.in_(("delivered", "failed", "cancelled"))), WebhookDelivery.created_at < before)
+        ids = list(s.scalars(old.limit(5000)))
+        if ids:
+            s.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids)))
+            s.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(ids)))
+        s.commit()
+    return len(ids)
