@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 
 from market import bus
 from market.db import unit_of_work, utcnow
@@ -165,45 +165,61 @@ def _post(job: _Job) -> tuple[int, http.Response, bool]:
 
 def _record(results: list[tuple[int, http.Response, bool]], now: datetime) -> Counter:
     """Write the outcome of these requests in one transaction: the log, the delivery's next
-    step (done, retry at its back-off, failed), the endpoint's health."""
-    config = current_app.config
-    schedule = config["WEBHOOK_RETRY_SCHEDULE_S"]
+    step (done, retry at its back-off, failed), the endpoint's health. Successes, the bulk
+    of the work, are written with a few executemany statements; failures one by one."""
     counts: Counter = Counter()
     with unit_of_work() as s:
-        deliveries = {d.id: d for d in s.scalars(select(WebhookDelivery).where(
-            WebhookDelivery.id.in_([r[0] for r in results])))}
-        endpoints = {e.id: e for e in s.scalars(select(WebhookEndpoint).where(
-            WebhookEndpoint.id.in_({d.endpoint_id for d in deliveries.values()})))}
+        at = utcnow()
+        s.execute(insert(WebhookAttempt.__table__), [
+            {"delivery_id": delivery_id, "attempted_at": at, "ok": ok, "status_code": answer.status_code,
+             "duration_ms": answer.duration_ms, "error": _error(answer, ok), "response_body": answer.body}
+            for delivery_id, answer, ok in results])
+        done = [(delivery_id, answer) for delivery_id, answer, ok in results if ok]
+        if done:
+            table = WebhookDelivery.__table__  # Core: one executemany, no ORM bookkeeping
+            s.execute(update(table).where(table.c.id == bindparam("b_id"))
+                      .values(status="delivered", delivered_at=at, attempts=table.c.attempts + 1,
+                              last_status_code=bindparam("b_code"), last_error=None),
+                      [{"b_id": delivery_id, "b_code": answer.status_code} for delivery_id, answer in done])
+            endpoint_ids = select(WebhookDelivery.endpoint_id).where(WebhookDelivery.id.in_([d for d, _ in done]))
+            s.execute(update(WebhookEndpoint).where(WebhookEndpoint.id.in_(endpoint_ids),
+                                                    WebhookEndpoint.failing_since.is_not(None))
+                      .values(failing_since=None).execution_options(synchronize_session=False))
+            counts["delivered"] += len(done)
         for delivery_id, answer, ok in results:
-            delivery = deliveries[delivery_id]
-            endpoint = endpoints[delivery.endpoint_id]
-            error = answer.error or (None if ok else f"answered {answer.status_code}")
-            s.add(WebhookAttempt(delivery_id=delivery_id, attempted_at=utcnow(), ok=ok,
-                                 status_code=answer.status_code, duration_ms=answer.duration_ms, error=error,
-                                 response_body=answer.body))
-            delivery.attempts += 1
-            delivery.last_status_code, delivery.last_error = answer.status_code, error
-            if ok:
-                delivery.status, delivery.delivered_at = "delivered", utcnow()
-                endpoint.failing_since = None
-            else:
-                if delivery.attempts <= len(schedule):
-                    delivery.status = "pending"
-                    delivery.next_attempt_at = now + timedelta(seconds=schedule[delivery.attempts - 1])
-                else:
-                    delivery.status = "failed"
-                endpoint.failing_since = endpoint.failing_since or now
-                dead_for = (now - endpoint.failing_since).total_seconds()
-                # persistent failure: a delivery spent its whole schedule (~24 h; a manual
-                # redelivery of it failing again does not count), or nothing got through for
-                # WEBHOOK_DISABLE_AFTER_S
-                spent = delivery.attempts == len(schedule) + 1
-                if endpoint.status == "active" and (spent or dead_for >= config["WEBHOOK_DISABLE_AFTER_S"]):
-                    _disable(s, endpoint, now, reason=f"every delivery failed for {dead_for / 3600:.1f} h "
-                                                      f"(last: {error})")
-            counts[delivery.status] += 1
+            if not ok:
+                counts[_failed(s, delivery_id, answer, now)] += 1
         s.commit()
     return counts
+
+
+def _error(answer: http.Response, ok: bool) -> str | None:
+    return answer.error or (None if ok else f"answered {answer.status_code}")
+
+
+def _failed(s, delivery_id: int, answer: http.Response, now: datetime) -> str:
+    """A failed attempt: retry after the next wait of the schedule, or give up; disable the
+    endpoint when it has been failing persistently. Returns the delivery's new status."""
+    config = current_app.config
+    schedule = config["WEBHOOK_RETRY_SCHEDULE_S"]
+    delivery = s.get(WebhookDelivery, delivery_id)
+    endpoint = s.get(WebhookEndpoint, delivery.endpoint_id)
+    error = _error(answer, False)
+    delivery.attempts += 1
+    delivery.last_status_code, delivery.last_error = answer.status_code, error
+    if delivery.attempts <= len(schedule):
+        delivery.status = "pending"
+        delivery.next_attempt_at = now + timedelta(seconds=schedule[delivery.attempts - 1])
+    else:
+        delivery.status = "failed"
+    endpoint.failing_since = endpoint.failing_since or now
+    dead_for = (now - endpoint.failing_since).total_seconds()
+    # persistent failure: a delivery spent its whole schedule (~24 h; a manual redelivery of
+    # it failing again does not count), or nothing got through for WEBHOOK_DISABLE_AFTER_S
+    spent = delivery.attempts == len(schedule) + 1
+    if endpoint.status == "active" and (spent or dead_for >= config["WEBHOOK_DISABLE_AFTER_S"]):
+        _disable(s, endpoint, now, reason=f"every delivery failed for {dead_for / 3600:.1f} h (last: {error})")
+    return delivery.status
 
 
 def _disable(s, endpoint: WebhookEndpoint, now: datetime, reason: str) -> None:
