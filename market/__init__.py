@@ -25,8 +25,10 @@ def create_app(config: dict | None = None) -> Flask:
     from market.orders import views as orders_views
     from market.payments import api as payments_api
     from market.payments import config as payments_config
+    from market.payments import handlers as payments_handlers
     from market.payments import views as payments_views
     from market.production import api as production_api
+    from market.production import handlers as production_handlers
     from market.production import views as production_views
     from market.trace import api as trace_api
     from market.trace import ledger
@@ -55,7 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     problems.init_app(app)
     ledger.init_app(app)
     # the domains that listen to other domains' events (market/bus.py, docs/architecture.md)
-    handlers = ()
+    handlers = (production_handlers, payments_handlers)
     bus.init_app(app, handlers)
     jobs.init_app(app)
     periodic.init_app(app)

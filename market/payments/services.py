@@ -1,5 +1,5 @@
-"""Payments follow the order. `on_order_transition` is called by the order services inside
-the transaction that changes the order's state: it writes what must happen to the money
+"""Payments follow the order. `on_order_transition` runs on every `OrderMoving` (payments.handlers)
+inside the transaction that changes the order's state: it writes what must happen to the money
 (payment, payouts, pending movements, ledger events) in that same transaction, and asks
 for the provider calls to run once that transaction has committed (`execution`)."""
 from __future__ import annotations
@@ -133,8 +133,8 @@ def _run_order(order_id: int):
 
 def on_order_transition(s: Session, order: Order, frm: str, to: str, actor: Actor | None, *, note: str = "",
                         quote=None) -> None:
-    """Called inside the order's transaction, after the move was checked, before it is
-    recorded. May refuse the move (raise) — nothing is then written."""
+    """Run inside the order's transaction (payments.handlers, on `OrderMoving`), after the move
+    was checked, before it is recorded. May refuse the move (raise) — nothing is then written."""
     payment = s.scalar(select(Payment).where(Payment.order_id == order.id).with_for_update(of=Payment))
     if to == "accepted" and quote is not None:
         _start_payment(s, order, quote)
