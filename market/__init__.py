@@ -19,13 +19,16 @@ def create_app(config: dict | None = None) -> Flask:
     from market.credit import views as credit_views
     from market.matching import api as matching_api
     from market.matching import jobs
+    from market.matching import terms as quote_terms
     from market.matching import views as matching_views
     from market.ops import periodic
     from market.orders import api as orders_api
+    from market.orders import page as order_page
     from market.orders import views as orders_views
     from market.payments import api as payments_api
     from market.payments import config as payments_config
     from market.payments import handlers as payments_handlers
+    from market.payments import services as payments_services
     from market.payments import views as payments_views
     from market.production import api as production_api
     from market.production import handlers as production_handlers
@@ -59,6 +62,9 @@ def create_app(config: dict | None = None) -> Flask:
     # the domains that listen to other domains' events (market/bus.py, docs/architecture.md)
     handlers = (production_handlers, payments_handlers)
     bus.init_app(app, handlers)
+    # what a lower domain shows of higher ones' knowledge, read through what they provide here
+    order_page.init_app(app, (matching_views.order_panel, production_views.order_panel))
+    quote_terms.init_app(app, payments_services.quote_terms)
     jobs.init_app(app)
     periodic.init_app(app)
     telemetry_settings.init_app(app)
