@@ -25,14 +25,19 @@ def create_app(config: dict | None = None) -> Flask:
     from market.matching import handlers as matching_handlers
     from market.matching import schedule_pages  # noqa: F401  (adds catalog.schedule, catalog_api.schedule)
     from market.matching import tasks as matching_tasks
+    from market.matching import terms as quote_terms
     from market.matching import views as matching_views
     from market.ops import figures, periodic
     from market.orders import api as orders_api
+    from market.orders import page as order_page
     from market.orders import views as orders_views
     from market.payments import api as payments_api
     from market.payments import config as payments_config
+    from market.payments import handlers as payments_handlers
+    from market.payments import services as payments_services
     from market.payments import views as payments_views
     from market.production import api as production_api
+    from market.production import handlers as production_handlers
     from market.production import templating as production_templating
     from market.production import views as production_views
     from market.trace import api as trace_api
@@ -67,10 +72,13 @@ def create_app(config: dict | None = None) -> Flask:
     problems.init_app(app)
     ledger.init_app(app)
     # the domains that listen to other domains' events (market/bus.py, docs/architecture.md)
-    handlers = (audit_handlers, telemetry_handlers, matching_handlers)
+    handlers = (audit_handlers, telemetry_handlers, matching_handlers, production_handlers, payments_handlers)
     bus.init_app(app, handlers)
     # the domains' background tasks by name (market/jobs.py owns the broker and the worker thread)
     jobs.init_app(app, (matching_tasks, telemetry_tasks))
+    # what a lower domain shows of higher ones' knowledge, read through what they provide here
+    order_page.init_app(app, (matching_views.order_panel, production_views.order_panel))
+    quote_terms.init_app(app, payments_services.quote_terms)
     periodic.init_app(app)
     figures.init_app(app)
     telemetry_settings.init_app(app)
