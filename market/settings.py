@@ -137,7 +137,7 @@ class Settings(BaseSettings):
     PAYMENTS_RETRY_EVERY_S: Seconds = _field(300, "interval of retrying unfinished provider calls", ge=0)
     PAYOUT_RELEASE_EVERY_S: Seconds = _field(3600, "interval of auto-confirming deliveries (which releases payouts)",
                                              ge=0)
-    JOB_REQUEUE_AFTER_S: Seconds = _field(600, "a queued job untouched this long is queued again", gt=0)
+    JOB_REQUEUE_AFTER_S: Seconds = _field(600, "a queued job untouched this long is queued again", ge=0)
     JOB_LOST_AFTER_S: Seconds = _field(3600, "a running job silent this long is marked failed", gt=0)
     IN_PROCESS_SCHEDULER: bool = _field(True, "`false`: the web workers run no periodic tasks (Celery beat does)")
 
