@@ -2,7 +2,6 @@
 caller's transaction (the business change and its event commit together or not at all)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -17,10 +16,7 @@ from ledger.store import AppendedEntry
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("LEDGER_ORIGIN", os.environ.get("LEDGER_ORIGIN", "smm.local/ledger"))
-    app.config.setdefault("LEDGER_SIGNING_KEY", os.environ.get("LEDGER_SIGNING_KEY"))
-    app.config.setdefault("ANCHOR_RPC_URL", os.environ.get("ANCHOR_RPC_URL"))
-    app.config.setdefault("ANCHOR_PRIVATE_KEY", os.environ.get("ANCHOR_PRIVATE_KEY"))
+    # LEDGER_ORIGIN, LEDGER_SIGNING_KEY, ANCHOR_RPC_URL, ANCHOR_PRIVATE_KEY: market/settings.py
     app.extensions["ledger"] = None  # built on first use: keys and chains are not made at start-up
 
 
