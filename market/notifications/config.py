@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
         "WEBHOOK_DISPATCH": env("WEBHOOK_DISPATCH", "background"),
         "WEBHOOK_MAX_ENDPOINTS": int(env("WEBHOOK_MAX_ENDPOINTS", 20)),
         "WEBHOOK_KEEP_DAYS": float(env("WEBHOOK_KEEP_DAYS", 30)),
+        "WEBHOOK_SWEEP_EVERY_S": float(env("WEBHOOK_SWEEP_EVERY_S", 15)),  # the send_webhooks periodic task
     }
     for key, value in defaults.items():
         app.config.setdefault(key, value)
