@@ -170,3 +170,17 @@ def test_a_slow_receiver_never_holds_a_web_request(api, owner, receiver, hooks):
         time.sleep(0.1)
     assert "timeout" in delivery["attempts"][0]["error"] and delivery["attempts"][0]["duration_ms"] < 3000
     assert delivery["status"] == "pending"  # retried later
+
+
+def test_with_the_broker_down_deliveries_go_out_from_the_web_process(api, owner, receiver, tell, hooks):
+    import time
+
+    add_endpoint(api, owner, receiver.url)
+    hooks.config.update(WEBHOOK_DISPATCH="background", CELERY_BROKER_URL="redis://127.0.0.1:6399/0", BROKER_TIMEOUT_S=1)
+    started = time.monotonic()
+    tell(owner.actor.org_id, "lot.shipped", event_id="evt_nobroker")
+    assert time.monotonic() - started < 5  # the broker's timeout is bounded; the sender thread takes over
+    deadline = time.monotonic() + 15
+    while not receiver.requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert receiver.ids() == ["evt_nobroker"]
