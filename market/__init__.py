@@ -30,7 +30,6 @@ def create_app(config: dict | None = None) -> Flask:
     from market.matching import terms as quote_terms
     from market.matching import views as matching_views
     from market.notifications import api as notifications_api
-    from market.notifications import config as notifications_config
     from market.notifications import tasks as notifications_tasks
     from market.notifications import views as notifications_views
     from market.ops import figures
@@ -88,7 +87,6 @@ def create_app(config: dict | None = None) -> Flask:
     quote_terms.init_app(app, payments_services.quote_terms)
     figures.init_app(app)
     payments_jinja.init_app(app)
-    notifications_config.init_app(app)  # WEBHOOK_* defaults until they join market/settings.py
 
     api = problems.ProblemApi(app)
     for module in (accounts_api, catalog_api, orders_api, matching_api, production_api, trace_api, telemetry_api,

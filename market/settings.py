@@ -17,11 +17,11 @@ import secrets
 import types
 import typing
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Annotated, Any, Literal, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Flask and extension settings that are fixed, not read from the environment.
 FIXED = {
@@ -137,6 +137,8 @@ class Settings(BaseSettings):
     PAYMENTS_RETRY_EVERY_S: Seconds = _field(300, "interval of retrying unfinished provider calls", ge=0)
     PAYOUT_RELEASE_EVERY_S: Seconds = _field(3600, "interval of auto-confirming deliveries (which releases payouts)",
                                              ge=0)
+    WEBHOOK_SWEEP_EVERY_S: Seconds = _field(15, "interval of sending webhook and chat-robot deliveries that are due",
+                                            ge=0)
     JOB_REQUEUE_AFTER_S: Seconds = _field(600, "a queued job untouched this long is queued again", ge=0)
     JOB_LOST_AFTER_S: Seconds = _field(3600, "a running job silent this long is marked failed", gt=0)
     IN_PROCESS_SCHEDULER: bool = _field(True, "`false`: the web workers run no periodic tasks (Celery beat does)")
@@ -205,6 +207,44 @@ class Settings(BaseSettings):
                                         "PLATFORM_BANK_DETAILS) | Account: (set PLATFORM_BANK_DETAILS)",
                                         "bank-transfer instructions for buyers", shown="placeholders")
     PLATFORM_LEGAL_NAME: str = _field("Shared Manufacturing Platform", "the name on invoices")
+
+    # -- webhooks and chat robots out (market/notifications) ------------------------------
+    WEBHOOK_REQUIRE_HTTPS: bool = _field(True, "refuse `http://` webhook targets; `false` only for development "
+                                         "and tests")
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool = _field(False, "allow loopback, private and link-local webhook targets "
+                                                  "(on-premises installs)")
+    WEBHOOK_ALLOWED_HOSTS: Annotated[list[str], NoDecode] = _field(
+        [], "comma-separated host names or addresses allowed even when they resolve to private addresses",
+        shown="none")
+    WEBHOOK_CONNECT_TIMEOUT_S: Seconds = _field(3, "connect timeout of one delivery", gt=0)
+    WEBHOOK_TIMEOUT_S: Seconds = _field(10, "time limit of one delivery, answer included", gt=0)
+    WEBHOOK_RETRY_SCHEDULE_S: Annotated[list[float], NoDecode] = _field(
+        [5, 60, 300, 1800, 7200, 18000, 28800, 28800],
+        "comma-separated waits after the 1st, 2nd, … failed attempt; once spent the delivery has failed",
+        shown="`5,60,300,1800,7200,18000,28800,28800` (about 24 h)")
+    WEBHOOK_DISABLE_AFTER_S: Seconds = _field(86400, "an endpoint failing this long with no success is disabled",
+                                              gt=0)
+    WEBHOOK_SENDER_THREADS: int = _field(4, "deliveries sent at once by one sender", gt=0)
+    WEBHOOK_BATCH: int = _field(200, "deliveries one sender claims at a time", gt=0)
+    WEBHOOK_LEASE_S: Seconds = _field(120, "a delivery claimed by a sender that vanished is due again after this",
+                                      gt=0)
+    WEBHOOK_DISPATCH: Literal["background", "sweep"] = _field(
+        "background", "`background`: sent right after the commit, off the request path; `sweep`: only by the "
+        "periodic task")
+    WEBHOOK_MAX_ENDPOINTS: int = _field(20, "webhook and robot endpoints one organization may register", gt=0)
+    WEBHOOK_KEEP_DAYS: float = _field(30, "delivery log kept this many days", gt=0)
+
+    @field_validator("WEBHOOK_ALLOWED_HOSTS", "WEBHOOK_RETRY_SCHEDULE_S", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("WEBHOOK_ALLOWED_HOSTS")
+    @classmethod
+    def _lower_hosts(cls, value: list[str]) -> list[str]:
+        return [host.lower() for host in value]
 
     @field_validator("LOG_LEVEL", mode="before")
     @classmethod
