@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from market.accounts.models import OutboxEmail
+from market.mail.models import OutboxEmail
 from market.db import unit_of_work
 from tests.market.conftest import portal_sign_up
 
