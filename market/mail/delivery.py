@@ -43,11 +43,11 @@ def as_message(row: OutboxEmail) -> EmailMessage:
     message["Subject"] = row.subject
     message["Date"] = format_datetime(row.created_at)
     message["Message-ID"] = row.message_id
-    message["Content-Language"] = row.language.replace("_", "-")
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies to us
     message.set_content(row.body)
     if row.html_body:
         message.add_alternative(row.html_body, subtype="html")
+    message["Content-Language"] = row.language.replace("_", "-")  # after: set_content drops Content-* headers
     return message
 
 
