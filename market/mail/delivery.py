@@ -90,7 +90,11 @@ def send(mail_id: int, now: datetime | None = None) -> str | None:
         return None
     config = current_app.config
     try:
-        transport.for_app(config).send(as_message(row))
+        try:
+            message = as_message(row)
+        except ValueError as exc:  # e.g. a line break in the address: no server will ever take it
+            raise transport.PermanentFailure(f"not a message: {exc}") from exc
+        transport.for_app(config).send(message)
     except transport.PermanentFailure as exc:
         values = {"status": "failed", "last_error": str(exc)[:2000]}
     except Exception as exc:  # temporary, or unexpected: the back-off keeps it from looping

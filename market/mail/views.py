@@ -28,7 +28,7 @@ def linkify(text: str) -> Markup:
 
 
 def dev_inbox_in_use() -> bool:
-    return isinstance(transport.for_app(current_app.config), transport.DevInbox)
+    return not current_app.config.get("SMTP_URL")
 
 
 def flash_where_mail_goes() -> None:
@@ -47,7 +47,11 @@ def _operator() -> None:
 def index():
     _operator()
     config = current_app.config
-    return render_template("mail/operator/index.html", destination=transport.for_app(config).describe(),
+    try:
+        destination = transport.for_app(config).describe()
+    except ValueError as exc:  # a mistyped SMTP_URL: every send fails and waits; say why here
+        destination = f"SMTP_URL ({exc})"
+    return render_template("mail/operator/index.html", destination=destination,
                            dev_inbox=dev_inbox_in_use(), queue=delivery.recent(),
                            messages=inbox.list_messages(config["MAIL_DIR"]) if dev_inbox_in_use() else [])
 

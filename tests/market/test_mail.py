@@ -219,3 +219,11 @@ def test_smtp_url_with_credentials_logs_in(app):
         with app.app_context():
             assert delivery.send(mail_id) == "sent"
         assert len(server.mailbox.raw) == 1
+
+
+def test_a_reset_asked_for_an_address_with_a_line_break_fails_its_row_and_injects_no_header(client, app, smtp):
+    app.config["MAIL_SEND_AFTER_COMMIT"] = False
+    client.post("/password/forgot", data={"email": "x@example.test\r\nBcc: victim@example.test"})
+    with app.app_context():
+        assert delivery.send_due() == {"failed": 1}
+    assert smtp.raw == []

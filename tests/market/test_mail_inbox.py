@@ -100,3 +100,15 @@ def test_with_a_mail_server_the_page_names_it_and_the_portal_does_not_speak_of_t
     listing = client.get("/operator/mail").get_data(as_text=True)
     assert "smtp://127.0.0.1:1" in listing and "secret-pw" not in listing and 'id="dev-inbox"' not in listing
     assert "ann@example.test" in listing  # the queue: pending, not sent
+
+
+def test_a_mistyped_smtp_url_keeps_the_mail_waiting_and_the_page_says_why(client, app, tenant):
+    app.config.update(SMTP_URL="http://mail.example.test", MAIL_SEND_AFTER_COMMIT=False)
+    with app.test_request_context(), unit_of_work() as s:
+        compose.queue(s, "password_reset_unknown", to="x@example.test", subject="Reset your password", language="en")
+        s.commit()
+    with app.app_context():
+        assert delivery.send_due() == {"pending": 1}
+    _as_operator(client, tenant)
+    listing = client.get("/operator/mail").get_data(as_text=True)
+    assert "must start with smtp:// or smtps://" in listing and "x@example.test" in listing
