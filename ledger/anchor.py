@@ -73,8 +73,17 @@ class Anchorer:
 
     @classmethod
     def embedded(cls) -> Anchorer:
-        """An in-process chain (py-evm via eth-tester) and its first funded test account."""
-        from eth_tester.backends.pyevm.main import get_default_account_keys
+        """An in-process chain (py-evm via eth-tester) and its first funded test account.
+
+        eth-tester and py-evm come with the ``chain`` extra only; without them this raises
+        ``AnchorUnavailableError`` saying so, and anchoring is retried like any chain outage."""
+        try:
+            from eth_tester.backends.pyevm.main import get_default_account_keys
+        except ImportError as exc:  # eth-tester missing, or present without py-evm
+            raise AnchorUnavailableError(
+                f"the in-process chain needs eth-tester and py-evm ({exc.name or exc} is not installed): "
+                "install the 'chain' extra: pip install -e '.[chain]', or set ANCHOR_RPC_URL to a JSON-RPC node"
+            ) from exc
         from web3 import EthereumTesterProvider, Web3
 
         w3 = Web3(EthereumTesterProvider())

@@ -9,7 +9,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from market import auth, bus, config as cfg, db, i18n, jobs, logs, metrics, problems
+    """The app. `config`: Flask config keys; those that are settings (market/settings.py) are
+    checked like the environment's and win over it."""
+    from market import auth, bus, db, i18n, jobs, logs, metrics, problems, settings
     from market.accounts import api as accounts_api
     from market.accounts import identity as accounts_identity
     from market.accounts import views as accounts_views
@@ -25,14 +27,19 @@ def create_app(config: dict | None = None) -> Flask:
     from market.matching import handlers as matching_handlers
     from market.matching import schedule_pages  # noqa: F401  (adds catalog.schedule, catalog_api.schedule)
     from market.matching import tasks as matching_tasks
+    from market.matching import terms as quote_terms
     from market.matching import views as matching_views
-    from market.ops import figures, periodic
+    from market.ops import figures
     from market.orders import api as orders_api
+    from market.orders import page as order_page
     from market.orders import views as orders_views
     from market.payments import api as payments_api
-    from market.payments import config as payments_config
+    from market.payments import jinja as payments_jinja
+    from market.payments import handlers as payments_handlers
+    from market.payments import services as payments_services
     from market.payments import views as payments_views
     from market.production import api as production_api
+    from market.production import handlers as production_handlers
     from market.production import templating as production_templating
     from market.production import views as production_views
     from market.trace import api as trace_api
@@ -43,17 +50,18 @@ def create_app(config: dict | None = None) -> Flask:
     from market.trace import views as trace_views
     from market.telemetry import api as telemetry_api
     from market.telemetry import handlers as telemetry_handlers
-    from market.credit import settings as credit_settings
-    from market.telemetry import settings as telemetry_settings
     from market.telemetry import tasks as telemetry_tasks
     from market.telemetry import views as telemetry_views
     from market.web import api_docs, csrf, input_guard, security
     from market.portal import views as portal_views
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
-    app.config.update(cfg.STATIC)
-    app.config.update(cfg.from_env())
-    app.config.update(config or {})
+    # read and checked once, here: a bad value stops start-up with the variable's name
+    values = settings.load(config)
+    app.config.update(settings.FIXED)
+    app.config.update(settings.flask_config(values))
+    app.config.update({k: v for k, v in (config or {}).items() if k not in settings.Settings.model_fields})
+    app.extensions["settings"] = values
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] + 1024 * 1024
 
     logs.init_app(app)
@@ -70,16 +78,16 @@ def create_app(config: dict | None = None) -> Flask:
     problems.init_app(app)
     ledger.init_app(app)
     # the domains that listen to other domains' events (market/bus.py, docs/architecture.md)
-    handlers = (audit_handlers, telemetry_handlers, matching_handlers)
+    handlers = (audit_handlers, telemetry_handlers, matching_handlers, production_handlers, payments_handlers)
     bus.init_app(app, handlers)
     # the domains' background tasks by name (market/jobs.py owns the broker and the worker thread)
     jobs.init_app(app, (matching_tasks, telemetry_tasks, mail_tasks))
     mail.init_app(app)
-    periodic.init_app(app)
+    # what a lower domain shows of higher ones' knowledge, read through what they provide here
+    order_page.init_app(app, (matching_views.order_panel, production_views.order_panel))
+    quote_terms.init_app(app, payments_services.quote_terms)
     figures.init_app(app)
-    telemetry_settings.init_app(app)
-    payments_config.init_app(app)
-    credit_settings.init_app(app)
+    payments_jinja.init_app(app)
 
     api = problems.ProblemApi(app)
     for module in (accounts_api, catalog_api, orders_api, matching_api, production_api, trace_api, telemetry_api,

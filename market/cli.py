@@ -7,14 +7,44 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, NoAppException, with_appcontext
 
-from market import create_app, migrate
+from market import create_app, migrate, settings
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app())
+def _app():
+    try:
+        return create_app()
+    except settings.SettingsError as exc:
+        # click prints "Error: invalid configuration: ..." and exits 2, without a traceback
+        raise NoAppException(str(exc)) from None
+
+
+# load_dotenv=False: Flask would load the nearest .env of any parent directory and chdir
+# there; market/settings.py reads ./.env itself, for gunicorn and Celery as well.
+# `--env-file PATH` (Flask's option) still puts PATH's variables into the environment.
+@click.group(cls=FlaskGroup, create_app=_app, load_dotenv=False)
 def main() -> None:
     """Shared-manufacturing marketplace."""
+
+
+@main.command("settings-table")
+@click.option("--readme", type=click.Path(exists=True, dir_okay=False),
+              help="rewrite the table between the markers of this file instead of printing it")
+def settings_table(readme: str | None) -> None:
+    """Print the configuration table (markdown) generated from market/settings.py."""
+    if readme is None:
+        click.echo(settings.markdown_table())
+        return
+    with open(readme, encoding="utf-8") as f:
+        text = f.read()
+    try:
+        text = settings.with_table(text)
+    except settings.SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    with open(readme, "w", encoding="utf-8") as f:
+        f.write(text)
+    click.echo(f"{readme}: configuration table updated")
 
 
 @main.group()
@@ -63,7 +93,7 @@ def up() -> None:
     seed.print_logins(click.echo)
     # several gunicorn workers: Prometheus counts go to files that /metrics sums
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(current_app.config["VAR_DIR"], "prometheus"))
-    bind = os.environ.get("BIND", "127.0.0.1:8000")
+    bind = current_app.config["BIND"]
     click.echo(f"serving on http://{bind}  (API docs: http://{bind}/api/docs)")
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "-c", "python:market.gunicorn_conf", "market:create_app()"])
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Iterator
 
 from flask import Flask, current_app, g, has_app_context
-from sqlalchemy import DateTime, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, Float, MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -24,6 +24,9 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    # SQLAlchemy 2.1 maps `float` to Double; the migrations made Float (2.0's mapping): keep it,
+    # so the models match the schema under both (test_upgrade_from_empty_matches_the_models)
+    type_annotation_map = {float: Float()}
 
 
 class UTCDateTime(TypeDecorator):

@@ -1,22 +1,31 @@
 """gunicorn settings: `gunicorn -c python:market.gunicorn_conf 'market:create_app()'`."""
-import multiprocessing
 import os
 
-bind = os.environ.get("BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
-threads = int(os.environ.get("WEB_THREADS", 2))
-timeout = int(os.environ.get("WEB_TIMEOUT", 30))
+from market import settings
+
+# Read here, in the master, before any worker forks: a bad value ends start-up with one line
+# naming the variable, not a traceback per worker.
+try:
+    SETTINGS = settings.load()
+except settings.SettingsError as exc:
+    raise SystemExit(str(exc)) from None
+
+bind = SETTINGS.BIND
+workers = SETTINGS.WEB_CONCURRENCY
+threads = SETTINGS.WEB_THREADS
+timeout = SETTINGS.WEB_TIMEOUT
 accesslog = None  # the app logs every request as JSON with its request id
 errorlog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+forwarded_allow_ips = SETTINGS.FORWARDED_ALLOW_IPS
 
 
-def require_public_address(binds, environ=os.environ) -> None:
+def require_public_address(binds, environ=None) -> None:
     """Serving beyond loopback needs PUBLIC_BASE_URL: mailed links (password reset, new
     members) are built from it, and the local fallback would send people to 127.0.0.1."""
+    public = SETTINGS.PUBLIC_BASE_URL if environ is None else environ.get("PUBLIC_BASE_URL")
     loopback = ("127.0.0.1:", "localhost:", "[::1]:", "unix:")
     exposed = [b for b in binds if not b.startswith(loopback)]
-    if exposed and not environ.get("PUBLIC_BASE_URL"):
+    if exposed and not public:
         raise SystemExit(f"refusing to serve on {', '.join(exposed)} without PUBLIC_BASE_URL "
                          "(the https:// address users reach, e.g. https://market.example.com)")
 

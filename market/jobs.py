@@ -10,7 +10,6 @@ the web node, but nothing is lost.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
@@ -36,7 +35,7 @@ class Tasks:
 
 
 def init_app(app: Flask, task_modules=()) -> Tasks:
-    app.config.setdefault("CELERY_BROKER_URL", os.environ.get("CELERY_BROKER_URL"))
+    # CELERY_BROKER_URL, BROKER_TIMEOUT_S, BROKER_RETRY_AFTER_S: market/settings.py
     app.extensions["jobs"] = None  # the thread starts with the first job, not at import or start-up
     app.extensions["celery"] = None
     tasks = app.extensions["tasks"] = Tasks()

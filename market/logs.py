@@ -10,13 +10,14 @@ from urllib.parse import urlsplit
 from flask import Flask, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
 
+from market import settings
+
 TOKEN = re.compile(r"smm_[A-Za-z0-9_-]{8,}")
 BEARER = re.compile(r"(Bearer\s+)\S+", re.IGNORECASE)
 # PostgreSQL puts row values and keys in DETAIL lines ("Failing row contains (...)")
 PG_DETAIL = re.compile(r"(DETAIL:\s+).*")
-SECRET_SETTINGS = ("SECRET_KEY", "METRICS_TOKEN", "ANCHOR_PRIVATE_KEY", "LEDGER_SIGNING_KEY", "STRIPE_SECRET_KEY",
-                   "STRIPE_WEBHOOK_SECRET")
-URL_SETTINGS = ("DATABASE_URL", "CELERY_BROKER_URL", "RATELIMIT_STORAGE_URI", "ANCHOR_RPC_URL")
+SECRET_SETTINGS = settings.secret_names()  # every SecretStr of market/settings.py
+URL_SETTINGS = settings.url_names()  # URLs that may carry a password
 
 
 def secrets_in(config) -> list[str]:

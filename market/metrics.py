@@ -133,6 +133,8 @@ def _allowed() -> bool:
 def render(app: Flask) -> bytes:
     figures = CollectorRegistry()
     figures.register(DatabaseFigures(app))
+    # prometheus_client's own switch, read from the process environment by the library
+    # itself (gunicorn's workers inherit it), so it is no setting of ours
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
@@ -145,8 +147,6 @@ def render(app: Flask) -> bytes:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("METRICS_TOKEN", os.environ.get("METRICS_TOKEN") or None)
-
     @app.before_request
     def _start_timer():
         g.metrics_started = time.perf_counter()

@@ -3,10 +3,13 @@
 
 Like a WSGI module, importing it builds the app: it is the process's entry, not a library.
 (Celery looks for an attribute named `app` or `celery`: the Flask app is `flask_app`.)"""
-from market import create_app
+from market import create_app, settings
 from market.jobs import celery_for
 from market.ops import beat
 
-flask_app = create_app()
+try:
+    flask_app = create_app()
+except settings.SettingsError as exc:
+    raise SystemExit(str(exc)) from None  # the variable's name, not a traceback
 celery = celery_for(flask_app)
 beat.configure(celery, flask_app)

@@ -24,6 +24,11 @@ def train(seed: int, rows: int, csv_path: Path | None, out: Path, no_activate: b
     """Fit the scorecard and write it as a versioned artifact; prints AUC/Gini/KS held out."""
     from market.credit import training
 
+    missing = training.missing_packages()
+    if missing:
+        raise click.ClickException(f"training needs {', '.join(missing)}, which the default install leaves out: "
+                                   "install the 'train' extra: pip install -e '.[train]'")
+
     data = training.csv_dataset(csv_path) if csv_path else training.synthetic_dataset(rows, seed)
     card = training.train(data, seed=seed)
     path = scorecard.save(card, out, make_current=not no_activate)

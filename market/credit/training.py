@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib.util
 import json
 import logging
 
@@ -57,6 +58,16 @@ def csv_dataset(path: Path) -> Dataset:
     if set(np.unique(y)) - {0, 1}:
         raise ValueError(f"{path}: 'default' must be 0 or 1")
     return Dataset(columns, y, f"csv sha256={hashlib.sha256(raw).hexdigest()[:16]} n={len(rows)}")
+
+
+# The [train] extra: imported inside the functions, so the default install (without it) can
+# import this module and say what is missing.
+TRAIN_PACKAGES = {"numpy": "numpy", "pandas": "pandas", "optbinning": "optbinning", "sklearn": "scikit-learn"}
+
+
+def missing_packages() -> list[str]:
+    """The distributions of the [train] extra that cannot be imported here."""
+    return [dist for module, dist in TRAIN_PACKAGES.items() if importlib.util.find_spec(module) is None]
 
 
 def _quiet() -> None:

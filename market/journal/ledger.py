@@ -2,7 +2,6 @@
 caller's transaction (the business change and its event commit together or not at all)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -17,10 +16,7 @@ from ledger.store import AppendedEntry
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("LEDGER_ORIGIN", os.environ.get("LEDGER_ORIGIN", "smm.local/ledger"))
-    app.config.setdefault("LEDGER_SIGNING_KEY", os.environ.get("LEDGER_SIGNING_KEY"))
-    app.config.setdefault("ANCHOR_RPC_URL", os.environ.get("ANCHOR_RPC_URL"))
-    app.config.setdefault("ANCHOR_PRIVATE_KEY", os.environ.get("ANCHOR_PRIVATE_KEY"))
+    # LEDGER_ORIGIN, LEDGER_SIGNING_KEY, ANCHOR_RPC_URL, ANCHOR_PRIVATE_KEY: market/settings.py
     app.extensions["ledger"] = None  # built on first use: keys and chains are not made at start-up
 
 
@@ -50,6 +46,9 @@ def record(session: Session, *events: Event) -> list[AppendedEntry]:
     return get_ledger().append(session.connection(), list(events))
 
 
+OPEN_BATCH = "ledger_open_batch"
+
+
 class Batch:
     """Events to append together, each with the row attribute that keeps its ledger index
     (a row knows the entry that proves it: trace pages and evidence link to it)."""
@@ -57,10 +56,29 @@ class Batch:
     def __init__(self) -> None:
         self.items: list[tuple[Event, object | None, str]] = []
 
+    @classmethod
+    def open(cls, session: Session) -> Batch:
+        """A batch that handlers of the session's domain events add to (`Batch.of(session)`):
+        an event carries only JSON-able fields, so it cannot carry the batch, but an
+        in-unit-of-work handler gets the session. The entries are still appended last and
+        together, by whoever opened the batch, when it calls `record`."""
+        batch = session.info[OPEN_BATCH] = cls()
+        return batch
+
+    @staticmethod
+    def of(session: Session) -> Batch:
+        """The batch opened in this session (`Batch.open`)."""
+        batch = session.info.get(OPEN_BATCH)
+        if batch is None:
+            raise RuntimeError("no ledger batch is open in this unit of work: the publisher opens it (Batch.open)")
+        return batch
+
     def add(self, event: Event, row: object | None = None, attr: str = "ledger_index") -> None:
         self.items.append((event, row, attr))
 
     def record(self, session: Session) -> None:
+        if session.info.get(OPEN_BATCH) is self:
+            del session.info[OPEN_BATCH]  # closed: a later batch of this session starts afresh
         appended = record(session, *(event for event, _, _ in self.items))
         for (_, row, attr), entry in zip(self.items, appended):
             if row is not None:

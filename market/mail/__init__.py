@@ -8,7 +8,7 @@ temporary refusal.
 
 Settings (app.config, environment variables of the same name):
 SMTP_URL, SMTP_TIMEOUT_S, MAIL_FROM, MAIL_DIR, MAIL_SEND_AFTER_COMMIT, MAIL_MAX_ATTEMPTS,
-MAIL_RETRY_BASE_S, MAIL_SEND_LEASE_S (and MAIL_SWEEP_EVERY_S in market/ops/periodic.py).
+MAIL_RETRY_BASE_S, MAIL_SEND_LEASE_S, MAIL_SWEEP_EVERY_S (the send_mail periodic task).
 """
 from __future__ import annotations
 
@@ -33,3 +33,4 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("MAIL_MAX_ATTEMPTS", int(env("MAIL_MAX_ATTEMPTS", 8)))
     app.config.setdefault("MAIL_RETRY_BASE_S", float(env("MAIL_RETRY_BASE_S", 60)))
     app.config.setdefault("MAIL_SEND_LEASE_S", float(env("MAIL_SEND_LEASE_S", 600)))
+    app.config.setdefault("MAIL_SWEEP_EVERY_S", float(env("MAIL_SWEEP_EVERY_S", 60)))  # the send_mail periodic task

@@ -5,8 +5,7 @@ import marshmallow as ma
 from flask_smorest import Blueprint
 
 from market.auth import api_actor, require_token
-from market.matching import services, stranded
-from market.payments.services import quote_terms
+from market.matching import services, stranded, terms
 
 blp = Blueprint("matching_api", __name__, url_prefix="/api/v1", description="Quotes and bookings")
 
@@ -35,7 +34,7 @@ class QuoteOut(ma.Schema):
     lateness_minutes = ma.fields.Integer()
     expires_at = ma.fields.DateTime()
     lines = ma.fields.List(ma.fields.Nested(QuoteLineOut))
-    platform_terms = ma.fields.Function(lambda q: quote_terms(q), metadata={
+    platform_terms = ma.fields.Function(lambda q: terms.platform_terms(q), metadata={
         "description": "what the platform keeps (commission, paid by the factories) and what each factory receives"})
 
 

@@ -228,7 +228,7 @@ def accept_quote(actor: Actor, public_id: uuid.UUID) -> Quote:
         s.execute(update(Quote).where(Quote.order_id == order.id, Quote.id != q.id, Quote.status == "open")
                   .values(status="superseded"))
         accepted = ledger_events.quote_accepted(order, actor.org_public_id, q, _shares(order, q))
-        appended = record(s, accepted, move(s, order, actor, "accepted", f"quote {q.label} accepted", quote=q))
+        appended = record(s, accepted, move(s, order, actor, "accepted", f"quote {q.label} accepted", quote_id=q.id))
         q.accepted_ledger_index = appended[0].index
         s.commit()
         s.refresh(q)

@@ -78,3 +78,11 @@ def batch_match():
     services.request_batch_match(portal_actor())
     flash(_("Batch match started: every open order is being matched against all open capacity."), "success")
     return redirect(url_for("web.dashboard"))
+
+
+def order_panel(actor, order) -> dict:
+    """Matching's part of the order page (market/orders/page.py): the accepted quote, the
+    booked capacity and any of it stranded on a machine that is down."""
+    return {"bookings": services.bookings_of(actor, order.public_id),
+            "accepted": services.accepted_quote(actor, order.public_id),
+            "stranded": stranded.stranded_work(actor, order.public_id)}

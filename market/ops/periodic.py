@@ -8,12 +8,11 @@ their domains' own periodic functions (idempotent by their design, see their doc
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import func, select, update
 
 from market.db import unit_of_work, utcnow
@@ -26,8 +25,7 @@ log = logging.getLogger("market.periodic")
 class Task:
     name: str
     run: Callable[[], dict]
-    every_key: str  # config key holding its interval in seconds
-    default_every_s: float
+    every_key: str  # setting holding its interval in seconds (market/settings.py)
 
 
 def batch_match() -> dict:
@@ -134,25 +132,17 @@ def payout_release() -> dict:
 
 
 TASKS = {t.name: t for t in (
-    Task("batch_match", batch_match, "BATCH_MATCH_EVERY_S", 3600),
-    Task("ledger_checkpoint", ledger_checkpoint, "CHECKPOINT_EVERY_S", 600),
-    Task("expire_quotes", expire_quotes, "QUOTE_EXPIRY_EVERY_S", 300),
-    Task("sweep_jobs", sweep_jobs, "JOB_SWEEP_EVERY_S", 300),
-    Task("deliver_events", deliver_events, "EVENT_SWEEP_EVERY_S", 60),
-    Task("send_mail", send_mail, "MAIL_SWEEP_EVERY_S", 60),
-    Task("telemetry_rollup", telemetry_rollup, "TELEMETRY_ROLLUP_EVERY_S", 300),
-    Task("telemetry_purge", telemetry_purge, "TELEMETRY_PURGE_EVERY_S", 86400),
-    Task("payments_retry", payments_retry, "PAYMENTS_RETRY_EVERY_S", 300),
-    Task("payout_release", payout_release, "PAYOUT_RELEASE_EVERY_S", 3600),
+    Task("batch_match", batch_match, "BATCH_MATCH_EVERY_S"),
+    Task("ledger_checkpoint", ledger_checkpoint, "CHECKPOINT_EVERY_S"),
+    Task("expire_quotes", expire_quotes, "QUOTE_EXPIRY_EVERY_S"),
+    Task("sweep_jobs", sweep_jobs, "JOB_SWEEP_EVERY_S"),
+    Task("deliver_events", deliver_events, "EVENT_SWEEP_EVERY_S"),
+    Task("send_mail", send_mail, "MAIL_SWEEP_EVERY_S"),
+    Task("telemetry_rollup", telemetry_rollup, "TELEMETRY_ROLLUP_EVERY_S"),
+    Task("telemetry_purge", telemetry_purge, "TELEMETRY_PURGE_EVERY_S"),
+    Task("payments_retry", payments_retry, "PAYMENTS_RETRY_EVERY_S"),
+    Task("payout_release", payout_release, "PAYOUT_RELEASE_EVERY_S"),
 )}
-
-
-def init_app(app: Flask) -> None:
-    for task in TASKS.values():
-        app.config.setdefault(task.every_key, float(os.environ.get(task.every_key, task.default_every_s)))
-    app.config.setdefault("JOB_REQUEUE_AFTER_S", float(os.environ.get("JOB_REQUEUE_AFTER_S", 600)))
-    app.config.setdefault("IN_PROCESS_SCHEDULER", os.environ.get("IN_PROCESS_SCHEDULER", "1") == "1")
-    app.config.setdefault("JOB_LOST_AFTER_S", float(os.environ.get("JOB_LOST_AFTER_S", 3600)))
 
 
 def intervals(config) -> dict[str, float]:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from market import errors, policy
+from market import bus, errors, policy
 from market.accounts.models import Organization
 from market.auth import Actor
 from market.catalog.models import CapacityWindow, Factory, Machine, MachineProcess
@@ -15,9 +15,9 @@ from market.catalog.services import check_certifications, check_processes
 from market.db import unit_of_work, utcnow, write_lock
 from market.orders import attachments as files
 from market.orders.access import visible_orders
+from market.orders.domain_events import OrderMoveRequested, OrderMoving, actor_fields
 from market.orders.models import Attachment, Message, Operation, Order, OrderEvent, QuoteRequest
 from market.orders.states import allowed_targets, check_transition
-from market.payments import services as payments
 from market.pagination import Page, paginate
 from market.orders import ledger_events
 from market.journal.ledger import Batch, record
@@ -113,10 +113,11 @@ def transition(actor: Actor, public_id: uuid.UUID, target: str, note: str = "") 
         write_lock(s)
         order = find_order(s, actor, public_id, lock=True)
         check_transition(order.state, target, policy.party_of(actor, order))
-        from market.production import services as production  # production builds on orders
-
-        entries = Batch()
-        production.before_order_moves(s, order, actor, target, entries)
+        # the batch is reachable through the session (the event carries ids only): production's
+        # handler adds its lot entries to it, and they are appended with the order's own entry,
+        # last and together, while the ledger lock is held until the commit
+        entries = Batch.open(s)
+        bus.publish(s, OrderMoveRequested(order.id, order.state, target, note, actor_fields(actor)))  # may refuse
         move(s, order, actor, target, note, entries)
         entries.record(s)
         s.commit()
@@ -124,12 +125,14 @@ def transition(actor: Actor, public_id: uuid.UUID, target: str, note: str = "") 
 
 
 def move(s: Session, order: Order, actor: Actor | None, target: str, note: str = "", entries: Batch | None = None,
-         *, quote=None) -> Event:
+         *, quote_id: int | None = None) -> Event:
     """The one place an order changes state (the caller checked the move is allowed):
-    history row and new state; returns the ledger event for the caller to record. Given
-    `entries`, the event is added to them and the history row keeps its ledger index.
-    `actor` None is the platform itself (quotes ready, quotes lapsed): the event is the buyer's."""
-    payments.on_order_transition(s, order, order.state, target, actor, note=note, quote=quote)  # may refuse
+    `OrderMoving` to the domains above (payments may refuse it), history row and new state;
+    returns the ledger event for the caller to record. Given `entries`, the event is added
+    to them and the history row keeps its ledger index. `actor` None is the platform itself
+    (quotes ready, quotes lapsed): the event is the buyer's. `quote_id`: the quote whose
+    acceptance makes this move."""
+    bus.publish(s, OrderMoving(order.id, order.state, target, note, actor_fields(actor), quote_id))  # may refuse
     org = actor.org_public_id if actor else order.buyer.public_id
     event = ledger_events.order_state_changed(order, org, order.state, target)
     row = _record(s, order, actor, order.state, target, note)

@@ -11,11 +11,9 @@ from market.auth import portal_actor
 from market.catalog.search import CapacityQuery, search_capacity
 from market.errors import DomainError
 from market.orders import attachments as files
+from market.orders import page
 from market.orders import schemas as sc
 from market.orders import services
-from market.production import services as production
-from market.matching import services as matching
-from market.matching.stranded import stranded_work
 from market.web import forms
 
 bp = Blueprint("orders", __name__)
@@ -90,16 +88,13 @@ def show(order_id):
     order = services.get_order(actor, order_id)
     # production moves (start, ship) are made lot by lot on the production card
     moves = [m for m in services.next_states(actor, order) if m not in ("in_production", "shipped")]
+    # quotes, bookings and lots are higher domains' (market/orders/page.py)
     return render_template("orders/show.html", order=order, next_states=moves,
-                           lots=production.shown_lots(actor, order_id),
-                           may_commission=production.may_commission(actor, order),
                            messages=services.list_messages(actor, order_id),
                            attachments=services.list_attachments(actor, order_id),
                            invited=services.invited_factories(actor, order_id),
-                           bookings=matching.bookings_of(actor, order_id),
-                           accepted=matching.accepted_quote(actor, order_id),
-                           stranded=stranded_work(actor, order_id),
-                           is_buyer=order.buyer_org_id == actor.org_id)
+                           is_buyer=order.buyer_org_id == actor.org_id,
+                           **page.panels(actor, order))
 
 
 @bp.post("/orders/<uuid:order_id>/transition")

@@ -22,7 +22,7 @@ from market.db import unit_of_work, utcnow, write_lock
 from market.orders.models import Order
 from market.payments.models import Movement, Payment, PaymentAccount, Payout
 from market.payments.providers import ProviderUnavailable, get_provider
-from market.payments.services import after_commit, new_movement, post_to_ledger
+from market.payments.movements import after_commit, new_movement, post_to_ledger
 from market.payments.states import PAYMENT_RANK, moves_forward
 
 log = logging.getLogger("market.payments")

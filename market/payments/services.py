@@ -1,5 +1,5 @@
-"""Payments follow the order. `on_order_transition` is called by the order services inside
-the transaction that changes the order's state: it writes what must happen to the money
+"""Payments follow the order. `on_order_transition` runs on every `OrderMoving` (payments.handlers)
+inside the transaction that changes the order's state: it writes what must happen to the money
 (payment, payouts, pending movements, ledger events) in that same transaction, and asks
 for the provider calls to run once that transaction has committed (`execution`)."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.disclosure import new_salt
@@ -18,15 +18,13 @@ from market.accounts.models import Organization
 from market.auth import Actor
 from market.catalog.models import Factory
 from market.catalog.taxonomy import taxonomy
-from market.db import unit_of_work, utcnow, when_committed, write_lock
+from market.db import unit_of_work, utcnow, write_lock
 from market.orders.models import Order
-from market.payments import commission, events
+from market.payments import commission, events, execution
+from market.payments.movements import after_commit, new_movement, post_to_ledger
 from market.payments.models import (CommissionRule, Dispute, DisputeOutcome, FactoryPlan, Movement, Payment, Payout)
 from market.payments.providers import configured_name
 from market.journal.ledger import record
-
-AFTER_COMMIT = "payments_after_commit"
-
 
 # --- rules and tiers -------------------------------------------------------------------
 
@@ -64,68 +62,9 @@ def quote_terms(quote) -> dict:
                            "breakdown": sh.breakdown} for sh in shares]}
 
 
-# --- movements and their ledger entries --------------------------------------------------
-
-def new_movement(s: Session, payment: Payment, kind: str, amount: int, *, payout: Payout | None = None,
-                 reason: str = "", state: str = "pending", external_id: str | None = None, attempt: int = 1) -> Movement:
-    m = Movement(order_id=payment.order_id, payout_id=payout.id if payout else None,
-                 factory_id=payout.factory_id if payout else None, kind=kind, state=state, amount_minor=amount,
-                 currency=payment.currency, provider=payment.provider, external_id=external_id, attempt=attempt,
-                 reason=reason, salt=new_salt(), public_id=uuid.uuid4())
-    if state == "succeeded":
-        m.done_at = utcnow()
-    payment.movements.append(m)  # the collection stays current within this transaction
-    s.flush()
-    return m
-
-
-def post_to_ledger(s: Session, order: Order, movements: list[Movement], extra=()) -> None:
-    """Record the succeeded movements (and any extra events) on the ledger; keep each index."""
-    factories = {f.id: f for f in s.scalars(select(Factory).where(
-        Factory.id.in_({m.factory_id for m in movements if m.factory_id})))}
-    orgs = {o.id: o for o in s.scalars(select(Organization).where(
-        Organization.id.in_({f.organization_id for f in factories.values()} | {order.buyer_org_id})))}
-    built = []
-    for m in movements:
-        factory = factories.get(m.factory_id)
-        org = orgs[factory.organization_id if factory else order.buyer_org_id]
-        built.append(events.movement_event(m, order, str(org.public_id), str(factory.public_id) if factory else None))
-    entries = record(s, *built, *extra)
-    for m, entry in zip(movements, entries):
-        m.ledger_index = entry.index
-    return entries[len(movements):]
-
-
-def after_commit(s: Session, fn) -> None:
-    """Run `fn()` once this session's transaction has committed (never if it rolls back).
-    Provider calls go here: no network call while the order row is locked."""
-    pending = s.info.setdefault(AFTER_COMMIT, [])
-    if not pending:
-        event.listen(s, "after_commit", _run_after_commit, once=True)
-    pending.append(fn)
-
-
-def _run_after_commit(s: Session) -> None:
-    from market.payments.execution import log
-
-    for fn in s.info.pop(AFTER_COMMIT, []):
-        when_committed(_logged(fn, log))
-
-
-def _logged(fn, log):
-    def run():
-        try:
-            fn()
-        except Exception:  # the state change is committed; the cron retries what is left
-            log.exception("payment step after commit failed; `market payments retry` will finish it")
-    return run
-
-
 def _run_order(order_id: int):
     def run():
-        from market.payments.execution import run_pending
-
-        run_pending(order_id)
+        execution.run_pending(order_id)
     return run
 
 
@@ -133,8 +72,8 @@ def _run_order(order_id: int):
 
 def on_order_transition(s: Session, order: Order, frm: str, to: str, actor: Actor | None, *, note: str = "",
                         quote=None) -> None:
-    """Called inside the order's transaction, after the move was checked, before it is
-    recorded. May refuse the move (raise) — nothing is then written."""
+    """Run inside the order's transaction (payments.handlers, on `OrderMoving`), after the move
+    was checked, before it is recorded. May refuse the move (raise) — nothing is then written."""
     payment = s.scalar(select(Payment).where(Payment.order_id == order.id).with_for_update(of=Payment))
     if to == "accepted" and quote is not None:
         _start_payment(s, order, quote)
@@ -201,9 +140,7 @@ def _cancel(s: Session, order: Order, payment: Payment) -> None:
 
 def _cancel_intent(payment_id: int):
     def run():
-        from market.payments.execution import cancel_intent
-
-        cancel_intent(payment_id)
+        execution.cancel_intent(payment_id)
     return run
 
 

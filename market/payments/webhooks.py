@@ -23,7 +23,7 @@ from market.db import unit_of_work, write_lock
 from market.payments.execution import fail, finish, pending_for_org, record_capture, run_pending
 from market.payments.models import Movement, Payment, PaymentAccount, WebhookEvent
 from market.payments.providers.stripe_connect import _charge_id, account_status_of
-from market.payments.services import after_commit
+from market.payments.movements import after_commit
 from market.payments.states import PAYMENT_RANK, moves_forward
 from market.payments.webhook_shapes import BadWebhook, check_event
 

@@ -388,7 +388,8 @@ def _deliver(order: Order, lot: Lot, entries: Batch) -> None:
 # ---- the order's own transitions ----------------------------------------------------
 
 def before_order_moves(s: Session, order: Order, actor: Actor, target: str, entries: Batch) -> None:
-    """Keep lots and order in step when a party moves the order itself: starting
+    """Keep lots and order in step when a party moves the order itself (production.handlers,
+    on `OrderMoveRequested`; the entries are the move's batch): starting
     production starts a lot; confirming delivery receives every shipped lot; 'shipped'
     follows the lots and cannot be claimed for an order with unshipped pieces."""
     if target == "in_production":

@@ -88,3 +88,10 @@ def delivery(lot_id):
         services.confirm_delivery(portal_actor(), lot_id)
         flash(_("Delivery confirmed."), "success")
     return redirect(url_for("production.lot", lot_id=lot_id))
+
+
+def order_panel(actor, order) -> dict:
+    """Production's part of the order page (market/orders/page.py): its lots, and whether
+    the viewer may start one."""
+    return {"lots": services.shown_lots(actor, order.public_id),
+            "may_commission": services.may_commission(actor, order)}

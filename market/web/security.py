@@ -8,7 +8,6 @@ shared storage fail, counting goes on in memory rather than failing requests."""
 from __future__ import annotations
 
 import hashlib
-import os
 
 from flask import Flask, current_app, request
 from flask_limiter import Limit, Limiter
@@ -38,11 +37,9 @@ CSP_DOCS = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
 def init_app(app: Flask) -> None:
     from market.web import ratelimits  # noqa: F401  registers the database:// storage
 
-    default_storage = "memory://" if app.testing else "database://"
-    app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI", default_storage))
-    app.config.setdefault("LOGIN_RATE_LIMIT", os.environ.get("LOGIN_RATE_LIMIT", "20 per minute"))
-    app.config.setdefault("API_RATE_LIMIT", os.environ.get("API_RATE_LIMIT", "1200 per minute"))
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", os.environ.get("RATELIMIT_KEY_PREFIX", "smm"))
+    # LOGIN_RATE_LIMIT, API_RATE_LIMIT, RATELIMIT_KEY_PREFIX, TRUSTED_PROXIES: market/settings.py
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = "memory://" if app.testing else "database://"
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # storage down: never a 500 because of counting
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
@@ -51,7 +48,7 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     # X-Forwarded-For/-Proto/-Host count only from the TRUSTED_PROXIES nearest hops: without
     # them a client could pick its own address (and so its own rate-limit budget).
-    proxies = int(app.config.get("TRUSTED_PROXIES", os.environ.get("TRUSTED_PROXIES", 0)))
+    proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 

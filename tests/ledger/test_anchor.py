@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from ledger.anchor import ANCHOR_MAGIC, Anchorer, anchor_payload, verify_anchor, verify_raw_anchor
@@ -70,6 +72,13 @@ def test_verifying_against_an_unreachable_chain_raises_a_named_error():
     w3 = Web3(HTTPProvider("http://127.0.0.1:9/", request_kwargs={"timeout": 2}))
     with pytest.raises(AnchorUnavailableError):
         verify_anchor(w3, "0x" + "11" * 32, "x\n")
+
+
+def test_the_in_process_chain_without_the_chain_extra_names_the_extra(monkeypatch):
+    # the default install has no eth-tester/py-evm: a None entry makes the import fail as then
+    monkeypatch.setitem(sys.modules, "eth_tester.backends.pyevm.main", None)
+    with pytest.raises(AnchorUnavailableError, match=r"install the 'chain' extra: pip install -e '\.\[chain\]'"):
+        Anchorer.embedded()
 
 
 def test_the_public_chain_label_keeps_no_secret_of_the_rpc_url():

@@ -2,10 +2,12 @@
 the right way (a better on-time rate never lowers the score, all else equal)."""
 import math
 
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from market.credit import scorecard, training
+from market.credit.cli import credit_group
 from market.credit.featureset import FEATURES, NAMES
 
 
@@ -64,3 +66,16 @@ def test_grades_follow_the_probability_of_default():
     pds = [card.pd_of(s) for s in range(400, 800, 20)]
     assert pds == sorted(pds, reverse=True)
     assert scorecard.grade_of(0.001) == "AAA" and scorecard.grade_of(0.5) == "C"
+
+
+def test_training_without_the_train_extra_says_which_extra_to_install(monkeypatch, tmp_path):
+    monkeypatch.setattr(training, "missing_packages", lambda: ["optbinning", "scikit-learn"])
+    result = CliRunner().invoke(credit_group, ["train", "--out", str(tmp_path)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # a message, no traceback
+    assert "install the 'train' extra: pip install -e '.[train]'" in result.output
+    assert "optbinning, scikit-learn" in result.output and "Traceback" not in result.output
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_train_extra_is_installed_for_the_suite():
+    assert training.missing_packages() == []

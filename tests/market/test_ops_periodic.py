@@ -111,7 +111,7 @@ def test_periodic_failures_are_counted_and_raised(app, monkeypatch):
         raise RuntimeError("boom")
 
     monkeypatch.setitem(periodic.TASKS, "expire_quotes", periodic.TASKS["expire_quotes"].__class__(
-        "expire_quotes", broken, "QUOTE_EXPIRY_EVERY_S", 300))
+        "expire_quotes", broken, "QUOTE_EXPIRY_EVERY_S"))
     before = PERIODIC_RUNS.labels("expire_quotes", "failed")._value.get()
     with pytest.raises(RuntimeError):
         _run(app, "expire_quotes")
