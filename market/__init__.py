@@ -47,6 +47,8 @@ def create_app(config: dict | None = None) -> Flask:
     from market.production import views as production_views
     from market.trace import api as trace_api
     from market.journal import ledger
+    from market.mail import tasks as mail_tasks
+    from market.mail import views as mail_views
     from market.trace import views as trace_views
     from market.telemetry import api as telemetry_api
     from market.telemetry import handlers as telemetry_handlers
@@ -81,7 +83,7 @@ def create_app(config: dict | None = None) -> Flask:
     handlers = (audit_handlers, telemetry_handlers, matching_handlers, production_handlers, payments_handlers)
     bus.init_app(app, handlers)
     # the domains' background tasks by name (market/jobs.py owns the broker and the worker thread)
-    jobs.init_app(app, (matching_tasks, telemetry_tasks, notifications_tasks))
+    jobs.init_app(app, (matching_tasks, telemetry_tasks, mail_tasks, notifications_tasks))
     # what a lower domain shows of higher ones' knowledge, read through what they provide here
     order_page.init_app(app, (matching_views.order_panel, production_views.order_panel))
     quote_terms.init_app(app, payments_services.quote_terms)
@@ -94,7 +96,8 @@ def create_app(config: dict | None = None) -> Flask:
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
     for module in (api_docs, portal_views, accounts_views, catalog_views, orders_views, matching_views, production_views,
-                   trace_views, telemetry_views, credit_views, payments_views, audit_views, notifications_views):
+                   trace_views, telemetry_views, credit_views, payments_views, audit_views, mail_views,
+                   notifications_views):
         app.register_blueprint(module.bp)
     csrf.exempt(payments_api.hooks)  # Stripe signs its webhooks; there is no session
     app.register_blueprint(payments_api.hooks)

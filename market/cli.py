@@ -243,7 +243,7 @@ from market.credit.cli import credit_group  # noqa: E402
 
 main.add_command(credit_group)
 
-from market.accounts.cli import outbox_command  # noqa: E402
+from market.mail.cli import outbox_command  # noqa: E402
 
 main.add_command(outbox_command)
 

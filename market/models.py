@@ -5,6 +5,7 @@ from market.catalog.models import *  # noqa: F401,F403
 from market.credit.models import *  # noqa: F401,F403
 from market.bus import OutboxMessage  # noqa: F401
 from market.db import Base
+from market.mail.models import *  # noqa: F401,F403
 from market.matching.models import *  # noqa: F401,F403
 from market.notifications.models import *  # noqa: F401,F403
 from market.orders.models import *  # noqa: F401,F403

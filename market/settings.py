@@ -137,6 +137,8 @@ class Settings(BaseSettings):
     PAYMENTS_RETRY_EVERY_S: Seconds = _field(300, "interval of retrying unfinished provider calls", ge=0)
     PAYOUT_RELEASE_EVERY_S: Seconds = _field(3600, "interval of auto-confirming deliveries (which releases payouts)",
                                              ge=0)
+    MAIL_SWEEP_EVERY_S: Seconds = _field(60, "interval of sending mail that is due (retries, what a crash left)",
+                                         ge=0)
     WEBHOOK_SWEEP_EVERY_S: Seconds = _field(15, "interval of sending webhook and chat-robot deliveries that are due",
                                             ge=0)
     JOB_REQUEUE_AFTER_S: Seconds = _field(600, "a queued job untouched this long is queued again", ge=0)
@@ -207,6 +209,22 @@ class Settings(BaseSettings):
                                         "PLATFORM_BANK_DETAILS) | Account: (set PLATFORM_BANK_DETAILS)",
                                         "bank-transfer instructions for buyers", shown="placeholders")
     PLATFORM_LEGAL_NAME: str = _field("Shared Manufacturing Platform", "the name on invoices")
+
+    # -- e-mail (market/mail) ------------------------------------------------------------
+    SMTP_URL: str | None = _field(None, "mail server: `smtp://user:password@host:587` (STARTTLS when offered; "
+                                  "`?starttls=1` requires it), `smtps://…:465` (TLS from the first byte); "
+                                  "`?verify=0` skips the certificate check",
+                                  shown="unset: the local dev inbox (`var/mail`, operator page Mail)", repr=False)
+    SMTP_TIMEOUT_S: Seconds = _field(20, "timeout of each SMTP step", gt=0)
+    MAIL_FROM: str | None = _field(None, "sender address of every mail",
+                                   shown="`Shared Manufacturing Market <noreply@host of PUBLIC_BASE_URL>`")
+    MAIL_DIR: str | None = _field(None, "the dev inbox (`.eml` files) when no SMTP_URL is set", shown="`var/mail`")
+    MAIL_SEND_AFTER_COMMIT: bool = _field(True, "send right after the commit; `false`: only the periodic sweep sends")
+    MAIL_MAX_ATTEMPTS: int = _field(8, "a mail still refused after this many attempts is marked failed", gt=0)
+    MAIL_RETRY_BASE_S: Seconds = _field(60, "first wait after a temporary refusal; doubles each time, at most 6 h",
+                                        gt=0)
+    MAIL_SEND_LEASE_S: Seconds = _field(600, "a mail claimed by a sender that vanished is due again after this",
+                                        gt=0)
 
     # -- webhooks and chat robots out (market/notifications) ------------------------------
     WEBHOOK_REQUIRE_HTTPS: bool = _field(True, "refuse `http://` webhook targets; `false` only for development "
@@ -329,6 +347,7 @@ def flask_config(settings: Settings) -> dict[str, Any]:
         VAR_DIR=str(var),
         DATABASE_URL=settings.DATABASE_URL or f"sqlite:///{var / 'market.db'}",
         UPLOAD_DIR=settings.UPLOAD_DIR or str(var / "uploads"),
+        MAIL_DIR=settings.MAIL_DIR or str(var / "mail"),
         SECRET_KEY=config["SECRET_KEY"] or _dev_secret_key(var),
     )
     return config

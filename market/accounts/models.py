@@ -112,15 +112,3 @@ class LoginThrottle(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-
-class OutboxEmail(Base):
-    """Mail is written here; a sender process (or a developer reading the table) delivers it."""
-
-    __tablename__ = "outbox_emails"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    to_address: Mapped[str] = mapped_column(String(254), index=True)
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str]
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

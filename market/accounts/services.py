@@ -1,4 +1,4 @@
-"""Accounts: sign-up, login with lockout, password reset via the outbox, API tokens."""
+"""Accounts: sign-up, login with lockout, password reset by mail, API tokens."""
 from __future__ import annotations
 
 import hashlib
@@ -8,17 +8,18 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from market import bus, errors, policy
 from market.accounts.domain_events import SecurityActivity
-from market.accounts.models import (ApiToken, LoginThrottle, Organization, OutboxEmail, PasswordResetToken, SignupRequest,
-                                    User)
+from market.accounts.models import ApiToken, LoginThrottle, Organization, PasswordResetToken, SignupRequest, User
 from market.accounts.passwords import hash_password, verify_password
 from market.auth import Actor, SessionUser
 from market.db import unit_of_work, utcnow
+from market.mail import compose as mail
 
 log = logging.getLogger("market.accounts")
 
@@ -91,25 +92,26 @@ def sign_up(*, email: str, password: str, name: str, organization_name: str, kin
 
 
 def request_sign_up(*, email: str, password: str, name: str, organization_name: str, kind: str,
-                    confirm_url_for, login_url: str) -> None:
+                    confirm_url_for, login_url: str, language: str = "en") -> None:
     """The portal's sign-up: mail a link that finishes it, or, when the address already has an
     account, a note to its owner. The same rows are written and the same answer given either
-    way, so sign-up does not tell a stranger which addresses have accounts."""
+    way, so sign-up does not tell a stranger which addresses have accounts. The mail is in
+    `language`, the one the form was filled in (a taken address: its owner's)."""
     if kind not in SELF_SERVICE_KINDS:
         raise errors.Invalid(f"kind must be one of {', '.join(SELF_SERVICE_KINDS)}", field="kind")
     email, token = email.strip().lower(), secrets.token_urlsafe(32)
     password_hash = hash_password(password)
     with unit_of_work() as s:
-        taken = s.scalar(select(func.count()).select_from(User).where(User.email == email))
+        owner = s.scalar(select(User).where(User.email == email))
         s.add(SignupRequest(token_hash=_sha256(token), email=email, name=name.strip(),
                             organization_name=organization_name.strip(), kind=kind, password_hash=password_hash,
                             expires_at=utcnow() + timedelta(minutes=SIGNUP_TTL_MINUTES)))
-        if taken:
-            body = ("Someone, perhaps you, tried to sign up with this address. You already have an account: "
-                    f"sign in at {login_url} (or reset your password there). If it was not you, ignore this mail.\n")
+        if owner:
+            mail.queue(s, "signup_taken", to=email, subject=_l("Your sign-up"), language=owner.locale or language,
+                       login_url=login_url)
         else:
-            body = f"Open this link within 24 hours to finish signing up:\n{confirm_url_for(token)}\n"
-        s.add(OutboxEmail(to_address=email, subject="Your sign-up", body=body))
+            mail.queue(s, "signup_confirm", to=email, subject=_l("Your sign-up"), language=language,
+                       link=confirm_url_for(token))
         s.commit()
 
 
@@ -142,9 +144,10 @@ def create_user(*, organization_id: int, email: str, password: str, name: str, r
         return user
 
 
-def add_member(actor: Actor, *, email: str, name: str, set_password_url_for) -> User:
-    """An owner adds a colleague; the colleague chooses a password through a link sent to
-    them (the same one-time token as a password reset), so no password travels by hand."""
+def add_member(actor: Actor, *, email: str, name: str, set_password_url_for, language: str = "en") -> User:
+    """An owner adds a colleague; the colleague chooses a password through a link mailed to
+    them (the same one-time token as a password reset), so no password travels by hand. The
+    mail is in `language` (the owner's: the colleague has chosen none yet)."""
     policy.require_owner(actor, "add members")
     email = email.strip().lower()
     token = secrets.token_urlsafe(32)
@@ -157,8 +160,10 @@ def add_member(actor: Actor, *, email: str, name: str, set_password_url_for) -> 
         s.flush()
         ttl = 7 * 24 * 60
         s.add(PasswordResetToken(user_id=user.id, token_hash=_sha256(token), expires_at=utcnow() + timedelta(minutes=ttl)))
-        s.add(OutboxEmail(to_address=email, subject=f"You were added to {actor.org_name}",
-                          body=f"Choose your password within 7 days to sign in:\n{set_password_url_for(token)}\n"))
+        inviter = s.get(User, actor.user_id) if actor.user_id else None
+        mail.queue(s, "member_invite", to=email, subject=_l("You were added to %(org)s", org=actor.org_name),
+                   language=language, name=user.name, org_name=actor.org_name,
+                   inviter=inviter.name if inviter else actor.org_name, link=set_password_url_for(token))
         _security_activity(s, "member.added", user=user, actor_user_id=actor.user_id, role=user.role)
         s.commit()
         return user
@@ -209,8 +214,9 @@ def authenticate(email: str, password: str, *, source: str = "") -> SessionUser:
         return _session_user(user)
 
 
-def request_password_reset(email: str, reset_url_for) -> None:
-    """Mail a reset link when an account has the address, else a note that none has.
+def request_password_reset(email: str, reset_url_for, language: str = "en") -> None:
+    """Mail a reset link when an account has the address, else a note that none has; in the
+    user's language, else `language` (the one the request came in).
 
     Both cases write the same rows (a token, a mail, a security event) with the same
     statements, so neither the answer nor its timing tells whether the account exists;
@@ -223,14 +229,12 @@ def request_password_reset(email: str, reset_url_for) -> None:
         s.add(PasswordResetToken(user_id=user.id if user else None, token_hash=_sha256(token),
                                  expires_at=utcnow() + timedelta(minutes=ttl)))
         if user:
-            s.add(OutboxEmail(to_address=user.email, subject="Reset your password",
-                              body=f"Open this link within {ttl} minutes to choose a new password:\n{reset_url_for(token)}\n"))
+            mail.queue(s, "password_reset", to=user.email, subject=_l("Reset your password"),
+                       language=user.locale or language, name=user.name, ttl_minutes=ttl, link=reset_url_for(token))
             _security_activity(s, "password.reset_requested", user=user)
         else:
-            s.add(OutboxEmail(to_address=email[:254], subject="Reset your password",
-                              body="Someone asked to reset the password of an account with this address, "
-                                   "but no account uses it. If it was you, try the address you signed up with; "
-                                   "if not, ignore this mail.\n"))
+            mail.queue(s, "password_reset_unknown", to=email[:254], subject=_l("Reset your password"),
+                       language=language)
             _security_activity(s, "password.reset_requested", unknown_login=login_name_digest(email))
         s.commit()
 

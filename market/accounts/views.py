@@ -9,6 +9,8 @@ from market.accounts import services
 from market.api_common import StrictSchema
 from market.auth import portal_actor
 from market.errors import Conflict, DomainError, Invalid
+from market.i18n import locale_code
+from market.mail.views import flash_where_mail_goes
 from market.web import forms
 from market.web.links import external_url
 from market.web.redirects import local_path
@@ -49,8 +51,9 @@ def signup():
         try:
             services.request_sign_up(**forms.load(SignUpForm(), values),
                                      confirm_url_for=lambda token: external_url("accounts.confirm", token=token),
-                                     login_url=external_url("accounts.login"))
-            flash(_("A link to finish signing up was prepared for that address. This server does not send e-mail yet: ask the platform operator to pass the link on."), "info")
+                                     login_url=external_url("accounts.login"), language=locale_code())
+            flash(_("We e-mailed a link to finish signing up to that address: open it within 24 hours."), "info")
+            flash_where_mail_goes()
             return redirect(url_for("accounts.login"))
         except forms.FormError as exc:
             errors = exc.errors
@@ -101,10 +104,10 @@ def logout():
 def forgot():
     if request.method == "POST":
         services.request_password_reset(request.form.get("email", ""),
-                                        lambda token: external_url("accounts.reset", token=token))
-        # nothing sends mail yet: the link waits in the outbox (README "Mail")
-        flash(_("If an account exists for that address, a reset link was prepared for it. This server does not "
-                "send e-mail yet: ask the platform operator to pass the link on."), "info")
+                                        lambda token: external_url("accounts.reset", token=token),
+                                        language=locale_code())
+        flash(_("If an account exists for that address, we e-mailed a reset link to it."), "info")
+        flash_where_mail_goes()
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot.html")
 
@@ -154,24 +157,20 @@ def revoke(token_id):
 @login_required
 def team():
     actor = portal_actor()
-    errors, values, invite = {}, {}, None
+    errors, values = {}, {}
     if request.method == "POST":
         values = forms.clean(request.form)
         try:
             data = forms.load(MemberForm(), values)
-            links = []
-
-            def set_password_url_for(token):
-                links.append(external_url("accounts.reset", token=token))
-                return links[-1]
-
-            services.add_member(actor, **data, set_password_url_for=set_password_url_for)
-            # nothing sends mail yet (README "Mail"): the owner passes the link on; shown this once
-            invite, values = {"email": data["email"], "link": links[-1]}, {}
+            services.add_member(actor, **data, language=locale_code(),
+                                set_password_url_for=lambda token: external_url("accounts.reset", token=token))
+            # the link goes to the new member only (never shown to the owner, who could use it)
+            flash(_("Member added. We e-mailed %(email)s a link to choose a password.", email=data["email"]), "success")
+            flash_where_mail_goes()
+            values = {}
         except forms.FormError as exc:
             errors = exc.errors
         except (Invalid, Conflict) as exc:
             errors = exc.errors or {"_": [exc.detail]}
     return render_template("accounts/team.html", members=services.list_members(actor), values=values,
-                           errors=errors, is_owner=actor.role == "owner", invite=invite), \
-        422 if errors else 200, {"Cache-Control": "no-store"} if invite else {}
+                           errors=errors, is_owner=actor.role == "owner"), 422 if errors else 200

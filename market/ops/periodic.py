@@ -2,7 +2,7 @@
 
 Each task is safe to run twice or late: a batch match is skipped while one is under way,
 a checkpoint is signed only when the ledger grew, anchoring retries whatever is pending,
-expiry and the job sweep only touch rows that are due; the telemetry and payment tasks are
+expiry and the job and mail sweeps only touch rows that are due (a mail row is claimed before it is sent); the telemetry and payment tasks are
 their domains' own periodic functions (idempotent by their design, see their docs).
 """
 from __future__ import annotations
@@ -97,6 +97,14 @@ def deliver_events() -> dict:
     return bus.deliver_due()
 
 
+def send_mail() -> dict:
+    """Mail that is due: never handed to a sender (a crash after the commit), or waiting for
+    a retry after a temporary failure (see market/mail/delivery.py)."""
+    from market.mail import delivery
+
+    return delivery.send_due()
+
+
 def send_webhooks() -> dict:
     """Webhook and chat-robot deliveries that are due (retries whose wait is over, ones no
     sender took after their commit, claims of a sender that died) go out now."""
@@ -138,6 +146,7 @@ TASKS = {t.name: t for t in (
     Task("sweep_jobs", sweep_jobs, "JOB_SWEEP_EVERY_S"),
     Task("deliver_events", deliver_events, "EVENT_SWEEP_EVERY_S"),
     Task("send_webhooks", send_webhooks, "WEBHOOK_SWEEP_EVERY_S"),
+    Task("send_mail", send_mail, "MAIL_SWEEP_EVERY_S"),
     Task("telemetry_rollup", telemetry_rollup, "TELEMETRY_ROLLUP_EVERY_S"),
     Task("telemetry_purge", telemetry_purge, "TELEMETRY_PURGE_EVERY_S"),
     Task("payments_retry", payments_retry, "PAYMENTS_RETRY_EVERY_S"),

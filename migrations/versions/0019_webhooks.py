@@ -1,14 +1,14 @@
 """webhooks: organizations' endpoints (Standard Webhooks, chat robots), deliveries, attempts
 
 Revision ID: 0019_webhooks
-Revises: 0017_outbox (the lead re-chains it onto 0018_mail when merging)
+Revises: 0018_mail (the lead re-chains it onto 0018_mail when merging)
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0019_webhooks'
-down_revision = '0017_outbox'
+down_revision = '0018_mail'
 branch_labels = None
 depends_on = None
 

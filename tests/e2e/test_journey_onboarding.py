@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 def _sign_up(page, base, kind, org, email, app):
     from sqlalchemy import select
 
-    from market.accounts.models import OutboxEmail
+    from market.mail.models import OutboxEmail
     from market.db import unit_of_work
 
     page.goto(f"{base}/signup")

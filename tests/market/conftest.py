@@ -120,7 +120,7 @@ def portal_sign_up(client, data: dict, **kw):
 
     from sqlalchemy import select
 
-    from market.accounts.models import OutboxEmail
+    from market.mail.models import OutboxEmail
     from market.db import unit_of_work
 
     response = client.post("/signup", data=data, **kw)

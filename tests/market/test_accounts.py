@@ -3,7 +3,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from market.accounts.models import OutboxEmail, User
+from market.accounts.models import User
+from market.mail.models import OutboxEmail
 from market.db import unit_of_work
 from tests.market.conftest import portal_sign_up
 

@@ -10,8 +10,8 @@ KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
 
 
 def _marked_strings() -> set[str]:
-    method_map = [("market/**.py", "python"), ("templates/**.html", "jinja2")]
-    options = {"templates/**.html": {"extensions": "jinja2.ext.do"}}
+    method_map = [("market/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/mail/**.txt", "jinja2")]
+    options = {"templates/**.html": {"extensions": "jinja2.ext.do"}, "templates/mail/**.txt": {}}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT), method_map, options, KEYWORDS):
         found.add(message if isinstance(message, str) else message[0])

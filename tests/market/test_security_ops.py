@@ -8,7 +8,7 @@ import uuid
 import redis
 from sqlalchemy import select
 
-from market.accounts.models import OutboxEmail
+from market.mail.models import OutboxEmail
 from market.db import unit_of_work
 from tests.conftest import redis_url
 from tests.market.conftest import portal_sign_up

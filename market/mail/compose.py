@@ -1,0 +1,59 @@
+"""Composing a message: the caller's templates rendered in the recipient's language, queued
+in the caller's unit of work so the mail commits (or not) with the change it tells about."""
+from __future__ import annotations
+
+from email.utils import make_msgid
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from market.db import when_committed
+from market.i18n import LANGUAGES
+from market.mail import delivery
+from market.mail.addresses import mail_domain
+from market.mail.models import OutboxEmail
+
+
+def render(template: str, *, to: str, subject, language: str | None, **context) -> OutboxEmail:
+    """The message `templates/mail/<template>.txt` (text part) and `.html` (HTML part) make
+    for `to`, in `language` ("en" or "zh_CN"; anything else is English). `subject` is a lazy
+    string (flask_babel.lazy_gettext), translated here in that language. Links in `context`
+    are the caller's, built with market.web.links.external_url (never from the request)."""
+    language = language if language in LANGUAGES else "en"
+    with force_locale(language):
+        subject_text = str(subject)
+        text = render_template(f"mail/{template}.txt", **context)
+        html = render_template(f"mail/{template}.html", subject=subject_text, language=language, **context)
+    return OutboxEmail(to_address=to[:254], subject=subject_text[:300], body=text, html_body=html, language=language,
+                       message_id=make_msgid(domain=mail_domain()))
+
+
+def queue(session: Session, template: str, *, to: str, subject, language: str | None, **context) -> OutboxEmail:
+    """Render the message and add it to `session`; once that session commits, a background
+    job sends it (unless MAIL_SEND_AFTER_COMMIT is off: then the periodic sweep does)."""
+    message = render(template, to=to, subject=subject, language=language, **context)
+    session.add(message)
+    session.flush()
+    _pending(session).append(message.id)
+    return message
+
+
+def _pending(session: Session) -> list[int]:
+    if "mail_pending" not in session.info:
+        session.info["mail_pending"] = []
+        sa_event.listen(session, "after_commit", _committed)
+        sa_event.listen(session, "after_rollback", _rolled_back)
+    return session.info["mail_pending"]
+
+
+def _committed(session: Session) -> None:
+    ids, session.info["mail_pending"] = session.info["mail_pending"], []
+    if ids and current_app.config["MAIL_SEND_AFTER_COMMIT"]:
+        # inside an enclosing transaction (Idempotency-Key) this waits for the real commit
+        when_committed(lambda: delivery.send_later(ids))
+
+
+def _rolled_back(session: Session) -> None:
+    session.info["mail_pending"] = []
