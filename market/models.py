@@ -6,6 +6,7 @@ from market.credit.models import *  # noqa: F401,F403
 from market.bus import OutboxMessage  # noqa: F401
 from market.db import Base
 from market.matching.models import *  # noqa: F401,F403
+from market.notifications.models import *  # noqa: F401,F403
 from market.orders.models import *  # noqa: F401,F403
 from market.production.models import *  # noqa: F401,F403
 from market.telemetry.models import *  # noqa: F401,F403
