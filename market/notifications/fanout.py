@@ -64,8 +64,8 @@ def write(s: Session, tells: list[Tell], link: tuple[str, str] | None, *, outbox
     if outbox_id is None:
         raise RuntimeError("notifications are written by an after-commit handler (bus.delivering() is None)")
     at = at or now()
-    done = set(s.execute(select(NotificationDelivery.user_id, NotificationDelivery.channel)
-                         .where(NotificationDelivery.outbox_id == outbox_id)).tuples())
+    done = set(tuple(row) for row in s.execute(select(NotificationDelivery.user_id, NotificationDelivery.channel)
+                         .where(NotificationDelivery.outbox_id == outbox_id)).all())
     written, seen = 0, set()
     for tell in tells:
         user = tell.user
