@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 import marshmallow as ma
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -19,7 +19,7 @@ from market.web.redirects import local_path
 
 bp = Blueprint("notifications", __name__)
 
-# how often the bell asks for the count (the page works without it)
+# how often the bell asks for the count (the page works without it); NOTIFICATIONS_POLL_S overrides
 POLL_SECONDS = 45
 
 
@@ -112,8 +112,12 @@ def unread_notifications() -> int | None:
         return None
 
 
+def poll_seconds() -> int:
+    return int(current_app.config.get("NOTIFICATIONS_POLL_S", POLL_SECONDS))
+
+
 def init_app(app) -> None:
-    app.jinja_env.globals.update(unread_notifications=unread_notifications, notifications_poll_s=POLL_SECONDS)
+    app.jinja_env.globals.update(unread_notifications=unread_notifications, notifications_poll_s=poll_seconds)
 
 
 
