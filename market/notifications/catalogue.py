@@ -97,6 +97,10 @@ KINDS: tuple[Kind, ...] = (
          _l("Re-plan failed"),
          _l("A machine stopped and operation(s) %(operations)s of “%(order)s” could not be moved; "
             "the work stays booked on it.")),
+    # production
+    Kind("qc.failed", "production.QcFailed", ("buyer", "booked"), True, "order",
+         _l("QC failed"),
+         _l("An inspection of lot %(lot)s of “%(order)s” failed (%(step)s).")),
     # telemetry
     Kind("machine.down", "telemetry.MachineWentDown", ("factory",), True, "machine",
          _l("Machine down"),

@@ -18,6 +18,9 @@ from market.notifications import recipients as who
 from market.notifications.fanout import Tell, write
 from market.orders.domain_events import MessagePosted, OrderMoving, QuoteRequested
 from market.orders.models import Message, Order
+from market.production import codes
+from market.production.domain_events import QcFailed
+from market.production.models import Lot
 from market.telemetry.domain_events import MachineWentDown
 
 EXCERPT = 140
@@ -134,6 +137,20 @@ def on_replan_failed(event: ReplanFailed) -> None:
         _save(s, _tell(who.members(s, orgs), "replan.failed", params), _order_link(order))
 
 
+# --- production ----------------------------------------------------------------------------
+
+def on_qc_failed(event: QcFailed) -> None:
+    """The buyer and the factories making the order (they read its lots) learn a lot failed."""
+    with unit_of_work() as s:
+        order = s.get(Order, event.order_id)
+        lot = s.get(Lot, event.lot_id)
+        step = f"#{event.operation_seq}" if event.operation_seq is not None else "final"
+        params = {"order": order.title, "lot": codes.display(lot.trace_code), "step": step}
+        orgs = [order.buyer_org_id, *who.booked_orgs(s, order.id)]
+        users = who.members(s, orgs, exclude_user_id=event.actor_user_id)
+        _save(s, _tell(users, "qc.failed", params), _order_link(order))
+
+
 # --- telemetry -----------------------------------------------------------------------------
 
 def on_machine_down(event: MachineWentDown) -> None:
@@ -168,7 +185,7 @@ def on_security_activity(event: SecurityActivity) -> None:
 HANDLED = (
     (QuoteRequested, on_quote_requested), (OrderMoving, on_order_moving), (MessagePosted, on_message_posted),
     (QuotesReady, on_quotes_ready), (NoQuotePossible, on_no_quote), (Replanned, on_replanned),
-    (ReplanFailed, on_replan_failed), (MachineWentDown, on_machine_down), (SecurityActivity, on_security_activity),
+    (ReplanFailed, on_replan_failed), (QcFailed, on_qc_failed), (MachineWentDown, on_machine_down), (SecurityActivity, on_security_activity),
 )
 
 

@@ -193,3 +193,20 @@ def test_a_password_reset_tells_its_user(app, client, tenant):
         services.reset_password(token, "another-horse-22")
     assert [n["kind"] for n in told(app, user_t)] == ["security.password_changed"]
     assert [m["kind"] for m in mails(app, user_t)] == ["security.password_changed"]
+
+
+def test_a_failed_inspection_tells_the_buyer_and_the_factories_making_the_order(app, world):
+    oid = world.order(split=True)
+    world.operator.post(f"/api/v1/orders/{oid}/payment/confirm", json={})
+    world.move(oid, "in_production")
+    (lot,) = world.buyer.get(f"/api/v1/orders/{oid}/lots").get_json()
+    mill = world.mill["client"]
+    for step, body in (("start", {}), ("finish", {"good": lot["quantity"]})):
+        assert mill.post(f"/api/v1/lots/{lot['id']}/operations/1/{step}", json=body).status_code == 200
+    failed = mill.post(f"/api/v1/lots/{lot['id']}/qc", json={"result": "fail", "inspector": "QA", "operation_seq": 1})
+    assert failed.status_code == 201, failed.get_json()
+    [note] = told(app, world.buyer_t, "qc.failed")
+    assert note["params"]["step"] == "#1" and note["params"]["lot"] == lot["trace_code"]
+    assert told(app, world.finish["tenant"], "qc.failed")  # makes the next operations: told
+    assert not told(app, world.mill["tenant"], "qc.failed")  # the inspector's own user recorded it
+    assert not told(app, world.operator_t, "qc.failed")
