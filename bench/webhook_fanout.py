@@ -31,7 +31,7 @@ from market import create_app, migrate  # noqa: E402
 from market.accounts import services as accounts  # noqa: E402
 from market.db import unit_of_work  # noqa: E402
 from market.notifications import http, sender, services, signing, ssrf  # noqa: E402
-from market.notifications.models import WebhookDelivery  # noqa: E402
+from market.notifications.webhook_models import WebhookDelivery  # noqa: E402
 from market.notifications.webhooks import deliver_webhook  # noqa: E402
 
 

@@ -30,8 +30,10 @@ def create_app(config: dict | None = None) -> Flask:
     from market.matching import terms as quote_terms
     from market.matching import views as matching_views
     from market.notifications import api as notifications_api
+    from market.notifications import handlers as notifications_handlers
     from market.notifications import tasks as notifications_tasks
     from market.notifications import views as notifications_views
+    from market.notifications import webhook_api, webhook_views
     from market.ops import figures
     from market.orders import api as orders_api
     from market.orders import page as order_page
@@ -80,7 +82,8 @@ def create_app(config: dict | None = None) -> Flask:
     problems.init_app(app)
     ledger.init_app(app)
     # the domains that listen to other domains' events (market/bus.py, docs/architecture.md)
-    handlers = (audit_handlers, telemetry_handlers, matching_handlers, production_handlers, payments_handlers)
+    handlers = (audit_handlers, telemetry_handlers, matching_handlers, production_handlers, payments_handlers,
+                notifications_handlers)
     bus.init_app(app, handlers)
     # the domains' background tasks by name (market/jobs.py owns the broker and the worker thread)
     jobs.init_app(app, (matching_tasks, telemetry_tasks, mail_tasks, notifications_tasks))
@@ -89,15 +92,16 @@ def create_app(config: dict | None = None) -> Flask:
     quote_terms.init_app(app, payments_services.quote_terms)
     figures.init_app(app)
     payments_jinja.init_app(app)
+    notifications_views.init_app(app)
 
     api = problems.ProblemApi(app)
     for module in (accounts_api, catalog_api, orders_api, matching_api, production_api, trace_api, telemetry_api,
-                   credit_api, payments_api, notifications_api):
+                   credit_api, payments_api, notifications_api, webhook_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
     for module in (api_docs, portal_views, accounts_views, catalog_views, orders_views, matching_views, production_views,
                    trace_views, telemetry_views, credit_views, payments_views, audit_views, mail_views,
-                   notifications_views):
+                   notifications_views, webhook_views):
         app.register_blueprint(module.bp)
     csrf.exempt(payments_api.hooks)  # Stripe signs its webhooks; there is no session
     app.register_blueprint(payments_api.hooks)

@@ -24,6 +24,7 @@ import dataclasses
 import json
 import logging
 from collections import defaultdict
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
@@ -39,6 +40,15 @@ log = logging.getLogger("market.bus")
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=5)  # a "running" row older than this was lost with its worker
 KEEP_DELIVERED = timedelta(days=7)
+
+# the outbox row whose handler runs now: a handler that writes per event (notifications)
+# keys its rows by it, so running the same row twice writes them once
+_delivering: ContextVar[int | None] = ContextVar("delivering", default=None)
+
+
+def delivering() -> int | None:
+    """The id of the outbox row being delivered, inside an after-commit handler; else None."""
+    return _delivering.get()
 
 
 class OutboxMessage(Base):
@@ -174,7 +184,11 @@ def deliver(message_id: int, now: datetime | None = None) -> str | None:
         bus = get_bus()
         handler = bus.handlers[handler_name]
         event = bus.events[event_type](**payload)
-        handler(event)
+        token = _delivering.set(message_id)
+        try:
+            handler(event)
+        finally:
+            _delivering.reset(token)
     except Exception as exc:
         status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
         log.error("event handler failed", exc_info=exc,

@@ -271,6 +271,15 @@ def events_command() -> None:
     click.echo(events_table(current_app.extensions["bus"]))
 
 
+@main.command("notifications")
+@with_appcontext
+def notifications_command() -> None:
+    """Print the notification kinds: event, recipients, e-mail default, link (docs/notifications.md)."""
+    from market.notifications.catalogue import markdown_table
+
+    click.echo(markdown_table(), nl=False)
+
+
 def events_table(bus) -> str:
     """Markdown table of every event in market/*/domain_events.py with its listeners, as
     registered on `bus` at start-up; docs/architecture.md holds a copy (a test compares)."""

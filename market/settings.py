@@ -132,6 +132,8 @@ class Settings(BaseSettings):
     JOB_SWEEP_EVERY_S: Seconds = _field(300, "interval of requeueing stuck and failing lost jobs", ge=0)
     EVENT_SWEEP_EVERY_S: Seconds = _field(60, "interval of delivering domain events whose after-commit handler "
                                           "has not run yet (market/bus.py)", ge=0)
+    NOTIFY_SEND_EVERY_S: Seconds = _field(60, "interval of sending notification e-mails whose quiet hours are over "
+                                          "(market/notifications)", ge=0)
     TELEMETRY_ROLLUP_EVERY_S: Seconds = _field(300, "interval of the telemetry rollup", ge=0)
     TELEMETRY_PURGE_EVERY_S: Seconds = _field(86400, "interval of purging raw readings past retention", ge=0)
     PAYMENTS_RETRY_EVERY_S: Seconds = _field(300, "interval of retrying unfinished provider calls", ge=0)

@@ -33,7 +33,18 @@ def render(template: str, *, to: str, subject, language: str | None, **context) 
 def queue(session: Session, template: str, *, to: str, subject, language: str | None, **context) -> OutboxEmail:
     """Render the message and add it to `session`; once that session commits, a background
     job sends it (unless MAIL_SEND_AFTER_COMMIT is off: then the periodic sweep does)."""
-    message = render(template, to=to, subject=subject, language=language, **context)
+    return enqueue(session, render(template, to=to, subject=subject, language=language, **context))
+
+
+def queue_composed(session: Session, *, to: str, subject: str, text: str, html: str, language: str | None) -> OutboxEmail:
+    """Like `queue`, for a message its caller has already written in `language` (notifications
+    render their own texts from the catalogue)."""
+    return enqueue(session, OutboxEmail(to_address=to[:254], subject=subject[:300], body=text, html_body=html,
+                                        language=language if language in LANGUAGES else "en",
+                                        message_id=make_msgid(domain=mail_domain())))
+
+
+def enqueue(session: Session, message: OutboxEmail) -> OutboxEmail:
     session.add(message)
     session.flush()
     _pending(session).append(message.id)

@@ -10,12 +10,13 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from market import errors, policy
+from market import bus, errors, policy
 from market.api_common import MAX_MINOR
 from market.auth import Actor
 from market.catalog.models import CapacityWindow, Machine
 from market.db import unit_of_work, utcnow, write_lock
 from market.matching import jobs
+from market.matching.domain_events import NoQuotePossible, QuotesReady, ReplanFailed, Replanned
 from market.matching.models import SolveJob
 from market.matching.problem import CANDIDATES_MAX_SPAN, build, percent_windows_left_out
 from market.orders.models import Order, OrderEvent, Quote, QuoteLine
@@ -68,13 +69,18 @@ def run_quote_job(job_id: int) -> None:
                          alt.completion, alt.lateness)
         job.status, job.finished_at = "done", utcnow()
         message = "" if alternatives else "no open capacity can make this order; try a later due date"
+        reason = "no_capacity"
         if left_out and not alternatives:
             message = (f"no open capacity can make this order: {left_out} capacity window(s) priced as a share of "
                        f"the job value were left out because the order declares no part value; declare it "
                        f"(declared_value_minor) or try a later due date")
+            reason = "value_not_declared"
         if over_ceiling and not alternatives:
             message = (f"the only ways to make this order cost more than the ceiling of {MAX_MINOR} minor units "
                        f"per quote; split it into smaller orders")
+            reason = "over_ceiling"
+        bus.publish(s, QuotesReady(order.id, job.id, len(alternatives)) if alternatives
+                    else NoQuotePossible(order.id, job.id, reason))
         job.result = {"alternatives": len(alternatives), "message": message}
         s.commit()
 
@@ -349,11 +355,12 @@ def _apply_moves(job_id: int, moves: list[dict]) -> None:
                            "late": m["end"] > order.due_at})
             by_order.setdefault(order_id, order)
         unplaced = [m for m in moves if m["machine_id"] is None]
-        stuck = _record_unplaced(s, unplaced)
+        stuck = _record_unplaced(s, unplaced, job)
         for order_id, order in by_order.items():
             promised = s.scalar(select(func.max(CapacityWindow.end_at)).where(CapacityWindow.booked_order_id == order_id))
             note = f"re-planned after a machine breakdown; work now ends {promised.isoformat()}"
             s.add(OrderEvent(order_id=order_id, from_state=order.state, to_state=order.state, note=note))
+            bus.publish(s, Replanned(job.id, order_id, job.organization_id, promised.isoformat(), promised > order.due_at))
         if by_order:
             record(s, *[ledger_events.booking_rescheduled(order, job) for order in by_order.values()])
         job.status, job.finished_at = "done", utcnow()
@@ -361,7 +368,7 @@ def _apply_moves(job_id: int, moves: list[dict]) -> None:
         s.commit()
 
 
-def _record_unplaced(s: Session, unplaced: list[dict]) -> list[dict]:
+def _record_unplaced(s: Session, unplaced: list[dict], job: SolveJob) -> list[dict]:
     """A re-plan that could not move work off a machine that went down: each order concerned
     gets a history entry naming the operations (the buyer and the factory read it; the order
     page and the factory's schedule show a banner while the work is stuck). Returns them."""
@@ -381,6 +388,7 @@ def _record_unplaced(s: Session, unplaced: list[dict]) -> list[dict]:
         note = (f"could not be re-planned: no other machine of the factory can take operation(s) {', '.join(where)}; "
                 f"the work stays booked on a machine that is not running. The buyer may re-quote the order elsewhere.")
         s.add(OrderEvent(order_id=order_id, from_state=order.state, to_state=order.state, note=note))
+        bus.publish(s, ReplanFailed(job.id, order_id, job.organization_id, where))
     return stuck
 
 

@@ -1,82 +1,73 @@
-"""Webhook endpoints, the deliveries owed to them and the log of every attempt."""
+"""What notifications keep: each user's in-app notifications, one delivery row per (event,
+recipient, channel) - the unique key that makes fan-out idempotent - and each user's choices."""
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.types import JSON
 
 from market.db import Base, UTCDateTime, new_public_id, utcnow
 
-# "standard": Standard Webhooks (signed JSON for an integrator's system); the others are
-# chat robots of a group chat, each with its own message format and signing scheme.
-CHANNELS = ("standard", "wecom", "dingtalk", "feishu")
-DELIVERY_STATES = ("pending", "sending", "delivered", "failed", "cancelled")
-BigId = BigInteger().with_variant(Integer, "sqlite")
+CHANNELS = ("in_app", "email")
+DELIVERY_STATUSES = ("sent", "pending", "digest", "failed")
 
 
-class WebhookEndpoint(Base):
-    __tablename__ = "webhook_endpoints"
-    __table_args__ = (CheckConstraint(f"channel IN {CHANNELS}", name="channel"),
-                      CheckConstraint("status IN ('active', 'disabled')", name="status"))
+class Notification(Base):
+    """One thing a user was told, shown in the notification centre. The text is rendered when
+    shown, from the kind's catalogue row and `params`, in the viewer's language."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),
+                      Index("ix_notifications_user_created", "user_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     public_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_public_id)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    channel: Mapped[str] = mapped_column(String(16), default="standard")
-    url: Mapped[str] = mapped_column(String(2048))
-    description: Mapped[str] = mapped_column(String(200), default="")
-    kinds: Mapped[list] = mapped_column(JSON)
-    # needed in clear to sign every delivery (HMAC), so it cannot be hashed like a password;
-    # shown to the owner once, at creation, never returned by the API afterwards
-    secret: Mapped[str | None] = mapped_column(String(200))
-    language: Mapped[str] = mapped_column(String(8), default="en")  # chat robots' message language
-    status: Mapped[str] = mapped_column(String(16), default="active")
-    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    disabled_reason: Mapped[str | None] = mapped_column(String(500))
-    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first failure since the last success
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class WebhookDelivery(Base):
-    """One event owed to one endpoint: sent until it is acknowledged (2xx) or its retry
-    schedule (about a day) is spent. (event_id, endpoint) is unique: telling an endpoint of
-    the same event twice writes nothing new."""
-
-    __tablename__ = "webhook_deliveries"
-    __table_args__ = (UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_endpoint_event"),
-                      CheckConstraint(f"status IN {DELIVERY_STATES}", name="status"),
-                      Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
-                      Index("ix_webhook_deliveries_endpoint_created", "endpoint_id", "created_at"))
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_public_id)
-    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
-    event_id: Mapped[str] = mapped_column(String(64))  # the webhook-id header: the same on every retry
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(64))
-    body: Mapped[dict] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the object it is about (catalogue.LINKS says where that is): e.g. ("order", <public id>)
+    link_kind: Mapped[str | None] = mapped_column(String(16))
+    link_id: Mapped[str | None] = mapped_column(String(64))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)  # only what this recipient may know
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_status_code: Mapped[int | None] = mapped_column()
-    last_error: Mapped[str | None] = mapped_column(String(500))
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class WebhookAttempt(Base):
-    """One HTTP request of a delivery, for the owner's delivery log."""
+class NotificationDelivery(Base):
+    """One event told to one user on one channel. `outbox_id` is the event's outbox row
+    (market/bus.py): a second run of the same row finds its deliveries and writes nothing."""
 
-    __tablename__ = "webhook_attempts"
+    __tablename__ = "notification_deliveries"
+    __table_args__ = (UniqueConstraint("outbox_id", "user_id", "channel", name="uq_notification_deliveries_event"),
+                      Index("ix_notification_deliveries_due", "channel", "status", "send_after"))
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    delivery_id: Mapped[int] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True)
-    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ok: Mapped[bool] = mapped_column()
-    status_code: Mapped[int | None] = mapped_column()
-    duration_ms: Mapped[int] = mapped_column()
-    error: Mapped[str | None] = mapped_column(String(500))
-    response_body: Mapped[str | None] = mapped_column(Text)  # the receiver's answer, truncated
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(BigInteger)  # no foreign key: delivered outbox rows are purged
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(64))
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(12))  # DELIVERY_STATUSES
+    language: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    send_after: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # the end of quiet hours
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(2000))
+
+
+class NotificationPreference(Base):
+    """A user's choices; no row means the defaults (catalogue: e-mail for action-needed kinds,
+    no digest, no quiet hours). In-app is always on. The language is the user's locale."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    email: Mapped[dict] = mapped_column(JSON, default=dict)  # kind -> bool, where the user differs from the default
+    digest: Mapped[bool] = mapped_column(default=False)  # e-mails held for one daily summary
+    quiet_start: Mapped[str | None] = mapped_column(String(5))  # "22:00", in `time_zone`
+    quiet_end: Mapped[str | None] = mapped_column(String(5))  # "07:30"
+    time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -27,7 +27,7 @@ from market.db import unit_of_work, utcnow
 from market.errors import Invalid
 from market.notifications import http, robots, signing, ssrf
 from market.notifications.domain_events import WebhookEndpointDisabled
-from market.notifications.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from market.notifications.webhook_models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger("market.notifications.sender")
 DUE = ("pending", "sending")  # a "sending" row whose lease is over is due again

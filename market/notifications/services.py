@@ -1,221 +1,122 @@
-"""Managing an organization's webhook endpoints and chat robots (owners only) and reading
-their delivery log. Each function is one unit of work."""
+"""The notification centre: a user's notifications (only their own: every query filters on
+the caller's user id), marking them read, and their preferences."""
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
-from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from market import policy
+from market import errors
 from market.auth import Actor
 from market.db import unit_of_work, utcnow
-from market.errors import Conflict, Invalid, NotFound
-from market.notifications import signing, ssrf
-from market.notifications.kinds import SUBSCRIBABLE
-from market.notifications.models import CHANNELS, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from market.notifications.webhooks import deliver_webhook, dispatch
+from market.notifications import catalogue, quiet
+from market.notifications.fanout import preferences
+from market.notifications.models import Notification, NotificationPreference
+from market.pagination import Page, paginate
 
-MAX_ROBOT_SECRET = 200
-LANGUAGES = ("en", "zh_CN")
+
+def _user_id(actor: Actor) -> int:
+    if actor.user_id is None:  # a token nobody made (created by the platform): it has no inbox
+        raise errors.Forbidden("notifications belong to a user; this token has none")
+    return actor.user_id
+
+
+def unread_count(actor: Actor) -> int:
+    with unit_of_work() as s:
+        return s.scalar(select(func.count()).select_from(Notification).where(
+            Notification.user_id == _user_id(actor), Notification.read_at.is_(None))) or 0
+
+
+def list_notifications(actor: Actor, *, unread: bool = False, kind: str | None = None, page: int = 1,
+                       per_page: int = 20) -> Page[Notification]:
+    if kind and kind not in catalogue.BY_NAME:
+        raise errors.Invalid(f"unknown kind {kind!r}; kinds are {', '.join(catalogue.BY_NAME)}", field="kind")
+    with unit_of_work() as s:
+        stmt = (select(Notification).where(Notification.user_id == _user_id(actor))
+                .order_by(Notification.created_at.desc(), Notification.id.desc()))
+        if unread:
+            stmt = stmt.where(Notification.read_at.is_(None))
+        if kind:
+            stmt = stmt.where(Notification.kind == kind)
+        return paginate(s, stmt, page, per_page)
+
+
+def _mine(s: Session, actor: Actor, public_id: uuid.UUID) -> Notification:
+    note = s.scalar(select(Notification).where(Notification.public_id == public_id,
+                                               Notification.user_id == _user_id(actor)))
+    if note is None:
+        raise errors.NotFound(f"notification {public_id} not found")
+    return note
+
+
+def mark_read(actor: Actor, public_id: uuid.UUID) -> Notification:
+    with unit_of_work() as s:
+        note = _mine(s, actor, public_id)
+        if note.read_at is None:
+            note.read_at = utcnow()
+            s.commit()
+            s.refresh(note)
+        return note
+
+
+def mark_all_read(actor: Actor) -> int:
+    with unit_of_work() as s:
+        count = s.execute(update(Notification).where(Notification.user_id == _user_id(actor),
+                                                     Notification.read_at.is_(None))
+                          .values(read_at=utcnow())).rowcount
+        s.commit()
+        return count
 
 
 @dataclass(frozen=True)
-class Created:
-    endpoint: WebhookEndpoint
-    secret: str | None  # shown once
+class Preferences:
+    email: dict[str, bool]  # every kind: e-mail on or off (the default where the user chose nothing)
+    digest: bool
+    quiet_start: str | None
+    quiet_end: str | None
+    time_zone: str
 
 
-def _check_kinds(kinds: list[str]) -> list[str]:
-    unknown = sorted(set(kinds) - set(SUBSCRIBABLE))
+def get_preferences(actor: Actor) -> Preferences:
+    with unit_of_work() as s:
+        row = preferences(s, _user_id(actor))
+        return _view(row)
+
+
+def _view(row: NotificationPreference) -> Preferences:
+    chosen = row.email or {}
+    return Preferences({k.name: bool(chosen.get(k.name, k.action)) for k in catalogue.KINDS}, bool(row.digest),
+                       row.quiet_start, row.quiet_end, row.time_zone)
+
+
+def set_preferences(actor: Actor, *, email: dict[str, bool], digest: bool, quiet_start: str | None,
+                    quiet_end: str | None, time_zone: str) -> Preferences:
+    """`email`: kind -> on/off for the kinds given (others keep their default)."""
+    unknown = sorted(set(email) - set(catalogue.BY_NAME))
     if unknown:
-        raise Invalid(f"unknown event kind(s): {', '.join(unknown)}", field="kinds")
-    if not kinds:
-        raise Invalid("subscribe to at least one event kind", field="kinds")
-    return [k for k in SUBSCRIBABLE if k in kinds]  # catalogue order, no repeats
-
-
-def _check_secret(channel: str, secret: str | None) -> str | None:
-    if channel == "standard":
-        if not secret:
-            return signing.new_secret()
-        raw = secret.removeprefix(signing.SECRET_PREFIX)
+        raise errors.Invalid(f"unknown kind(s) {', '.join(unknown)}", field="email")
+    for name, value in (("quiet_start", quiet_start), ("quiet_end", quiet_end)):
         try:
-            key = base64.b64decode(raw, validate=True)
-        except (binascii.Error, ValueError):
-            raise Invalid("secret must be whsec_ followed by base64", field="secret") from None
-        if not signing.MIN_SECRET_BYTES <= len(key) <= signing.MAX_SECRET_BYTES:
-            raise Invalid(f"secret must be {signing.MIN_SECRET_BYTES} to {signing.MAX_SECRET_BYTES} bytes, "
-                          f"not {len(key)}", field="secret")
-        return signing.SECRET_PREFIX + raw
-    if secret is not None and len(secret) > MAX_ROBOT_SECRET:
-        raise Invalid(f"secret longer than {MAX_ROBOT_SECRET} characters", field="secret")
-    if secret and channel == "wecom":
-        raise Invalid("WeCom robots are not signed: leave the secret empty (the key in the URL is the secret)",
-                      field="secret")
-    return secret or None
-
-
-def _policy() -> ssrf.Policy:
-    return ssrf.Policy.from_config(current_app.config)
-
-
-def _own(s: Session, actor: Actor, endpoint_id: uuid.UUID) -> WebhookEndpoint:
-    endpoint = s.scalar(select(WebhookEndpoint).where(WebhookEndpoint.public_id == endpoint_id,
-                                                      WebhookEndpoint.organization_id == actor.org_id))
-    if endpoint is None:
-        raise NotFound("no such webhook endpoint")
-    return endpoint
-
-
-def create_endpoint(actor: Actor, *, url: str, kinds: list[str], channel: str = "standard", description: str = "",
-                    secret: str | None = None, language: str = "en") -> Created:
-    policy.require_owner(actor, "manage webhooks")
-    if channel not in CHANNELS:
-        raise Invalid(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
-    if language not in LANGUAGES:
-        raise Invalid(f"language must be one of {', '.join(LANGUAGES)}", field="language")
-    kinds = _check_kinds(kinds)
-    secret = _check_secret(channel, secret)
-    ssrf.resolve(url, _policy())
+            quiet.parse_hhmm(value)
+        except ValueError as exc:
+            raise errors.Invalid(str(exc), field=name) from None
+    if bool(quiet_start) != bool(quiet_end):
+        raise errors.Invalid("quiet hours need both a start and an end", field="quiet_end" if quiet_start else "quiet_start")
+    try:
+        quiet.zone(time_zone)
+    except ValueError as exc:
+        raise errors.Invalid(str(exc), field="time_zone") from None
+    user_id = _user_id(actor)
     with unit_of_work() as s:
-        count = s.scalar(select(func.count()).select_from(WebhookEndpoint)
-                         .where(WebhookEndpoint.organization_id == actor.org_id))
-        if count >= current_app.config["WEBHOOK_MAX_ENDPOINTS"]:
-            raise Conflict(f"an organization has at most {current_app.config['WEBHOOK_MAX_ENDPOINTS']} endpoints")
-        endpoint = WebhookEndpoint(organization_id=actor.org_id, channel=channel, url=url.strip(),
-                                   description=description, kinds=kinds, secret=secret, language=language,
-                                   created_by_id=actor.user_id)
-        s.add(endpoint)
-        s.commit()
-    return Created(endpoint, secret if channel == "standard" else None)
-
-
-def list_endpoints(actor: Actor) -> list[WebhookEndpoint]:
-    # owners only: a robot's URL carries its access key
-    policy.require_owner(actor, "read webhook endpoints")
-    with unit_of_work() as s:
-        return list(s.scalars(select(WebhookEndpoint).where(WebhookEndpoint.organization_id == actor.org_id)
-                              .order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)))
-
-
-def get_endpoint(actor: Actor, endpoint_id: uuid.UUID) -> WebhookEndpoint:
-    policy.require_owner(actor, "read webhook endpoints")
-    with unit_of_work() as s:
-        return _own(s, actor, endpoint_id)
-
-
-def update_endpoint(actor: Actor, endpoint_id: uuid.UUID, **changes) -> WebhookEndpoint:
-    """Change url, kinds, description, language or status ("active" enables a disabled
-    endpoint again, forgetting its failures; "disabled" stops it)."""
-    policy.require_owner(actor, "manage webhooks")
-    with unit_of_work() as s:
-        endpoint = _own(s, actor, endpoint_id)
-        if "url" in changes:
-            ssrf.resolve(changes["url"], _policy())
-            endpoint.url = changes["url"].strip()
-        if "kinds" in changes:
-            endpoint.kinds = _check_kinds(changes["kinds"])
-        if "description" in changes:
-            endpoint.description = changes["description"]
-        if "language" in changes:
-            if changes["language"] not in LANGUAGES:
-                raise Invalid(f"language must be one of {', '.join(LANGUAGES)}", field="language")
-            endpoint.language = changes["language"]
-        if changes.get("status") == "active" and endpoint.status != "active":
-            endpoint.status, endpoint.disabled_at, endpoint.disabled_reason = "active", None, None
-            endpoint.failing_since = None
-        elif changes.get("status") == "disabled" and endpoint.status != "disabled":
-            endpoint.status, endpoint.disabled_at = "disabled", utcnow()
-            endpoint.disabled_reason = "disabled by an owner"
-        s.commit()
-        return endpoint
-
-
-def rotate_secret(actor: Actor, endpoint_id: uuid.UUID) -> Created:
-    policy.require_owner(actor, "manage webhooks")
-    with unit_of_work() as s:
-        endpoint = _own(s, actor, endpoint_id)
-        if endpoint.channel != "standard":
-            raise Conflict("a chat robot's secret is set in the chat app; edit the robot instead", field="secret")
-        endpoint.secret = signing.new_secret()
-        s.commit()
-        return Created(endpoint, endpoint.secret)
-
-
-def delete_endpoint(actor: Actor, endpoint_id: uuid.UUID) -> None:
-    policy.require_owner(actor, "manage webhooks")
-    with unit_of_work() as s:
-        endpoint = _own(s, actor, endpoint_id)
-        delivery_ids = select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint.id)
-        s.execute(WebhookAttempt.__table__.delete().where(WebhookAttempt.delivery_id.in_(delivery_ids)))
-        s.execute(WebhookDelivery.__table__.delete().where(WebhookDelivery.endpoint_id == endpoint.id))
-        s.delete(endpoint)
-        s.commit()
-
-
-def send_test(actor: Actor, endpoint_id: uuid.UUID) -> WebhookDelivery:
-    """A `webhook.test` event to this endpoint only: ids and a link, nothing private."""
-    from market.web.links import public_base_url
-
-    policy.require_owner(actor, "manage webhooks")
-    with unit_of_work() as s:
-        endpoint = _own(s, actor, endpoint_id)
-        if endpoint.status != "active":
-            raise Conflict("the endpoint is disabled: enable it first", field="status")
-        data = {"endpoint": {"id": str(endpoint.public_id)}, "organization": {"id": str(actor.org_public_id)},
-                "summary": "Test event", "links": {"self": public_base_url() + "/settings/webhooks"}}
-        [delivery_id] = deliver_webhook(s, actor.org_id, "webhook.test", data, endpoint_ids=[endpoint.id])
-        s.commit()
-        return s.get(WebhookDelivery, delivery_id)
-
-
-@dataclass(frozen=True)
-class DeliveryView:
-    delivery: WebhookDelivery
-    attempts: list[WebhookAttempt]
-
-
-def list_deliveries(actor: Actor, endpoint_id: uuid.UUID, *, limit: int = 50,
-                    status: str | None = None) -> list[DeliveryView]:
-    """The endpoint's delivery log, newest first, each with its attempts."""
-    policy.require_owner(actor, "read the webhook log")
-    with unit_of_work() as s:
-        endpoint = _own(s, actor, endpoint_id)
-        query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
-        if status:
-            query = query.where(WebhookDelivery.status == status)
-        deliveries = list(s.scalars(query.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
-                                    .limit(limit)))
-        attempts: dict[int, list[WebhookAttempt]] = {d.id: [] for d in deliveries}
-        for attempt in s.scalars(select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(list(attempts)))
-                                 .order_by(WebhookAttempt.id)):
-            attempts[attempt.delivery_id].append(attempt)
-        return [DeliveryView(d, attempts[d.id]) for d in deliveries]
-
-
-def redeliver(actor: Actor, delivery_id: uuid.UUID, now: datetime | None = None) -> WebhookDelivery:
-    """Send a delivery again (same webhook-id: a receiver that has it recognises it)."""
-    policy.require_owner(actor, "redeliver webhooks")
-    now = now or utcnow()
-    with unit_of_work() as s:
-        row = s.execute(select(WebhookDelivery, WebhookEndpoint).join(WebhookEndpoint)
-                        .where(WebhookDelivery.public_id == delivery_id,
-                               WebhookEndpoint.organization_id == actor.org_id)).one_or_none()
+        row = s.get(NotificationPreference, user_id)
         if row is None:
-            raise NotFound("no such delivery")
-        delivery, endpoint = row
-        if endpoint.status != "active":
-            raise Conflict("the endpoint is disabled: enable it first", field="status")
-        if delivery.status == "sending":
-            raise Conflict("the delivery is being sent right now", field="status")
-        delivery.status, delivery.next_attempt_at = "pending", now
+            row = NotificationPreference(user_id=user_id)
+            s.add(row)
+        # only what differs from the catalogue's default is kept: a changed default reaches everyone else
+        row.email = {k: bool(v) for k, v in email.items() if bool(v) != catalogue.BY_NAME[k].action}
+        row.digest, row.time_zone = digest, time_zone
+        row.quiet_start, row.quiet_end = quiet_start or None, quiet_end or None
         s.commit()
-    if current_app.config["WEBHOOK_DISPATCH"] == "background":
-        dispatch(current_app._get_current_object(), [delivery.id])
-    return delivery
+        return _view(row)

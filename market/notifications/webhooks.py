@@ -27,7 +27,7 @@ from ulid import ULID
 from market import jobs
 from market.db import utcnow, when_committed
 from market.notifications.kinds import KINDS
-from market.notifications.models import WebhookDelivery, WebhookEndpoint
+from market.notifications.webhook_models import WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger("market.notifications.webhooks")
 TASK = "notifications.send_webhooks"

@@ -113,6 +113,13 @@ def send_webhooks() -> dict:
     return sender.send_due()
 
 
+def send_notifications() -> dict:
+    """Notification e-mails that are due (recorded at fan-out; quiet hours over) are sent."""
+    from market.notifications import fanout
+
+    return fanout.send_due()
+
+
 def telemetry_rollup() -> dict:
     from market.telemetry import services
 
@@ -147,6 +154,7 @@ TASKS = {t.name: t for t in (
     Task("deliver_events", deliver_events, "EVENT_SWEEP_EVERY_S"),
     Task("send_webhooks", send_webhooks, "WEBHOOK_SWEEP_EVERY_S"),
     Task("send_mail", send_mail, "MAIL_SWEEP_EVERY_S"),
+    Task("send_notifications", send_notifications, "NOTIFY_SEND_EVERY_S"),
     Task("telemetry_rollup", telemetry_rollup, "TELEMETRY_ROLLUP_EVERY_S"),
     Task("telemetry_purge", telemetry_purge, "TELEMETRY_PURGE_EVERY_S"),
     Task("payments_retry", payments_retry, "PAYMENTS_RETRY_EVERY_S"),

@@ -42,6 +42,27 @@ class OrderMoving:
     quote_id: int | None = None  # the quote whose acceptance moves the order to "accepted"
 
 
+@dataclass(frozen=True)
+class QuoteRequested:
+    """The buyer asked a factory's organization to quote on an order (orders.services.
+    invite_factory), published once per (order, factory) in the invitation's unit of work."""
+
+    order_id: int
+    factory_org_id: int
+    actor_user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class MessagePosted:
+    """Someone wrote on an order's thread (orders.services.post_message); whoever may read the
+    thread may be told. The body stays in the thread: listeners read it there."""
+
+    order_id: int
+    message_id: int
+    author_org_id: int
+    author_user_id: int | None = None
+
+
 def actor_fields(actor: Actor | None) -> dict | None:
     """An actor as an event carries it (JSON-able); `actor_of` gives it back."""
     if actor is None:

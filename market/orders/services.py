@@ -15,7 +15,7 @@ from market.catalog.services import check_certifications, check_processes
 from market.db import unit_of_work, utcnow, write_lock
 from market.orders import attachments as files
 from market.orders.access import visible_orders
-from market.orders.domain_events import OrderMoveRequested, OrderMoving, actor_fields
+from market.orders.domain_events import MessagePosted, OrderMoveRequested, OrderMoving, QuoteRequested, actor_fields
 from market.orders.models import Attachment, Message, Operation, Order, OrderEvent, QuoteRequest
 from market.orders.states import allowed_targets, check_transition
 from market.pagination import Page, paginate
@@ -222,6 +222,7 @@ def invite_factory(actor: Actor, public_id: uuid.UUID, factory_id: uuid.UUID | N
         if s.get(QuoteRequest, (order.id, factory.organization_id)) is None:
             s.add(QuoteRequest(order_id=order.id, factory_org_id=factory.organization_id))
             record(s, ledger_events.quote_requested(order, actor.org_public_id, factory.organization.public_id))
+            bus.publish(s, QuoteRequested(order.id, factory.organization_id, actor.user_id))
             s.commit()
         return factory.organization
 
@@ -248,6 +249,7 @@ def post_message(actor: Actor, public_id: uuid.UUID, body: str, uploads: list = 
             s.flush()
             for f in stored:
                 s.add(Attachment(order_id=order.id, message_id=message.id, uploaded_by_org_id=actor.org_id, **f.__dict__))
+            bus.publish(s, MessagePosted(order.id, message.id, actor.org_id, actor.user_id))
             s.commit()
             s.refresh(message)
             message.attachments  # noqa: B018

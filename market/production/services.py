@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ledger.events import Correction
 from ledger.hashing import leaf_hash
 
-from market import errors, policy
+from market import bus, errors, policy
 from market.auth import Actor
 from market.catalog.models import Factory, Machine
 from market.db import unit_of_work, utcnow, write_lock
@@ -23,6 +23,7 @@ from market.orders.models import Order, Quote, QuoteLine
 from market.orders.services import find_order, move
 from market.orders.states import check_transition
 from market.production import codes, events
+from market.production.domain_events import QcFailed
 from market.production.models import Lot, LotOperation, QcResult
 from market.journal.ledger import Batch, get_ledger
 
@@ -277,6 +278,8 @@ def record_qc(actor: Actor, lot_id: uuid.UUID, data: dict) -> QcResult:
         entries = Batch()
         entries.add(events.qc_recorded(order, lot, qc, _correction(s, corrected)), qc)
         entries.record(s)
+        if qc.result == "fail":
+            bus.publish(s, QcFailed(order.id, lot.id, qc.id, seq, factory_id, actor.user_id))
         s.commit()
         s.refresh(qc)
         return _loaded_qc(qc)

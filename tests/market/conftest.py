@@ -30,7 +30,8 @@ def twin_mills(api, tenant):
         shop.post("/api/v1/capacity-windows", json={"machine_id": m["id"], "start": start.isoformat(),
                   "end": (start + timedelta(hours=10)).isoformat(), "pricing_mode": "per_hour", "price": price})
         mills.append(m)
-    buyer = api(tenant("buyer"))
+    buyer_tenant = tenant("buyer")
+    buyer = api(buyer_tenant)
     body = order_body(operations=[{"process_code": "cnc_milling_3ax", "setup_minutes": 30, "run_minutes_per_unit": 1}])
     order = buyer.post("/api/v1/orders", json=body).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
@@ -43,7 +44,7 @@ def twin_mills(api, tenant):
         return {row["name"]: [b for b in row["bars"] if b["kind"] == "booked"] for row in plan["rows"]}
 
     return SimpleNamespace(owner=owner, shop=shop, factory=factory, mills=mills, buyer=buyer, order=order,
-                           booked=booked)
+                           booked=booked, buyer_tenant=buyer_tenant)
 
 
 # -- a real Celery worker on the local Redis ----------------------------------------------------

@@ -75,6 +75,7 @@ API_CASES = {
     ("/api/v1/orders/<uuid:order_id>/disputes", "GET"): None,
     ("/api/v1/orders/<uuid:order_id>/disputes", "POST"): {"reason": "stolen"},
     ("/api/v1/orders/<uuid:order_id>/disputes/resolve", "POST"): {"outcome": "full_refund"},
+    ("/api/v1/notifications/<uuid:notification_id>/read", "POST"): None,
 }
 
 # portal endpoints with ids; public ones are listed with the reason they are public
@@ -115,10 +116,13 @@ def _world(tenant, api):
         "factory_id": factory["id"], "lender_id": str(world["lender"].actor.org_public_id), "kind": "equipment",
         "amount_minor": 100000, "term_months": 6}).get_json()
     device = factory_api.post(f"/api/v1/machines/{machine['id']}/devices", json={"name": "gw"}).get_json()
+    # the factory was booked and got the buyer's message: its notifications are its own user's
+    notification_id = factory_api.get("/api/v1/notifications").get_json()["items"][0]["id"]
     ids = {"device_id": device["id"], "factory_id": factory["id"], "machine_id": machine["id"], "window_id": window["id"],
            "order_id": order["id"], "attachment_id": attachment["id"], "token_id": token_id,
            "job_id": job["id"], "quote_id": quote["id"], "lot_id": lot["id"],
-           "consent_id": consent["id"], "report_id": report["id"], "application_id": application["id"]}
+           "consent_id": consent["id"], "report_id": report["id"], "application_id": application["id"],
+           "notification_id": notification_id}
     return world, ids
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from market.db import unit_of_work
-from market.notifications.models import WebhookDelivery
+from market.notifications.webhook_models import WebhookDelivery
 
 N = 40
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from market.db import unit_of_work
-from market.notifications.models import WebhookDelivery, WebhookEndpoint
+from market.notifications.webhook_models import WebhookDelivery, WebhookEndpoint
 
 
 def add_endpoint(api, owner, url, kinds=("quote.accepted", "lot.shipped"), **extra) -> dict:

@@ -1,0 +1,154 @@
+"""Writing what an event tells: for each recipient an in-app notification and, when the
+recipient wants it, an e-mail delivery row, all in one transaction keyed by the event's outbox
+row (market/bus.py), so running the same row twice writes nothing more (the unique key
+(outbox_id, user_id, channel) of notification_deliveries backs it). E-mail rows are drained by
+`send_due`, off the request path."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from market import bus
+from market.accounts.models import User
+from market.db import unit_of_work, utcnow
+from market.i18n import LANGUAGES
+from market.notifications import catalogue, quiet
+from market.notifications.email import html_part, send_email
+from market.web.links import public_base_url
+from market.notifications.models import Notification, NotificationDelivery, NotificationPreference
+
+log = logging.getLogger("market.notifications")
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=5)
+
+
+def now() -> datetime:
+    """The notifications' clock: the app's NOTIFICATIONS_CLOCK (tests inject one), else UTC now."""
+    return current_app.config.get("NOTIFICATIONS_CLOCK", utcnow)()
+
+
+def language_of(user: User) -> str:
+    return user.locale if user.locale in LANGUAGES else "en"
+
+
+def preferences(s: Session, user_id: int) -> NotificationPreference:
+    """The user's row, or an unsaved one holding the defaults."""
+    return s.get(NotificationPreference, user_id) or NotificationPreference(
+        user_id=user_id, email={}, digest=False, quiet_start=None, quiet_end=None, time_zone="Asia/Shanghai")
+
+
+def wants_email(prefs: NotificationPreference, kind: str) -> bool:
+    return bool((prefs.email or {}).get(kind, catalogue.wants_email_by_default(kind)))
+
+
+@dataclass
+class Tell:
+    """One recipient of one kind, with the params only they may read."""
+
+    user: User
+    kind: str
+    params: dict = field(default_factory=dict)
+
+
+def write(s: Session, tells: list[Tell], link: tuple[str, str] | None, *, outbox_id: int | None = None,
+          at: datetime | None = None) -> int:
+    """Record `tells` in session `s` (the caller commits); returns how many notifications it
+    wrote. A user told twice by one event (two audiences) is told once, by the first tell."""
+    outbox_id = outbox_id if outbox_id is not None else bus.delivering()
+    if outbox_id is None:
+        raise RuntimeError("notifications are written by an after-commit handler (bus.delivering() is None)")
+    at = at or now()
+    done = set(tuple(row) for row in s.execute(select(NotificationDelivery.user_id, NotificationDelivery.channel)
+                         .where(NotificationDelivery.outbox_id == outbox_id)).all())
+    written, seen = 0, set()
+    for tell in tells:
+        user = tell.user
+        if user.id in seen:
+            continue
+        seen.add(user.id)
+        language = language_of(user)
+        if (user.id, "in_app") not in done:
+            note = Notification(user_id=user.id, kind=tell.kind, params=tell.params, created_at=at,
+                                link_kind=link[0] if link else None, link_id=link[1] if link else None)
+            s.add(note)
+            s.flush()
+            s.add(NotificationDelivery(outbox_id=outbox_id, user_id=user.id, channel="in_app", kind=tell.kind,
+                                       notification_id=note.id, status="sent", language=language, created_at=at,
+                                       send_after=at, sent_at=at))
+            written += 1
+        else:
+            note = s.scalar(select(Notification).join(NotificationDelivery,
+                                                      NotificationDelivery.notification_id == Notification.id)
+                            .where(NotificationDelivery.outbox_id == outbox_id, NotificationDelivery.user_id == user.id,
+                                   NotificationDelivery.channel == "in_app"))
+        prefs = preferences(s, user.id)
+        if (user.id, "email") not in done and wants_email(prefs, tell.kind):
+            subject, _ = catalogue.render(tell.kind, tell.params, language)
+            s.add(NotificationDelivery(
+                outbox_id=outbox_id, user_id=user.id, channel="email", kind=tell.kind,
+                notification_id=note.id if note else None, status="digest" if prefs.digest else "pending",
+                language=language, subject=subject[:300], created_at=at,
+                send_after=quiet.release_at(at, prefs.quiet_start, prefs.quiet_end, prefs.time_zone)))
+    s.flush()
+    return written
+
+
+def link_path(link_kind: str | None, link_id: str | None, *, external: bool = False) -> str:
+    """Where a notification leads (catalogue.LINKS), as a path of this site or absolute."""
+    if link_kind not in catalogue.LINKS:
+        return url_for("notifications.index", _external=external)
+    endpoint, arg = catalogue.LINKS[link_kind]
+    return url_for(endpoint, _external=external, **({arg: link_id} if arg else {}))
+
+
+def external_link(link_kind: str | None, link_id: str | None) -> str:
+    """The same, absolute, from the configured public address (never a request's Host)."""
+    base = public_base_url()
+    with current_app.test_request_context(base_url=base):  # url_for outside a request (the sender)
+        return base + link_path(link_kind, link_id)
+
+
+def send_due(at: datetime | None = None, limit: int = 200) -> dict:
+    """Send the e-mail deliveries whose quiet hours are over (the periodic sender; the lead
+    wires it next to market.mail's queue). Each row is claimed first, so two senders never
+    send one twice; a failure is retried with back-off, then left 'failed'."""
+    at = at or now()
+    with unit_of_work() as s:
+        ids = s.scalars(select(NotificationDelivery.id).where(
+            NotificationDelivery.channel == "email", NotificationDelivery.status == "pending",
+            NotificationDelivery.send_after <= at).order_by(NotificationDelivery.id).limit(limit)).all()
+    counts = {"sent": 0, "failed": 0, "retry": 0}
+    for delivery_id in ids:
+        with unit_of_work() as s:
+            claimed = s.execute(update(NotificationDelivery).where(
+                NotificationDelivery.id == delivery_id, NotificationDelivery.status == "pending",
+                NotificationDelivery.send_after <= at).values(
+                attempts=NotificationDelivery.attempts + 1, send_after=at + LEASE)).rowcount
+            s.commit()
+            if not claimed:
+                continue
+            row = s.get(NotificationDelivery, delivery_id)
+            user = s.get(User, row.user_id)
+            note = s.get(Notification, row.notification_id) if row.notification_id else None
+            title, body = catalogue.render(row.kind, note.params if note else {}, row.language)
+            link = external_link(note.link_kind if note else None, note.link_id if note else None)
+            try:
+                send_email(user, row.subject or title, f"{body}\n\n{link}\n", html_part(title, body, link), row.language)
+            except Exception as exc:  # noqa: BLE001 - one bad address must not stop the batch
+                log.error("notification mail failed", exc_info=exc, extra={"delivery_id": delivery_id})
+                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.status, counts["failed"] = "failed", counts["failed"] + 1
+                else:
+                    row.send_after, counts["retry"] = at + timedelta(seconds=min(3600, 30 * 2 ** row.attempts)), \
+                        counts["retry"] + 1
+            else:
+                row.status, row.sent_at, counts["sent"] = "sent", at, counts["sent"] + 1
+            s.commit()
+    return counts
