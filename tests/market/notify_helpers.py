@@ -51,3 +51,16 @@ def mails(app, tenant) -> list[dict]:
                 for d in s.scalars(select(NotificationDelivery).where(NotificationDelivery.user_id == user.id,
                                                                        NotificationDelivery.channel == "email")
                                    .order_by(NotificationDelivery.id))]
+
+
+def eventually(read, timeout: float = 15):
+    """`read()` once it returns something: a background job's notifications are written just
+    after the job's own commit (its after-commit handler), so a poller may see the job done first."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)

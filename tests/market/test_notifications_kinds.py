@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import FACTORY, order_body
-from tests.market.notify_helpers import kinds, mails, set_locale, told
+from tests.market.notify_helpers import eventually, kinds, mails, set_locale, told
 from tests.market.payment_world import world  # noqa: F401
 from tests.market.test_quotes import wait_job
 
@@ -43,7 +43,7 @@ def test_quotes_ready_tell_the_buyer_and_no_factory(app, api, tenant, two_sites)
     buyer = api(buyer_t)
     order = buyer.post("/api/v1/orders", json=order_body()).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    [note] = told(app, buyer_t, "quotes.ready")
+    [note] = eventually(lambda: told(app, buyer_t, "quotes.ready"))
     count = len(buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json())
     assert note["params"]["count"] == count and f"{count} quote(s)" in note["body"]
     assert [m["kind"] for m in mails(app, buyer_t)] == ["quotes.ready"]
@@ -57,7 +57,7 @@ def test_no_quote_possible_tells_the_buyer_why(app, api, tenant, two_sites):
     body = order_body(operations=[{"process_code": "injection_molding", "setup_minutes": 10, "run_minutes_per_unit": 1}])
     order = buyer.post("/api/v1/orders", json=body).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    [note] = told(app, buyer_t, "quotes.none")
+    [note] = eventually(lambda: told(app, buyer_t, "quotes.none"))
     assert note["params"]["reason"] == "no_capacity" and "try a later due date" in note["body"]
 
 
