@@ -62,7 +62,7 @@ def bare_loop(url: str, secret: str, n: int) -> float:
     target = ssrf.resolve(url, policy)
     started = time.perf_counter()
     for i in range(n):
-        body = json.dumps({"id": f"evt_bare_{i}", "type": "lot.shipped", "timestamp": "2026-01-01T00:00:00Z",
+        body = json.dumps({"id": f"evt_bare_{i}", "type": "order.shipped", "timestamp": "2026-01-01T00:00:00Z",
                            "data": payload(i)}, separators=(",", ":"))
         headers = signing.standard_headers(secret, f"evt_bare_{i}", datetime.now(timezone.utc), body)
         answer = http.post(target, body.encode(), headers, connect_timeout=3, timeout=10)
@@ -94,7 +94,7 @@ def main() -> None:
     with app.app_context():
         owner = accounts.sign_up(email="bench@example.test", password="correct-horse-1", name="Bench",
                                  organization_name="Bench Works", kind="factory").actor
-        created = services.create_endpoint(owner, url=receiver, kinds=["lot.shipped"])
+        created = services.create_endpoint(owner, url=receiver, kinds=["order.shipped"])
         org_id = owner.org_id
 
         bare = bare_loop(receiver, created.secret, args.n)
@@ -103,7 +103,7 @@ def main() -> None:
         for start in range(0, args.n, 500):  # the business transactions that owe the events
             with unit_of_work() as s:
                 for i in range(start, min(start + 500, args.n)):
-                    deliver_webhook(s, org_id, "lot.shipped", payload(i), event_id=f"evt_{i}")
+                    deliver_webhook(s, org_id, "order.shipped", payload(i), event_id=f"evt_{i}")
                 s.commit()
         written = time.perf_counter() - started
         started = time.perf_counter()
@@ -125,7 +125,7 @@ def main() -> None:
         ids = []
         for i in range(args.latency_events):
             with unit_of_work() as s:
-                ids += deliver_webhook(s, org_id, "lot.shipped", payload(i), event_id=f"evt_lat_{i}")
+                ids += deliver_webhook(s, org_id, "order.shipped", payload(i), event_id=f"evt_lat_{i}")
                 s.commit()
             time.sleep(0.01)
         deadline = time.monotonic() + 60

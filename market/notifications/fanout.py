@@ -21,6 +21,7 @@ from market.notifications import catalogue, quiet
 from market.notifications.email import html_part, send_email
 from market.web.links import public_base_url
 from market.notifications.models import Notification, NotificationDelivery, NotificationPreference
+from market.notifications.webhooks import deliver_webhook
 
 log = logging.getLogger("market.notifications")
 
@@ -95,8 +96,24 @@ def write(s: Session, tells: list[Tell], link: tuple[str, str] | None, *, outbox
                 notification_id=note.id if note else None, status="digest" if prefs.digest else "pending",
                 language=language, subject=subject[:300], created_at=at,
                 send_after=quiet.release_at(at, prefs.quiet_start, prefs.quiet_end, prefs.time_zone)))
+    _to_webhooks(s, tells, link, outbox_id)
     s.flush()
     return written
+
+
+def _to_webhooks(s: Session, tells: list[Tell], link: tuple[str, str] | None, outbox_id: int) -> None:
+    """The same news for each recipient organization's subscribed endpoints (webhooks, chat
+    robots): its first tell's kind and params, which only its members may read anyway. One
+    event id per (event, organization), so a handler run twice owes nothing twice."""
+    first: dict[int, Tell] = {}
+    for tell in tells:
+        first.setdefault(tell.user.organization_id, tell)
+    for organization_id, tell in first.items():
+        _, summary = catalogue.render(tell.kind, tell.params, "en")
+        data = {"summary": summary, "params": tell.params}
+        if link:
+            data.update(object={"type": link[0], "id": link[1]}, links={"self": external_link(*link)})
+        deliver_webhook(s, organization_id, tell.kind, data, event_id=f"evt_{outbox_id}_{organization_id}")
 
 
 def link_path(link_kind: str | None, link_id: str | None, *, external: bool = False) -> str:

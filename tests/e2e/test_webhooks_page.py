@@ -26,7 +26,7 @@ def test_an_owner_adds_a_webhook_on_a_phone_and_sees_the_test_delivery(app, live
             page.goto(live_server + "/settings/webhooks")
         assert "Webhook 与群机器人" in page.inner_text("h1")
         page.fill("#url", recv.url + "/in")
-        page.check("input[value='lot.shipped']")
+        page.check("input[value='order.shipped']")
         page.click("main form button[type=submit]")
         secret = page.inner_text("#new-secret")
         assert secret.startswith("whsec_")

@@ -210,3 +210,28 @@ def test_a_failed_inspection_tells_the_buyer_and_the_factories_making_the_order(
     assert told(app, world.finish["tenant"], "qc.failed")  # makes the next operations: told
     assert not told(app, world.mill["tenant"], "qc.failed")  # the inspector's own user recorded it
     assert not told(app, world.operator_t, "qc.failed")
+
+
+def test_a_booked_factorys_subscribed_webhook_gets_the_booking_and_the_loser_none_and_no_price(app, world):
+    """The notification fan-out also owes each recipient organization's subscribed endpoints
+    the news, with the same params its members read: no price, no winner for the others."""
+    from market.notifications.endpoints import create_endpoint
+    from market.notifications.webhook_models import WebhookDelivery
+
+    app.config.update(WEBHOOK_REQUIRE_HTTPS=False, WEBHOOK_ALLOW_PRIVATE_NETWORKS=True, WEBHOOK_DISPATCH="sweep")
+    with app.app_context():
+        for site, kind in ((world.mill, "order.booked"), (world.finish, "order.booked")):
+            create_endpoint(site["tenant"].actor, url="http://127.0.0.1:9/hook", kinds=[kind])
+    oid = world.order(split=False)
+    with app.app_context():
+        from market.db import unit_of_work
+
+        with unit_of_work() as s:
+            deliveries = s.scalars(select(WebhookDelivery)).all()
+    [booked] = deliveries  # the rival subscribed to bookings, but was not booked
+    assert booked.kind == "order.booked" and booked.body["type"] == "order.booked"
+    data = booked.body["data"]
+    assert data["object"] == {"type": "order", "id": oid} and data["links"]["self"].endswith(f"/orders/{oid}")
+    assert set(data["params"]) == {"order", "start"} and "Bracket" in data["summary"]
+    for secret in ("1000", "100,000", "5000", "500000"):
+        assert secret not in str(booked.body)

@@ -32,7 +32,7 @@ def test_a_wecom_robot_gets_a_markdown_message(api, owner, receiver, tell, sweep
     assert request.query == {"key": ["abc"]}
     message = request.json()
     assert message["msgtype"] == "markdown"
-    assert "质量检验未通过" in message["markdown"]["content"] or "Quality check failed" in message["markdown"]["content"]
+    assert "**质检未通过**" in message["markdown"]["content"]  # the catalogue's title of qc.failed, in the robot's language
     assert "Lot L-9" in message["markdown"]["content"]
     assert "(https://market.example/lots/lot-9)" in message["markdown"]["content"]
     assert "webhook-signature" not in request.headers
@@ -81,8 +81,8 @@ def test_robot_messages_are_in_the_robots_language(api, owner, receiver, tell, s
     shipped(tell, owner)
     sweep(t0)
     texts = {r.path: r.json()["markdown"]["content"] for r in receiver.requests}
-    assert "Quality check failed" in texts["/en"]
-    assert "Quality check failed" not in texts["/zh"]
+    assert "**QC failed**" in texts["/en"]
+    assert "**QC failed**" not in texts["/zh"] and "**质检未通过**" in texts["/zh"]
 
 
 def test_a_wecom_robot_takes_no_secret(api, owner, receiver, hooks):

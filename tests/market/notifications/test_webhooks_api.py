@@ -8,7 +8,7 @@ import pytest
 from market.accounts import services as accounts
 from market.notifications import ssrf
 
-KINDS = ["lot.shipped"]
+KINDS = ["order.shipped"]
 
 
 @pytest.fixture
@@ -71,11 +71,11 @@ def test_a_public_https_target_is_accepted_and_its_secret_shown_once(production,
     monkeypatch.setattr(ssrf.socket, "getaddrinfo", lambda *a, **k: [(2, 1, 6, "", ("93.184.215.14", 443))])
     owner = tenant("buyer")
     created = api(owner).post("/api/v1/webhooks", json={"url": "https://hooks.example.com/in",
-                                                          "kinds": ["lot.shipped", "quote.accepted"]})
+                                                          "kinds": ["order.shipped", "order.booked"]})
     assert created.status_code == 201
     body = created.get_json()
     assert body["secret"].startswith("whsec_") and len(base64.b64decode(body["secret"][6:])) == 32
-    assert body["kinds"] == ["quote.accepted", "lot.shipped"]  # catalogue order
+    assert body["kinds"] == ["order.booked", "order.shipped"]  # catalogue order
     assert "secret" not in api(owner).get(f"/api/v1/webhooks/{body['id']}").get_json()
     assert all("secret" not in e for e in api(owner).get("/api/v1/webhooks").get_json())
 
@@ -114,5 +114,5 @@ def test_only_an_owner_manages_webhooks_and_only_its_own(app, api, tenant, clien
 
 def test_the_catalogue_of_kinds_is_served(api, tenant):
     kinds = {k["kind"] for k in api(tenant("buyer")).get("/api/v1/webhooks/kinds").get_json()}
-    assert {"order.invited", "quotes.ready", "replan.failed", "machine.down", "dispute.opened"} <= kinds
+    assert {"quote.invited", "quotes.ready", "replan.failed", "machine.down", "dispute.opened"} <= kinds
     assert "webhook.test" not in kinds

@@ -27,9 +27,9 @@ def sender(app, tmp_path, *args) -> subprocess.Popen:
 
 
 def test_after_a_kill_9_mid_batch_every_committed_delivery_goes_out_once(app, api, owner, receiver, tell, tmp_path):
-    assert api(owner).post("/api/v1/webhooks", json={"url": receiver.url, "kinds": ["lot.shipped"]}).status_code == 201
+    assert api(owner).post("/api/v1/webhooks", json={"url": receiver.url, "kinds": ["order.shipped"]}).status_code == 201
     for n in range(N):
-        tell(owner.actor.org_id, "lot.shipped", {"lot": {"id": f"lot-{n}"}}, event_id=f"evt_{n:03}")
+        tell(owner.actor.org_id, "order.shipped", {"lot": {"id": f"lot-{n}"}}, event_id=f"evt_{n:03}")
     receiver.delay_s = 0.05
 
     first = sender(app, tmp_path, "--until-empty")

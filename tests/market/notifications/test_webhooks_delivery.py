@@ -12,7 +12,7 @@ from market.db import unit_of_work
 from market.notifications.webhook_models import WebhookDelivery, WebhookEndpoint
 
 
-def add_endpoint(api, owner, url, kinds=("quote.accepted", "lot.shipped"), **extra) -> dict:
+def add_endpoint(api, owner, url, kinds=("order.booked", "order.shipped"), **extra) -> dict:
     answer = api(owner).post("/api/v1/webhooks", json={"url": url, "kinds": list(kinds), **extra})
     assert answer.status_code == 201, answer.get_json()
     return answer.get_json()
@@ -21,13 +21,13 @@ def add_endpoint(api, owner, url, kinds=("quote.accepted", "lot.shipped"), **ext
 def test_a_receiver_verifies_our_signature_with_the_official_library(api, owner, receiver, tell, sweep, t0):
     endpoint = add_endpoint(api, owner, receiver.url + "/hooks")
     assert endpoint["secret"].startswith("whsec_")
-    tell(owner.actor.org_id, "quote.accepted", {"order": {"id": "ord-7"}, "links": {"self": "https://m.example/o/7"}},
+    tell(owner.actor.org_id, "order.booked", {"order": {"id": "ord-7"}, "links": {"self": "https://m.example/o/7"}},
          event_id="evt_one")
 
     assert sweep(t0) == {"delivered": 1, "purged": 0}
     [request] = receiver.requests
     payload = Webhook(endpoint["secret"]).verify(request.body, request.headers)
-    assert payload == {"id": "evt_one", "type": "quote.accepted", "timestamp": payload["timestamp"],
+    assert payload == {"id": "evt_one", "type": "order.booked", "timestamp": payload["timestamp"],
                        "data": {"order": {"id": "ord-7"}, "links": {"self": "https://m.example/o/7"}}}
     assert request.headers["webhook-id"] == "evt_one"
     assert request.headers["webhook-signature"].startswith("v1,")
@@ -37,20 +37,20 @@ def test_a_receiver_verifies_our_signature_with_the_official_library(api, owner,
 
 
 def test_only_subscribed_endpoints_of_the_organization_are_told(api, owner, tenant, receiver, tell, sweep, t0):
-    add_endpoint(api, owner, receiver.url + "/mine", kinds=["lot.shipped"])
+    add_endpoint(api, owner, receiver.url + "/mine", kinds=["order.shipped"])
     other = tenant("buyer", "Someone Else")
-    add_endpoint(api, other, receiver.url + "/theirs", kinds=["quote.accepted"])
+    add_endpoint(api, other, receiver.url + "/theirs", kinds=["order.booked"])
 
-    assert tell(owner.actor.org_id, "quote.accepted") == []  # nobody of owner's subscribed to it
-    tell(owner.actor.org_id, "lot.shipped")
+    assert tell(owner.actor.org_id, "order.booked") == []  # nobody of owner's subscribed to it
+    tell(owner.actor.org_id, "order.shipped")
     sweep(t0)
     assert [r.path for r in receiver.requests] == ["/mine"]
 
 
 def test_telling_an_endpoint_of_the_same_event_twice_is_one_delivery(api, owner, receiver, tell, sweep, t0):
     add_endpoint(api, owner, receiver.url)
-    assert len(tell(owner.actor.org_id, "lot.shipped", event_id="evt_same")) == 1
-    assert tell(owner.actor.org_id, "lot.shipped", event_id="evt_same") == []
+    assert len(tell(owner.actor.org_id, "order.shipped", event_id="evt_same")) == 1
+    assert tell(owner.actor.org_id, "order.shipped", event_id="evt_same") == []
     sweep(t0)
     sweep(t0 + timedelta(hours=30))
     assert receiver.ids() == ["evt_same"]
@@ -60,8 +60,8 @@ def test_a_receiver_that_fails_three_times_then_recovers_gets_each_event_exactly
         api, owner, receiver, tell, sweep, t0, hooks):
     add_endpoint(api, owner, receiver.url)
     receiver.fail_first = 3
-    tell(owner.actor.org_id, "lot.shipped", event_id="evt_a")
-    tell(owner.actor.org_id, "quote.accepted", event_id="evt_b")
+    tell(owner.actor.org_id, "order.shipped", event_id="evt_a")
+    tell(owner.actor.org_id, "order.booked", event_id="evt_b")
 
     assert sweep(t0)["pending"] == 2  # 1st attempt: 500
     assert sweep(t0 + timedelta(seconds=4)) == {"purged": 0}  # back-off: nothing due yet
@@ -84,7 +84,7 @@ def test_a_replayed_delivery_is_recognised_by_its_id_and_an_old_one_by_its_times
     from market.notifications import signing
 
     endpoint = add_endpoint(api, owner, receiver.url)
-    tell(owner.actor.org_id, "lot.shipped", event_id="evt_replay")
+    tell(owner.actor.org_id, "order.shipped", event_id="evt_replay")
     sweep(t0)
     deliveries = api(owner).get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()
     assert api(owner).post(f"/api/v1/webhook-deliveries/{deliveries[0]['id']}/redeliver").status_code == 202
@@ -103,7 +103,7 @@ def test_a_replayed_delivery_is_recognised_by_its_id_and_an_old_one_by_its_times
 def test_the_delivery_log_shows_attempts_codes_durations_and_the_answer(api, owner, receiver, tell, sweep, t0):
     endpoint = add_endpoint(api, owner, receiver.url)
     receiver.fail_first, receiver.answer = 1, b'{"error": "busy"}' + b"x" * 5000
-    tell(owner.actor.org_id, "lot.shipped", event_id="evt_log")
+    tell(owner.actor.org_id, "order.shipped", event_id="evt_log")
     sweep(t0)
     sweep(t0 + timedelta(seconds=5))
     [delivery] = api(owner).get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()
@@ -122,7 +122,7 @@ def test_an_endpoint_failing_for_a_day_is_disabled_and_its_owners_are_told(
     hooks.extensions["bus"].after_commit(WebhookEndpointDisabled, told.append)
     endpoint = add_endpoint(api, owner, receiver.url)
     receiver.status = 503
-    tell(owner.actor.org_id, "lot.shipped", event_id="evt_dead")
+    tell(owner.actor.org_id, "order.shipped", event_id="evt_dead")
     moment = t0
     for wait in [0] + hooks.config["WEBHOOK_RETRY_SCHEDULE_S"]:
         moment += timedelta(seconds=wait)
@@ -133,10 +133,10 @@ def test_an_endpoint_failing_for_a_day_is_disabled_and_its_owners_are_told(
     assert state["status"] == "disabled" and "503" in state["disabled_reason"]
     assert [(e.endpoint_id, e.organization_id) for e in told] == [(endpoint["id"], owner.actor.org_id)]
     # disabled: new events are not owed to it; enabling it again starts afresh
-    assert tell(owner.actor.org_id, "lot.shipped") == []
+    assert tell(owner.actor.org_id, "order.shipped") == []
     assert api(owner).patch(f"/api/v1/webhooks/{endpoint['id']}", json={"status": "active"}).status_code == 200
     receiver.status = 200
-    assert len(tell(owner.actor.org_id, "lot.shipped", event_id="evt_alive")) == 1
+    assert len(tell(owner.actor.org_id, "order.shipped", event_id="evt_alive")) == 1
     sweep(moment + timedelta(seconds=1))
     assert receiver.seen["evt_alive"] == 1
 
@@ -145,7 +145,7 @@ def test_a_host_that_turns_private_after_it_was_saved_is_refused_at_send_time(
         api, owner, receiver, tell, sweep, t0, hooks):
     endpoint = add_endpoint(api, owner, receiver.url)
     hooks.config["WEBHOOK_ALLOWED_HOSTS"] = []  # as if its DNS now answered 127.0.0.1 (rebinding)
-    tell(owner.actor.org_id, "lot.shipped", event_id="evt_rebind")
+    tell(owner.actor.org_id, "order.shipped", event_id="evt_rebind")
     sweep(t0)
     assert receiver.requests == []
     [delivery] = api(owner).get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()
@@ -178,7 +178,7 @@ def test_with_the_broker_down_deliveries_go_out_from_the_web_process(api, owner,
     add_endpoint(api, owner, receiver.url)
     hooks.config.update(WEBHOOK_DISPATCH="background", CELERY_BROKER_URL="redis://127.0.0.1:6399/0", BROKER_TIMEOUT_S=1)
     started = time.monotonic()
-    tell(owner.actor.org_id, "lot.shipped", event_id="evt_nobroker")
+    tell(owner.actor.org_id, "order.shipped", event_id="evt_nobroker")
     assert time.monotonic() - started < 5  # the broker's timeout is bounded; the sender thread takes over
     deadline = time.monotonic() + 15
     while not receiver.requests and time.monotonic() < deadline:

@@ -12,7 +12,7 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 def hook_world(app, tenant, api):
     app.config.update(WEBHOOK_REQUIRE_HTTPS=False, WEBHOOK_ALLOWED_HOSTS=["127.0.0.1"], WEBHOOK_DISPATCH="sweep")
     owner = tenant("factory")
-    api(owner).post("/api/v1/webhooks", json={"url": "http://127.0.0.1:9/", "kinds": ["lot.shipped"]})
+    api(owner).post("/api/v1/webhooks", json={"url": "http://127.0.0.1:9/", "kinds": ["order.shipped"]})
     return app, owner.token
 
 

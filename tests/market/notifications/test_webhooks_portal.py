@@ -15,14 +15,14 @@ def sign_in(client, who):
 def test_an_owner_adds_an_endpoint_sees_its_secret_once_and_reads_the_log(client, owner, receiver, tell, sweep, t0):
     sign_in(client, owner)
     page = client.post("/settings/webhooks", data={"channel": "standard", "url": receiver.url + "/in",
-                                                   "language": "en", "kinds": ["lot.shipped", "qc.failed"]})
+                                                   "language": "en", "kinds": ["order.shipped", "qc.failed"]})
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     secret = re.search(r'id="new-secret"[^>]*>(whsec_[^<]+)<', html).group(1)
     assert secret not in client.get("/settings/webhooks").get_data(as_text=True)
     endpoint_id = re.search(r'/settings/webhooks/([0-9a-f-]{36})"', html).group(1)
 
-    tell(owner.actor.org_id, "lot.shipped", event_id="evt_portal")
+    tell(owner.actor.org_id, "order.shipped", event_id="evt_portal")
     sweep(t0)
     log = client.get(f"/settings/webhooks/{endpoint_id}").get_data(as_text=True)
     assert "evt_portal" in log and "delivered" in log and "200" in log
@@ -40,7 +40,7 @@ def test_bad_input_in_the_form_is_shown_at_its_field(client, owner, hooks):
     hooks.config["WEBHOOK_ALLOWED_HOSTS"] = []
     sign_in(client, owner)
     page = client.post("/settings/webhooks", data={"channel": "standard", "url": "http://127.0.0.1/x",
-                                                   "language": "en", "kinds": ["lot.shipped"]})
+                                                   "language": "en", "kinds": ["order.shipped"]})
     assert page.status_code == 422
     assert 'data-error-for="url"' in page.get_data(as_text=True)
     page = client.post("/settings/webhooks", data={"channel": "standard", "url": "https://example.com/x", "language": "en"})
@@ -51,7 +51,7 @@ def test_the_page_speaks_chinese_and_fits_a_phone(client, owner, hooks):
     sign_in(client, owner)
     client.post("/lang/zh_CN", data={"next": "/settings/webhooks"})
     html = client.get("/settings/webhooks").get_data(as_text=True)
-    assert "Webhook 与群机器人" in html and "钉钉机器人" in html and "批次已发货" in html
+    assert "Webhook 与群机器人" in html and "钉钉机器人" in html and "订单已发货" in html
     assert "table-scroll" in html and not re.search(r"width:\s*\d{3,}px", html)
 
 
