@@ -17,12 +17,12 @@ idempotent: the same event told twice to an endpoint is one delivery.
 from __future__ import annotations
 
 import logging
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
 from sqlalchemy import event as sa_event, select
 from sqlalchemy.orm import Session
-from ulid import ULID
 
 from market import jobs
 from market.db import utcnow, when_committed
@@ -34,7 +34,7 @@ TASK = "notifications.send_webhooks"
 
 
 def new_event_id() -> str:
-    return f"evt_{ULID()}"
+    return f"evt_{uuid.uuid4().hex}"
 
 
 def deliver_webhook(session: Session, organization_id: int, kind: str, data: dict, *,
