@@ -1,12 +1,12 @@
 """Portal: the organization's webhooks and chat robots (owners), with the delivery log."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from market.auth import portal_actor
-from market.errors import DomainError
+from market.errors import DomainError, NotFound
 from market.notifications import endpoints as services, webhook_api as api
 from market.notifications.kinds import SUBSCRIBABLE, label
 from market.notifications.webhook_models import CHANNELS
@@ -74,6 +74,8 @@ def act(endpoint_id, action):
             return redirect(url_for("webhooks.webhooks"))
         else:
             return "", 404
+    except NotFound:
+        abort(404)  # another organization's endpoint: not found, as everywhere in the portal
     except DomainError as exc:
         flash(exc.detail, "error")
     return redirect(url_for("webhooks.endpoint", endpoint_id=endpoint_id))
@@ -87,6 +89,8 @@ def redeliver(delivery_id):
     try:
         services.redeliver(actor, delivery_id)
         flash(_("Delivery queued again."), "success")
+    except NotFound:
+        abort(404)  # another organization's delivery: not found, as everywhere in the portal
     except DomainError as exc:
         flash(exc.detail, "error")
     return redirect(url_for("webhooks.endpoint", endpoint_id=back) if back else url_for("webhooks.webhooks"))

@@ -76,6 +76,13 @@ API_CASES = {
     ("/api/v1/orders/<uuid:order_id>/disputes", "POST"): {"reason": "stolen"},
     ("/api/v1/orders/<uuid:order_id>/disputes/resolve", "POST"): {"outcome": "full_refund"},
     ("/api/v1/notifications/<uuid:notification_id>/read", "POST"): None,
+    ("/api/v1/webhooks/<uuid:endpoint_id>", "GET"): None,
+    ("/api/v1/webhooks/<uuid:endpoint_id>", "PATCH"): {"description": "stolen"},
+    ("/api/v1/webhooks/<uuid:endpoint_id>", "DELETE"): None,
+    ("/api/v1/webhooks/<uuid:endpoint_id>/rotate-secret", "POST"): None,
+    ("/api/v1/webhooks/<uuid:endpoint_id>/test", "POST"): None,
+    ("/api/v1/webhooks/<uuid:endpoint_id>/deliveries", "GET"): None,
+    ("/api/v1/webhook-deliveries/<uuid:delivery_id>/redeliver", "POST"): None,
 }
 
 # portal endpoints with ids; public ones are listed with the reason they are public
@@ -118,16 +125,22 @@ def _world(tenant, api):
     device = factory_api.post(f"/api/v1/machines/{machine['id']}/devices", json={"name": "gw"}).get_json()
     # the factory was booked and got the buyer's message: its notifications are its own user's
     notification_id = factory_api.get("/api/v1/notifications").get_json()["items"][0]["id"]
+    endpoint = factory_api.post("/api/v1/webhooks", json={"url": "http://127.0.0.1:9/hook",
+                                                          "kinds": ["order.booked"]}).get_json()
+    assert factory_api.post(f"/api/v1/webhooks/{endpoint['id']}/test").status_code < 300
+    delivery_id = factory_api.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()[0]["id"]
     ids = {"device_id": device["id"], "factory_id": factory["id"], "machine_id": machine["id"], "window_id": window["id"],
            "order_id": order["id"], "attachment_id": attachment["id"], "token_id": token_id,
            "job_id": job["id"], "quote_id": quote["id"], "lot_id": lot["id"],
            "consent_id": consent["id"], "report_id": report["id"], "application_id": application["id"],
-           "notification_id": notification_id}
+           "notification_id": notification_id, "endpoint_id": endpoint["id"], "delivery_id": delivery_id}
     return world, ids
 
 
 @pytest.fixture
-def two_worlds(tenant, api):
+def two_worlds(app, tenant, api):
+    # webhook endpoints on 127.0.0.1, sent by the sweep only (no receiver listens)
+    app.config.update(WEBHOOK_REQUIRE_HTTPS=False, WEBHOOK_ALLOW_PRIVATE_NETWORKS=True, WEBHOOK_DISPATCH="sweep")
     return _world(tenant, api), _world(tenant, api)
 
 
