@@ -8,6 +8,7 @@ from market.db import Base
 from market.mail.models import *  # noqa: F401,F403
 from market.matching.models import *  # noqa: F401,F403
 from market.notifications.models import *  # noqa: F401,F403
+from market.notifications.webhook_models import *  # noqa: F401,F403
 from market.orders.models import *  # noqa: F401,F403
 from market.production.models import *  # noqa: F401,F403
 from market.telemetry.models import *  # noqa: F401,F403

@@ -1,5 +1,7 @@
 """The migrations are the only schema source: they build an empty database to exactly the
 models, and every step downgrades and upgrades again."""
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -59,3 +61,17 @@ def test_each_step_downgrades_and_upgrades_again(empty_url):
     assert _tables(empty_url) <= {"alembic_version"}
     migrate.upgrade(empty_url)
     assert _tables(empty_url) == head_tables
+
+
+def test_market_models_names_every_mapped_table():
+    """Alembic and the schema test read `market.models`; a model module it forgets would pass
+    here only when another test happened to import that module first."""
+    script = (
+        "import importlib, pkgutil, market, market.models as m\n"
+        "before = set(m.metadata.tables)\n"
+        "for info in pkgutil.walk_packages(market.__path__, 'market.'):\n"
+        "    importlib.import_module(info.name)\n"
+        "print(sorted(set(m.metadata.tables) - before))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", f"tables missing from market/models.py: {out.stdout}"
