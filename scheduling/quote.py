@@ -1,7 +1,8 @@
 """Use 1 — quote: up to three distinct alternatives for one job (cheapest, fastest, balanced).
 
 Operations may land at different sites (the "virtual factory"); each is priced by its
-window's pricing mode, plus transport between consecutive sites.  Alternatives with
+window's pricing mode, plus transport on every precedence edge between two sites (a
+chain's consecutive operations, or a bill of materials' components into assemblies).  Alternatives with
 identical assignments collapse into the first one found.
 """
 
@@ -64,7 +65,7 @@ def quote(problem: Problem, job_id: str, *, params: SolverParams = SolverParams(
         return []
     max_cost = sum(max(c.price for c in cs) for cs in cands.values())
     sites = sorted({c.site_id for cs in cands.values() for c in cs})
-    max_cost += (len(job.operations) - 1) * max((problem.leg(a, b).cost for a in sites for b in sites), default=0)
+    max_cost += len(job.edges) * max((problem.leg(a, b).cost for a in sites for b in sites), default=0)
 
     def run(weights: Weights, rule: str) -> Solution:
         hint = edd_dispatch(problem, rule=rule, job_ids=scope, candidate_options=candidate_options)

@@ -102,13 +102,12 @@ def add_hint(cp: cp_model.CpModel, data: ModelData, v: Variables, hint: Solution
                 cp.add_hint(v.end[key], a.end)
             for site, lit in v.at_site[key].items():
                 cp.add_hint(lit, a is not None and a.site_id == site)
-            if key in v.transport_cost:
-                prev = by_key.get((job.id, k - 1)) if job.id in filled else None
-                cost = data.problem.leg(prev.site_id, a.site_id).cost if (a is not None and prev is not None) else 0
-                cp.add_hint(v.transport_cost[key], cost)
-        last = by_key.get((job.id, len(job.operations) - 1)) if job.id in filled else None
-        completion = last.end if last is not None else 0
+        for p, k in job.edges:
+            a, b = (by_key.get((job.id, p)), by_key.get((job.id, k))) if job.id in filled else (None, None)
+            cost = data.problem.leg(a.site_id, b.site_id).cost if (a is not None and b is not None) else 0
+            cp.add_hint(v.transport_cost[(job.id, p, k)], cost)
+        completion = max(by_key[(job.id, k)].end for k in job.sinks) if job.id in filled else 0
         cp.add_hint(v.completion[job.id], completion)
-        cp.add_hint(v.tardiness[job.id], max(0, completion - job.due) if last is not None else 0)
-    ends = [by_key[(j.id, len(j.operations) - 1)].end for j in data.jobs if j.id in filled]
+        cp.add_hint(v.tardiness[job.id], max(0, completion - job.due) if job.id in filled else 0)
+    ends = [by_key[(j.id, k)].end for j in data.jobs if j.id in filled for k in j.sinks]
     cp.add_hint(v.makespan, max(ends, default=0))
