@@ -129,6 +129,13 @@ def operation_candidates(problem: Problem, job: Job, k: int, options: CandidateO
                         found = True
                 taken += found
             i += 1
+    return _select(problem, job, k, result, options, earliest, latest_end)
+
+
+def _select(problem: Problem, job: Job, k: int, result: list[Candidate], options: CandidateOptions,
+            earliest: int, latest_end: int) -> list[Candidate]:
+    """``result`` plus the spans ``options.keep`` names, cut to ``options.max_candidates``."""
+    key, op = (job.id, k), job.operations[k]
     keep = set(options.keep.get(key, ()))
     have = {(c.machine_id, c.first, c.last) for c in result}
     for machine_id, first, last in sorted(keep - have):
@@ -162,3 +169,29 @@ def all_candidates(problem: Problem, options: CandidateOptions, job_ids=None) ->
         for k in range(len(job.operations)):
             out[(job.id, k)] = operation_candidates(problem, job, k, options, by_process=by_process, booked=booked)
     return out
+
+
+def prune(problem: Problem, candidates: Mapping[OpKey, list[Candidate]],
+          options: CandidateOptions) -> dict[OpKey, list[Candidate]]:
+    """Already computed ``candidates`` cut down by ``options`` (``max_candidates``, ``keep``),
+    as :func:`all_candidates` with these options would return them, without recomputing."""
+    out = {}
+    for (job_id, k), cands in candidates.items():
+        job = problem.job(job_id)
+        if (job_id, k) in options.frozen:
+            out[(job_id, k)] = cands
+            continue
+        earliest = max(job.release + job.heads[k], options.not_before)
+        latest_end = job.due - job.tails[k][0] if job.hard_due else 10**12
+        out[(job_id, k)] = _select(problem, job, k, list(cands), options, earliest, latest_end)
+    return out
+
+
+def keeping(options: CandidateOptions, sources) -> CandidateOptions:
+    """``options`` that also keep every (machine, window span) the ``sources`` solutions chose,
+    so a hint stays inside a pruned candidate set."""
+    keep: dict = {}
+    for source in sources:
+        for a in source.assignments:
+            keep.setdefault(a.key, set()).add((a.machine_id, a.first_window, a.last_window))
+    return replace(options, keep={k: tuple(sorted(v)) for k, v in keep.items()})

@@ -14,7 +14,9 @@ import bisect
 import time
 from collections import defaultdict
 
-from .candidates import CandidateOptions, span_candidate
+from typing import Mapping
+
+from .candidates import CandidateOptions, OpKey, span_candidate
 from .data import Problem
 from .result import Assignment, Solution, summarize
 from .status import Status
@@ -26,9 +28,11 @@ RULES = ("earliest_finish", "cheapest", "cheapest_on_time")
 
 def edd_dispatch(problem: Problem, *, rule: str = "earliest_finish", job_ids=None, allow_unfilled: bool = False,
                  candidate_options: CandidateOptions = CandidateOptions(windows_per_machine=None),
-                 slack_per_op: int = 240) -> Solution:
+                 slack_per_op: int = 240, site_plan: Mapping[OpKey, str] | None = None) -> Solution:
     """Greedy EDD matching.  ``cheapest_on_time`` keeps, for each operation, the time for
-    the remaining operations plus ``slack_per_op`` minutes each (transport) before the due date."""
+    the remaining operations plus ``slack_per_op`` minutes each (transport) before the due date.
+    With a ``site_plan`` (scheduling.siteplan) an operation goes to its planned site when
+    any machine there can take it, else wherever the rule says."""
     if rule not in RULES:
         raise ValueError(f"rule must be one of {', '.join(RULES)}, got {rule!r}")
     started = time.perf_counter()
@@ -67,46 +71,55 @@ def edd_dispatch(problem: Problem, *, rule: str = "earliest_finish", job_ids=Non
             tail, tail_ops = job.tails[k]
             latest_end = job.due - tail if job.hard_due else 10**12
             soft_deadline = job.due - tail - slack_per_op * tail_ops
-            best = None
-            for m in by_process.get(op.process, ()):
-                legs = [problem.leg(a.site_id, m.site_id) for a in before]
-                earliest = max([job.release, opts.not_before] + [a.end + leg.minutes for a, leg in zip(before, legs)])
-                shipping = sum(leg.cost for leg in legs)
-                ends = m.window_ends
-                i = bisect.bisect_right(ends, earliest)
-                tried = 0
-                placed_here = False
-                while i < len(m.windows) and tried < scan and m.windows[i].start < latest_end:
-                    w = m.windows[i]
-                    if w.min_lot <= pieces:
-                        tried += 1
-                        last_max = i + (opts.max_span - 1 if op.splittable else 0)
-                        for last in range(i, min(last_max, len(m.windows) - 1) + 1):
-                            if m.windows[last].min_lot > pieces:
+
+            def search(machines):  # the best (score, assignment) on these machines, or None
+                best = None
+                for m in machines:
+                    legs = [problem.leg(a.site_id, m.site_id) for a in before]
+                    earliest = max([job.release, opts.not_before] + [a.end + leg.minutes for a, leg in zip(before, legs)])
+                    shipping = sum(leg.cost for leg in legs)
+                    ends = m.window_ends
+                    i = bisect.bisect_right(ends, earliest)
+                    tried = 0
+                    placed_here = False
+                    while i < len(m.windows) and tried < scan and m.windows[i].start < latest_end:
+                        w = m.windows[i]
+                        if w.min_lot <= pieces:
+                            tried += 1
+                            last_max = i + (opts.max_span - 1 if op.splittable else 0)
+                            for last in range(i, min(last_max, len(m.windows) - 1) + 1):
+                                if m.windows[last].min_lot > pieces:
+                                    break
+                                c = span_candidate(problem, m, i, last, job, op, earliest, latest_end, durations[k])
+                                if c is None:
+                                    continue
+                                t = timelines[m.id].earliest(c.lo, c.hi, c.size)
+                                if t is None:
+                                    continue
+                                cost = c.price + shipping
+                                if rule == "earliest_finish":
+                                    score = (t + c.size, cost)
+                                elif rule == "cheapest":
+                                    score = (cost, t + c.size)
+                                else:  # cheapest_on_time: on-time options by cost, then late ones by finish
+                                    late = t + c.size > soft_deadline
+                                    score = (late, t + c.size if late else cost, cost)
+                                if best is None or score < best[0]:
+                                    best = (score, Assignment(job.id, k, m.id, m.site_id, i, last, t, t + c.size, c.price, op.name))
+                                placed_here = True
                                 break
-                            c = span_candidate(problem, m, i, last, job, op, earliest, latest_end, durations[k])
-                            if c is None:
-                                continue
-                            t = timelines[m.id].earliest(c.lo, c.hi, c.size)
-                            if t is None:
-                                continue
-                            cost = c.price + shipping
-                            if rule == "earliest_finish":
-                                score = (t + c.size, cost)
-                            elif rule == "cheapest":
-                                score = (cost, t + c.size)
-                            else:  # cheapest_on_time: on-time options by cost, then late ones by finish
-                                late = t + c.size > soft_deadline
-                                score = (late, t + c.size if late else cost, cost)
-                            if best is None or score < best[0]:
-                                best = (score, Assignment(job.id, k, m.id, m.site_id, i, last, t, t + c.size, c.price, op.name))
-                            placed_here = True
-                            break
-                        if placed_here:
-                            break  # greedy: the first window that fits on each machine
-                    if rule == "earliest_finish" and best is not None and w.start >= best[0][0]:
-                        break  # cannot beat the best finish any more
-                    i += 1
+                            if placed_here:
+                                break  # greedy: the first window that fits on each machine
+                        if rule == "earliest_finish" and best is not None and w.start >= best[0][0]:
+                            break  # cannot beat the best finish any more
+                        i += 1
+                return best
+
+            machines = by_process.get(op.process, ())
+            planned = site_plan.get((job.id, k)) if site_plan else None
+            best = search([m for m in machines if m.site_id == planned]) if planned else None
+            if best is None:
+                best = search(machines)
             if best is None:
                 break
             a = best[1]
