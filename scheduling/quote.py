@@ -59,7 +59,9 @@ LARGE_MODEL = 4_000
 LARGE_PER_OPERATION = 24
 LARGE_AT_PLANNED_SITE = 6
 WRAP_UP_S = 0.1  # kept back from the budget for reading the last solution and packing the offers
-MIN_SOLVE_S = 0.5  # CP-SAT's least limit in solve(): with less left, a greedy hint is the answer
+# the least share worth starting a CP-SAT solve with (building the model, then the solver's
+# own 0.5 s floor in solve()); with less, the greedy hint is the answer
+MIN_SOLVE_S = 1.0
 
 
 def quote(problem: Problem, job_id: str, *, params: SolverParams = SolverParams(time_limit_s=5.0),
