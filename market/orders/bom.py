@@ -5,8 +5,9 @@ Stored on the operation rows (`component`, `quantity_per_parent`, `component_mat
 `after_seqs`); read back as :class:`Component` for the API and the order page. The
 precedence rule itself (a DAG: no cycle, no self-reference, known operations) lives in the
 scheduling core (`scheduling.data.check_precedence`); here its findings become field errors
-in the user's language. An order without components and predecessors is the plain routing
-it always was: operation n after n − 1.
+in the user's language. An operation may wait only for operations listed before it (so the
+seq order is always one the work can follow). An order without components and predecessors
+is the plain routing it always was: operation n after n − 1.
 """
 from __future__ import annotations
 
@@ -90,6 +91,14 @@ def check(operations: list[dict], components: list[dict]) -> dict[str, dict]:
             path = " → ".join(str(k + 1) for k in exc.cycle)
             _refuse(field, _l("Operations %(path)s wait for each other in a circle.", path=path))
         raise  # "shape"/"not_index" cannot come from validated input
+    # listed in an order the work can follow: production starts a lot's steps by seq, and a
+    # re-plan keeps a factory's steps of one order in seq order
+    for k, preds in enumerate(predecessors(operations)):
+        later = [p for p in preds if p > k]
+        if later:
+            _refuse(f"operations.{k}.after", _l(
+                "Operation %(seq)s waits for operation %(later)s, listed after it: list the operations a step "
+                "waits for before it.", seq=k + 1, later=later[0] + 1))
     return by_name
 
 

@@ -56,6 +56,8 @@ def _with(**changes):
 @pytest.mark.parametrize("body, field, message", [
     (_with(operations__0__after=[3]), "operations.0.after", "Operations 1 → 3 → 1 wait for each other in a circle."),
     (_with(operations__1__after=[2]), "operations.1.after", "Operation 2 cannot wait for itself."),
+    (_with(operations__0__after=[2]), "operations.0.after",
+     "Operation 1 waits for operation 2, listed after it: list the operations a step waits for before it."),
     (_with(operations__2__after=[1, 7]), "operations.2.after", "There is no operation 7 (1 to 3)."),
     (_with(operations__2__after=[1, 1]), "operations.2.after", "An operation is listed twice."),
     (_with(operations__1__component="lid"), "operations.1.component", "There is no component named lid."),
