@@ -158,6 +158,8 @@ def test_the_portal_form_posts_a_bom_and_the_order_page_shows_what_merges_where(
     assert refused.status_code == 422
     assert 'data-error-for="operations.0.after"' in page and "相互等待，形成了循环" in page
     assert re.search(r'name="op-1-after"[^>]*value="3"', page) and re.search(r'name="comp-2-name"[^>]*value="cap"', page)
+    typo = client.post("/orders/new", data={**form, "op-3-after": "1, x"})
+    assert typo.status_code == 422 and 'data-error-for="operations.2.after.1"' in typo.get_data(as_text=True)
     posted = client.post("/orders/new", data=form)
     assert posted.status_code == 302
     shown = client.get(posted.headers["Location"], headers={"Accept-Language": "en"}).get_data(as_text=True)
