@@ -37,6 +37,29 @@ def test_a_buyer_posts_an_order_with_two_components_merging_into_an_assembly(api
         {"name": "cap", "quantity_per_parent": 2, "material": "5052", "operations": [2], "feeds": [3]}]
 
 
+def test_the_ledger_entry_of_a_posted_bom_order_carries_its_structure_but_not_its_names(app):
+    import uuid
+
+    from market.orders.ledger_events import order_posted
+    from market.orders.models import Operation, Order
+
+    def op(seq, process, after, component="", per=1, material=""):
+        return Operation(seq=seq, process_code=process, setup_minutes=0, run_minutes_per_unit=1, component=component,
+                         quantity_per_parent=per, component_material=material, after_seqs=after)
+
+    order = Order(public_id=uuid.uuid4(), part_number="HX-1", quantity=10, operations=[
+        op(1, "cnc_milling_3ax", [], "secret body", 1, "Ti-6Al-4V"), op(2, "anodizing", [], "cap", 2),
+        op(3, "cmm_inspection", [1, 2])])
+    with app.test_request_context():
+        what = order_posted(order, uuid.uuid4()).what
+    assert what["components"] == [{"perParent": 1, "operations": [1]}, {"perParent": 2, "operations": [2]}]
+    assert what["waitsFor"] == [[], [], [1, 2]]
+    assert "secret" not in repr(what) and "Ti-6Al" not in repr(what)
+    plain = Order(public_id=uuid.uuid4(), part_number="P", quantity=1, operations=[op(1, "anodizing", None)])
+    with app.test_request_context():
+        assert "components" not in order_posted(plain, uuid.uuid4()).what  # plain routings: the entry as before
+
+
 def test_a_plain_routing_has_no_components_and_waits_for_the_previous_operation(api, tenant):
     order = api(tenant("buyer")).post("/api/v1/orders", json=order_body()).get_json()
     assert order["components"] == []
