@@ -94,6 +94,20 @@ def _processed(machine: Machine, first: int, last: int, start: int, now: int) ->
     return sum(max(0, min(now, w.end) - max(start, w.start)) for w in machine.windows[first:last + 1])
 
 
+def _split_after(job: Job, span: list[tuple[int, int]]) -> tuple[tuple[int, ...], ...] | None:
+    """The BOM's precedence with interrupted operations split in two: the done part takes
+    the old operation's predecessors, the remainder follows the done part, and successors
+    follow the remainder.  A chain stays a chain (None), its indices simply shift."""
+    if job.after is None:
+        return None
+    after: list[tuple[int, ...]] = []
+    for k, (first, last) in enumerate(span):
+        after.append(tuple(span[p][1] for p in job.after[k]))
+        if last != first:
+            after.append((first,))
+    return tuple(after)
+
+
 def reschedule(problem: Problem, previous: Solution, now: int, *,
                down_machines: Mapping[str, int | None] | Iterable[str] = (),
                site_id: str | None = None, params: SolverParams = SolverParams(time_limit_s=10.0),
@@ -109,28 +123,30 @@ def reschedule(problem: Problem, previous: Solution, now: int, *,
     by_key = {a.key: a for a in previous.assignments}
     for job in problem.jobs:
         ops: list[Operation] = []
+        span: list[tuple[int, int]] = []  # old op index -> (first, last) new index
         for k, op in enumerate(job.operations):
             a = by_key.get((job.id, k))
+            new_k = len(ops)
             if a is None or a.start >= now:
                 ops.append(op)
-                continue
-            new_k = len(ops)
-            if a.machine_id in down and a.end > now:
+            elif a.machine_id in down and a.end > now:
                 old_machine = problem.machine(a.machine_id)
                 done = _processed(old_machine, a.first_window, a.last_window, a.start, now)
                 last = max(i for i in range(a.first_window, a.last_window + 1) if old_machine.windows[i].start < now)
                 name = op.name or op.process
-                ops.append(Operation(op.process, done, 0, op.splittable, f"{name} (done part)"))
-                total_run = op.run_minutes_per_unit * job.quantity
+                pieces = job.pieces(k)
+                ops.append(Operation(op.process, done, 0, op.splittable, f"{name} (done part)", op.multiplier))
+                total_run = op.run_minutes_per_unit * pieces
                 run_left = total_run if done <= op.setup_minutes else total_run - (done - op.setup_minutes)
-                ops.append(Operation(op.process, op.setup_minutes, Fraction(run_left) / job.quantity,
-                                     op.splittable, f"{name} (remainder)"))
+                ops.append(Operation(op.process, op.setup_minutes, Fraction(run_left) / pieces,
+                                     op.splittable, f"{name} (remainder)", op.multiplier))
                 frozen[(job.id, new_k)] = Frozen(a.machine_id, a.first_window, last, a.start)
                 interrupted.append((job.id, k))
             else:
                 ops.append(op)
                 frozen[(job.id, new_k)] = Frozen(a.machine_id, a.first_window, a.last_window, a.start)
-        jobs.append(replace(job, operations=tuple(ops)))
+            span.append((new_k, len(ops) - 1))
+        jobs.append(replace(job, operations=tuple(ops), after=_split_after(job, span)))
     new_problem = replace(problem, machines=machines, jobs=tuple(jobs))
     options = CandidateOptions(candidate_options.max_span, candidate_options.windows_per_machine,
                                candidate_options.max_candidates, now, frozen, candidate_options.keep)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from .candidates import CandidateOptions
+from .candidates import CandidateOptions, keeping
 from .data import Busy, Problem
 from .greedy import edd_dispatch
 from .objective import Weights
@@ -42,14 +42,6 @@ def best_greedy(problem: Problem) -> Solution:
     """The better (more filled, then cheaper) of the earliest-finish and cheapest-on-time dispatchers."""
     runs = [edd_dispatch(problem, allow_unfilled=True, rule=rule) for rule in ("earliest_finish", "cheapest_on_time")]
     return min(runs, key=lambda s: (-len(s.filled_jobs), s.cost.total))
-
-
-def _with_keep(options: CandidateOptions, sources) -> CandidateOptions:
-    keep: dict = {}
-    for source in sources:
-        for a in source.assignments:
-            keep.setdefault(a.key, set()).add((a.machine_id, a.first_window, a.last_window))
-    return replace(options, keep={k: tuple(sorted(v)) for k, v in keep.items()})
 
 
 def batch_match(problem: Problem, *, params: SolverParams = SolverParams(time_limit_s=30.0),
@@ -69,7 +61,7 @@ def batch_match(problem: Problem, *, params: SolverParams = SolverParams(time_li
         hint = best_greedy(problem)
     if len(problem.jobs) <= chunk_size:
         solution = solve(problem, weights=weights, params=params, allow_unfilled=True,
-                         candidate_options=_with_keep(candidate_options, [hint, *extra_hints]), hint=hint,
+                         candidate_options=keeping(candidate_options, [hint, *extra_hints]), hint=hint,
                          started=started, wall_budget_s=budget)
         if not solution.status.has_solution:
             # no solution within the limit: fall back to the (feasible) greedy matching
@@ -97,7 +89,7 @@ def batch_match(problem: Problem, *, params: SolverParams = SolverParams(time_li
             t0 = time.perf_counter()
             filled_now = frozenset(a.job_id for a in mine.assignments)
             sol = solve(sub, weights=weights, params=replace(params, time_limit_s=max(0.2, per_chunk)),
-                        allow_unfilled=True, candidate_options=_with_keep(candidate_options, [mine, *extra]),
+                        allow_unfilled=True, candidate_options=keeping(candidate_options, [mine, *extra]),
                         hint=mine, started=t0, wall_budget_s=per_chunk, must_fill=filled_now, light_presolve=True)
             if not sol.status.has_solution:
                 chunk_bounds[n] = None

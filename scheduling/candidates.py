@@ -56,8 +56,9 @@ def span_candidate(problem: Problem, machine: Machine, first: int, last: int, jo
                    earliest: int, latest_end: int, duration: int | None = None) -> Candidate | None:
     """The candidate on windows ``first..last`` of ``machine``, or None when nothing fits."""
     windows = machine.windows
+    pieces = job.quantity * op.multiplier
     if duration is None:
-        duration = op.duration(job.quantity)
+        duration = op.duration(pieces)
     gaps = windows[last].start - windows[first].end - sum(windows[i].end - windows[i].start for i in range(first + 1, last)) \
         if last > first else 0
     size = duration + gaps
@@ -70,7 +71,7 @@ def span_candidate(problem: Problem, machine: Machine, first: int, last: int, jo
     hi = min(hi, latest_end - size)
     if lo > hi:
         return None
-    prices = [windows[i].price_for(minutes=duration, quantity=job.quantity, value=job.value)
+    prices = [windows[i].price_for(minutes=duration, quantity=pieces, value=job.value)
               for i in range(first, last + 1)]
     if None in prices:  # a percent-of-value window cannot price a job of unknown value
         return None
@@ -100,9 +101,11 @@ def operation_candidates(problem: Problem, job: Job, k: int, options: CandidateO
         if c is None or c.lo != f.start:
             raise ValueError(f"frozen operation {key} no longer fits windows {f.first}..{f.last} of {f.machine_id!r}")
         return [Candidate(c.machine_id, c.site_id, c.first, c.last, c.size, f.start, f.start, c.price, c.quality)]
-    durations = [o.duration(job.quantity) for o in job.operations]
-    earliest = max(job.release + sum(durations[:k]), options.not_before)
-    latest_end = job.due - sum(durations[k + 1:]) if job.hard_due else 10**12
+    durations = job.durations
+    pieces = job.pieces(k)
+    # the longest chain of predecessors before it, the longest chain of successors after it
+    earliest = max(job.release + job.heads[k], options.not_before)
+    latest_end = job.due - job.tails[k][0] if job.hard_due else 10**12
     machines = by_process.get(op.process, []) if by_process is not None else [m for m in problem.machines if eligible(m, op, job)]
     result: list[Candidate] = []
     for m in machines:
@@ -111,11 +114,11 @@ def operation_candidates(problem: Problem, job: Job, k: int, options: CandidateO
         while i < len(m.windows) and (options.windows_per_machine is None or taken < options.windows_per_machine):
             if m.windows[i].start >= latest_end:
                 break
-            if m.windows[i].min_lot <= job.quantity:
+            if m.windows[i].min_lot <= pieces:
                 last_max = i + (options.max_span - 1 if op.splittable else 0)
                 found = False
                 for last in range(i, min(last_max, len(m.windows) - 1) + 1):
-                    if m.windows[last].min_lot > job.quantity:
+                    if m.windows[last].min_lot > pieces:
                         break
                     c = span_candidate(problem, m, i, last, job, op, earliest, latest_end, durations[k])
                     if c is not None and booked is not None and m.id in booked:
@@ -126,6 +129,13 @@ def operation_candidates(problem: Problem, job: Job, k: int, options: CandidateO
                         found = True
                 taken += found
             i += 1
+    return _select(problem, job, k, result, options, earliest, latest_end)
+
+
+def _select(problem: Problem, job: Job, k: int, result: list[Candidate], options: CandidateOptions,
+            earliest: int, latest_end: int) -> list[Candidate]:
+    """``result`` plus the spans ``options.keep`` names, cut to ``options.max_candidates``."""
+    key, op = (job.id, k), job.operations[k]
     keep = set(options.keep.get(key, ()))
     have = {(c.machine_id, c.first, c.last) for c in result}
     for machine_id, first, last in sorted(keep - have):
@@ -159,3 +169,29 @@ def all_candidates(problem: Problem, options: CandidateOptions, job_ids=None) ->
         for k in range(len(job.operations)):
             out[(job.id, k)] = operation_candidates(problem, job, k, options, by_process=by_process, booked=booked)
     return out
+
+
+def prune(problem: Problem, candidates: Mapping[OpKey, list[Candidate]],
+          options: CandidateOptions) -> dict[OpKey, list[Candidate]]:
+    """Already computed ``candidates`` cut down by ``options`` (``max_candidates``, ``keep``),
+    as :func:`all_candidates` with these options would return them, without recomputing."""
+    out = {}
+    for (job_id, k), cands in candidates.items():
+        job = problem.job(job_id)
+        if (job_id, k) in options.frozen:
+            out[(job_id, k)] = cands
+            continue
+        earliest = max(job.release + job.heads[k], options.not_before)
+        latest_end = job.due - job.tails[k][0] if job.hard_due else 10**12
+        out[(job_id, k)] = _select(problem, job, k, list(cands), options, earliest, latest_end)
+    return out
+
+
+def keeping(options: CandidateOptions, sources) -> CandidateOptions:
+    """``options`` that also keep every (machine, window span) the ``sources`` solutions chose,
+    so a hint stays inside a pruned candidate set."""
+    keep: dict = {}
+    for source in sources:
+        for a in source.assignments:
+            keep.setdefault(a.key, set()).add((a.machine_id, a.first_window, a.last_window))
+    return replace(options, keep={k: tuple(sorted(v)) for k, v in keep.items()})

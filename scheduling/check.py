@@ -46,9 +46,10 @@ def check(problem: Problem, solution: Solution, *, require_all: bool = False) ->
         if a.first_window != a.last_window and not op.splittable:
             errors.append(f"{tag}: not splittable but spans windows {a.first_window}..{a.last_window}")
         span = machine.windows[a.first_window:a.last_window + 1]
-        if any(w.min_lot > job.quantity for w in span):
-            errors.append(f"{tag}: quantity {job.quantity} below a window's min lot on {machine.id}")
-        duration = max(1, math.ceil(op.setup_minutes + job.quantity * op.run_minutes_per_unit))
+        pieces = job.quantity * op.multiplier  # a BOM component: pieces per finished piece
+        if any(w.min_lot > pieces for w in span):
+            errors.append(f"{tag}: quantity {pieces} below a window's min lot on {machine.id}")
+        duration = max(1, math.ceil(op.setup_minutes + pieces * op.run_minutes_per_unit))
         inside = sum(max(0, min(a.end, w.end) - max(a.start, w.start)) for w in span)
         if not (span[0].start <= a.start < span[0].end and span[-1].start < a.end <= span[-1].end):
             errors.append(f"{tag}: [{a.start}, {a.end}) does not start in window {a.first_window} and end in {a.last_window}")
@@ -70,13 +71,57 @@ def check(problem: Problem, solution: Solution, *, require_all: bool = False) ->
         if len(ops) != len(job.operations):
             errors.append(f"{job.id}: {len(ops)} of {len(job.operations)} operations assigned")
             continue
-        if ops[0].start < job.release:
-            errors.append(f"{job.id}: starts at {ops[0].start} before release {job.release}")
-        for k in range(1, len(job.operations)):
-            a, b = ops[k - 1], ops[k]
+        for k, a in sorted(ops.items()):
+            if a.start < job.release:
+                errors.append(f"{job.id}: op{k} starts at {a.start} before release {job.release}")
+        edges, problems = _edges(job)
+        errors.extend(f"{job.id}: {p}" for p in problems)
+        for p, k in edges:
+            a, b = ops[p], ops[k]
             lag = problem.leg(a.site_id, b.site_id).minutes
             if b.start < a.end + lag:
-                errors.append(f"{job.id}: op{k} starts {b.start} before op{k - 1} end {a.end} + transport {lag}")
-        if job.hard_due and ops[len(job.operations) - 1].end > job.due:
-            errors.append(f"{job.id}: completes {ops[len(job.operations) - 1].end} after hard due {job.due}")
+                errors.append(f"{job.id}: op{k} starts {b.start} before op{p} end {a.end} + transport {lag}")
+        if job.hard_due:
+            for k in _sinks(len(job.operations), edges):
+                if ops[k].end > job.due:
+                    errors.append(f"{job.id}: op{k} completes {ops[k].end} after hard due {job.due}")
     return errors
+
+
+def _edges(job) -> tuple[list[tuple[int, int]], list[str]]:
+    """The precedence edges read from the raw ``Job.after`` (the chain when None), and what
+    is wrong with them — not trusting the job's own validation or derived graph."""
+    n = len(job.operations)
+    if job.after is None:
+        return [(k - 1, k) for k in range(1, n)], []
+    edges, problems = [], []
+    if len(job.after) != n:
+        problems.append(f"after has {len(job.after)} entries for {n} operations")
+    for k, row in enumerate(job.after[:n]):
+        for p in row:
+            if not (isinstance(p, int) and 0 <= p < n and p != k):
+                problems.append(f"op{k} names an impossible predecessor {p!r}")
+            else:
+                edges.append((p, k))
+    # a cycle would make every solution infeasible: Kahn's algorithm must consume every node
+    indegree = [0] * n
+    for _, k in edges:
+        indegree[k] += 1
+    stack = [k for k in range(n) if not indegree[k]]
+    seen = 0
+    while stack:
+        x = stack.pop()
+        seen += 1
+        for p, k in edges:
+            if p == x:
+                indegree[k] -= 1
+                if not indegree[k]:
+                    stack.append(k)
+    if seen != n:
+        problems.append("the operations' precedence graph has a cycle")
+    return edges, problems
+
+
+def _sinks(n: int, edges) -> list[int]:
+    has_successor = {p for p, _ in edges}
+    return [k for k in range(n) if k not in has_successor]

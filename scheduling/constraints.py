@@ -48,12 +48,14 @@ def no_overlap_per_machine(cp, data, v) -> None:
 
 
 def precedence_with_transport(cp, data, v) -> None:
-    """Operation k+1 starts after k ends plus the transport lag between their sites."""
+    """On every precedence edge p → k (the chain k−1 → k, or a BOM's edges), operation k
+    starts after p ends plus the transport lag between their sites, and pays that leg."""
     problem = data.problem
     for job in data.jobs:
         filled = v.filled[job.id]
-        for k in range(1, len(job.operations)):
-            a, b = (job.id, k - 1), (job.id, k)
+        for p, k in job.edges:
+            a, b = (job.id, p), (job.id, k)
+            edge = (job.id, p, k)
             cp.add(v.start[b] >= v.end[a]).only_enforce_if(filled)
             for sa, la in v.at_site[a].items():
                 for sb, lb in v.at_site[b].items():
@@ -63,15 +65,21 @@ def precedence_with_transport(cp, data, v) -> None:
                     if leg.minutes:
                         cp.add(v.start[b] >= v.end[a] + leg.minutes).only_enforce_if([la, lb])
                     if leg.cost:
-                        cp.add(v.transport_cost[b] >= leg.cost).only_enforce_if([la, lb])
+                        cp.add(v.transport_cost[edge] >= leg.cost).only_enforce_if([la, lb])
 
 
 def completion_and_due_date(cp, data, v) -> None:
-    """Completion = end of the last operation; tardiness ≥ completion − due; hard due dates hold."""
+    """Completion = end of the sink operation (the last of several sinks: a BOM may end in
+    parallel branches); tardiness ≥ completion − due; hard due dates hold."""
     for job in data.jobs:
-        last = (job.id, len(job.operations) - 1)
         filled = v.filled[job.id]
-        cp.add(v.completion[job.id] == v.end[last]).only_enforce_if(filled)
+        if len(job.sinks) == 1:
+            cp.add(v.completion[job.id] == v.end[(job.id, job.sinks[0])]).only_enforce_if(filled)
+        else:
+            # ≥ every sink's end; whatever weighs completion (or tardiness, or the hard due
+            # date) pulls it down onto the latest one
+            for k in job.sinks:
+                cp.add(v.completion[job.id] >= v.end[(job.id, k)]).only_enforce_if(filled)
         cp.add(v.tardiness[job.id] >= v.completion[job.id] - job.due).only_enforce_if(filled)
         if job.hard_due:
             cp.add(v.completion[job.id] <= job.due).only_enforce_if(filled)

@@ -8,8 +8,10 @@ from the data (:attr:`Problem.horizon`), never a constant.
 from __future__ import annotations
 
 import math
+import heapq
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from enum import Enum
 from fractions import Fraction
 from typing import Mapping
@@ -119,15 +121,19 @@ class Machine:
 
 @dataclass(frozen=True)
 class Operation:
-    """One step of a job.  Duration = ceil(setup + quantity x run) minutes."""
+    """One step of a job.  Duration = ceil(setup + pieces x run) minutes, where pieces =
+    job quantity x ``multiplier`` (a component's pieces per finished piece in a BOM)."""
 
     process: str
     setup_minutes: Fraction | Decimal | int | float | str = 0
     run_minutes_per_unit: Fraction | Decimal | int | float | str = 0
     splittable: bool = False
     name: str = ""
+    multiplier: int = 1
 
     def __post_init__(self) -> None:
+        if isinstance(self.multiplier, bool) or not isinstance(self.multiplier, int) or self.multiplier < 1:
+            raise ValueError(f"operation {self.process!r}: multiplier {self.multiplier!r} must be an integer >= 1")
         setup = _fraction(self.setup_minutes, f"operation {self.process!r} setup_minutes")
         run = _fraction(self.run_minutes_per_unit, f"operation {self.process!r} run_minutes_per_unit")
         if setup < 0 or run < 0:
@@ -141,10 +147,15 @@ class Operation:
 
 @dataclass(frozen=True)
 class Job:
-    """An order: ordered operations, quantity, value (for percent pricing), dates.
+    """An order: operations, quantity, value (for percent pricing), dates.
 
     ``value`` is what percent-of-value windows take their share of; None = unknown, and
-    then no percent-of-value window is a candidate for the job."""
+    then no percent-of-value window is a candidate for the job.
+
+    ``after[k]`` lists the operations that must end (plus transport) before operation k
+    starts: a bill of materials whose components merge into assembly steps is a DAG.
+    ``after=None`` is the plain routing, a chain (operation k after k - 1).  The job is
+    complete when its sink operations (those nothing comes after) have all ended."""
 
     id: str
     quantity: int
@@ -154,9 +165,12 @@ class Job:
     value: int | None = 0
     weight: int = 1
     hard_due: bool = False
+    after: tuple[tuple[int, ...], ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "operations", tuple(self.operations))
+        if self.after is not None:
+            object.__setattr__(self, "after", check_precedence(len(self.operations), self.after, job_id=self.id))
         if self.quantity < 1:
             raise ValueError(f"job {self.id!r}: quantity {self.quantity} must be >= 1")
         if not self.operations:
@@ -168,6 +182,62 @@ class Job:
         if self.due < self.release:
             raise ValueError(f"job {self.id!r}: due {self.due} is before release {self.release}")
 
+    # -- the precedence graph (derived, cached) -----------------------------------
+    def predecessors(self, k: int) -> tuple[int, ...]:
+        if self.after is None:
+            return (k - 1,) if k else ()
+        return self.after[k]
+
+    @cached_property
+    def edges(self) -> tuple[tuple[int, int], ...]:
+        """(predecessor, successor) pairs: each is one shipment when their sites differ."""
+        return tuple((p, k) for k in range(len(self.operations)) for p in self.predecessors(k))
+
+    @cached_property
+    def successors(self) -> tuple[tuple[int, ...], ...]:
+        out: list[list[int]] = [[] for _ in self.operations]
+        for p, k in self.edges:
+            out[p].append(k)
+        return tuple(tuple(x) for x in out)
+
+    @cached_property
+    def order(self) -> tuple[int, ...]:
+        """Operations in topological order, lowest index first among the ready ones
+        (so a chain keeps its order)."""
+        return _topological(len(self.operations), self.predecessors)
+
+    @cached_property
+    def sinks(self) -> tuple[int, ...]:
+        return tuple(k for k, succ in enumerate(self.successors) if not succ)
+
+    @property
+    def is_chain(self) -> bool:
+        return all(self.predecessors(k) == ((k - 1,) if k else ()) for k in range(len(self.operations)))
+
+    def pieces(self, k: int) -> int:
+        """Pieces operation k makes: the job's quantity times the operation's multiplier."""
+        return self.quantity * self.operations[k].multiplier
+
+    @cached_property
+    def durations(self) -> tuple[int, ...]:
+        return tuple(op.duration(self.pieces(k)) for k, op in enumerate(self.operations))
+
+    @cached_property
+    def heads(self) -> tuple[int, ...]:
+        """Minutes of work that must be done before operation k can start (longest path in)."""
+        head = [0] * len(self.operations)
+        for k in self.order:
+            head[k] = max((head[p] + self.durations[p] for p in self.predecessors(k)), default=0)
+        return tuple(head)
+
+    @cached_property
+    def tails(self) -> tuple[tuple[int, int], ...]:
+        """(minutes, operations) of the longest path after operation k to a sink."""
+        tail = [(0, 0)] * len(self.operations)
+        for k in reversed(self.order):
+            tail[k] = max(((self.durations[s] + tail[s][0], 1 + tail[s][1]) for s in self.successors[k]),
+                          default=(0, 0))
+        return tuple(tail)
 
 @dataclass(frozen=True)
 class Busy:
@@ -289,6 +359,92 @@ class Problem:
         ends = [w.end for m in self.machines for w in m.windows] + [b.end for b in self.busy]
         ends += [j.due for j in self.jobs]
         return max(ends, default=0)
+
+
+def _topological(n: int, predecessors) -> tuple[int, ...]:
+    indegree = [len(predecessors(k)) for k in range(n)]
+    succ: list[list[int]] = [[] for _ in range(n)]
+    for k in range(n):
+        for p in predecessors(k):
+            succ[p].append(k)
+    ready = [k for k in range(n) if not indegree[k]]
+    heapq.heapify(ready)
+    out = []
+    while ready:
+        k = heapq.heappop(ready)
+        out.append(k)
+        for s in succ[k]:
+            indegree[s] -= 1
+            if not indegree[s]:
+                heapq.heappush(ready, s)
+    return tuple(out)
+
+
+class PrecedenceError(ValueError):
+    """A job's ``after`` is not a DAG over its operations.  ``kind`` says why ("shape",
+    "not_index", "self", "range", "twice", "cycle"), ``operation`` which operation's list is
+    wrong (None for "shape"), ``value`` the offending predecessor, ``cycle`` the closed path."""
+
+    def __init__(self, message: str, *, kind: str, operation: int | None = None, value=None,
+                 cycle: tuple[int, ...] = ()):
+        super().__init__(message)
+        self.kind, self.operation, self.value, self.cycle = kind, operation, value, cycle
+
+
+def check_precedence(n: int, after, *, job_id: str = "") -> tuple[tuple[int, ...], ...]:
+    """``after`` (predecessor indices per operation) as a tuple of sorted tuples, or
+    :class:`PrecedenceError` naming the first problem found."""
+    who = f"job {job_id!r}: " if job_id else ""
+    try:
+        rows = [list(row) for row in after]
+    except TypeError:
+        raise PrecedenceError(f"{who}after must be a sequence of predecessor lists, got {after!r}",
+                              kind="shape") from None
+    if len(rows) != n:
+        raise PrecedenceError(f"{who}after has {len(rows)} entries for {n} operations", kind="shape")
+    out = []
+    for k, row in enumerate(rows):
+        for p in row:
+            if isinstance(p, bool) or not isinstance(p, int):
+                raise PrecedenceError(f"{who}operation {k} names predecessor {p!r}, not an operation index",
+                                      kind="not_index", operation=k, value=p)
+            if p == k:
+                raise PrecedenceError(f"{who}operation {k} cannot come after itself", kind="self", operation=k, value=p)
+            if not 0 <= p < n:
+                raise PrecedenceError(f"{who}operation {k} names predecessor {p}, out of range 0..{n - 1}",
+                                      kind="range", operation=k, value=p)
+        if len(set(row)) != len(row):
+            raise PrecedenceError(f"{who}operation {k} names a predecessor twice: {row}", kind="twice", operation=k)
+        out.append(tuple(sorted(row)))
+    if len(_topological(n, lambda k: out[k])) != n:
+        cycle = tuple(_cycle(out))
+        raise PrecedenceError(f"{who}operations {' -> '.join(map(str, cycle))} form a cycle", kind="cycle",
+                              operation=cycle[0], cycle=cycle)
+    return tuple(out)
+
+
+def _cycle(after: list[tuple[int, ...]]) -> list[int]:
+    """One cycle of the predecessor graph (which must have one), as a closed path."""
+    state = [0] * len(after)  # 0 new, 1 on the path, 2 done
+    path: list[int] = []
+
+    def visit(k: int) -> list[int] | None:
+        state[k] = 1
+        path.append(k)
+        for p in after[k]:
+            if state[p] == 1:
+                cycle = path[path.index(p):] + [p]
+                return cycle[::-1]  # predecessor first: p -> ... -> k -> p
+            if state[p] == 0 and (found := visit(p)) is not None:
+                return found
+        path.pop()
+        state[k] = 2
+        return None
+
+    for k in range(len(after)):
+        if state[k] == 0 and (found := visit(k)) is not None:
+            return found
+    raise AssertionError("no cycle")  # pragma: no cover - only called when the sort failed
 
 
 def _unique(kind: str, ids: list[str]) -> None:

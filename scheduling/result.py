@@ -93,9 +93,9 @@ def summarize(problem, status: Status, assignments, *, jobs=None, objective=None
         if any(o is None for o in ops):
             outcomes.append(JobOutcome(job.id, False))
             continue
-        for a, b in zip(ops, ops[1:]):
-            transport += problem.leg(a.site_id, b.site_id).cost
-        completion = ops[-1].end
+        for p, k in job.edges:  # one shipment per precedence edge between two sites
+            transport += problem.leg(ops[p].site_id, ops[k].site_id).cost
+        completion = max(ops[k].end for k in job.sinks)
         lateness = completion - job.due
         outcomes.append(JobOutcome(job.id, True, completion, lateness, max(0, lateness)))
     ordered = tuple(sorted(assignments, key=lambda a: (a.job_id, a.op_index)))

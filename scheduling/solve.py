@@ -18,8 +18,9 @@ from .variables import ModelData, Variables, build_variables
 
 
 def model_data(problem: Problem, *, allow_unfilled: bool, job_ids=None,
-               candidate_options: CandidateOptions = CandidateOptions()) -> ModelData:
-    candidates = all_candidates(problem, candidate_options, job_ids)
+               candidate_options: CandidateOptions = CandidateOptions(), candidates=None) -> ModelData:
+    if candidates is None:
+        candidates = all_candidates(problem, candidate_options, job_ids)
     jobs = [j for j in problem.jobs if job_ids is None or j.id in job_ids]
     horizon = max([problem.horizon] + [c.hi + c.size for cs in candidates.values() for c in cs])
     sites = sorted({c.site_id for cs in candidates.values() for c in cs})
@@ -31,16 +32,19 @@ def solve(problem: Problem, *, weights: Weights = Weights(), params: SolverParam
           allow_unfilled: bool = False, job_ids=None,
           candidate_options: CandidateOptions = CandidateOptions(), hint: Solution | None = None,
           started: float | None = None, wall_budget_s: float | None = None,
-          must_fill: frozenset[str] = frozenset(), light_presolve: bool = False) -> Solution:
+          must_fill: frozenset[str] = frozenset(), light_presolve: bool = False, candidates=None) -> Solution:
     """Solve one instance of the engine's model; infeasible and timeout are statuses.
 
     With ``wall_budget_s`` the CP-SAT limit shrinks so that everything since ``started``
     (a ``time.perf_counter()`` value; default: now) — greedy, model building, solving —
     fits in the budget.  ``must_fill`` jobs must be filled even when ``allow_unfilled``;
     ``light_presolve`` skips probing and symmetry detection (large neighbourhood solves).
+    ``candidates``: already computed for exactly ``job_ids`` with ``candidate_options``
+    (several solves over one job share them).
     """
     started = time.perf_counter() if started is None else started
-    data = model_data(problem, allow_unfilled=allow_unfilled, job_ids=job_ids, candidate_options=candidate_options)
+    data = model_data(problem, allow_unfilled=allow_unfilled, job_ids=job_ids, candidate_options=candidate_options,
+                      candidates=candidates)
     cp = cp_model.CpModel()
     v = build_variables(cp, data)
     for job_id in must_fill:
@@ -102,13 +106,12 @@ def add_hint(cp: cp_model.CpModel, data: ModelData, v: Variables, hint: Solution
                 cp.add_hint(v.end[key], a.end)
             for site, lit in v.at_site[key].items():
                 cp.add_hint(lit, a is not None and a.site_id == site)
-            if key in v.transport_cost:
-                prev = by_key.get((job.id, k - 1)) if job.id in filled else None
-                cost = data.problem.leg(prev.site_id, a.site_id).cost if (a is not None and prev is not None) else 0
-                cp.add_hint(v.transport_cost[key], cost)
-        last = by_key.get((job.id, len(job.operations) - 1)) if job.id in filled else None
-        completion = last.end if last is not None else 0
+        for p, k in job.edges:
+            a, b = (by_key.get((job.id, p)), by_key.get((job.id, k))) if job.id in filled else (None, None)
+            cost = data.problem.leg(a.site_id, b.site_id).cost if (a is not None and b is not None) else 0
+            cp.add_hint(v.transport_cost[(job.id, p, k)], cost)
+        completion = max(by_key[(job.id, k)].end for k in job.sinks) if job.id in filled else 0
         cp.add_hint(v.completion[job.id], completion)
-        cp.add_hint(v.tardiness[job.id], max(0, completion - job.due) if last is not None else 0)
-    ends = [by_key[(j.id, len(j.operations) - 1)].end for j in data.jobs if j.id in filled]
+        cp.add_hint(v.tardiness[job.id], max(0, completion - job.due) if job.id in filled else 0)
+    ends = [by_key[(j.id, k)].end for j in data.jobs if j.id in filled for k in j.sinks]
     cp.add_hint(v.makespan, max(ends, default=0))

@@ -15,6 +15,16 @@ class Timeline:
         self.starts.insert(i, start)
         self.ends.insert(i, end)
 
+    def unbook(self, start: int, end: int) -> None:
+        """Give back one interval booked with exactly these bounds."""
+        i = bisect.bisect_left(self.starts, start)
+        while i < len(self.starts) and self.starts[i] == start:
+            if self.ends[i] == end:
+                del self.starts[i], self.ends[i]
+                return
+            i += 1
+        raise ValueError(f"[{start}, {end}) was not booked")
+
     def earliest(self, lo: int, hi: int, size: int) -> int | None:
         """Earliest t in [lo, hi] with [t, t+size) overlapping nothing booked, or None."""
         t = lo

@@ -29,7 +29,8 @@ class Variables:
     present: dict[OpKey, list[cp_model.IntVar]] = field(default_factory=dict)
     intervals: dict[OpKey, list[cp_model.IntervalVar]] = field(default_factory=dict)
     at_site: dict[OpKey, dict[str, cp_model.IntVar]] = field(default_factory=dict)
-    transport_cost: dict[OpKey, cp_model.IntVar] = field(default_factory=dict)  # leg into op k (k >= 1)
+    # the shipment on each precedence edge (job id, predecessor, successor)
+    transport_cost: dict[tuple[str, int, int], cp_model.IntVar] = field(default_factory=dict)
     filled: dict[str, cp_model.IntVar] = field(default_factory=dict)
     completion: dict[str, cp_model.IntVar] = field(default_factory=dict)
     tardiness: dict[str, cp_model.IntVar] = field(default_factory=dict)
@@ -60,8 +61,8 @@ def build_variables(cp: cp_model.CpModel, data: ModelData) -> Variables:
             v.present[key], v.intervals[key] = lits, ivs
             sites = sorted({c.site_id for c in cands})
             v.at_site[key] = {s: cp.new_bool_var(f"site{key}={s}") for s in sites}
-            if k > 0:
-                v.transport_cost[key] = cp.new_int_var(0, data.max_leg_cost, f"transport{key}")
+        for a, b in job.edges:
+            v.transport_cost[(job.id, a, b)] = cp.new_int_var(0, data.max_leg_cost, f"transport[{job.id}:{a}->{b}]")
         v.completion[job.id] = cp.new_int_var(0, h, f"completion[{job.id}]")
         v.tardiness[job.id] = cp.new_int_var(0, max(0, h - job.due), f"tardiness[{job.id}]")
     v.makespan = cp.new_int_var(0, h, "makespan")

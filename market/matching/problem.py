@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from market.catalog.models import CapacityWindow, Factory, Machine, MachineProcess
+from market.orders.bom import is_plain_routing, waits_for
 from market.orders.models import Order
 from scheduling import Job, Operation, PricingMode, Problem, Site, Window
 from scheduling import Machine as SMachine
@@ -122,15 +123,23 @@ def build(s: Session, orders: list[Order], now: datetime) -> Built:
         machines.append(SMachine(str(mid), str(site_of[mid]), frozenset(capabilities), tuple(w for w, _ in items)))
         for index, (_w, window_id) in enumerate(items):
             built.windows[(str(mid), index)] = window_id
-    jobs = tuple(
-        Job(str(order.id), order.quantity,
-            # a long operation may run over consecutive windows of one machine (night after night)
-            tuple(Operation(_eligible(op.process_code, order.required_certifications or ()), op.setup_minutes,
-                            op.run_minutes_per_unit, splittable=True, name=str(op.seq)) for op in order.operations),
-            due=max(_minutes(order.due_at, epoch), 0), value=job_value(order))
-        for order in orders)
+    jobs = tuple(job_of(order, epoch) for order in orders)
     built.problem = Problem(tuple(sites.values()), tuple(machines), jobs, currency=orders[0].currency)
     return built
+
+
+def job_of(order: Order, epoch: datetime) -> Job:
+    """The order as the solver's job: its operations (a component's pieces per finished piece
+    as the multiplier) and, for a product structure, the DAG of which operation waits for
+    which (`after`, by index); a plain routing stays a chain (after=None)."""
+    ops = order.operations
+    after = None if is_plain_routing(ops) else tuple(tuple(seq - 1 for seq in w) for w in waits_for(ops))
+    return Job(str(order.id), order.quantity,
+               # a long operation may run over consecutive windows of one machine (night after night)
+               tuple(Operation(_eligible(op.process_code, order.required_certifications or ()), op.setup_minutes,
+                               op.run_minutes_per_unit, splittable=True, name=str(op.seq),
+                               multiplier=op.quantity_per_parent) for op in ops),
+               due=max(_minutes(order.due_at, epoch), 0), value=job_value(order), after=after)
 
 
 # windows one operation may cross: up to eight night shifts in a row

@@ -17,9 +17,13 @@ def _po(order) -> dict:
 
 
 def order_posted(order, org_public_id) -> Event:
-    return Event(type="order.posted", org=str(org_public_id), when=utcnow(), why=_po(order), what={
-        "order": str(order.public_id), "partNumber": order.part_number, "quantity": order.quantity,
-        "operations": [op.process_code for op in order.operations]})
+    what = {"order": str(order.public_id), "partNumber": order.part_number, "quantity": order.quantity,
+            "operations": [op.process_code for op in order.operations]}
+    if not order.is_plain_routing:  # the structure asked for; component names and materials stay private
+        what["components"] = [{"perParent": c.quantity_per_parent, "operations": list(c.seqs)}
+                              for c in order.components]
+        what["waitsFor"] = [list(w) for w in order.waits_for]
+    return Event(type="order.posted", org=str(org_public_id), when=utcnow(), why=_po(order), what=what)
 
 
 def order_state_changed(order, org_public_id, frm: str, to: str) -> Event:

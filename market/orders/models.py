@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.accounts.models import Organization
 from market.db import Base, UTCDateTime, new_public_id, utcnow
+from market.orders.bom import Component, is_plain_routing, structure, waits_for
 from market.orders.states import STATES
 
 QUOTE_STATUSES = ("open", "accepted", "superseded", "expired", "stale")
@@ -52,6 +53,20 @@ class Order(Base):
     )
     history: Mapped[list["OrderEvent"]] = relationship(order_by="OrderEvent.id", lazy="selectin")
 
+    @property
+    def components(self) -> list[Component]:
+        """The product structure read from the operations (empty for a plain routing)."""
+        return structure(self.operations)
+
+    @property
+    def is_plain_routing(self) -> bool:
+        return is_plain_routing(self.operations)
+
+    @property
+    def waits_for(self) -> list[tuple[int, ...]]:
+        """Per operation, the seqs it waits for."""
+        return waits_for(self.operations)
+
 
 class Operation(Base):
     __tablename__ = "order_operations"
@@ -60,6 +75,7 @@ class Operation(Base):
         Index("ix_order_operations_process", "process_code"),
         CheckConstraint("setup_minutes >= 0", name="setup_nonnegative"),
         CheckConstraint("run_minutes_per_unit >= 0", name="run_nonnegative"),
+        CheckConstraint("quantity_per_parent > 0", name="quantity_per_parent_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,6 +86,14 @@ class Operation(Base):
     run_minutes_per_unit: Mapped[Decimal] = mapped_column(Numeric(10, 3))
     tolerance: Mapped[str] = mapped_column(String(100), default="")
     notes: Mapped[str] = mapped_column(default="")
+    # Bill of materials (market/orders/bom.py): the component this operation makes ("" = the
+    # finished product itself, e.g. its assembly), that component's pieces per finished piece
+    # and its material, repeated on each of its operations; `after_seqs` = the seqs that must be
+    # done first (None = the previous seq, a plain routing; [] = none, a component's first step)
+    component: Mapped[str] = mapped_column(String(100), default="")
+    quantity_per_parent: Mapped[int] = mapped_column(default=1)
+    component_material: Mapped[str] = mapped_column(String(100), default="")
+    after_seqs: Mapped[list[int] | None] = mapped_column(JSON)
 
 
 class OrderEvent(Base):

@@ -16,11 +16,26 @@ class OperationIn(StrictSchema):
                                         metadata={"description": "minutes per piece, up to 3 decimals"})
     tolerance = fields.String(load_default="", validate=validate.Length(max=100))
     notes = fields.String(load_default="", validate=validate.Length(max=2000))
+    component = fields.String(load_default="", validate=validate.Length(max=100), metadata={
+        "description": "name of the component (in `components`) this operation makes; empty = the finished "
+                       "product itself (e.g. its assembly)"})
+    after = fields.List(Integer(validate=validate.Range(min=0, max=10**6)), load_default=None, allow_none=True,
+                        validate=validate.Length(max=20), metadata={
+        "description": "seqs (1-based positions in `operations`) that must be finished, and shipped here, "
+                       "before this operation starts; null = the previous operation (a plain routing), "
+                       "[] = none (a component's first step). No cycles."})
 
     @ma.validates("run_minutes_per_unit")
     def _three_decimals(self, value, **_):
         if abs(round(value, 3) - value) > 1e-9:
             raise ma.ValidationError("at most 3 decimals")
+
+
+class ComponentIn(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    quantity_per_parent = Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000), metadata={
+        "description": "pieces of this component in one finished piece"})
+    material = fields.String(load_default="", validate=validate.Length(max=100))
 
 
 class OrderIn(StrictSchema):
@@ -41,6 +56,9 @@ class OrderIn(StrictSchema):
     delivery_longitude = fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
     required_certifications = fields.List(fields.String(), load_default=list)
     operations = fields.List(fields.Nested(OperationIn), required=True, validate=validate.Length(min=1, max=20))
+    components = fields.List(fields.Nested(ComponentIn), load_default=list, validate=validate.Length(max=20), metadata={
+        "description": "the product structure (bill of materials): components, each made by the operations "
+                       "that name it, merging into the operations that list theirs in `after`"})
     submit = fields.Boolean(load_default=False, metadata={"description": "publish at once (state open)"})
 
 
@@ -57,6 +75,18 @@ class OperationOut(ma.Schema):
                                                                     "description": "minutes per piece, e.g. \"2.500\""})
     tolerance = fields.String()
     notes = fields.String()
+    component = fields.String()
+    after = fields.Function(lambda op: op.after_seqs, allow_none=True, metadata={
+        "type": "array", "items": {"type": "integer"}, "nullable": True,
+        "description": "seqs this operation waits for; null = the previous one"})
+
+
+class ComponentOut(ma.Schema):
+    name = fields.String()
+    quantity_per_parent = Integer()
+    material = fields.String()
+    operations = fields.List(Integer(), attribute="seqs")
+    feeds = fields.List(Integer(), metadata={"description": "seqs of the operations it merges into"})
 
 
 class OrderEventOut(ma.Schema):
@@ -84,6 +114,7 @@ class OrderOut(ma.Schema):
     required_certifications = fields.List(fields.String())
     state = fields.String()
     operations = fields.List(fields.Nested(OperationOut))
+    components = fields.List(fields.Nested(ComponentOut))
     history = fields.List(fields.Nested(OrderEventOut))
     created_at = fields.DateTime()
 

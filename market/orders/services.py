@@ -14,6 +14,7 @@ from market.catalog.models import CapacityWindow, Factory, Machine, MachineProce
 from market.catalog.services import check_certifications, check_processes
 from market.db import unit_of_work, utcnow, write_lock
 from market.orders import attachments as files
+from market.orders import bom
 from market.orders.access import visible_orders
 from market.orders.domain_events import MessagePosted, OrderMoveRequested, OrderMoving, QuoteRequested, actor_fields
 from market.orders.models import Attachment, Message, Operation, Order, OrderEvent, QuoteRequest
@@ -36,16 +37,24 @@ def find_order(s: Session, actor: Actor, public_id: uuid.UUID, *, lock: bool = F
     return order
 
 
-def _operations(raw: list[dict]) -> list[Operation]:
+def _operations(raw: list[dict], components: list[dict] | None = None) -> list[Operation]:
+    """The operation rows of an order, with its product structure (market/orders/bom.py)
+    checked first: nothing is written when any of it is refused."""
     if not 1 <= len(raw) <= MAX_OPERATIONS:
         raise errors.Invalid(f"an order needs 1 to {MAX_OPERATIONS} operations, got {len(raw)}", field="operations")
     check_processes([op["process_code"] for op in raw], field="operations")
-    return [
-        Operation(seq=i + 1, process_code=op["process_code"], setup_minutes=op["setup_minutes"],
-                  run_minutes_per_unit=Decimal(str(round(float(op["run_minutes_per_unit"]), 3))),
-                  tolerance=op.get("tolerance", ""), notes=op.get("notes", ""))
-        for i, op in enumerate(raw)
-    ]
+    parts = bom.check(raw, components or [])
+    rows = []
+    for i, op in enumerate(raw):
+        part = parts.get((op.get("component") or "").strip())
+        rows.append(Operation(
+            seq=i + 1, process_code=op["process_code"], setup_minutes=op["setup_minutes"],
+            run_minutes_per_unit=Decimal(str(round(float(op["run_minutes_per_unit"]), 3))),
+            tolerance=op.get("tolerance", ""), notes=op.get("notes", ""),
+            component=part["name"] if part else "", quantity_per_parent=part["quantity_per_parent"] if part else 1,
+            component_material=part.get("material", "") if part else "",
+            after_seqs=list(op["after"]) if op.get("after") is not None else None))
+    return rows
 
 
 def _check_due(due_at) -> None:
@@ -64,7 +73,7 @@ def create_order(actor: Actor, data: dict) -> Order:
     policy.require_kind(actor, "buyer")
     data = dict(data)
     submit = data.pop("submit", False)
-    operations = _operations(data.pop("operations"))
+    operations = _operations(data.pop("operations"), data.pop("components", []))
     data["required_certifications"] = check_certifications(data.get("required_certifications", []),
                                                            field="required_certifications")
     _check_due(data["due_at"])
@@ -95,8 +104,11 @@ def update_order(actor: Actor, public_id: uuid.UUID, data: dict) -> Order:
         policy.require_order_buyer(actor, order)
         if order.state not in EDITABLE_STATES:
             raise errors.Conflict(f"an order can be edited only while {' or '.join(EDITABLE_STATES)}; it is {order.state}")
+        if "components" in data and "operations" not in data:
+            raise errors.Invalid("send the operations with the components: together they are the product's structure",
+                                 field="components")
         if "operations" in data:
-            order.operations = _operations(data.pop("operations"))
+            order.operations = _operations(data.pop("operations"), data.pop("components", []))
         if "required_certifications" in data:
             data["required_certifications"] = check_certifications(data["required_certifications"],
                                                                    field="required_certifications")

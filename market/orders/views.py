@@ -17,7 +17,10 @@ from market.orders import services
 from market.web import forms
 
 bp = Blueprint("orders", __name__)
-OPERATION_ROWS = 5
+OPERATION_ROWS = 8
+COMPONENT_ROWS = 4
+OP_FIELDS = ("process_code", "setup_minutes", "run_minutes_per_unit", "tolerance", "notes", "component", "after")
+COMPONENT_FIELDS = ("name", "quantity_per_parent", "material")
 
 
 def _typed_values(form) -> dict:
@@ -25,18 +28,32 @@ def _typed_values(form) -> dict:
     again from this. Operations: the rows with a process, in order (so the errors of operation
     n land on row n), then any other row with something typed in it, kept for the buyer to see."""
     values = forms.clean(form, lists=("required_certifications",), skip=("csrf_token", "action"))
-    rows = [{k: values.pop(f"op-{i}-{k}") for k in ("process_code", "setup_minutes", "run_minutes_per_unit",
-                                                     "tolerance", "notes") if f"op-{i}-{k}" in values}
+    rows = [{k: values.pop(f"op-{i}-{k}") for k in OP_FIELDS if f"op-{i}-{k}" in values}
             for i in range(1, OPERATION_ROWS + 1)]
     values["operations"] = ([r for r in rows if r.get("process_code")]
                             + [r for r in rows if r and not r.get("process_code")])
+    parts = [{k: values.pop(f"comp-{i}-{k}") for k in COMPONENT_FIELDS if f"comp-{i}-{k}" in values}
+             for i in range(1, COMPONENT_ROWS + 1)]
+    values["components"] = [p for p in parts if p]
     return values
+
+
+def _after(text: str | None):
+    """"2, 3" (the operations this one waits for) -> ["2", "3"]; empty = the previous one
+    (None); "-" = none (a component's first step). The schema checks they are numbers."""
+    if text is None or not text.strip():
+        return None
+    text = text.strip()
+    if text in ("-", "—"):
+        return []
+    return [t for t in text.replace("，", ",").replace(",", " ").split() if t]
 
 
 def _order_values(typed: dict, publish: bool) -> dict:
     """The order as typed -> the API's order shape: blank rows dropped, budget in minor units,
     the due date the end of that day in the portal's zone. Never changes `typed`."""
-    values = {**typed, "submit": publish, "operations": [row for row in typed["operations"] if row.get("process_code")]}
+    operations = [{**row, "after": _after(row.get("after"))} for row in typed["operations"] if row.get("process_code")]
+    values = {**typed, "submit": publish, "operations": operations}
     if "budget" in values:
         values["budget_minor"] = _to_minor(values.pop("budget"))
     if "declared_value" in values:
@@ -73,7 +90,8 @@ def new():
             errors = exc.errors
         except DomainError as exc:
             errors = exc.errors or {"_": [exc.detail]}
-    return render_template("orders/form.html", values=values, errors=errors, rows=OPERATION_ROWS), 422 if errors else 200
+    return render_template("orders/form.html", values=values, errors=errors, rows=OPERATION_ROWS,
+                           component_rows=COMPONENT_ROWS), 422 if errors else 200
 
 
 def _to_minor(amount: str | None, field: str = "budget_minor"):
