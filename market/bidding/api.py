@@ -116,7 +116,7 @@ def accept(bid_id: UUID):
 @blp.route("/bids/<uuid:bid_id>/attachments", methods=["POST"])
 @require_token("write")
 @blp.arguments(FileIn, location="files")
-@blp.response(201, sc.AttachmentOut)
+@blp.response(201, sc.BidAttachmentOut)
 def upload(data, bid_id: UUID):
     """A document for the bid (pdf, png, jpg, step/stp, dxf, stl; checked by content and size)."""
     return services.add_attachment(api_actor(), bid_id, data["file"])

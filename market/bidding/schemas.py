@@ -58,7 +58,7 @@ class BidStepOut(ma.Schema):
     ledger_index = fields.Integer(allow_none=True)
 
 
-class AttachmentOut(ma.Schema):
+class BidAttachmentOut(ma.Schema):
     id = fields.UUID(attribute="public_id")
     filename = fields.String()
     content_type = fields.String()
@@ -97,7 +97,7 @@ class BidOut(ma.Schema):
     quote_id = fields.Function(lambda b: str(b.quote.public_id) if b.quote else None, allow_none=True, metadata={
         "description": "the quote that booked the accepted bid (GET /quotes/{id})"})
     steps = fields.Method("_steps", metadata={"description": "the whole thread, oldest first"})
-    attachments = fields.List(fields.Nested(AttachmentOut))
+    attachments = fields.List(fields.Nested(BidAttachmentOut))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
