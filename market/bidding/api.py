@@ -122,11 +122,11 @@ def upload(data, bid_id: UUID):
     return services.add_attachment(api_actor(), bid_id, data["file"])
 
 
-@blp.route("/bid-attachments/<uuid:attachment_id>")
+@blp.route("/bid-attachments/<uuid:bid_attachment_id>")
 @require_token("read")
 @blp.response(200, content_type="application/octet-stream")
-def download(attachment_id: UUID):
-    return files.send(services.get_attachment(api_actor(), attachment_id))
+def download(bid_attachment_id: UUID):
+    return files.send(services.get_attachment(api_actor(), bid_attachment_id))
 
 
 class OfferOut(ma.Schema):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from ledger.disclosure import new_salt
@@ -23,6 +23,7 @@ from market.catalog.models import Factory, Machine, MachineProcess
 from market.db import unit_of_work, utcnow, write_lock
 from market.journal.ledger import record
 from market.orders import attachments as files
+from market.orders.access import visible_orders
 from market.orders.models import Order, QuoteRequest
 
 BIDDABLE = ("open", "quoted")  # the states in which an order takes bids (those of the order board)
@@ -170,11 +171,11 @@ def submit_bid(actor: Actor, order_id: uuid.UUID, data: dict) -> Bid:
     """A factory's bid on an order. A factory has one thread per order: a second bid while
     the first is live is refused (revise it); after a withdrawal or a decline it may bid
     again, as the next revision of the same thread."""
-    policy.require_kind(actor, "factory")
     now = utcnow()
     with unit_of_work() as s:
         write_lock(s)
-        order = _order_for_factory(s, actor, order_id)
+        order = _order_for_factory(s, actor, order_id)  # first: an order one cannot see is not found
+        policy.require_kind(actor, "factory")
         require_open_order(order)
         factory = _bidding_factory(s, actor, order, data.get("factory_id"))
         terms = _terms(order, data, now)
@@ -323,8 +324,13 @@ def get_bid(actor: Actor, bid_id: uuid.UUID) -> Bid:
 
 
 def bids_on_order(actor: Actor, order_id: uuid.UUID) -> list[Bid]:
-    """The buyer (and the operator): every bid on the order; a factory: its own only."""
+    """The buyer (and the operator): every bid on the order; a factory: its own only. An
+    order the caller neither sees (orders' scope) nor bid on is not found."""
     with unit_of_work() as s:
+        seen = s.scalar(select(Order.id).where(Order.public_id == order_id, or_(
+            visible_orders(actor), exists().where(Bid.order_id == Order.id, visible_bids(actor)))))
+        if seen is None:
+            raise errors.NotFound(f"order {order_id} not found")
         bids = list(s.scalars(select(Bid).join(Order, Order.id == Bid.order_id)
                               .where(Order.public_id == order_id, visible_bids(actor)).order_by(Bid.price_minor, Bid.id)))
         return [_reload(s, b) for b in bids]
@@ -344,6 +350,17 @@ def order_of(actor: Actor, bid: Bid) -> Order:
     with unit_of_work() as s:
         order = s.get(Order, bid.order_id)
         order.operations  # noqa: B018
+        return order
+
+
+def biddable_order(actor: Actor, order_id: uuid.UUID) -> Order:
+    """The order as the bid form shows it (the board's view: no budget, no drawings): only
+    to a factory that may bid on it; not found for anyone else who cannot see it."""
+    with unit_of_work() as s:
+        order = _order_for_factory(s, actor, order_id)
+        policy.require_kind(actor, "factory")
+        require_open_order(order)
+        order.operations, order.buyer  # noqa: B018
         return order
 
 

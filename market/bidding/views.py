@@ -26,7 +26,7 @@ STATUS = {"open": _l("open"), "countered": _l("countered"), "withdrawn": _l("wit
 STEPS = {"submitted": _l("submitted"), "revised": _l("revised"), "withdrawn": _l("withdrawn"),
          "countered": _l("counter-offer"), "counter_accepted": _l("counter-offer accepted"),
          "counter_rejected": _l("counter-offer rejected"), "declined": _l("declined"), "accepted": _l("accepted"),
-         "lost": _l("not chosen"), "closed": _l("order cancelled")}
+         "lost": _l("not chosen"), "closed": _l("closed")}
 
 
 @bp.app_context_processor
@@ -66,7 +66,7 @@ def _bid_values(form, order) -> dict:
 def new(order_id):
     """The factory's bid form (the order as the board shows it: no budget, no drawings)."""
     actor = portal_actor()
-    order = orders.board_order(actor, order_id)
+    order = services.biddable_order(actor, order_id)
     errors, values = {}, dict(request.form) if request.method == "POST" else {"price_basis": "order"}
     if request.method == "POST":
         try:
@@ -193,10 +193,10 @@ def attach(bid_id):
     return redirect(url_for("bidding.show", bid_id=bid_id))
 
 
-@bp.get("/bid-attachments/<uuid:attachment_id>")
+@bp.get("/bid-attachments/<uuid:bid_attachment_id>")
 @login_required
-def download(attachment_id):
-    return files.send(services.get_attachment(portal_actor(), attachment_id))
+def download(bid_attachment_id):
+    return files.send(services.get_attachment(portal_actor(), bid_attachment_id))
 
 
 @bp.get("/orders/<uuid:order_id>/offers")
