@@ -364,16 +364,6 @@ def biddable_order(actor: Actor, order_id: uuid.UUID) -> Order:
         return order
 
 
-def may_bid(actor: Actor, order_id: uuid.UUID) -> bool:
-    """Whether the order page offers this factory the bid form (the service decides again)."""
-    if actor.org_kind != "factory":
-        return False
-    with unit_of_work() as s:
-        order = s.scalar(select(Order).where(Order.public_id == order_id))
-        return order is not None and order.state in BIDDABLE and not s.scalar(select(exists().where(
-            Bid.order_id == order.id, Bid.factory_org_id == actor.org_id, Bid.status.in_(LIVE))))
-
-
 # --- attachments ------------------------------------------------------------------------------
 
 def add_attachment(actor: Actor, bid_id: uuid.UUID, upload) -> BidAttachment:

@@ -198,6 +198,9 @@ def test_per_operation_prices_become_the_quote_lines_of_the_booking(app, api, te
     buyer = api(tenant("buyer"))
     ops = MILLING + [{"process_code": "drilling_tapping", "setup_minutes": 10, "run_minutes_per_unit": 0.5}]
     order = buyer.post("/api/v1/orders", json=order_body(operations=ops)).get_json()
+    too_much = shop.client.post(f"/api/v1/orders/{order['id']}/bids", json=bid_body(
+        price_minor=None, operation_prices=[{"seq": 1, "price_minor": 10**13}, {"seq": 2, "price_minor": 10**13}]))
+    assert too_much.status_code == 422 and "operation_prices" in too_much.get_json()["errors"]
     sent = shop.client.post(f"/api/v1/orders/{order['id']}/bids", json=bid_body(
         price_minor=None, operation_prices=[{"seq": 1, "price_minor": 70000}, {"seq": 2, "price_minor": 30001}]))
     assert sent.status_code == 201, sent.get_json()
@@ -332,3 +335,34 @@ def test_a_promise_the_factorys_capacity_cannot_keep_is_not_booked(app, market):
     assert m.buyer.get(f"/api/v1/orders/{m.order['id']}").get_json()["state"] == "open"
     booked = m.alpha.client.get(f"/api/v1/capacity-windows?machine_id={m.alpha.machine['id']}&status=booked").get_json()
     assert booked["total"] == 0
+
+
+def test_a_bid_document_is_read_by_the_buyer_and_never_by_another_factory(app, market):
+    import io
+
+    m = market
+    bid = m.alpha.client.post(f"/api/v1/orders/{m.order['id']}/bids", json=bid_body()).get_json()
+    pdf = b"%PDF-1.4\nprocess sheet\n%%EOF\n"
+    up = m.alpha.client.post(f"/api/v1/bids/{bid['id']}/attachments", data={"file": (io.BytesIO(pdf), "sheet.pdf")},
+                             content_type="multipart/form-data")
+    assert up.status_code == 201, up.get_json()
+    doc = up.get_json()
+    assert m.buyer.get(f"/api/v1/bids/{bid['id']}").get_json()["attachments"][0]["id"] == doc["id"]
+    assert m.buyer.get(f"/api/v1/bid-attachments/{doc['id']}").data == pdf
+    assert m.beta.client.get(f"/api/v1/bid-attachments/{doc['id']}").status_code == 404
+    # not one of the order's own attachments (which invited factories read)
+    assert m.alpha.client.get(f"/api/v1/orders/{m.order['id']}/attachments").get_json() == []
+    fake = m.alpha.client.post(f"/api/v1/bids/{bid['id']}/attachments",
+                               data={"file": (io.BytesIO(b"not a pdf"), "x.pdf")}, content_type="multipart/form-data")
+    assert fake.status_code == 415 and len(m.buyer.get(f"/api/v1/bids/{bid['id']}").get_json()["attachments"]) == 1
+
+
+def test_a_retried_submission_with_the_same_idempotency_key_makes_one_bid(app, market):
+    m = market
+    headers = {"Idempotency-Key": "bid-1"}
+    body = bid_body()
+    first = m.alpha.client.post(f"/api/v1/orders/{m.order['id']}/bids", json=body, headers=headers)
+    again = m.alpha.client.post(f"/api/v1/orders/{m.order['id']}/bids", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.get_json()["id"] == again.get_json()["id"] and again.headers.get("Idempotent-Replayed") == "true"
+    assert len(m.buyer.get(f"/api/v1/orders/{m.order['id']}/bids").get_json()) == 1
