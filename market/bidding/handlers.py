@@ -22,7 +22,8 @@ def register(b: bus.MessageBus) -> None:
 def settle_bids(s: Session, event: OrderMoving) -> None:
     """An order accepted (through a bid's quote or a solver's) or cancelled ends its live bids:
     the bid whose quote was accepted wins; a bid of a factory the accepted quote books anyway
-    is closed; every other one has lost (or is closed with a cancelled order). Each outcome is a step of its thread with its ledger entry."""
+    is closed; every other one has lost (or is closed with a cancelled order). Each outcome is
+    a step of its thread with its ledger entry."""
     if event.to_state not in ("accepted", "cancelled"):
         return
     order = s.get(Order, event.order_id)  # the publisher's locked object

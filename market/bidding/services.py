@@ -140,7 +140,7 @@ def _apply(bid: Bid, terms: dict) -> None:
 
 
 def add_step(s: Session, order: Order, bid: Bid, kind: str, actor: Actor | None, *, terms: dict | None = None,
-          price: int | None = None, promised: datetime | None = None, note: str = "") -> BidStep:
+             price: int | None = None, promised: datetime | None = None, note: str = "") -> BidStep:
     """Add one step to the thread and its ledger entry (with a commitment when it carries
     figures). Call it last, just before commit: the ledger lock is held until then."""
     if terms is not None:
@@ -149,7 +149,8 @@ def add_step(s: Session, order: Order, bid: Bid, kind: str, actor: Actor | None,
     step = BidStep(bid_id=bid.id, revision=bid.revision, kind=kind, actor_org_id=actor.org_id if actor else None,
                    actor_user_id=actor.user_id if actor else None, price_minor=price, promised_at=promised,
                    expires_at=terms["expires_at"] if terms else None, note=note, salt=new_salt() if carries else None)
-    step.operations = [BidStepOperation(seq=seq, price_minor=p) for seq, p in sorted((terms or {}).get("operations", {}).items())]
+    per_operation = sorted((terms or {}).get("operations", {}).items())
+    step.operations = [BidStepOperation(seq=seq, price_minor=p) for seq, p in per_operation]
     s.add(step)
     s.flush()
     org = actor.org_public_id if actor else order.buyer.public_id

@@ -47,3 +47,15 @@ def test_withdrawal_and_decline_tell_the_other_party(app, market):
     assert "bid.withdrawn" in kinds(app, m.buyer_tenant)
     m.buyer.post(f"/api/v1/bids/{b.get_json()['id']}/decline", json={"note": "no"})
     assert "bid.rejected" in kinds(app, m.beta.tenant)
+
+
+def test_a_cancelled_order_closes_its_bids_and_tells_the_uninvited_bidder(app, market):
+    m = market
+    a = m.alpha.client.post(f"/api/v1/orders/{m.order['id']}/bids", json=bid_body()).get_json()
+    b = m.beta.client.post(f"/api/v1/orders/{m.order['id']}/bids", json=bid_body()).get_json()
+    moved = m.buyer.post(f"/api/v1/orders/{m.order['id']}/transitions", json={"to": "cancelled"})
+    assert moved.status_code == 200, moved.get_json()
+    for client, bid in ((m.alpha.client, a), (m.beta.client, b)):
+        assert client.get(f"/api/v1/bids/{bid['id']}").get_json()["status"] == "closed"
+    assert "bid.closed" in kinds(app, m.beta.tenant)
+    assert "bid.closed" not in kinds(app, m.alpha.tenant) and "order.cancelled" in kinds(app, m.alpha.tenant)
