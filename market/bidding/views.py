@@ -3,7 +3,10 @@ its bid's thread; the buyer compares the solver's quotes with the bids and count
 declines or accepts. Views parse the form, call one service, render."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -41,6 +44,16 @@ def _labels():
 
 def _minor(text, field: str):
     return forms.scaled_int(text, field, places=2, maximum=MAX_MINOR)
+
+
+def _current_values(bid) -> dict:
+    """The bid's standing terms as the revise form shows them (major units, days in the portal's zone)."""
+    tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    values = {"price_basis": bid.price_basis, "price": f"{Decimal(bid.price_minor).scaleb(-2):f}",
+              "promised_at": bid.promised_at.astimezone(tz).date().isoformat(),
+              "expires_at": bid.expires_at.astimezone(tz).date().isoformat(), "conditions": bid.conditions}
+    values.update({f"op-{seq}-price": f"{Decimal(p).scaleb(-2):f}" for seq, p in bid.operation_prices.items()})
+    return values
 
 
 def _bid_values(form, order) -> dict:
@@ -97,7 +110,7 @@ def show(bid_id):
     bid = services.get_bid(actor, bid_id)
     return render_template("bidding/show.html", bid=bid, order=services.order_of(actor, bid),
                            is_factory=bid.factory_org_id == actor.org_id, now=utcnow(),
-                           values={}, errors={})
+                           values=_current_values(bid), errors={})
 
 
 @bp.post("/bids/<uuid:bid_id>/revise")

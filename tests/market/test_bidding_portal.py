@@ -40,11 +40,19 @@ def test_bid_counter_and_acceptance_through_the_portal(app, market, lang, words)
     assert sent.status_code == 302, sent.get_data(as_text=True)
     bid_url = sent.headers["Location"]
     bid_id = bid_url.rsplit("/", 1)[-1]
+    # the revise form starts from the standing terms; a revision is the next step of the thread
+    assert 'value="1500.00"' in factory.get(bid_url).get_data(as_text=True)
+    revised = factory.post(f"{bid_url}/revise", data={"price_basis": "order", "price": "1,450.00",
+                                                      "promised_at": _day(12), "expires_at": _day(6)})
+    assert revised.status_code == 302
+    refused = factory.post(f"{bid_url}/revise", data={"price_basis": "order", "price": "-3",
+                                                      "promised_at": _day(12), "expires_at": _day(6)})
+    assert refused.status_code == 422 and 'data-error-for="price_minor"' in refused.get_data(as_text=True)
 
     order_page = buyer.get(f"/orders/{m.order['id']}").get_data(as_text=True)
     assert words["offers"] in order_page
     offers = buyer.get(f"/orders/{m.order['id']}/offers").get_data(as_text=True)
-    assert f'data-id="{bid_id}"' in offers and "Beta Works" in offers and "1,500.00" in offers
+    assert f'data-id="{bid_id}"' in offers and "Beta Works" in offers and "1,450.00" in offers
     page = buyer.get(bid_url).get_data(as_text=True)
     assert words["accept"] in page and "FOB Suzhou" in page
     assert buyer.post(f"{bid_url}/counter", data={"price": "1,200.00", "note": "please"}).status_code == 302
@@ -55,8 +63,8 @@ def test_bid_counter_and_acceptance_through_the_portal(app, market, lang, words)
     assert accepted.status_code == 302 and f"/orders/{m.order['id']}" in accepted.headers["Location"]
     page = factory.get(bid_url).get_data(as_text=True)
     assert words["history"] in page
-    assert [k for k in re.findall(r'data-kind="(\w+)"', page)] == ["submitted", "countered", "counter_accepted",
-                                                                   "accepted"]
+    assert [k for k in re.findall(r'data-kind="(\w+)"', page)] == ["submitted", "revised", "countered",
+                                                                   "counter_accepted", "accepted"]
     assert m.buyer.get(f"/api/v1/orders/{m.order['id']}").get_json()["state"] == "accepted"
 
 
