@@ -17,11 +17,16 @@ def create_app(config: dict | None = None) -> Flask:
     from market.accounts import views as accounts_views
     from market.audit import handlers as audit_handlers
     from market.audit import views as audit_views
+    from market.bidding import api as bidding_api
+    from market.bidding import handlers as bidding_handlers
+    from market.bidding import scores as bid_scores
+    from market.bidding import views as bidding_views
     from market.catalog import api as catalog_api
     from market.catalog import templating as catalog_templating
     from market.catalog import views as catalog_views
     from market.credit import api as credit_api
     from market.credit import public_profile  # noqa: F401  (adds catalog.public_factory)
+    from market.credit import supplier as credit_supplier
     from market.credit import views as credit_views
     from market.matching import api as matching_api
     from market.matching import handlers as matching_handlers
@@ -82,24 +87,25 @@ def create_app(config: dict | None = None) -> Flask:
     problems.init_app(app)
     ledger.init_app(app)
     # the domains that listen to other domains' events (market/bus.py, docs/architecture.md)
-    handlers = (audit_handlers, telemetry_handlers, matching_handlers, production_handlers, payments_handlers,
-                notifications_handlers)
+    handlers = (audit_handlers, telemetry_handlers, matching_handlers, bidding_handlers, production_handlers,
+                payments_handlers, notifications_handlers)
     bus.init_app(app, handlers)
     # the domains' background tasks by name (market/jobs.py owns the broker and the worker thread)
     jobs.init_app(app, (matching_tasks, telemetry_tasks, mail_tasks, notifications_tasks))
     # what a lower domain shows of higher ones' knowledge, read through what they provide here
     order_page.init_app(app, (matching_views.order_panel, production_views.order_panel))
     quote_terms.init_app(app, payments_services.quote_terms)
+    bid_scores.init_app(app, credit_supplier.supplier_card)
     figures.init_app(app)
     payments_jinja.init_app(app)
     notifications_views.init_app(app)
 
     api = problems.ProblemApi(app)
-    for module in (accounts_api, catalog_api, orders_api, matching_api, production_api, trace_api, telemetry_api,
+    for module in (accounts_api, catalog_api, orders_api, matching_api, bidding_api, production_api, trace_api, telemetry_api,
                    credit_api, payments_api, notifications_api, webhook_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
-    for module in (api_docs, portal_views, accounts_views, catalog_views, orders_views, matching_views, production_views,
+    for module in (api_docs, portal_views, accounts_views, catalog_views, orders_views, matching_views, bidding_views, production_views,
                    trace_views, telemetry_views, credit_views, payments_views, audit_views, mail_views,
                    notifications_views, webhook_views):
         app.register_blueprint(module.bp)

@@ -18,6 +18,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("telemetry",),
     ("orders",),
     ("matching",),
+    ("bidding",),  # factory bids and counter-offers; an accepted bid books through matching
     ("production",),
     ("payments",),
     ("credit",),

@@ -1,6 +1,7 @@
 """Imports every mapped model so the metadata is complete (Alembic, tests)."""
 from market.accounts.models import *  # noqa: F401,F403
 from market.audit.models import *  # noqa: F401,F403
+from market.bidding.models import *  # noqa: F401,F403
 from market.catalog.models import *  # noqa: F401,F403
 from market.credit.models import *  # noqa: F401,F403
 from market.bus import OutboxMessage  # noqa: F401

@@ -109,6 +109,14 @@ def _store_quote(s: Session, order: Order, job: SolveJob, built, now, label: str
     return q
 
 
+def store_offer(s: Session, order: Order, job: SolveJob, built, now, label: str, assignments, price: int,
+                completion: int, lateness: int) -> Quote:
+    """A quote for an offer made on the solver's placement but priced by someone else (a
+    factory's accepted bid, market/bidding/award.py): `assignments` carry that price per
+    operation. It is accepted through accept_quote like any other quote."""
+    return _store_quote(s, order, job, built, now, label, assignments, price, 0, completion, lateness)
+
+
 # --- batch match (operator) ----------------------------------------------------------------
 
 def request_batch_match(actor: Actor) -> SolveJob:

@@ -28,6 +28,9 @@ AUDIENCES = {
     "operator": "the platform operator's members",
     "user": "the user concerned",
     "owners": "the organization's owners",
+    "bidder": "the members of the factory that made the bid",
+    "bidder_not_invited": "the members of a factory whose bid ended without being chosen, unless it was invited "
+                          "to quote (then order.awarded_elsewhere or order.cancelled tells it)",
 }
 
 # Where a notification leads: link kind -> (endpoint, URL argument of the public id)
@@ -37,6 +40,7 @@ LINKS = {
     "tokens": ("accounts.tokens", None),
     "team": ("accounts.team", None),
     "account": ("notifications.preferences", None),
+    "bid": ("bidding.show", "bid_id"),
 }
 
 
@@ -97,6 +101,37 @@ KINDS: tuple[Kind, ...] = (
          _l("Re-plan failed"),
          _l("A machine stopped and operation(s) %(operations)s of “%(order)s” could not be moved; "
             "the work stays booked on it.")),
+    # bidding: factory bids and counter-offers (a losing bidder never learns who won or at what price)
+    Kind("bid.submitted", "bidding.BidSubmitted (revision 1)", ("buyer",), True, "bid",
+         _l("New bid"),
+         _l("%(factory)s bid on “%(order)s”. Compare it with the other offers.")),
+    Kind("bid.revised", "bidding.BidSubmitted (revision > 1)", ("buyer",), False, "bid",
+         _l("Bid revised"),
+         _l("%(factory)s revised its bid on “%(order)s”.")),
+    Kind("bid.withdrawn", "bidding.BidWithdrawn", ("buyer",), False, "bid",
+         _l("Bid withdrawn"),
+         _l("%(factory)s withdrew its bid on “%(order)s”.")),
+    Kind("bid.countered", "bidding.BidCountered", ("bidder",), True, "bid",
+         _l("Counter-offer on your bid"),
+         _l("The buyer of “%(order)s” made a counter-offer on your bid: accept it, reject it or revise your bid.")),
+    Kind("bid.counter_accepted", "bidding.CounterAnswered (accepted)", ("buyer",), True, "bid",
+         _l("Counter-offer accepted"),
+         _l("%(factory)s accepted your counter-offer on “%(order)s”; accept the bid to book it.")),
+    Kind("bid.counter_rejected", "bidding.CounterAnswered (rejected)", ("buyer",), False, "bid",
+         _l("Counter-offer rejected"),
+         _l("%(factory)s rejected your counter-offer on “%(order)s”; its own terms stand.")),
+    Kind("bid.rejected", "bidding.BidRejected", ("bidder",), False, "bid",
+         _l("Bid declined"),
+         _l("The buyer declined your bid on “%(order)s”.")),
+    Kind("bid.accepted", "bidding.BidAccepted", ("bidder",), True, "bid",
+         _l("Your bid was accepted"),
+         _l("Your bid on “%(order)s” was accepted and your capacity is booked for it. Plan the work.")),
+    Kind("bid.lost", "bidding.BidLost (awarded)", ("bidder_not_invited",), False, "bid",
+         _l("Order awarded elsewhere"),
+         _l("“%(order)s”, which you bid on, has been awarded elsewhere. Thank you for bidding.")),
+    Kind("bid.closed", "bidding.BidLost (cancelled)", ("bidder_not_invited",), False, "bid",
+         _l("Order cancelled"),
+         _l("“%(order)s”, which you bid on, was cancelled by the buyer.")),
     # production
     Kind("qc.failed", "production.QcFailed", ("buyer", "booked"), True, "order",
          _l("QC failed"),

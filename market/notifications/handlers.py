@@ -190,5 +190,7 @@ HANDLED = (
 
 
 def register(b: bus.MessageBus) -> None:
-    for event_type, handler in HANDLED:
+    from market.notifications import bid_handlers
+
+    for event_type, handler in HANDLED + bid_handlers.HANDLED:
         b.after_commit(event_type, handler)

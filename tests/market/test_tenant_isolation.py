@@ -83,6 +83,21 @@ API_CASES = {
     ("/api/v1/webhooks/<uuid:endpoint_id>/test", "POST"): None,
     ("/api/v1/webhooks/<uuid:endpoint_id>/deliveries", "GET"): None,
     ("/api/v1/webhook-deliveries/<uuid:delivery_id>/redeliver", "POST"): None,
+    ("/api/v1/orders/<uuid:order_id>/bids", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/bids", "POST"): {"price_minor": 100, "promised_at": "2031-01-01T00:00:00Z",
+                                                     "expires_at": "2030-12-01T00:00:00Z"},
+    ("/api/v1/orders/<uuid:order_id>/offers", "GET"): None,
+    ("/api/v1/bids/<uuid:bid_id>", "GET"): None,
+    ("/api/v1/bids/<uuid:bid_id>/revisions", "POST"): {"price_minor": 1, "promised_at": "2031-01-01T00:00:00Z",
+                                                       "expires_at": "2030-12-01T00:00:00Z"},
+    ("/api/v1/bids/<uuid:bid_id>/withdraw", "POST"): {},
+    ("/api/v1/bids/<uuid:bid_id>/counter", "POST"): {"price_minor": 1},
+    ("/api/v1/bids/<uuid:bid_id>/counter/accept", "POST"): None,
+    ("/api/v1/bids/<uuid:bid_id>/counter/reject", "POST"): {},
+    ("/api/v1/bids/<uuid:bid_id>/decline", "POST"): {},
+    ("/api/v1/bids/<uuid:bid_id>/accept", "POST"): None,
+    ("/api/v1/bids/<uuid:bid_id>/attachments", "POST"): "file",
+    ("/api/v1/bid-attachments/<uuid:bid_attachment_id>", "GET"): None,
 }
 
 # portal endpoints with ids; public ones are listed with the reason they are public
@@ -106,6 +121,12 @@ def _world(tenant, api):
                      "end": f"{soon}T18:00:00", "pricing_mode": "per_hour", "price": 100})
     order = buyer_api.post("/api/v1/orders", json=order_body(
         operations=[{"process_code": "cnc_milling_3ax", "setup_minutes": 10, "run_minutes_per_unit": 1}])).get_json()
+    # the factory bids from the board (sealed; it loses once the solver's quote is accepted)
+    bid = factory_api.post(f"/api/v1/orders/{order['id']}/bids", json={
+        "price_minor": 5000, "promised_at": (datetime.now(timezone.utc) + timedelta(days=20)).isoformat(),
+        "expires_at": (datetime.now(timezone.utc) + timedelta(days=5)).isoformat()}).get_json()
+    bid_attachment = factory_api.post(f"/api/v1/bids/{bid['id']}/attachments", data={"file": (io.BytesIO(PDF), "b.pdf")},
+                                      content_type="multipart/form-data").get_json()
     job = buyer_api.post(f"/api/v1/orders/{order['id']}/quotes").get_json()
     wait_job(buyer_api, job["id"])
     quote = buyer_api.get(f"/api/v1/orders/{order['id']}/quotes").get_json()[0]
@@ -133,7 +154,8 @@ def _world(tenant, api):
            "order_id": order["id"], "attachment_id": attachment["id"], "token_id": token_id,
            "job_id": job["id"], "quote_id": quote["id"], "lot_id": lot["id"],
            "consent_id": consent["id"], "report_id": report["id"], "application_id": application["id"],
-           "notification_id": notification_id, "endpoint_id": endpoint["id"], "delivery_id": delivery_id}
+           "notification_id": notification_id, "endpoint_id": endpoint["id"], "delivery_id": delivery_id,
+           "bid_id": bid["id"], "bid_attachment_id": bid_attachment["id"]}
     return world, ids
 
 
@@ -175,7 +197,8 @@ def test_no_api_route_reaches_another_tenants_data(two_worlds, api, kind):
 def test_lists_never_show_another_tenants_records(two_worlds, api, kind):
     (mine, _), (_theirs, their_ids) = two_worlds
     me = api(mine[kind])
-    for url in ("/api/v1/factories", "/api/v1/machines", "/api/v1/capacity-windows", "/api/v1/orders", "/api/v1/tokens"):
+    for url in ("/api/v1/factories", "/api/v1/machines", "/api/v1/capacity-windows", "/api/v1/orders", "/api/v1/tokens",
+                "/api/v1/bids"):
         text = me.get(url).get_data(as_text=True)
         assert not any(value in text for value in their_ids.values()), (kind, url)
 
