@@ -69,6 +69,16 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)  # for the operator's log, never shown to a user
 
 
+class PublishedOnce(Base):
+    """A key of something that must be told once (a reminder: "payment 12 is overdue"), kept
+    with the events it published, so a periodic scan that finds the same fact again is silent."""
+
+    __tablename__ = "event_once"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 def _name(obj) -> str:
     return f"{obj.__module__}.{obj.__qualname__}"
 
@@ -136,6 +146,20 @@ def publish(session: Session, *events) -> None:
         session.add_all(rows)
         session.flush()
         _pending(session).extend(row.id for row in rows)
+
+
+def publish_once(session: Session, key: str, *events) -> bool:
+    """`publish` unless `key` was published before (committed); returns whether it published.
+    The key commits with the events, in `session`: two scans racing on one key conflict on
+    its primary key and one of them rolls back."""
+    if len(key) > 200:
+        raise ValueError(f"once-key of {len(key)} characters; at most 200")
+    if session.get(PublishedOnce, key) is not None:
+        return False
+    session.add(PublishedOnce(key=key, created_at=utcnow()))
+    session.flush()
+    publish(session, *events)
+    return True
 
 
 def _pending(session: Session) -> list[int]:
