@@ -77,7 +77,7 @@ def publish_due(now: datetime | None = None) -> dict:
             continue
         with unit_of_work() as s:
             factories = dict(s.execute(select(Factory.public_id, Factory.id).where(
-                Factory.public_id.in_({a.factory_id for a in found}))).all())
+                Factory.public_id.in_({uuid.UUID(a.factory_id) for a in found}))).all())
         for alert in found:
             factory_id = factories.get(uuid.UUID(alert.factory_id))
             if factory_id is not None:
