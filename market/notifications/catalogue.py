@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from market.catalog.taxonomy import taxonomy
 from market.i18n import label
 
 # Who receives a kind by default; computed at fan-out (market/notifications/recipients.py).
@@ -198,6 +199,15 @@ REASONS = {
 }
 
 
+# appended to a no-quote reason when the solve names the operation short of capacity
+BOTTLENECK = _l("The operation short of capacity: #%(seq)s %(process)s.")
+
+
+def process_name(code: str, language: str) -> str:
+    process = taxonomy().processes.get(code)
+    return process.name(language) if process else code
+
+
 # LenderAlertRaised.kind (market/credit/alerts.py) as the lender reads it; its facts are params
 ALERTS = {
     "grade_drop": _l("the credit grade fell from %(from)s to %(to)s."),
@@ -213,6 +223,10 @@ def render(kind_name: str, params: dict, language: str) -> tuple[str, str]:
         values = dict(params)
         if "reason" in values:
             values["reason"] = str(REASONS.get(values["reason"], values["reason"]))
+            short = values.get("bottleneck")
+            if isinstance(short, dict) and short.get("process"):
+                values["reason"] += " " + str(BOTTLENECK) % {"seq": short.get("seq", "?"),
+                                                             "process": process_name(short["process"], language)}
         for coded in ("state", "purpose"):
             if coded in values:
                 values[coded] = str(label(values[coded]))

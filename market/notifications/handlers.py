@@ -99,6 +99,8 @@ def on_no_quote(event: NoQuotePossible) -> None:
     with unit_of_work() as s:
         order = s.get(Order, event.order_id)
         params = {"order": order.title, "reason": event.reason}
+        if event.bottleneck:  # the buyer's own order: its operation and process
+            params["bottleneck"] = {"seq": event.bottleneck["seq"], "process": event.bottleneck["process"]}
         _save(s, _tell(who.members(s, [order.buyer_org_id]), "quotes.none", params), _order_link(order))
 
 
