@@ -9,10 +9,13 @@ from sqlalchemy import func, select
 from market import bus
 from market.accounts.domain_events import SecurityActivity
 from market.accounts.models import Organization, User
-from market.catalog.models import Machine
+from market.audit.models import SecurityEvent
+from market.catalog.models import Factory, Machine
 from market.db import unit_of_work
 from market.matching.domain_events import NoQuotePossible, QuotesReady, ReplanFailed, Replanned
+from market.notifications import handlers_credit, handlers_payments
 from market.notifications import recipients as who
+from market.notifications.domain_events import WebhookEndpointDisabled
 from market.notifications.fanout import Tell
 from market.notifications.telling import order_link as _order_link, save as _save, tell as _tell, when as _when
 from market.orders.domain_events import MessagePosted, OrderMoving, QuoteRequested
@@ -21,10 +24,6 @@ from market.production import codes
 from market.production.domain_events import LotStarted, OperationFinished, QcFailed
 from market.production.models import Lot
 from market.telemetry.domain_events import MachineWentDown
-from market.audit.models import SecurityEvent
-from market.catalog.models import Factory
-from market.notifications import handlers_credit, handlers_payments
-from market.notifications.domain_events import WebhookEndpointDisabled
 
 EXCERPT = 140
 
@@ -215,7 +214,8 @@ def on_endpoint_disabled(event: WebhookEndpointDisabled) -> None:
 HANDLED = (
     (QuoteRequested, on_quote_requested), (OrderMoving, on_order_moving), (MessagePosted, on_message_posted),
     (QuotesReady, on_quotes_ready), (NoQuotePossible, on_no_quote), (Replanned, on_replanned),
-    (ReplanFailed, on_replan_failed), (QcFailed, on_qc_failed), (MachineWentDown, on_machine_down), (SecurityActivity, on_security_activity),
+    (ReplanFailed, on_replan_failed), (QcFailed, on_qc_failed), (MachineWentDown, on_machine_down),
+    (SecurityActivity, on_security_activity),
     (LotStarted, on_lot_started), (OperationFinished, on_operation_finished),
     (WebhookEndpointDisabled, on_endpoint_disabled),
     *handlers_payments.HANDLED, *handlers_credit.HANDLED,

@@ -4,12 +4,12 @@ a report on it, how its financing was decided and paid out, and of instalments d
 Each side reads only its own relationship: a lender never learns of another lender."""
 from __future__ import annotations
 
+from market.accounts.models import Organization
 from market.catalog.models import Factory
 from market.credit.domain_events import (ConsentExpiring, ConsentGranted, ConsentRevoked, CreditReportIssued,
                                          FinancingDecided, FinancingDisbursed, InstalmentDue, InstalmentOverdue,
                                          LenderAlertRaised)
 from market.credit.models import Consent, FinancingApplication, Repayment
-from market.accounts.models import Organization
 from market.db import unit_of_work
 from market.i18n import money
 from market.notifications import recipients as who
