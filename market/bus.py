@@ -29,11 +29,12 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from flask import Flask, current_app
-from sqlalchemy import BigInteger, Index, Integer, String, Text, event as sa_event, select, update
+from sqlalchemy import BigInteger, Index, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.types import JSON
 
-from market.db import Base, UTCDateTime, unit_of_work, utcnow, when_committed
+from market import db
+from market.db import Base, UTCDateTime, unit_of_work, utcnow
 
 log = logging.getLogger("market.bus")
 
@@ -67,6 +68,16 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)  # for the operator's log, never shown to a user
+
+
+class PublishedOnce(Base):
+    """A key of something that must be told once (a reminder: "payment 12 is overdue"), kept
+    with the events it published, so a periodic scan that finds the same fact again is silent."""
+
+    __tablename__ = "event_once"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 def _name(obj) -> str:
@@ -135,28 +146,28 @@ def publish(session: Session, *events) -> None:
         rows = [OutboxMessage(event_type=_name(type(event)), handler=_name(h), payload=payload) for h in handlers]
         session.add_all(rows)
         session.flush()
-        _pending(session).extend(row.id for row in rows)
+        for row in rows:
+            db.after_commit(session, "bus_pending", row.id, _deliver_after_commit)
 
 
-def _pending(session: Session) -> list[int]:
-    """Outbox ids this session wrote since its last commit; delivered once it commits."""
-    if "bus_pending" not in session.info:
-        session.info["bus_pending"] = []
-        sa_event.listen(session, "after_commit", _committed)
-        sa_event.listen(session, "after_rollback", _rolled_back)
-    return session.info["bus_pending"]
+def publish_once(session: Session, key: str, *events) -> bool:
+    """`publish` unless `key` was published before (committed); returns whether it published.
+    The key commits with the events, in `session`: two scans racing on one key conflict on
+    its primary key and one of them rolls back."""
+    if len(key) > 200:
+        raise ValueError(f"once-key of {len(key)} characters; at most 200")
+    if session.get(PublishedOnce, key) is not None:
+        return False
+    session.add(PublishedOnce(key=key, created_at=utcnow()))
+    session.flush()
+    publish(session, *events)
+    return True
 
 
-def _committed(session: Session) -> None:
-    ids, session.info["bus_pending"] = session.info["bus_pending"], []
-    if ids and current_app.config["EVENTS_INLINE"]:
-        app = current_app._get_current_object()
-        # inside an enclosing transaction (Idempotency-Key) this waits for the real commit
-        when_committed(lambda: _deliver_inline(app, ids))
-
-
-def _rolled_back(session: Session) -> None:
-    session.info["bus_pending"] = []
+def _deliver_after_commit(ids: list[int]) -> None:
+    """Outbox rows this session wrote, now committed: run their handlers (EVENTS_INLINE)."""
+    if current_app.config["EVENTS_INLINE"]:
+        _deliver_inline(current_app._get_current_object(), ids)
 
 
 def _deliver_inline(app: Flask, ids: list[int]) -> None:

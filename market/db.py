@@ -5,7 +5,7 @@ import logging
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Iterator
+from typing import Callable, Iterator
 
 from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import DateTime, Float, MetaData, create_engine, event, text
@@ -154,6 +154,31 @@ def when_committed(fn) -> None:
         fn()
     else:
         enclosing.callbacks.append(fn)
+
+
+def after_commit(session: Session, key: str, item, run: Callable[[list], None]) -> None:
+    """Remember `item` under `key` on `session`; once the session commits, `run(items)` gets
+    everything remembered since its last commit, through `when_committed` (inside an enclosing
+    transaction it waits for the real commit, and never runs if that rolls back). A rollback
+    of the session forgets them. One `run` per key and session: the first one given.
+
+    For work that must follow the commit of the rows it reads (an outbox row's handler, a mail,
+    a webhook delivery): the ids go in, the job is started once they are visible to others."""
+    items = session.info.get(key)
+    if items is None:
+        items = session.info[key] = []
+
+        def committed(s: Session) -> None:
+            done, s.info[key] = s.info[key], []
+            if done:
+                when_committed(lambda: run(done))
+
+        def rolled_back(s: Session) -> None:
+            s.info[key] = []
+
+        event.listen(session, "after_commit", committed)
+        event.listen(session, "after_rollback", rolled_back)
+    items.append(item)
 
 
 @contextmanager

@@ -139,6 +139,11 @@ class Settings(BaseSettings):
     PAYMENTS_RETRY_EVERY_S: Seconds = _field(300, "interval of retrying unfinished provider calls", ge=0)
     PAYOUT_RELEASE_EVERY_S: Seconds = _field(3600, "interval of auto-confirming deliveries (which releases payouts)",
                                              ge=0)
+    REMINDERS_EVERY_S: Seconds = _field(900, "interval of the reminders scan (payments overdue, deliveries about to "
+                                        "be auto-confirmed, consents expiring, instalments due or late, lender "
+                                        "alerts; each told once)", ge=0)
+    DIGEST_EVERY_S: Seconds = _field(86400, "period of the notification digest: a user who chose it gets at most "
+                                     "one mail per period listing what they were told", gt=0)
     MAIL_SWEEP_EVERY_S: Seconds = _field(60, "interval of sending mail that is due (retries, what a crash left)",
                                          ge=0)
     WEBHOOK_SWEEP_EVERY_S: Seconds = _field(15, "interval of sending webhook and chat-robot deliveries that are due",
@@ -187,6 +192,9 @@ class Settings(BaseSettings):
     CREDIT_MIN_DELIVERIES: int = _field(3, "minimum of evidence for a grade: deliveries", ge=0)
     CREDIT_GRADE_CAP: Literal["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"] = _field(
         "BBB", "the best grade with only machine or only delivery evidence")
+    CONSENT_EXPIRY_NOTICE_DAYS: int = _field(7, "factory and lender are told this many days before a consent ends",
+                                             ge=0)
+    INSTALMENT_NOTICE_DAYS: int = _field(3, "a factory is told this many days before an instalment falls due", ge=0)
 
     # -- payments ------------------------------------------------------------------------------
     STRIPE_SECRET_KEY: SecretStr = _field(SecretStr(""), "set: Stripe Connect (docs/payments.md)",
@@ -206,6 +214,10 @@ class Settings(BaseSettings):
                                                "after this", gt=0)
     PAYMENT_BEFORE_PRODUCTION: bool = _field(False, "`true`: no lot starts before the buyer's payment is captured "
                                              "(payouts wait for it either way)")
+    PAYMENT_DUE_DAYS: float = _field(7, "a buyer who has not paid this many days after accepting a quote is told "
+                                     "the payment is overdue", gt=0)
+    AUTO_CONFIRM_NOTICE_DAYS: float = _field(2, "the buyer is told this many days before a delivery is confirmed "
+                                             "automatically", ge=0)
     PAYMENT_CLAIM_LEASE_S: int = _field(300, "a provider call left unfinished this long is retried (same key)", gt=0)
     PLATFORM_BANK_DETAILS: str = _field("Beneficiary: Shared Manufacturing Platform Ltd. | Bank: (set "
                                         "PLATFORM_BANK_DETAILS) | Account: (set PLATFORM_BANK_DETAILS)",

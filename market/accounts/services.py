@@ -209,7 +209,8 @@ def authenticate(email: str, password: str, *, source: str = "") -> SessionUser:
             s.commit()
             raise errors.Unauthorized("wrong email or password")
         s.execute(delete(LoginThrottle).where(LoginThrottle.subject == subject, LoginThrottle.source == source))
-        _security_activity(s, "login.succeeded", user=user)
+        # the address lets a listener tell the user of a sign-in from somewhere new
+        _security_activity(s, "login.succeeded", user=user, **({"address": source} if source else {}))
         s.commit()
         return _session_user(user)
 

@@ -12,11 +12,12 @@ from sqlalchemy import select
 
 from ledger.disclosure import new_salt
 
-from market import errors, policy
+from market import bus, errors, policy
 from market.auth import Actor
 from market.catalog.access import own_factories
 from market.catalog.models import Factory
 from market.credit import events as ev
+from market.credit.domain_events import FinancingDecided, FinancingDisbursed
 from market.credit.access import credit_readable_factories
 from market.credit.models import Consent, CreditReport, FinancingApplication, Repayment
 from market.credit.services import lender_access, log_read
@@ -172,6 +173,7 @@ def decide(actor: Actor, application_id: uuid.UUID, *, approve: bool, amount_min
         consent = lender_access(s, actor, app.factory)
         log_read(s, actor, app.factory, consent, "application_reviewed", str(app.public_id))
         app.decision_ledger_index = record(s, ev.financing_decided(app))[0].index
+        bus.publish(s, FinancingDecided(app.id, app.factory_id, app.lender_org_id, app.status))
         s.commit()
         return app
 
@@ -206,6 +208,7 @@ def disburse(actor: Actor, application_id: uuid.UUID) -> FinancingApplication:
         app.disbursement_payload = {"application": str(app.public_id), "amount_minor": principal,
                                     "currency": app.currency, "disbursed_at": now.isoformat(), "schedule": schedule}
         app.disbursement_ledger_index = record(s, ev.financing_disbursed(app))[0].index
+        bus.publish(s, FinancingDisbursed(app.id, app.factory_id, app.lender_org_id))
         s.commit()
         return app
 

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 from ledger.disclosure import new_salt
 from ledger.errors import StoreError
 
-from market import errors, policy
+from market import bus, errors, policy
 from market.accounts.models import Organization
 from market.auth import Actor
 from market.catalog.access import own_factories
 from market.catalog.models import Factory
 from market.credit import events as ev
+from market.credit.domain_events import ConsentGranted, ConsentRevoked, CreditReportIssued
 from market.credit import report as report_mod
 from market.credit.access import credit_readable_factories, live_consent
 from market.credit.models import PURPOSES, AccessLogEntry, Consent, CreditReport
@@ -66,6 +67,8 @@ def grant_consent(actor: Actor, *, factory_id: uuid.UUID, lender_id: uuid.UUID, 
         log = _log(s, factory, consent, lender, actor.user_id, "granted", purpose)
         appended = record(s, ev.consent_granted(consent, factory, lender), ev.consent_viewed(log, consent, lender))
         consent.ledger_index, log.ledger_index = appended[0].index, appended[1].index
+        bus.publish(s, ConsentGranted(consent.id, factory.id, lender.id, purpose, consent.valid_until.isoformat(),
+                                      actor.user_id))
         s.commit()
         return consent
 
@@ -84,6 +87,7 @@ def revoke_consent(actor: Actor, consent_id: uuid.UUID) -> Consent:
         appended = record(s, ev.consent_revoked(consent, consent.factory, consent.lender),
                           ev.consent_viewed(log, consent, consent.lender))
         log.ledger_index = appended[1].index
+        bus.publish(s, ConsentRevoked(consent.id, consent.factory_id, consent.lender_org_id, actor.user_id))
         s.commit()
         return consent
 
@@ -193,6 +197,7 @@ def issue_report(actor: Actor, factory_id: uuid.UUID) -> CreditReport:
         log = _log(s, factory, consent, lender, actor.user_id, "report_issued", str(public_id))
         appended = record(s, ev.report_issued(rep, factory, lender), ev.consent_viewed(log, consent, lender))
         rep.ledger_index, log.ledger_index = appended[0].index, appended[1].index
+        bus.publish(s, CreditReportIssued(rep.id, factory.id, actor.org_id))
         s.commit()
     CREDIT_REPORTS.inc()
     return rep

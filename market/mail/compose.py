@@ -6,10 +6,9 @@ from email.utils import make_msgid
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from market.db import when_committed
+from market.db import after_commit
 from market.i18n import LANGUAGES
 from market.mail import delivery
 from market.mail.addresses import mail_domain
@@ -47,24 +46,10 @@ def queue_composed(session: Session, *, to: str, subject: str, text: str, html: 
 def enqueue(session: Session, message: OutboxEmail) -> OutboxEmail:
     session.add(message)
     session.flush()
-    _pending(session).append(message.id)
+    after_commit(session, "mail_pending", message.id, _send_after_commit)
     return message
 
 
-def _pending(session: Session) -> list[int]:
-    if "mail_pending" not in session.info:
-        session.info["mail_pending"] = []
-        sa_event.listen(session, "after_commit", _committed)
-        sa_event.listen(session, "after_rollback", _rolled_back)
-    return session.info["mail_pending"]
-
-
-def _committed(session: Session) -> None:
-    ids, session.info["mail_pending"] = session.info["mail_pending"], []
-    if ids and current_app.config["MAIL_SEND_AFTER_COMMIT"]:
-        # inside an enclosing transaction (Idempotency-Key) this waits for the real commit
-        when_committed(lambda: delivery.send_later(ids))
-
-
-def _rolled_back(session: Session) -> None:
-    session.info["mail_pending"] = []
+def _send_after_commit(ids: list[int]) -> None:
+    if current_app.config["MAIL_SEND_AFTER_COMMIT"]:
+        delivery.send_later(ids)

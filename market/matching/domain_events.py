@@ -21,11 +21,14 @@ class QuotesReady:
 
 @dataclass(frozen=True)
 class NoQuotePossible:
-    """A quote solve found no way to make the order; `reason` is one of NO_QUOTE_REASONS."""
+    """A quote solve found no way to make the order; `reason` is one of NO_QUOTE_REASONS;
+    `bottleneck`: the operation with the least capacity for what it needs ({"seq", "process"},
+    market/matching/bottleneck.py), None when capacity was not the reason (over_ceiling)."""
 
     order_id: int
     job_id: int
     reason: str
+    bottleneck: dict | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from market.auth import Actor
 from market.catalog.models import CapacityWindow, Machine
 from market.db import unit_of_work, utcnow, write_lock
 from market.matching import jobs
+from market.matching.bottleneck import bottleneck
 from market.matching.domain_events import NoQuotePossible, QuotesReady, ReplanFailed, Replanned
 from market.matching.models import SolveJob
 from market.matching.problem import CANDIDATES_MAX_SPAN, build, percent_windows_left_out
@@ -79,9 +80,12 @@ def run_quote_job(job_id: int) -> None:
             message = (f"the only ways to make this order cost more than the ceiling of {MAX_MINOR} minor units "
                        f"per quote; split it into smaller orders")
             reason = "over_ceiling"
+        short = bottleneck(built.problem, built.job_id) if not alternatives and reason != "over_ceiling" else None
         bus.publish(s, QuotesReady(order.id, job.id, len(alternatives)) if alternatives
-                    else NoQuotePossible(order.id, job.id, reason))
+                    else NoQuotePossible(order.id, job.id, reason, short))
         job.result = {"alternatives": len(alternatives), "message": message}
+        if short:
+            job.result["bottleneck"] = short
         s.commit()
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from market.catalog.taxonomy import taxonomy
 from market.i18n import label
 
 # Who receives a kind by default; computed at fan-out (market/notifications/recipients.py).
@@ -31,6 +32,8 @@ AUDIENCES = {
     "bidder": "the members of the factory that made the bid",
     "bidder_not_invited": "the members of a factory whose bid ended without being chosen, unless it was invited "
                           "to quote (then order.awarded_elsewhere or order.cancelled tells it)",
+    "next_factory": "the members of the factories that make the lot's next operation",
+    "lender": "the members of the lender concerned (its consent, its alert)",
 }
 
 # Where a notification leads: link kind -> (endpoint, URL argument of the public id)
@@ -41,6 +44,8 @@ LINKS = {
     "team": ("accounts.team", None),
     "account": ("notifications.preferences", None),
     "bid": ("bidding.show", "bid_id"),
+    "credit": ("credit.index", None),
+    "webhook": ("webhooks.endpoint", "endpoint_id"),
 }
 
 
@@ -136,6 +141,61 @@ KINDS: tuple[Kind, ...] = (
     Kind("qc.failed", "production.QcFailed", ("buyer", "booked"), True, "order",
          _l("QC failed"),
          _l("An inspection of lot %(lot)s of “%(order)s” failed (%(step)s).")),
+    Kind("lot.started", "production.LotStarted", ("buyer",), False, "order",
+         _l("Lot started"),
+         _l("Lot %(lot)s of “%(order)s” is on the shop floor: operation #%(seq)s has started.")),
+    Kind("operation.finished", "production.OperationFinished", ("buyer", "next_factory"), False, "order",
+         _l("Operation finished"),
+         _l("Operation #%(seq)s of lot %(lot)s of “%(order)s” finished: %(good)s good, %(rejected)s rejected.")),
+    # payments: the buyer's money, the factories' payouts
+    Kind("payment.requested", "payments.PaymentRequested", ("buyer",), True, "order",
+         _l("Payment requested"),
+         _l("Please pay %(amount)s for “%(order)s” (reference %(reference)s); it is held until delivery.")),
+    Kind("payment.received", "payments.PaymentReceived", ("buyer", "booked"), False, "order",
+         _l("Payment received"),
+         _l("The payment for “%(order)s” was received and is held until delivery.")),
+    Kind("payment.overdue", "payments.PaymentOverdue", ("buyer",), True, "order",
+         _l("Payment overdue"),
+         _l("The payment for “%(order)s” (reference %(reference)s) is still open %(days)s days after you "
+            "accepted the quote.")),
+    Kind("payout.sent", "payments.PayoutSent", ("factory",), False, "order",
+         _l("Payout sent"),
+         _l("%(amount)s for “%(order)s” was paid out to your account.")),
+    Kind("payment.refunded", "payments.RefundIssued", ("buyer",), False, "order",
+         _l("Refund issued"),
+         _l("%(amount)s for “%(order)s” was refunded to you.")),
+    Kind("delivery.auto_confirm_soon", "payments.AutoConfirmComing", ("buyer",), True, "order",
+         _l("Delivery will be confirmed automatically"),
+         _l("“%(order)s” will be confirmed as delivered on %(at)s, and the factories paid, unless you confirm "
+            "it or open a dispute before.")),
+    # credit: consents, reports, financing, lender alerts
+    Kind("consent.granted", "credit.ConsentGranted", ("lender",), False, "credit",
+         _l("Consent granted"),
+         _l("%(factory)s lets you read its credit data (%(purpose)s) until %(until)s.")),
+    Kind("consent.revoked", "credit.ConsentRevoked", ("lender",), False, "credit",
+         _l("Consent revoked"),
+         _l("%(factory)s withdrew its consent (%(purpose)s); you may no longer read its credit data.")),
+    Kind("consent.expiring", "credit.ConsentExpiring", ("factory", "lender"), True, "credit",
+         _l("Consent ending"),
+         _l("The consent of %(factory)s to %(lender)s (%(purpose)s) ends %(until)s.")),
+    Kind("credit.report_issued", "credit.CreditReportIssued", ("factory",), False, "credit",
+         _l("Credit report issued"),
+         _l("%(lender)s was issued a credit report on %(factory)s.")),
+    Kind("financing.decided", "credit.FinancingDecided", ("factory",), True, "credit",
+         _l("Financing decided"),
+         _l("%(lender)s decided your application for %(applied)s: %(state)s.")),
+    Kind("financing.disbursed", "credit.FinancingDisbursed", ("factory",), False, "credit",
+         _l("Financing paid out"),
+         _l("%(lender)s paid out %(amount)s; instalment #1 is due on %(due)s.")),
+    Kind("financing.instalment_due", "credit.InstalmentDue", ("factory",), True, "credit",
+         _l("Instalment due"),
+         _l("Instalment #%(seq)s of %(amount)s to %(lender)s is due on %(due)s.")),
+    Kind("financing.instalment_overdue", "credit.InstalmentOverdue", ("factory", "lender"), True, "credit",
+         _l("Instalment overdue"),
+         _l("Instalment #%(seq)s of %(amount)s from %(factory)s to %(lender)s was due on %(due)s and is not paid.")),
+    Kind("lender.alert", "credit.LenderAlertRaised", ("lender",), True, "credit",
+         _l("Alert on a factory"),
+         _l("%(factory)s: %(alert)s")),
     # telemetry
     Kind("machine.down", "telemetry.MachineWentDown", ("factory",), True, "machine",
          _l("Machine down"),
@@ -150,9 +210,17 @@ KINDS: tuple[Kind, ...] = (
     Kind("security.token_created", "accounts.SecurityActivity token.created", ("owners",), True, "tokens",
          _l("New API token"),
          _l("An API token “%(name)s” (%(scope)s, %(prefix)s…) was created for your organization.")),
+    Kind("security.new_address", "accounts.SecurityActivity login.succeeded", ("user",), True, "account",
+         _l("Sign-in from a new address"),
+         _l("Your account was signed in to from %(address)s, an address not used before. If this was not you, "
+            "reset your password.")),
     Kind("security.member_added", "accounts.SecurityActivity member.added", ("owners",), False, "team",
          _l("Member added"),
          _l("%(member)s was added to your organization.")),
+    # notifications: the organization's own outbound channels
+    Kind("webhook.disabled", "notifications.WebhookEndpointDisabled", ("owners",), True, "webhook",
+         _l("Webhook endpoint disabled"),
+         _l("%(url)s was disabled after failing persistently (%(reason)s). Fix the receiver, then enable it again.")),
 )
 
 BY_NAME = {k.name: k for k in KINDS}
@@ -166,6 +234,23 @@ REASONS = {
 }
 
 
+# appended to a no-quote reason when the solve names the operation short of capacity
+BOTTLENECK = _l("The operation short of capacity: #%(seq)s %(process)s.")
+
+
+def process_name(code: str, language: str) -> str:
+    process = taxonomy().processes.get(code)
+    return process.name(language) if process else code
+
+
+# LenderAlertRaised.kind (market/credit/alerts.py) as the lender reads it; its facts are params
+ALERTS = {
+    "grade_drop": _l("the credit grade fell from %(from)s to %(to)s."),
+    "oee_collapse": _l("OEE of the last %(days)s days is %(recent)s against %(baseline)s before."),
+    "machine_down": _l("%(machine)s has been down for %(hours)s hours."),
+}
+
+
 def render(kind_name: str, params: dict, language: str) -> tuple[str, str]:
     """(title, body) of a notification in `language` ('en', 'zh_CN')."""
     kind = BY_NAME[kind_name]
@@ -173,8 +258,18 @@ def render(kind_name: str, params: dict, language: str) -> tuple[str, str]:
         values = dict(params)
         if "reason" in values:
             values["reason"] = str(REASONS.get(values["reason"], values["reason"]))
-        if "state" in values:
-            values["state"] = str(label(values["state"]))
+            short = values.get("bottleneck")
+            if isinstance(short, dict) and short.get("process"):
+                values["reason"] += " " + str(BOTTLENECK) % {"seq": short.get("seq", "?"),
+                                                             "process": process_name(short["process"], language)}
+        for coded in ("state", "purpose"):
+            if coded in values:
+                values[coded] = str(label(values[coded]))
+        if values.get("alert") in ALERTS:
+            try:
+                values["alert"] = str(ALERTS[values["alert"]]) % values
+            except (KeyError, TypeError, ValueError):
+                values["alert"] = str(label(values["alert"]))
         try:
             return str(kind.title) % values, str(kind.body) % values
         except (KeyError, TypeError, ValueError):  # a row written by an older catalogue: the title still says what

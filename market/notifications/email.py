@@ -21,3 +21,8 @@ def send_email(user: User, subject: str, text: str, html: str, language: str) ->
 def html_part(title: str, body: str, link: str) -> str:
     return (f"<!doctype html><html><body><h1 style=\"font-size:18px\">{escape(title)}</h1>"
             f"<p>{escape(body)}</p><p><a href=\"{escape(link)}\">{escape(link)}</a></p></body></html>")
+
+
+def queue_email(session, user: User, subject: str, text: str, html: str, language: str) -> None:
+    """The same, in the caller's unit of work: the mail commits with what it reports (the digest)."""
+    queue_composed(session, to=user.email, subject=subject, text=text, html=html, language=language)

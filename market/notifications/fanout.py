@@ -44,8 +44,18 @@ def preferences(s: Session, user_id: int) -> NotificationPreference:
         user_id=user_id, email={}, digest=False, quiet_start=None, quiet_end=None, time_zone="Asia/Shanghai")
 
 
+def email_choice(prefs: NotificationPreference, kind: str) -> bool | str:
+    """True (each mail), False (none) or "digest" (listed in the periodic digest, digest.py)."""
+    return (prefs.email or {}).get(kind, catalogue.wants_email_by_default(kind))
+
+
 def wants_email(prefs: NotificationPreference, kind: str) -> bool:
-    return bool((prefs.email or {}).get(kind, catalogue.wants_email_by_default(kind)))
+    return bool(email_choice(prefs, kind))
+
+
+def in_digest(prefs: NotificationPreference, kind: str) -> bool:
+    """All of the user's mail (the digest switch) or this kind's (its own choice) waits for the digest."""
+    return bool(prefs.digest) or email_choice(prefs, kind) == "digest"
 
 
 @dataclass
@@ -93,7 +103,7 @@ def write(s: Session, tells: list[Tell], link: tuple[str, str] | None, *, outbox
             subject, _ = catalogue.render(tell.kind, tell.params, language)
             s.add(NotificationDelivery(
                 outbox_id=outbox_id, user_id=user.id, channel="email", kind=tell.kind,
-                notification_id=note.id if note else None, status="digest" if prefs.digest else "pending",
+                notification_id=note.id if note else None, status="digest" if in_digest(prefs, tell.kind) else "pending",
                 language=language, subject=subject[:300], created_at=at,
                 send_after=quiet.release_at(at, prefs.quiet_start, prefs.quiet_end, prefs.time_zone)))
     _to_webhooks(s, tells, link, outbox_id)

@@ -4,48 +4,28 @@ database, and writes the notifications in one transaction keyed by that outbox r
 run writes nothing (fanout.write). Which kind goes to whom is catalogue.KINDS."""
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from market import bus
 from market.accounts.domain_events import SecurityActivity
 from market.accounts.models import Organization, User
-from market.catalog.models import Machine
+from market.audit.models import SecurityEvent
+from market.catalog.models import Factory, Machine
 from market.db import unit_of_work
 from market.matching.domain_events import NoQuotePossible, QuotesReady, ReplanFailed, Replanned
+from market.notifications import handlers_credit, handlers_payments
 from market.notifications import recipients as who
-from market.notifications.fanout import Tell, write
+from market.notifications.domain_events import WebhookEndpointDisabled
+from market.notifications.fanout import Tell
+from market.notifications.telling import order_link as _order_link, save as _save, tell as _tell, when as _when
 from market.orders.domain_events import MessagePosted, OrderMoving, QuoteRequested
 from market.orders.models import Message, Order
 from market.production import codes
-from market.production.domain_events import QcFailed
+from market.production.domain_events import LotStarted, OperationFinished, QcFailed
 from market.production.models import Lot
 from market.telemetry.domain_events import MachineWentDown
 
 EXCERPT = 140
-
-
-def _when(moment: datetime | str | None) -> str:
-    """A time as the texts show it (UTC, to the minute): the reader's zone is not known here."""
-    if moment is None:
-        return "—"
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _order_link(order: Order) -> tuple[str, str]:
-    return ("order", str(order.public_id))
-
-
-def _tell(users, kind: str, params: dict) -> list[Tell]:
-    return [Tell(u, kind, dict(params)) for u in users]
-
-
-def _save(s: Session, tells: list[Tell], link) -> None:
-    write(s, tells, link)
-    s.commit()
 
 
 # --- orders --------------------------------------------------------------------------------
@@ -118,6 +98,8 @@ def on_no_quote(event: NoQuotePossible) -> None:
     with unit_of_work() as s:
         order = s.get(Order, event.order_id)
         params = {"order": order.title, "reason": event.reason}
+        if event.bottleneck:  # the buyer's own order: its operation and process
+            params["bottleneck"] = {"seq": event.bottleneck["seq"], "process": event.bottleneck["process"]}
         _save(s, _tell(who.members(s, [order.buyer_org_id]), "quotes.none", params), _order_link(order))
 
 
@@ -151,6 +133,29 @@ def on_qc_failed(event: QcFailed) -> None:
         _save(s, _tell(users, "qc.failed", params), _order_link(order))
 
 
+def on_lot_started(event: LotStarted) -> None:
+    with unit_of_work() as s:
+        order = s.get(Order, event.order_id)
+        lot = s.get(Lot, event.lot_id)
+        params = {"order": order.title, "lot": codes.display(lot.trace_code), "seq": event.seq}
+        users = who.members(s, [order.buyer_org_id], exclude_user_id=event.actor_user_id)
+        _save(s, _tell(users, "lot.started", params), _order_link(order))
+
+
+def on_operation_finished(event: OperationFinished) -> None:
+    """The buyer follows the lot; the factories of the next operation learn the pieces are
+    coming (the factory that finished it knows)."""
+    with unit_of_work() as s:
+        order = s.get(Order, event.order_id)
+        lot = s.get(Lot, event.lot_id)
+        params = {"order": order.title, "lot": codes.display(lot.trace_code), "seq": event.seq, "good": event.good,
+                  "rejected": event.rejected}
+        done_by = s.get(Factory, event.factory_id).organization_id
+        nxt = {f.organization_id for f in (s.get(Factory, i) for i in event.next_factory_ids)} - {done_by}
+        users = who.members(s, [order.buyer_org_id, *sorted(nxt)], exclude_user_id=event.actor_user_id)
+        _save(s, _tell(users, "operation.finished", params), _order_link(order))
+
+
 # --- telemetry -----------------------------------------------------------------------------
 
 def on_machine_down(event: MachineWentDown) -> None:
@@ -165,10 +170,14 @@ def on_machine_down(event: MachineWentDown) -> None:
 def on_security_activity(event: SecurityActivity) -> None:
     """Password changed, sign-in locked (the user); token made, member added (the owners,
     save the one who did it)."""
-    if event.action not in ("password.reset", "account.locked", "token.created", "member.added"):
+    if event.action not in ("password.reset", "account.locked", "token.created", "member.added", "login.succeeded"):
         return
     with unit_of_work() as s:
         user = s.get(User, event.user_id) if event.user_id else None
+        if event.action == "login.succeeded":
+            if user and _new_address(s, user.id, event.detail.get("address")):
+                _save(s, [Tell(user, "security.new_address", {"address": event.detail["address"]})], ("account", ""))
+            return
         if event.action == "password.reset" and user:
             _save(s, [Tell(user, "security.password_changed", {})], ("account", ""))
         elif event.action == "account.locked" and user:
@@ -182,10 +191,34 @@ def on_security_activity(event: SecurityActivity) -> None:
             _save(s, _tell(users, "security.member_added", {"member": user.name}), ("team", ""))
 
 
+def _new_address(s, user_id: int, address: str | None) -> bool:
+    """This sign-in (already in the security log, market/audit) is the first from `address`,
+    and not the user's first sign-in at all (a new account has no known address to compare)."""
+    if not address:
+        return False
+    signed_in = (select(func.count()).select_from(SecurityEvent)
+                 .where(SecurityEvent.user_id == user_id, SecurityEvent.action == "login.succeeded"))
+    from_here = signed_in.where(SecurityEvent.ip == address[:45])
+    return (s.scalar(from_here) or 0) <= 1 and (s.scalar(signed_in) or 0) > 1
+
+
+# --- notifications -------------------------------------------------------------------------
+
+def on_endpoint_disabled(event: WebhookEndpointDisabled) -> None:
+    """The owners of the endpoint's organization learn it no longer receives anything."""
+    with unit_of_work() as s:
+        params = {"url": event.url, "reason": event.reason}
+        _save(s, _tell(who.owners(s, event.organization_id), "webhook.disabled", params), ("webhook", event.endpoint_id))
+
+
 HANDLED = (
     (QuoteRequested, on_quote_requested), (OrderMoving, on_order_moving), (MessagePosted, on_message_posted),
     (QuotesReady, on_quotes_ready), (NoQuotePossible, on_no_quote), (Replanned, on_replanned),
-    (ReplanFailed, on_replan_failed), (QcFailed, on_qc_failed), (MachineWentDown, on_machine_down), (SecurityActivity, on_security_activity),
+    (ReplanFailed, on_replan_failed), (QcFailed, on_qc_failed), (MachineWentDown, on_machine_down),
+    (SecurityActivity, on_security_activity),
+    (LotStarted, on_lot_started), (OperationFinished, on_operation_finished),
+    (WebhookEndpointDisabled, on_endpoint_disabled),
+    *handlers_payments.HANDLED, *handlers_credit.HANDLED,
 )
 
 

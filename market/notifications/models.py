@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from market.db import Base, UTCDateTime, new_public_id, utcnow
 
 CHANNELS = ("in_app", "email")
-DELIVERY_STATUSES = ("sent", "pending", "digest", "failed")
+DELIVERY_STATUSES = ("sent", "pending", "digest", "digested", "failed")  # digested: sent in a digest mail
 
 
 class Notification(Base):
@@ -65,8 +65,9 @@ class NotificationPreference(Base):
     __tablename__ = "notification_preferences"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    email: Mapped[dict] = mapped_column(JSON, default=dict)  # kind -> bool, where the user differs from the default
-    digest: Mapped[bool] = mapped_column(default=False)  # e-mails held for one daily summary
+    # kind -> true, false or "digest", where the user differs from the default
+    email: Mapped[dict] = mapped_column(JSON, default=dict)
+    digest: Mapped[bool] = mapped_column(default=False)  # every e-mail held for the digest (digest.py)
     quiet_start: Mapped[str | None] = mapped_column(String(5))  # "22:00", in `time_zone`
     quiet_end: Mapped[str | None] = mapped_column(String(5))  # "07:30"
     time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")

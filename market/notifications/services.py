@@ -74,6 +74,7 @@ def mark_all_read(actor: Actor) -> int:
 class Preferences:
     email: dict[str, bool]  # every kind: e-mail on or off (the default where the user chose nothing)
     digest: bool
+    digest_kinds: frozenset[str]  # kinds whose mail waits for the digest (all of them when `digest`)
     quiet_start: str | None
     quiet_end: str | None
     time_zone: str
@@ -88,15 +89,20 @@ def get_preferences(actor: Actor) -> Preferences:
 def _view(row: NotificationPreference) -> Preferences:
     chosen = row.email or {}
     return Preferences({k.name: bool(chosen.get(k.name, k.action)) for k in catalogue.KINDS}, bool(row.digest),
+                       frozenset(k for k, v in chosen.items() if v == "digest"),
                        row.quiet_start, row.quiet_end, row.time_zone)
 
 
-def set_preferences(actor: Actor, *, email: dict[str, bool], digest: bool, quiet_start: str | None,
+def set_preferences(actor: Actor, *, email: dict[str, bool | str], digest: bool, quiet_start: str | None,
                     quiet_end: str | None, time_zone: str) -> Preferences:
-    """`email`: kind -> on/off for the kinds given (others keep their default)."""
+    """`email`: kind -> True (each mail), False (none) or "digest" for the kinds given (others
+    keep their default)."""
     unknown = sorted(set(email) - set(catalogue.BY_NAME))
     if unknown:
         raise errors.Invalid(f"unknown kind(s) {', '.join(unknown)}", field="email")
+    bad = sorted(k for k, v in email.items() if not (v is True or v is False or v == "digest"))
+    if bad:
+        raise errors.Invalid(f"e-mail choice of {', '.join(bad)} is not true, false or \"digest\"", field="email")
     for name, value in (("quiet_start", quiet_start), ("quiet_end", quiet_end)):
         try:
             quiet.parse_hhmm(value)
@@ -115,7 +121,7 @@ def set_preferences(actor: Actor, *, email: dict[str, bool], digest: bool, quiet
             row = NotificationPreference(user_id=user_id)
             s.add(row)
         # only what differs from the catalogue's default is kept: a changed default reaches everyone else
-        row.email = {k: bool(v) for k, v in email.items() if bool(v) != catalogue.BY_NAME[k].action}
+        row.email = {k: v for k, v in email.items() if v != catalogue.BY_NAME[k].action}
         row.digest, row.time_zone = digest, time_zone
         row.quiet_start, row.quiet_end = quiet_start or None, quiet_end or None
         s.commit()

@@ -19,6 +19,9 @@ from market.web.redirects import local_path
 
 bp = Blueprint("notifications", __name__)
 
+# a kind's e-mail choice as the form sends it (a checkbox's "on" too); anything else: no mail
+EMAIL_FORM = {"on": True, "now": True, "digest": "digest"}
+
 # how often the bell asks for the count (the page works without it); NOTIFICATIONS_POLL_S overrides
 POLL_SECONDS = 45
 
@@ -87,7 +90,7 @@ def preferences():
         form = request.form
         try:
             services.set_preferences(
-                actor, email={k.name: form.get(f"email:{k.name}") == "on" for k in catalogue.KINDS},
+                actor, email={k.name: EMAIL_FORM.get(form.get(f"email:{k.name}", ""), False) for k in catalogue.KINDS},
                 digest=form.get("digest") == "on", quiet_start=form.get("quiet_start", "").strip() or None,
                 quiet_end=form.get("quiet_end", "").strip() or None,
                 time_zone=form.get("time_zone", "").strip() or "Asia/Shanghai")

@@ -21,11 +21,11 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask, current_app
-from sqlalchemy import event as sa_event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from market import jobs
-from market.db import utcnow, when_committed
+from market.db import after_commit, utcnow
 from market.notifications.kinds import KINDS
 from market.notifications.webhook_models import WebhookDelivery, WebhookEndpoint
 
@@ -61,27 +61,14 @@ def deliver_webhook(session: Session, organization_id: int, kind: str, data: dic
     session.add_all(rows)
     session.flush()
     ids = [row.id for row in rows]
-    _pending(session).extend(ids)
+    for delivery_id in ids:
+        after_commit(session, "webhooks_pending", delivery_id, _dispatch_after_commit)
     return ids
 
 
-def _pending(session: Session) -> list[int]:
-    if "webhooks_pending" not in session.info:
-        session.info["webhooks_pending"] = []
-        sa_event.listen(session, "after_commit", _committed)
-        sa_event.listen(session, "after_rollback", _rolled_back)
-    return session.info["webhooks_pending"]
-
-
-def _rolled_back(session: Session) -> None:
-    session.info["webhooks_pending"] = []
-
-
-def _committed(session: Session) -> None:
-    ids, session.info["webhooks_pending"] = session.info["webhooks_pending"], []
-    if ids and current_app.config["WEBHOOK_DISPATCH"] == "background":
-        app = current_app._get_current_object()
-        when_committed(lambda: dispatch(app, ids))
+def _dispatch_after_commit(ids: list[int]) -> None:
+    if current_app.config["WEBHOOK_DISPATCH"] == "background":
+        dispatch(current_app._get_current_object(), ids)
 
 
 def dispatch(app: Flask, ids: list[int]) -> None:

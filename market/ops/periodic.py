@@ -146,6 +146,22 @@ def payout_release() -> dict:
     return {"confirmed": services.auto_confirm_deliveries()}
 
 
+def reminders() -> dict:
+    """Facts that are true for a while and told once: payments overdue, deliveries about to be
+    confirmed automatically, consents ending, instalments due or late, lender alerts."""
+    from market.credit import reminders as credit
+    from market.payments import reminders as payments
+
+    return {**payments.publish_due(), **credit.publish_due()}
+
+
+def send_digests() -> dict:
+    """One mail per user and DIGEST_EVERY_S listing the notifications they chose to get as a digest."""
+    from market.notifications import digest
+
+    return digest.send_due()
+
+
 TASKS = {t.name: t for t in (
     Task("batch_match", batch_match, "BATCH_MATCH_EVERY_S"),
     Task("ledger_checkpoint", ledger_checkpoint, "CHECKPOINT_EVERY_S"),
@@ -159,6 +175,8 @@ TASKS = {t.name: t for t in (
     Task("telemetry_purge", telemetry_purge, "TELEMETRY_PURGE_EVERY_S"),
     Task("payments_retry", payments_retry, "PAYMENTS_RETRY_EVERY_S"),
     Task("payout_release", payout_release, "PAYOUT_RELEASE_EVERY_S"),
+    Task("reminders", reminders, "REMINDERS_EVERY_S"),
+    Task("send_digests", send_digests, "NOTIFY_SEND_EVERY_S"),
 )}
 
 

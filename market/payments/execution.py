@@ -16,10 +16,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from market import errors, policy
+from market import bus, errors, policy
 from market.auth import Actor
 from market.db import unit_of_work, utcnow, write_lock
 from market.orders.models import Order
+from market.payments.domain_events import PaymentReceived, PayoutSent, RefundIssued
 from market.payments.models import Movement, Payment, PaymentAccount, Payout
 from market.payments.providers import ProviderUnavailable, get_provider
 from market.payments.movements import after_commit, new_movement, post_to_ledger
@@ -52,11 +53,13 @@ def finish(s: Session, m: Movement, external_id: str | None = None) -> None:
         payout.state, payout.paid_at = "paid", utcnow()
         if payout.commission_minor:
             done.append(new_movement(s, payment, "commission", payout.commission_minor, payout=payout, state="succeeded"))
+        bus.publish(s, PayoutSent(order.id, payout.id, payout.factory_org_id, m.amount_minor, m.currency))
     elif m.kind == "refund":
         refunded = sum(x.amount_minor for x in payment.movements if x.kind == "refund" and x.state == "succeeded")
         target = "refunded" if refunded >= payment.amount_minor else "partially_refunded"
         if payment.state in PAID and moves_forward(PAYMENT_RANK, payment.state, target):
             payment.state = target
+        bus.publish(s, RefundIssued(order.id, payment.id, m.amount_minor, m.currency))
     post_to_ledger(s, order, done)
 
 
@@ -83,6 +86,8 @@ def record_capture(s: Session, payment: Payment, amount: int, external_id: str |
     if cancelled:  # paid after the order was cancelled: give it back
         payment.state = "captured"
         new_movement(s, payment, "refund", amount, reason="paid after cancellation")
+    else:
+        bus.publish(s, PaymentReceived(order.id, payment.id, amount, payment.currency))
     after_commit(s, lambda: run_pending(order.id))
     return "captured"
 

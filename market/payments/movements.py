@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import uuid
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.disclosure import new_salt
 from market.accounts.models import Organization
 from market.catalog.models import Factory
-from market.db import utcnow, when_committed
+from market import db
+from market.db import utcnow
 from market.orders.models import Order
 from market.payments import events
 from market.payments.models import Movement, Payment, Payout
@@ -54,15 +55,12 @@ def post_to_ledger(s: Session, order: Order, movements: list[Movement], extra=()
 def after_commit(s: Session, fn) -> None:
     """Run `fn()` once this session's transaction has committed (never if it rolls back).
     Provider calls go here: no network call while the order row is locked."""
-    pending = s.info.setdefault(AFTER_COMMIT, [])
-    if not pending:
-        event.listen(s, "after_commit", _run_after_commit, once=True)
-    pending.append(fn)
+    db.after_commit(s, AFTER_COMMIT, fn, _run_all)
 
 
-def _run_after_commit(s: Session) -> None:
-    for fn in s.info.pop(AFTER_COMMIT, []):
-        when_committed(_logged(fn))
+def _run_all(fns: list) -> None:
+    for fn in fns:
+        _logged(fn)()
 
 
 def _logged(fn):

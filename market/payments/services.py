@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.disclosure import new_salt
-from market import errors, policy
+from market import bus, errors, policy
 from market.accounts.models import Organization
 from market.auth import Actor
 from market.catalog.models import Factory
@@ -21,6 +21,7 @@ from market.catalog.taxonomy import taxonomy
 from market.db import unit_of_work, utcnow, write_lock
 from market.orders.models import Order
 from market.payments import commission, events, execution
+from market.payments.domain_events import PaymentRequested
 from market.payments.movements import after_commit, new_movement, post_to_ledger
 from market.payments.models import (CommissionRule, Dispute, DisputeOutcome, FactoryPlan, Movement, Payment, Payout)
 from market.payments.providers import configured_name
@@ -114,6 +115,7 @@ def _start_payment(s: Session, order: Order, quote) -> None:
                      breakdown=sh.breakdown + ([{"transport_minor": sh.transport_minor}] if sh.transport_minor else [])))
     intent = new_movement(s, payment, "intent", amount, state="succeeded")
     post_to_ledger(s, order, [intent])
+    bus.publish(s, PaymentRequested(order.id, payment.id, amount, payment.currency, payment.reference))
     after_commit(s, _run_order(order.id))
 
 

@@ -23,7 +23,7 @@ from market.orders.models import Order, Quote, QuoteLine
 from market.orders.services import find_order, move
 from market.orders.states import check_transition
 from market.production import codes, events
-from market.production.domain_events import QcFailed
+from market.production.domain_events import LotStarted, OperationFinished, QcFailed
 from market.production.models import Lot, LotOperation, QcResult
 from market.journal.ledger import Batch, get_ledger
 
@@ -183,6 +183,8 @@ def start_operation(actor: Actor, lot_id: uuid.UUID, seq: int, machine_id: uuid.
         entries = Batch()
         entries.add(events.operation_started(order, lot, step), step, "start_ledger_index")
         entries.record(s)
+        if seq == min(plan.lines):
+            bus.publish(s, LotStarted(order.id, lot.id, seq, factory_id, actor.user_id))
         s.commit()
         return _reload(s, lot)
 
@@ -229,6 +231,10 @@ def finish_operation(actor: Actor, lot_id: uuid.UUID, seq: int, good: int, rejec
         entries = Batch()
         entries.add(events.operation_completed(order, lot, step), step, "finish_ledger_index")
         entries.record(s)
+        following = [n for n in sorted(plan.lines) if n > seq]
+        bus.publish(s, OperationFinished(order.id, lot.id, seq, step.factory_id, good, rejected,
+                                         tuple(sorted(plan.factories(following[0]))) if following else (),
+                                         actor.user_id))
         s.commit()
         return _reload(s, lot)
 

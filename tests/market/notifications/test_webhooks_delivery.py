@@ -132,6 +132,11 @@ def test_an_endpoint_failing_for_a_day_is_disabled_and_its_owners_are_told(
     state = api(owner).get(f"/api/v1/webhooks/{endpoint['id']}").get_json()
     assert state["status"] == "disabled" and "503" in state["disabled_reason"]
     assert [(e.endpoint_id, e.organization_id) for e in told] == [(endpoint["id"], owner.actor.org_id)]
+    from tests.market.notify_helpers import mails, told as notes
+
+    [note] = notes(hooks, owner, "webhook.disabled")  # the owners: in-app and by mail
+    assert note["link"] == ("webhook", endpoint["id"]) and receiver.url in note["body"] and "503" in note["body"]
+    assert [m["kind"] for m in mails(hooks, owner)] == ["webhook.disabled"]
     # disabled: new events are not owed to it; enabling it again starts afresh
     assert tell(owner.actor.org_id, "order.shipped") == []
     assert api(owner).patch(f"/api/v1/webhooks/{endpoint['id']}", json={"status": "active"}).status_code == 200
