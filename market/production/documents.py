@@ -20,6 +20,8 @@ from market.orders import attachments as files
 from market.orders.models import Order
 from market.orders.services import find_order
 from market.production import material_events
+from market.production.genealogy import tree_documents
+from market.production.holdings import consuming_factory, find_material_lot
 from market.production.material_models import DOCUMENT_KINDS, LotDocument, MaterialLot
 from market.production.models import Lot
 from market.production.services import _lot, _plan
@@ -57,14 +59,12 @@ def add_document(s: Session, entries: Batch, stored: files.StoredFile, *, kind: 
 
 def attach_to_lot(actor: Actor, lot_id: uuid.UUID, kind: str, public: bool, upload) -> LotDocument:
     """A factory making the lot's order attaches a document to the lot."""
-    from market.production.materials import _consuming_factory
-
     stored = None
     try:
         with unit_of_work() as s:
             write_lock(s)
             lot, order = _lot(s, actor, lot_id, lock=True)
-            factory = s.get(Factory, _consuming_factory(actor, _plan(s, order)))
+            factory = s.get(Factory, consuming_factory(actor, _plan(s, order)))
             stored = store_upload(upload)
             entries = Batch()
             doc = add_document(s, entries, stored, kind=kind, public=public, factory=factory, lot=lot)
@@ -80,8 +80,6 @@ def attach_to_lot(actor: Actor, lot_id: uuid.UUID, kind: str, public: bool, uplo
 def attach_to_material_lot(actor: Actor, material_lot_id: uuid.UUID, kind: str, public: bool,
                            upload) -> LotDocument:
     """The holder of a material lot attaches a document (its mill certificate) to it."""
-    from market.production.materials import find_material_lot
-
     stored = None
     try:
         with unit_of_work() as s:
@@ -107,8 +105,6 @@ def lot_documents(actor: Actor, lot_id: uuid.UUID) -> list[LotDocument]:
 
 def document_file(actor: Actor, document_id: uuid.UUID) -> LotDocument:
     """A document's file for the parties who may read its lot (or hold its material lot)."""
-    from market.production.materials import find_material_lot
-
     with unit_of_work() as s:
         doc = s.scalar(select(LotDocument).where(LotDocument.public_id == document_id))
         if doc is None:
@@ -122,8 +118,6 @@ def document_file(actor: Actor, document_id: uuid.UUID) -> LotDocument:
 
 def public_document(code: str, document_id: uuid.UUID) -> LotDocument:
     """A public document of a lot in the genealogy behind trace code `code` (no login)."""
-    from market.production.genealogy import tree_documents
-
     with unit_of_work() as s:
         doc = s.scalar(select(LotDocument).where(LotDocument.public_id == document_id, LotDocument.public.is_(True)))
         if doc is None or doc.id not in tree_documents(s, code):

@@ -20,10 +20,11 @@ from market.db import unit_of_work, utcnow, write_lock
 from market.journal.ledger import Batch
 from market.orders.access import lot_orders, producing_orders
 from market.orders.models import Order
-from market.production import codes, material_events, quantities
+from market.production import codes, documents, material_events, quantities
+from market.production.holdings import consuming_factory, find_material_lot
 from market.production.material_models import LotInput, MaterialLot
 from market.production.models import Lot
-from market.production.services import Plan, _lot, _plan
+from market.production.services import _lot, _plan
 
 
 def _own_factory(s: Session, actor: Actor, factory_id: uuid.UUID | None) -> Factory:
@@ -40,8 +41,6 @@ def _own_factory(s: Session, actor: Actor, factory_id: uuid.UUID | None) -> Fact
 def record_material_lot(actor: Actor, data: dict, certificate=None) -> MaterialLot:
     """A material lot the factory now holds, with its mill certificate when one is uploaded
     (a `material_cert` document of the lot, hashed onto the ledger with it)."""
-    from market.production import documents  # documents builds on this module's lookups
-
     policy.require_kind(actor, "factory")
     quantity = quantities.parse(data["quantity"])
     if quantity is None:
@@ -102,30 +101,12 @@ def material_lots(actor: Actor) -> list[MaterialLot]:
         return [_loaded(s, m) for m in rows]
 
 
-def find_material_lot(s: Session, actor: Actor, public_id: uuid.UUID, *, lock: bool = False) -> MaterialLot:
-    """A material lot the actor's organization holds (404 for anyone else's)."""
-    stmt = select(MaterialLot).join(Factory, Factory.id == MaterialLot.factory_id).where(
-        MaterialLot.public_id == public_id, own_factories(actor))
-    m = s.scalar(stmt.with_for_update(of=MaterialLot) if lock else stmt)
-    if m is None:
-        raise errors.NotFound(f"material lot {public_id} not found")
-    return m
-
-
 def get_material_lot(actor: Actor, public_id: uuid.UUID) -> MaterialLot:
     with unit_of_work() as s:
         return _loaded(s, find_material_lot(s, actor, public_id))
 
 
 # ---- consumption --------------------------------------------------------------------
-
-def _consuming_factory(actor: Actor, plan: Plan) -> int:
-    """The actor's factory among those the accepted quote placed any operation with."""
-    for seq in sorted(plan.lines):
-        if actor.is_operator or any(plan.owners[f] == actor.org_id for f in plan.factories(seq)):
-            return plan.factory_for(actor, seq)
-    raise errors.Forbidden("only a factory making this order may record what its lots consume")
-
 
 def consume(actor: Actor, lot_id: uuid.UUID, data: dict) -> LotInput:
     """Record that `data`'s material lot (a `quantity` of its unit) or part lot (`pieces`) went
@@ -135,7 +116,7 @@ def consume(actor: Actor, lot_id: uuid.UUID, data: dict) -> LotInput:
         lot, order = _lot(s, actor, lot_id, lock=True)
         if lot.status != "in_production":
             raise errors.Conflict(f"only a lot in production consumes material; this one is {lot.status}")
-        factory = s.get(Factory, _consuming_factory(actor, _plan(s, order)))
+        factory = s.get(Factory, consuming_factory(actor, _plan(s, order)))
         entries = Batch()
         if data.get("material_lot_id"):
             item = _take_material(s, actor, lot, data)
