@@ -20,7 +20,8 @@ bp = Blueprint("materials", __name__)
 def index():
     actor = portal_actor()
     return render_template("production/materials.html", lots=materials.material_lots(actor),
-                           sources=MATERIAL_SOURCES, units=UNITS, kinds=DOCUMENT_KINDS)
+                           sources=sorted(MATERIAL_SOURCES, reverse=True),  # factory-procured, the usual case, first
+                           units=UNITS, kinds=DOCUMENT_KINDS)
 
 
 @bp.post("/materials")
