@@ -34,7 +34,9 @@ def test_table_1_gives_the_code_letter_of_level_ii(lot_size, letter):
 ])
 def test_table_2a_gives_the_published_plans(lot_size, aql, plan):
     got = sampling.plan(lot_size, aql)
-    assert (got.plan_letter, got.sample_size if got.sample_size < lot_size else 1250, got.ac, got.re) == plan
+    table_n = sampling.SAMPLE_SIZES[sampling.CODE_LETTERS.index(got.plan_letter)]
+    assert (got.plan_letter, table_n, got.ac, got.re) == plan
+    assert got.sample_size == min(table_n, lot_size)  # a plan larger than the lot inspects every item
 
 
 def test_a_plan_never_samples_more_than_the_lot_and_judges_at_ac_and_re():
