@@ -84,3 +84,17 @@ def test_an_order_without_requirements_ships_as_before(accepted):
     buyer, mill, finish, order = accepted
     lot, url = make_lot(buyer, mill, finish, order)
     assert finish.post(f"{url}/shipment", json={"carrier": "SF"}).status_code == 200
+
+
+def test_the_buyer_sets_required_documents_on_the_order_page(app, accepted):
+    buyer, mill, finish, order = accepted
+    web = app.test_client()
+    assert web.post("/login", data={"email": buyer.email, "password": "correct-horse-1"}).status_code == 302
+    assert 'id="save-required-documents"' in web.get(f"/orders/{order['id']}").get_data(as_text=True)
+    saved = web.post(f"/orders/{order['id']}/required-documents", data={"documents": ["coc", "fai"]},
+                     follow_redirects=True).get_data(as_text=True)
+    assert 'id="require-coc" checked' in saved and 'id="require-fai" checked' in saved
+    assert 'id="require-material_cert" checked' not in saved
+    lot, url = make_lot(buyer, mill, finish, order)
+    refused = finish.post(f"{url}/shipment", json={"carrier": "SF"})
+    assert refused.status_code == 409 and refused.get_json()["missing_documents"] == ["coc", "fai"]
