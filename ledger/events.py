@@ -60,6 +60,9 @@ EVENT_TYPES: dict[str, str | None] = {
     "operation.started": "assembling",
     "operation.completed": "assembling",
     "qc.recorded": "inspecting",
+    "material.received": "receiving",
+    "lot.consumed": "commissioning",  # an EPCIS TransformationEvent: inputs consumed into a lot
+    "document.attached": None,
     "shipment.shipped": "shipping",
     "delivery.confirmed": "receiving",
     "telemetry.daily_summary": "sensor_reporting",

@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.payments import views as payments_views
     from market.production import api as production_api
     from market.production import handlers as production_handlers
+    from market.production import material_api, material_views
     from market.production import templating as production_templating
     from market.production import views as production_views
     from market.trace import api as trace_api
@@ -93,7 +94,7 @@ def create_app(config: dict | None = None) -> Flask:
     # the domains' background tasks by name (market/jobs.py owns the broker and the worker thread)
     jobs.init_app(app, (matching_tasks, telemetry_tasks, mail_tasks, notifications_tasks))
     # what a lower domain shows of higher ones' knowledge, read through what they provide here
-    order_page.init_app(app, (matching_views.order_panel, production_views.order_panel))
+    order_page.init_app(app, (matching_views.order_panel, production_views.order_panel, material_views.order_panel))
     quote_terms.init_app(app, payments_services.quote_terms)
     bid_scores.init_app(app, credit_supplier.supplier_card)
     figures.init_app(app)
@@ -101,12 +102,13 @@ def create_app(config: dict | None = None) -> Flask:
     notifications_views.init_app(app)
 
     api = problems.ProblemApi(app)
-    for module in (accounts_api, catalog_api, orders_api, matching_api, bidding_api, production_api, trace_api, telemetry_api,
-                   credit_api, payments_api, notifications_api, webhook_api):
+    for module in (accounts_api, catalog_api, orders_api, matching_api, bidding_api, production_api, material_api,
+                   trace_api, telemetry_api, credit_api, payments_api, notifications_api, webhook_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
-    for module in (api_docs, portal_views, accounts_views, catalog_views, orders_views, matching_views, bidding_views, production_views,
-                   trace_views, telemetry_views, credit_views, payments_views, audit_views, mail_views,
+    for module in (api_docs, portal_views, accounts_views, catalog_views, orders_views, matching_views, bidding_views,
+                   production_views, material_views, trace_views, telemetry_views, credit_views, payments_views,
+                   audit_views, mail_views,
                    notifications_views, webhook_views):
         app.register_blueprint(module.bp)
     csrf.exempt(payments_api.hooks)  # Stripe signs its webhooks; there is no session

@@ -87,6 +87,12 @@ LABELS = {
     "lot.commissioned": _l("Lot started"), "operation.started": _l("Operation started"),
     "operation.completed": _l("Operation finished"), "qc.recorded": _l("Inspected"),
     "shipment.shipped": _l("Shipped"), "delivery.confirmed": _l("Received by the buyer"),
+    "material.received": _l("Material received"), "lot.consumed": _l("Inputs consumed"),
+    "document.attached": _l("Document attached"),
+    # quality documents and material sources
+    "coc": _l("Certificate of conformance"), "fai": _l("First-article inspection report"),
+    "material_cert": _l("Material certificate"), "inspection_report": _l("Inspection report"),
+    "buyer_supplied": _l("Supplied by the buyer"), "factory_procured": _l("Procured by the factory"),
     # credit: consent purposes, access-log actions, financing kinds and statuses
     "credit_assessment": _l("Credit assessment"), "order_financing": _l("Order financing"),
     "equipment_financing": _l("Equipment financing"), "monitoring": _l("Monitoring"),

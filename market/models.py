@@ -12,6 +12,7 @@ from market.notifications.models import *  # noqa: F401,F403
 from market.notifications.webhook_models import *  # noqa: F401,F403
 from market.orders.models import *  # noqa: F401,F403
 from market.production.models import *  # noqa: F401,F403
+from market.production.material_models import *  # noqa: F401,F403
 from market.telemetry.models import *  # noqa: F401,F403
 from market.payments.models import *  # noqa: F401,F403
 from market.web.models import *  # noqa: F401,F403

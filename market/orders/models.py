@@ -43,6 +43,8 @@ class Order(Base):
     delivery_latitude: Mapped[float | None]
     delivery_longitude: Mapped[float | None]
     required_certifications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # quality documents every lot must carry before it ships (production.documents.DOCUMENT_KINDS)
+    required_documents: Mapped[list[str]] = mapped_column(JSON, default=list)
     state: Mapped[str] = mapped_column(String(16), default="draft")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

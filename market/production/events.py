@@ -45,6 +45,8 @@ def qc_recorded(order, lot, qc, corrects=None) -> Event:
     data = {"result": qc.result, "measurements": qc.measurements}
     if qc.operation_seq is not None:
         data["seq"] = qc.operation_seq
+    if qc.sampling:
+        data["sampling"] = qc.sampling
     return Event(type="qc.recorded", org=str(qc.factory.organization.public_id), when=qc.recorded_at,
                  what=_what(order, lot), where={"bizLocation": str(qc.factory.public_id)},
                  why=_why(order, lot, "inspecting", "conformant" if qc.result == "pass" else "non_conformant"),

@@ -18,7 +18,8 @@ class Lot(Base):
 
     __tablename__ = "lots"
     __table_args__ = (CheckConstraint(f"status IN {LOT_STATUSES}", name="status"),
-                      CheckConstraint("quantity > 0", name="quantity_positive"))
+                      CheckConstraint("quantity > 0", name="quantity_positive"),
+                      CheckConstraint("consumed_pieces >= 0 AND consumed_pieces <= quantity", name="consumed_in_range"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_public_id)
@@ -35,6 +36,8 @@ class Lot(Base):
     ship_ledger_index: Mapped[int | None]
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivery_ledger_index: Mapped[int | None]
+    # pieces of this lot that went into other lots (material_models.LotInput); never more than made
+    consumed_pieces: Mapped[int] = mapped_column(default=0)
 
     operations: Mapped[list["LotOperation"]] = relationship(order_by="LotOperation.seq", lazy="selectin")
     qc_results: Mapped[list["QcResult"]] = relationship(order_by="QcResult.id", lazy="selectin")
@@ -78,6 +81,8 @@ class QcResult(Base):
     result: Mapped[str] = mapped_column(String(4))
     # [{"name", "value", "unit", "lower", "upper"}]: decimal strings, exactly as measured
     measurements: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    # ISO 2859-1 plan and the nonconforming count found (production.sampling), when sampled
+    sampling: Mapped[dict | None] = mapped_column(JSON)
     inspector: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ledger_index: Mapped[int | None]

@@ -26,10 +26,23 @@ class MeasurementIn(StrictSchema):
     upper = ma.fields.String(validate=ma.validate.Length(max=40))
 
 
+class SamplingIn(StrictSchema):
+    aql = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=10),
+                           metadata={"description": "ISO 2859-1 AQL (percent nonconforming), e.g. \"1.0\""})
+    nonconforming = Integer(required=True, validate=ma.validate.Range(min=0, max=2**31 - 1),
+                            metadata={"description": "nonconforming items found in the sample"})
+    lot_size = Integer(validate=ma.validate.Range(min=2, max=2**31 - 1),
+                       metadata={"description": "default: the lot's quantity"})
+
+
 class QcIn(StrictSchema):
     operation_seq = Integer(allow_none=True,
                             metadata={"description": "inspected operation; omit for the final inspection"})
-    result = ma.fields.String(required=True, validate=ma.validate.OneOf(["pass", "fail"]))
+    result = ma.fields.String(validate=ma.validate.OneOf(["pass", "fail"]),
+                              metadata={"description": "required unless `sampling` decides it"})
+    sampling = ma.fields.Nested(SamplingIn, metadata={
+        "description": "single sampling, normal inspection, level II: the plan for the lot and the "
+                       "nonconforming count decide the result (Re or more fails the lot)"})
     inspector = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
     measurements = ma.fields.List(ma.fields.Nested(MeasurementIn), load_default=list,
                                   validate=ma.validate.Length(max=200))
@@ -71,6 +84,7 @@ class QcOut(ma.Schema):
     result = ma.fields.String()
     inspector = ma.fields.String()
     measurements = ma.fields.List(ma.fields.Nested(MeasurementOut))
+    sampling = ma.fields.Dict(allow_none=True, metadata={"description": "ISO 2859-1 plan and the count found"})
     recorded_at = ma.fields.DateTime()
     ledger_index = ma.fields.Integer(allow_none=True)
     corrects = ma.fields.Method("_corrects", allow_none=True)

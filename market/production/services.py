@@ -22,7 +22,8 @@ from market.orders.access import lot_orders, producing_orders
 from market.orders.models import Order, Quote, QuoteLine
 from market.orders.services import find_order, move
 from market.orders.states import check_transition
-from market.production import codes, events
+from market.production import codes, events, requirements
+from market.production import sampling_rules
 from market.production.domain_events import LotStarted, OperationFinished, QcFailed
 from market.production.models import Lot, LotOperation, QcResult
 from market.journal.ledger import Batch, get_ledger
@@ -272,12 +273,17 @@ def record_qc(actor: Actor, lot_id: uuid.UUID, data: dict) -> QcResult:
                 raise errors.Conflict(f"operation {seq} must finish before it is inspected")
             factory_id = plan.factory_for(actor, seq)
         measurements = [_measurement(m, i) for i, m in enumerate(data.get("measurements", []))]
+        sampled = sampling_rules.judged(lot.quantity, data)  # the AQL plan decides the result when given
+        result = sampled["result"] if sampled else data.get("result")
+        if result is None:
+            raise errors.Invalid("give the result, or a sampling plan's nonconforming count", field="result")
         outside = [m["name"] for m in measurements if not _within(m)]
-        if data["result"] == "pass" and outside:
+        if result == "pass" and outside:
             raise errors.Invalid(f"{', '.join(outside)} out of limits: the lot cannot pass", field="result")
-        qc = QcResult(lot_id=lot.id, factory_id=factory_id, operation_seq=seq, result=data["result"],
+        qc = QcResult(lot_id=lot.id, factory_id=factory_id, operation_seq=seq, result=result,
                       measurements=measurements, inspector=data["inspector"], recorded_at=utcnow(),
-                      corrects_id=corrected.id if corrected else None)
+                      corrects_id=corrected.id if corrected else None,
+                      sampling=sampled["sampling"] if sampled else None)
         s.add(qc)
         s.flush()
         s.refresh(qc)
@@ -351,6 +357,7 @@ def ship_lot(actor: Actor, lot_id: uuid.UUID, carrier: str, tracking_ref: str = 
         final = [qc for qc in lot.qc_results if qc.operation_seq is None]
         if not final or final[-1].result != "pass":
             raise errors.Conflict("the lot needs a passing final inspection before it ships")
+        requirements.require_for_shipment(s, order, lot)
         factory = s.get(Factory, plan.factory_for(actor, plan.last_seq))
         lot.status, lot.shipped_at, lot.shipped_by_factory_id = "shipped", utcnow(), factory.id
         lot.carrier, lot.tracking_ref = carrier, tracking_ref

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Flask
 
 from market.production.codes import display as trace_code
+from market.production.quantities import display as material_qty
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(trace_code=trace_code)
+    app.jinja_env.filters.update(trace_code=trace_code, material_qty=material_qty)

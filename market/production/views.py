@@ -5,7 +5,7 @@ from flask_login import login_required
 
 from market.auth import portal_actor
 from market.orders.services import get_order
-from market.production import labels, services
+from market.production import labels, material_views, services
 from market.production.schemas import FinishIn, LotIn, QcIn, ShipmentIn
 from market.web import forms
 
@@ -17,7 +17,8 @@ bp = Blueprint("production", __name__)
 def lot(lot_id):
     view = services.lot_view(portal_actor(), lot_id)
     return render_template("production/lot.html", v=view, lot=view.lot, order=view.order,
-                           trace_url=labels.trace_url(view.lot.trace_code))
+                           trace_url=labels.trace_url(view.lot.trace_code),
+                           **material_views.lot_panel(portal_actor(), view))
 
 
 @bp.get("/lots/<uuid:lot_id>/label")
@@ -59,7 +60,12 @@ def operation(lot_id, seq, step):
 def qc(lot_id):
     services.get_lot(portal_actor(), lot_id)  # someone else's lot is a 404, whatever the form says
     with forms.flashing_errors():
-        raw = forms.clean(request.form, skip=("csrf_token", "m_name", "m_value", "m_unit", "m_lower", "m_upper"))
+        raw = forms.clean(request.form, skip=("csrf_token", "m_name", "m_value", "m_unit", "m_lower", "m_upper",
+                                              "sampling_aql", "sampling_nonconforming"))
+        if request.form.get("sampling_aql"):  # an AQL plan decides the result from the count found
+            raw["sampling"] = {"aql": request.form["sampling_aql"],
+                               "nonconforming": request.form.get("sampling_nonconforming", "")}
+            raw.pop("result", None)
         keys = ("name", "value", "unit", "lower", "upper")  # one table row per measurement
         rows = zip(*(request.form.getlist(f"m_{k}") for k in keys))
         raw["measurements"] = [{k: v.strip() for k, v in zip(keys, row) if v.strip()}

@@ -80,7 +80,8 @@
       if (cp.size !== trace.size) throw new Error("checkpoint size differs from the proofs' tree size");
       const keyId = await checkSignature(cp, trace.public_key);
       for (const e of trace.entries) {
-        const row = document.getElementById("entry-" + e.index);
+        // an entry may be shown more than once (the lot's timeline and its genealogy)
+        const rows = document.querySelectorAll('[data-index="' + e.index + '"]');
         let ok = false;
         try {
           const entry = b64(e.entry);
@@ -89,7 +90,7 @@
           ok = equal(root, cp.root) && decoded.index === e.index;
         } catch (err) { ok = false; }
         if (!ok) failed += 1;
-        if (row) {
+        for (const row of rows) {
           row.classList.add(ok ? "verified" : "failed");
           row.querySelector(".entry-check").textContent = ok ? "\u2713 " + button.dataset.msgEntryOk
                                                              : "\u2717 " + button.dataset.msgEntryBad;

@@ -32,6 +32,31 @@ class TraceEntryOut(ma.Schema):
     event = ma.fields.Dict(metadata={"description": "the entry's event, decoded (for display; check `entry`)"})
 
 
+class DocumentShownOut(ma.Schema):
+    id = ma.fields.String()
+    kind = ma.fields.String(metadata={"description": "coc | fai | material_cert | inspection_report"})
+    sha256 = ma.fields.String(metadata={"description": "hex SHA-256 of the file, as on the ledger"})
+    public = ma.fields.Boolean()
+    filename = ma.fields.String(allow_none=True, metadata={"description": "public documents only"})
+    index = ma.fields.Integer(allow_none=True, metadata={"description": "its document.attached entry"})
+
+
+class GenealogyNodeOut(ma.Schema):
+    kind = ma.fields.String(metadata={"description": "material | lot"})
+    id = ma.fields.String(metadata={"description": "material lot id (material)"})
+    material = ma.fields.String()
+    grade = ma.fields.String()
+    source = ma.fields.String(metadata={"description": "buyer_supplied | factory_procured (material)"})
+    trace_code = ma.fields.String(metadata={"description": "the consumed part lot's code (lot)"})
+    part_number = ma.fields.String()
+    quantity = ma.fields.Integer()
+    status = ma.fields.String()
+    entries = ma.fields.List(ma.fields.Integer(), metadata={"description": "ledger indices of the node's own events"})
+    via = ma.fields.List(ma.fields.Integer(), metadata={"description": "the lot.consumed entry that links it"})
+    documents = ma.fields.List(ma.fields.Nested(DocumentShownOut))
+    inputs = ma.fields.List(ma.fields.Nested(lambda: GenealogyNodeOut()))
+
+
 class TraceOut(ma.Schema):
     trace_code = ma.fields.String()
     part_number = ma.fields.String()
@@ -39,7 +64,13 @@ class TraceOut(ma.Schema):
     status = ma.fields.String()
     names = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(),
                            metadata={"description": "display names of factory and machine ids in the events"})
-    entries = ma.fields.List(ma.fields.Nested(TraceEntryOut))
+    entries = ma.fields.List(ma.fields.Nested(TraceEntryOut),
+                             metadata={"description": "the lot's entries and its genealogy's, each proved"})
+    own_entries = ma.fields.List(ma.fields.Integer(), metadata={"description": "indices of the lot's own entries"})
+    documents = ma.fields.List(ma.fields.Nested(DocumentShownOut))
+    genealogy = ma.fields.List(ma.fields.Nested(GenealogyNodeOut),
+                               metadata={"description": "material lots and part lots consumed, recursively"})
+    genealogy_cut = ma.fields.Boolean(metadata={"description": "the tree was too large and is cut short"})
     size = ma.fields.Integer(metadata={"description": "tree size of the checkpoint the proofs lead to"})
     checkpoint = ma.fields.String(metadata={"description": "C2SP signed checkpoint note"})
     public_key = ma.fields.String()

@@ -16,10 +16,9 @@ from ledger.store import AnchorRecord, StoredCheckpoint
 
 from market import errors, policy
 from market.auth import Actor
-from market.catalog.models import Factory
 from market.db import unit_of_work
 from market.orders.models import Order
-from market.production import codes
+from market.production import codes, genealogy
 from market.production.models import Lot
 from market.journal.ledger import get_anchorer, get_ledger
 
@@ -96,10 +95,13 @@ def lot_trace(code_text: str) -> dict:
         if lot is None:
             raise errors.NotFound(f"no lot has trace code {code_text}")
         order = s.get(Order, lot.order_id)
-        indices = sorted(i for i in _lot_indices(lot) if i is not None)
-        names = _public_names(s, lot)
+        own = genealogy.lot_indices(s, lot)
+        inputs, tree_indices, names, cut = genealogy.tree(s, lot)
+        names.update(genealogy.lot_names(s, lot))
+        indices = sorted(set(own) | set(tree_indices))
         facts = {"trace_code": codes.display(lot.trace_code), "part_number": order.part_number,
-                 "quantity": lot.quantity, "status": lot.status}
+                 "quantity": lot.quantity, "status": lot.status, "own_entries": own,
+                 "documents": genealogy.lot_documents_shown(s, lot), "genealogy": inputs, "genealogy_cut": cut}
     ledger = get_ledger()
     with unit_of_work() as s:
         cp = ledger.store.latest_checkpoint(s.connection())
@@ -118,24 +120,3 @@ def lot_trace(code_text: str) -> dict:
             "checkpoint": cp.note if cp else "", "public_key": cp.verifier_key if cp else "",
             "anchor": ({"chain_id": anchors[-1].chain_id, "tx_hash": anchors[-1].tx_hash,
                         "block_number": anchors[-1].block_number} if anchors else None)}
-
-
-def _lot_indices(lot: Lot) -> list[int | None]:
-    out = [lot.ledger_index, lot.ship_ledger_index, lot.delivery_ledger_index]
-    for step in lot.operations:
-        out += [step.start_ledger_index, step.finish_ledger_index]
-    return out + [qc.ledger_index for qc in lot.qc_results]
-
-
-def _public_names(s, lot: Lot) -> dict[str, str]:
-    """Display names of the factories and machines the entries name by id (public profile facts)."""
-    names = {}
-    for step in lot.operations:
-        names[str(step.factory.public_id)] = step.factory.name
-        names[str(step.machine.public_id)] = step.machine.name
-    for qc in lot.qc_results:
-        names[str(qc.factory.public_id)] = qc.factory.name
-    if lot.shipped_by_factory_id:
-        factory = s.get(Factory, lot.shipped_by_factory_id)
-        names[str(factory.public_id)] = factory.name
-    return names

@@ -6,7 +6,7 @@ from flask_login import login_required
 
 from market.auth import portal_actor
 from market.policy import require_kind
-from market.production import codes, labels
+from market.production import codes, documents, labels
 from market.trace import services
 
 bp = Blueprint("trace", __name__)
@@ -46,7 +46,14 @@ def lookup():
 @bp.get("/trace/<code>")
 def public(code: str):
     trace = services.lot_trace(code)
-    return render_template("trace/public.html", trace=trace, code=trace["trace_code"])
+    return render_template("trace/public.html", trace=trace, code=trace["trace_code"],
+                           by_index={e["index"]: e for e in trace["entries"]})
+
+
+@bp.get("/trace/<code>/documents/<uuid:document_id>")
+def document(code: str, document_id):
+    """A public quality document of a lot in this trace code's genealogy (no login)."""
+    return documents.send(documents.public_document(code, document_id))
 
 
 @bp.get("/trace/<code>/qr.svg")

@@ -46,6 +46,14 @@ API_CASES = {
     ("/api/v1/lots/<uuid:lot_id>/qc", "POST"): {"result": "fail", "inspector": "x"},
     ("/api/v1/lots/<uuid:lot_id>/shipment", "POST"): {"carrier": "x"},
     ("/api/v1/lots/<uuid:lot_id>/delivery", "POST"): None,
+    ("/api/v1/material-lots/<uuid:material_lot_id>", "GET"): None,
+    ("/api/v1/material-lots/<uuid:material_lot_id>/documents", "POST"): "document",
+    ("/api/v1/lots/<uuid:lot_id>/inputs", "GET"): None,
+    ("/api/v1/lots/<uuid:lot_id>/inputs", "POST"): {"input_lot": "0000-0000-0000", "pieces": 1},
+    ("/api/v1/lots/<uuid:lot_id>/documents", "GET"): None,
+    ("/api/v1/lots/<uuid:lot_id>/documents", "POST"): "document",
+    ("/api/v1/documents/<uuid:document_id>/file", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/required-documents", "PUT"): {"documents": ["coc"]},
     ("/api/v1/machines/<uuid:machine_id>/devices", "POST"): {"name": "stolen"},
     ("/api/v1/devices/<uuid:device_id>", "DELETE"): None,
     ("/api/v1/machines/<uuid:machine_id>/oee", "GET"): None,
@@ -144,6 +152,10 @@ def _world(tenant, api):
         "factory_id": factory["id"], "lender_id": str(world["lender"].actor.org_public_id), "kind": "equipment",
         "amount_minor": 100000, "term_months": 6}).get_json()
     device = factory_api.post(f"/api/v1/machines/{machine['id']}/devices", json={"name": "gw"}).get_json()
+    material = factory_api.post("/api/v1/material-lots", json={
+        "source": "factory_procured", "material": "steel", "heat_number": "H1", "quantity": "10", "unit": "kg"}).get_json()
+    document = factory_api.post(f"/api/v1/lots/{lot['id']}/documents", data={"kind": "coc", "file": (io.BytesIO(PDF), "c.pdf")},
+                                content_type="multipart/form-data").get_json()
     # the factory was booked and got the buyer's message: its notifications are its own user's
     notification_id = factory_api.get("/api/v1/notifications").get_json()["items"][0]["id"]
     endpoint = factory_api.post("/api/v1/webhooks", json={"url": "http://127.0.0.1:9/hook",
@@ -155,7 +167,8 @@ def _world(tenant, api):
            "job_id": job["id"], "quote_id": quote["id"], "lot_id": lot["id"],
            "consent_id": consent["id"], "report_id": report["id"], "application_id": application["id"],
            "notification_id": notification_id, "endpoint_id": endpoint["id"], "delivery_id": delivery_id,
-           "bid_id": bid["id"], "bid_attachment_id": bid_attachment["id"]}
+           "bid_id": bid["id"], "bid_attachment_id": bid_attachment["id"],
+           "material_lot_id": material["id"], "document_id": document["id"]}
     return world, ids
 
 
@@ -184,8 +197,9 @@ def test_no_api_route_reaches_another_tenants_data(two_worlds, api, kind):
     me = api(mine[kind])
     for (rule, method), body in API_CASES.items():
         url = _fill(rule, their_ids)
-        if body == "file":
-            response = me.post(url, data={"file": (io.BytesIO(PDF), "x.pdf")}, content_type="multipart/form-data")
+        if body in ("file", "document"):
+            data = {"file": (io.BytesIO(PDF), "x.pdf"), **({"kind": "coc"} if body == "document" else {})}
+            response = me.post(url, data=data, content_type="multipart/form-data")
         else:
             if body == "own-factory":
                 body = {"factory_id": my_ids["factory_id"]}

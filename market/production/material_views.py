@@ -1,0 +1,106 @@
+"""Portal pages of materials and quality documents: the factory's material lots (record one,
+with its mill certificate), consumption and documents on a lot's page, the buyer's required
+documents on the order page."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from market.auth import portal_actor
+from market.orders.services import get_order
+from market.production import documents, materials, sampling, services
+from market.production.material_models import DOCUMENT_KINDS, MATERIAL_SOURCES, UNITS
+from market.production.material_schemas import DocumentFormIn, InputIn, MaterialLotIn
+from market.web import forms
+
+bp = Blueprint("materials", __name__)
+
+
+@bp.get("/materials")
+@login_required
+def index():
+    actor = portal_actor()
+    return render_template("production/materials.html", lots=materials.material_lots(actor),
+                           sources=sorted(MATERIAL_SOURCES, reverse=True),  # factory-procured, the usual case, first
+                           units=UNITS, kinds=DOCUMENT_KINDS)
+
+
+@bp.post("/materials")
+@login_required
+def record():
+    with forms.flashing_errors():
+        raw = forms.clean(request.form)
+        raw["public_cert"] = "public_cert" in raw
+        data = forms.load(MaterialLotIn(), raw)
+        upload = request.files.get("certificate")
+        m = materials.record_material_lot(portal_actor(), data, upload if upload and upload.filename else None)
+        flash(_("Material lot %(heat)s recorded.", heat=m.heat_number), "success")
+    return redirect(url_for("materials.index"))
+
+
+@bp.post("/materials/<uuid:material_lot_id>/documents")
+@login_required
+def attach_material(material_lot_id):
+    materials.get_material_lot(portal_actor(), material_lot_id)  # someone else's is a 404
+    with forms.flashing_errors():
+        data = forms.load(DocumentFormIn(), {"kind": request.form.get("kind", ""),
+                                             "public": "public" in request.form})
+        documents.attach_to_material_lot(portal_actor(), material_lot_id, data["kind"], data["public"],
+                                         request.files.get("file"))
+        flash(_("Document attached."), "success")
+    return redirect(url_for("materials.index"))
+
+
+@bp.post("/lots/<uuid:lot_id>/inputs")
+@login_required
+def consume(lot_id):
+    services.get_lot(portal_actor(), lot_id)  # someone else's lot is a 404, whatever the form says
+    with forms.flashing_errors():
+        materials.consume(portal_actor(), lot_id, forms.load(InputIn(), forms.clean(request.form)))
+        flash(_("Consumption recorded."), "success")
+    return redirect(url_for("production.lot", lot_id=lot_id) + "#materials")
+
+
+@bp.post("/lots/<uuid:lot_id>/documents")
+@login_required
+def attach(lot_id):
+    services.get_lot(portal_actor(), lot_id)
+    with forms.flashing_errors():
+        data = forms.load(DocumentFormIn(), {"kind": request.form.get("kind", ""),
+                                             "public": "public" in request.form})
+        documents.attach_to_lot(portal_actor(), lot_id, data["kind"], data["public"], request.files.get("file"))
+        flash(_("Document attached."), "success")
+    return redirect(url_for("production.lot", lot_id=lot_id) + "#documents")
+
+
+@bp.get("/documents/<uuid:document_id>")
+@login_required
+def download(document_id):
+    return documents.send(documents.document_file(portal_actor(), document_id))
+
+
+@bp.post("/orders/<uuid:order_id>/required-documents")
+@login_required
+def require(order_id):
+    get_order(portal_actor(), order_id)  # someone else's order is a 404
+    with forms.flashing_errors():
+        documents.set_required_documents(portal_actor(), order_id, request.form.getlist("documents"))
+        flash(_("Required documents saved."), "success")
+    return redirect(url_for("orders.show", order_id=order_id) + "#required-documents")
+
+
+def lot_panel(actor, view) -> dict:
+    """The lot page's materials, documents and sampling part (production.views.lot)."""
+    mine = bool(view.my_seqs)
+    held = [m for m in materials.material_lots(actor) if m.remaining_milli > 0
+            and (m.order_id is None or m.order_id == view.order.id)] if mine else []
+    return {"inputs": materials.inputs_of(actor, view.lot.public_id),
+            "documents": documents.lot_documents(actor, view.lot.public_id),
+            "held_materials": held, "document_kinds": DOCUMENT_KINDS, "aqls": sampling.AQLS,
+            "sampling_plans": [sampling.plan(view.lot.quantity, a) for a in sampling.AQLS] if view.lot.quantity >= 2 else [],
+            "missing_documents": documents.missing_for(actor, view.lot.public_id)}
+
+
+def order_panel(actor, order) -> dict:
+    """The order page's required-documents part (market/orders/page.py)."""
+    return {"document_kinds": DOCUMENT_KINDS,
+            "may_require_documents": documents.may_set_requirements(actor, order)}

@@ -1,0 +1,31 @@
+"""A QC step's sampling plan (ISO 2859-1, production.sampling) applied to an inspection: the
+plan for the lot, and the result it dictates for the nonconforming items found."""
+from __future__ import annotations
+
+from market import errors
+from market.production import sampling
+
+
+def judged(lot_quantity: int, data: dict) -> dict | None:
+    """{"result", "sampling"} for an inspection that names a plan (`data["sampling"]`:
+    aql, nonconforming, optional lot_size), else None. A result given beside the plan must be
+    the plan's: at Re or more nonconforming the lot fails."""
+    given = data.get("sampling")
+    if not given:
+        return None
+    aql = sampling.normalize_aql(given["aql"])
+    if aql is None:
+        raise errors.Invalid(f"AQL is one of {', '.join(sampling.AQLS)}", field="sampling.aql")
+    lot_size = given.get("lot_size") or lot_quantity
+    if lot_size < 2:
+        raise errors.Invalid("sampling needs a lot of at least 2 items", field="sampling.lot_size")
+    plan = sampling.plan(lot_size, aql)
+    found = given["nonconforming"]
+    if found > plan.sample_size:
+        raise errors.Invalid(f"the sample holds {plan.sample_size} items; {found} cannot be nonconforming",
+                             field="sampling.nonconforming")
+    result = plan.judge(found)
+    if data.get("result") not in (None, result):
+        raise errors.Invalid(f"{found} nonconforming in {plan.sample_size} with Ac {plan.ac}, Re {plan.re}: "
+                             f"the plan says {result}", field="result")
+    return {"result": result, "sampling": {**plan.to_dict(), "nonconforming": found}}
