@@ -20,6 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("matching",),
     ("production",),
     ("payments",),
+    ("subcontracting",),  # sub-orders one tier down: follows orders, matching and payments by their events
     ("credit",),
     ("trace",),
     ("notifications",),  # listens to every domain above; tells the parties (in-app, mail, webhooks, chat robots)

@@ -136,6 +136,7 @@ def payment_view(actor: Actor, order_public_id: uuid.UUID) -> dict:
             "production_waits_for_payment": bool(cfg["PAYMENT_BEFORE_PRODUCTION"]),
             "payouts": [{"factory_id": p.factory.public_id, "factory": p.factory.name, "state": p.state, "tier": p.tier,
                          "gross_minor": p.gross_minor, "commission_minor": p.commission_minor, "net_minor": p.net_minor,
+                         "subcontracted_minor": p.subcontracted_minor,
                          "breakdown": p.breakdown, "paid_at": p.paid_at} for p in payouts],
             "movements": [{"id": m.public_id, "kind": m.kind, "state": m.state, "amount_minor": m.amount_minor,
                            "currency": m.currency, "factory_id": _factory_public(s, m.factory_id), "reason": m.reason,
