@@ -172,7 +172,8 @@ def _paid_before_parent(app, order_ids: list[str]) -> list[str]:
         tree = select(Order.id).where(Order.public_id.in_(ids))
         for payout in s.scalars(select(Payout).where(Payout.order_id.in_(tree))):
             subs = s.scalars(select(Payment).join(Order, Order.id == Payment.order_id).where(
-                Order.parent_order_id == payout.order_id, Payment.state.in_(("requires_payment", "captured")))).all()
+                Order.parent_order_id == payout.order_id, Order.buyer_org_id == payout.factory_org_id,
+                Payment.state.in_(("requires_payment", "captured")))).all()
             if payout.subcontracted_minor != sum(p.amount_minor for p in subs):
                 problems.append(f"payout {payout.id} sets aside {payout.subcontracted_minor}, "
                                 f"its live sub-orders cost {sum(p.amount_minor for p in subs)}")
