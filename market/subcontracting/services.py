@@ -50,10 +50,10 @@ def subcontract(actor: Actor, parent_public_id: uuid.UUID, operation_seqs: list[
     caller's factory organization as its buyer; then (by default) ask the solver for quotes.
     Refused (nothing written) unless every operation is placed with one of the caller's
     factories by the parent's accepted quote and none is passed on already."""
-    policy.require_kind(actor, "factory")
     with unit_of_work() as s:
         write_lock(s)
-        parent = find_order(s, actor, parent_public_id, lock=True)
+        parent = find_order(s, actor, parent_public_id, lock=True)  # another tenant's order: 404, not 403
+        policy.require_kind(actor, "factory")
         if parent.state not in SUBCONTRACTABLE:
             raise errors.Conflict(f"operations can be subcontracted while the order is accepted or in production; "
                                   f"it is {parent.state}", field="operation_seqs")
@@ -154,9 +154,9 @@ def _own_promise(s: Session, order: Order, quote: Quote | None) -> datetime | No
 
 def set_name_disclosed(actor: Actor, sub_public_id: uuid.UUID, disclosed: bool) -> SubcontractNode:
     """The factory making a sub-order lets the buyers above it see its name (or withdraws that)."""
-    policy.require_kind(actor, "factory")
     with unit_of_work() as s:
         sub = find_order(s, actor, sub_public_id, lock=True)
+        policy.require_kind(actor, "factory")
         node = s.get(SubcontractNode, sub.id)
         if sub.parent_order_id is None or node is None:
             raise errors.Invalid("this order is no sub-order", field="order_id")
