@@ -219,3 +219,31 @@ def test_no_sequence_of_tier_actions_pays_a_sub_order_before_its_parents_escrow_
                         tiers.operator.post(f"/api/v1/orders/{state['sub2']}/movements/confirm",
                                             json={"movement_id": m["id"], "bank_reference": "B"})
         assert _paid_before_parent(app, [root, *filter(None, state.values())]) == [], action
+
+
+def test_two_racing_requests_pass_an_operation_on_once(tiers, app):
+    """Both requests check that the operation is not passed on yet; the parent row lock (and
+    the write lock) make the second see the first's sub-order: one 201, one 409."""
+    import threading
+
+    root = tiers.order()
+    token = tiers.finish["tenant"].token
+    barrier, answers, lock = threading.Barrier(4), [], threading.Lock()
+
+    def ask():
+        client = app.test_client()
+        barrier.wait()
+        response = client.post(f"/api/v1/orders/{root}/sub-orders", json={"operation_seqs": [2, 3], "request_quotes": False},
+                               headers={"Authorization": f"Bearer {token}"})
+        with lock:
+            answers.append(response.status_code)
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(answers) == [201, 409, 409, 409]
+    from market.orders.models import Order
+    (parent,) = tiers.row(Order, public_id=uuid.UUID(root))
+    assert len(tiers.row(Order, parent_order_id=parent.id)) == 1
