@@ -45,6 +45,7 @@ def test_a_sub_order_is_funded_from_the_parent_escrow_only_once_it_holds_the_mon
     sub = tiers.subcontract(tiers.finish["client"], root, [2]).get_json()
     assert tiers.book_sub(sub["id"], tiers.coat, 30000).status_code == 200
     assert tiers.payment(sub["id"])["state"] == "requires_payment"
+    assert tiers.payment(sub["id"], tiers.finish["client"])["bank_details"] is None  # not paid by bank transfer
     assert _finish_payout(tiers, root)["subcontracted_minor"] == 30000
     assert _finish_payout(tiers, root)["net_minor"] == FINISH_NET - 30000
     # nobody pays a sub-order by hand, and it cannot start before it is funded
