@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.notifications import tasks as notifications_tasks
     from market.notifications import views as notifications_views
     from market.notifications import webhook_api, webhook_views
+    from market.notifications import subcontracting as notifications_subcontracting
     from market.ops import figures
     from market.orders import api as orders_api
     from market.orders import page as order_page
@@ -62,6 +63,9 @@ def create_app(config: dict | None = None) -> Flask:
     from market.telemetry import handlers as telemetry_handlers
     from market.telemetry import tasks as telemetry_tasks
     from market.telemetry import views as telemetry_views
+    from market.subcontracting import api as subcontracting_api
+    from market.subcontracting import handlers as subcontracting_handlers
+    from market.subcontracting import views as subcontracting_views
     from market.web import api_docs, csrf, input_guard, security
     from market.portal import views as portal_views
 
@@ -89,12 +93,13 @@ def create_app(config: dict | None = None) -> Flask:
     ledger.init_app(app)
     # the domains that listen to other domains' events (market/bus.py, docs/architecture.md)
     handlers = (audit_handlers, telemetry_handlers, matching_handlers, bidding_handlers, production_handlers,
-                payments_handlers, notifications_handlers)
+                payments_handlers, subcontracting_handlers, notifications_handlers, notifications_subcontracting)
     bus.init_app(app, handlers)
     # the domains' background tasks by name (market/jobs.py owns the broker and the worker thread)
     jobs.init_app(app, (matching_tasks, telemetry_tasks, mail_tasks, notifications_tasks))
     # what a lower domain shows of higher ones' knowledge, read through what they provide here
-    order_page.init_app(app, (matching_views.order_panel, production_views.order_panel, material_views.order_panel))
+    order_page.init_app(app, (matching_views.order_panel, production_views.order_panel, material_views.order_panel,
+                              subcontracting_views.order_panel))
     quote_terms.init_app(app, payments_services.quote_terms)
     bid_scores.init_app(app, credit_supplier.supplier_card)
     figures.init_app(app)
@@ -103,13 +108,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     api = problems.ProblemApi(app)
     for module in (accounts_api, catalog_api, orders_api, matching_api, bidding_api, production_api, material_api,
-                   trace_api, telemetry_api, credit_api, payments_api, notifications_api, webhook_api):
+                   trace_api, telemetry_api, credit_api, payments_api, subcontracting_api, notifications_api,
+                   webhook_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
     for module in (api_docs, portal_views, accounts_views, catalog_views, orders_views, matching_views, bidding_views,
                    production_views, material_views, trace_views, telemetry_views, credit_views, payments_views,
-                   audit_views, mail_views,
-                   notifications_views, webhook_views):
+                   audit_views, mail_views, notifications_views, webhook_views, subcontracting_views):
         app.register_blueprint(module.bp)
     csrf.exempt(payments_api.hooks)  # Stripe signs its webhooks; there is no session
     app.register_blueprint(payments_api.hooks)

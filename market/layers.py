@@ -21,6 +21,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bidding",),  # factory bids and counter-offers; an accepted bid books through matching
     ("production",),
     ("payments",),
+    ("subcontracting",),  # sub-orders one tier down: follows orders, matching and payments by their events
     ("credit",),
     ("trace",),
     ("notifications",),  # listens to every domain above; tells the parties (in-app, mail, webhooks, chat robots)

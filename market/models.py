@@ -15,6 +15,7 @@ from market.production.models import *  # noqa: F401,F403
 from market.production.material_models import *  # noqa: F401,F403
 from market.telemetry.models import *  # noqa: F401,F403
 from market.payments.models import *  # noqa: F401,F403
+from market.subcontracting.models import *  # noqa: F401,F403
 from market.web.models import *  # noqa: F401,F403
 
 metadata = Base.metadata

@@ -200,6 +200,17 @@ KINDS: tuple[Kind, ...] = (
     Kind("machine.down", "telemetry.MachineWentDown", ("factory",), True, "machine",
          _l("Machine down"),
          _l("%(machine)s has been down past the alert threshold with work booked on it; a re-plan was requested.")),
+    # subcontracting: the tiers under an order (never a tier's price, never an unconsenting factory's name)
+    Kind("suborder.delayed", "subcontracting.SubOrderDelayed", ("buyer",), True, "order",
+         _l("Delay from a sub-tier"),
+         _l("A subcontracted operation runs late: “%(order)s” will now be done %(new)s.")),
+    Kind("suborder.cancelled", "subcontracting.SubOrderCancelled", ("buyer",), True, "order",
+         _l("Sub-order cancelled"),
+         _l("The sub-order “%(order)s” you placed was cancelled; its operations are yours again.")),
+    Kind("suborder.cancel_blocked", "subcontracting.SubOrderCancelBlocked", ("booked", "operator"), True, "order",
+         _l("Cancellation needs your agreement"),
+         _l("The order “%(order)s” was subcontracted from was cancelled while it is in production: "
+            "say whether you stop or finish the work.")),
     # accounts: security
     Kind("security.password_changed", "accounts.SecurityActivity password.reset", ("user",), True, "account",
          _l("Your password was changed"),

@@ -22,6 +22,7 @@ class Order(Base):
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("budget_minor >= 0", name="budget_nonnegative"),
         CheckConstraint("declared_value_minor >= 0", name="declared_value_nonnegative"),
+        CheckConstraint("tier >= 0", name="tier_nonnegative"),
         Index("ix_orders_state_due", "state", "due_at"),
     )
 
@@ -48,6 +49,13 @@ class Order(Base):
     state: Mapped[str] = mapped_column(String(16), default="draft")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # A sub-order (market/subcontracting): the factory booked on `parent_order_id` passed the
+    # parent's operations `parent_operation_seqs` on, acting as this order's buyer. Tier 0 is a
+    # buyer's own order, tier n+1 a sub-order of a tier-n one. Here, not in subcontracting's
+    # rows, because payments (lower) reads the link: a sub-order is paid from its parent's escrow.
+    parent_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    parent_operation_seqs: Mapped[list[int] | None] = mapped_column(JSON)
+    tier: Mapped[int] = mapped_column(default=0, server_default="0")
 
     buyer: Mapped[Organization] = relationship(lazy="joined")
     operations: Mapped[list["Operation"]] = relationship(

@@ -24,6 +24,7 @@ from market.payments.domain_events import PaymentReceived, PayoutSent, RefundIss
 from market.payments.models import Movement, Payment, PaymentAccount, Payout
 from market.payments.providers import ProviderUnavailable, get_provider
 from market.payments.movements import after_commit, new_movement, post_to_ledger
+from market.payments import sub_escrow
 from market.payments.states import PAYMENT_RANK, moves_forward
 
 log = logging.getLogger("market.payments")
@@ -76,8 +77,11 @@ def record_capture(s: Session, payment: Payment, amount: int, external_id: str |
     if amount != payment.amount_minor:
         log.error("payment %s: %s received, %s expected", payment.public_id, amount, payment.amount_minor)
         raise errors.Conflict(f"{amount} received but {payment.amount_minor} is due; check the payment by hand")
-    capture = new_movement(s, payment, "capture", amount, state="succeeded", external_id=external_id)
     order = s.get(Order, payment.order_id)
+    if sub_escrow.is_sub_order(order):
+        raise errors.Conflict("a sub-order is paid from its parent order's escrow, not by the factory that placed it",
+                              field="payment")
+    capture = new_movement(s, payment, "capture", amount, state="succeeded", external_id=external_id)
     cancelled = payment.state == "cancelled"
     if not cancelled:
         payment.state = "captured"
@@ -86,7 +90,8 @@ def record_capture(s: Session, payment: Payment, amount: int, external_id: str |
     if cancelled:  # paid after the order was cancelled: give it back
         payment.state = "captured"
         new_movement(s, payment, "refund", amount, reason="paid after cancellation")
-    else:
+    else:  # the escrow holds the money now: the sub-orders paid from it are funded
+        sub_escrow.fund_sub_orders(s, order)
         bus.publish(s, PaymentReceived(order.id, payment.id, amount, payment.currency))
     after_commit(s, lambda: run_pending(order.id))
     return "captured"
@@ -101,6 +106,8 @@ def run_pending(order_id: int) -> dict:
         if payment is None:
             return {}
         needs_intent = payment.provider != "offline" and payment.state == "requires_payment" and not payment.external_id
+        # a sub-order is funded from its parent's escrow: nobody pays it by card
+        needs_intent = needs_intent and not sub_escrow.is_sub_order(s.get(Order, order_id))
         pending = [m.id for m in payment.movements if m.kind in EXECUTED and m.state == "pending"]
         payment_id = payment.id
     out = {}
@@ -148,6 +155,14 @@ def execute(movement_id: int) -> str:
         payment = s.get(Payment, m.payment_id)
         if payment.state not in PAID and payment.state != "refunded":
             return "waiting for the buyer's payment"
+        order = s.get(Order, m.order_id)
+        if sub_escrow.is_sub_order(order):
+            if m.kind == "refund":  # back into the escrow it came from: no provider involved
+                _refund_into_parent(s, order, payment, m)
+                s.commit()
+                return m.state
+            if not sub_escrow.parent_holds(s, order):
+                return "waiting for the parent order's escrow"
         call = _prepare(s, m, payment)
         m.claimed_at = now
         s.commit()
@@ -174,6 +189,16 @@ def execute(movement_id: int) -> str:
                 m.error = result.error
         s.commit()
         return m.state
+
+
+def _refund_into_parent(s: Session, order: Order, payment: Payment, m: Movement) -> None:
+    """A refund decided on a sub-order (a dispute) returns to the payout it was paid from."""
+    payout = sub_escrow.paying_payout(s, order)
+    if payout is None or payout.state not in ("held", "frozen"):
+        m.error = "the payout this sub-order was paid from is released already: the operator settles it by hand"
+        return
+    payout.subcontracted_minor = max(0, payout.subcontracted_minor - m.amount_minor)
+    finish(s, m, external_id=f"escrow:{payment.reference}")
 
 
 def _prepare(s: Session, m: Movement, payment: Payment):
@@ -282,6 +307,8 @@ def confirm_movement(actor: Actor, order_public_id: uuid.UUID, movement_public_i
             raise errors.Conflict(f"this {m.kind} is already {m.state}")
         if payment.state not in PAID and payment.state != "refunded":
             raise errors.Conflict("confirm the buyer's payment first")
+        if m.kind == "transfer":
+            sub_escrow.check_parent_holds(s, order)
         finish(s, m, external_id=bank_reference.strip()[:64] or None)
         s.commit()
         return m

@@ -98,6 +98,7 @@ class Payout(Base):
         Index("uq_payouts_payment_factory", "payment_id", "factory_id", unique=True),
         CheckConstraint(f"state IN {PAYOUT_STATES}", name="state"),
         CheckConstraint("commission_minor >= 0 AND commission_minor <= gross_minor", name="commission_within_gross"),
+        CheckConstraint("subcontracted_minor >= 0", name="subcontracted_nonnegative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,6 +111,10 @@ class Payout(Base):
     tier: Mapped[str] = mapped_column(String(12), default="free")
     gross_minor: Mapped[int] = mapped_column(BigInteger)  # the factory's lines + transport share, after any dispute refund
     commission_minor: Mapped[int] = mapped_column(BigInteger)
+    # set aside from this payout for the escrows of the sub-orders this factory placed for
+    # the order's operations (market/payments/sub_escrow.py): each tier pays its
+    # subcontractors out of its own payout, so it is transferred less by that much
+    subcontracted_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     breakdown: Mapped[list[dict]] = mapped_column(JSON, default=list)  # per process class: amount, rule, commission
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -119,7 +124,9 @@ class Payout(Base):
 
     @property
     def net_minor(self) -> int:
-        return self.gross_minor - self.commission_minor
+        """What is transferred to the factory: its share minus commission minus what it set
+        aside for its subcontractors."""
+        return self.gross_minor - self.commission_minor - self.subcontracted_minor
 
 
 class Movement(Base):

@@ -132,10 +132,13 @@ def payment_view(actor: Actor, order_public_id: uuid.UUID) -> dict:
             "refunded_minor": sum(m.amount_minor for m in payment.movements if m.kind == "refund" and m.state == "succeeded"),
             "client_secret": payment.client_secret if policy.is_order_buyer(actor, order) else None,
             "publishable_key": cfg["STRIPE_PUBLISHABLE_KEY"] if payment.provider == "stripe" and buyer_side else None,
-            "bank_details": cfg["PLATFORM_BANK_DETAILS"] if payment.provider == "offline" and buyer_side else None,
+            # a sub-order is funded from its parent's escrow: nobody is asked to transfer money for it
+            "bank_details": cfg["PLATFORM_BANK_DETAILS"] if payment.provider == "offline" and buyer_side
+            and order.parent_order_id is None else None,
             "production_waits_for_payment": bool(cfg["PAYMENT_BEFORE_PRODUCTION"]),
             "payouts": [{"factory_id": p.factory.public_id, "factory": p.factory.name, "state": p.state, "tier": p.tier,
                          "gross_minor": p.gross_minor, "commission_minor": p.commission_minor, "net_minor": p.net_minor,
+                         "subcontracted_minor": p.subcontracted_minor,
                          "breakdown": p.breakdown, "paid_at": p.paid_at} for p in payouts],
             "movements": [{"id": m.public_id, "kind": m.kind, "state": m.state, "amount_minor": m.amount_minor,
                            "currency": m.currency, "factory_id": _factory_public(s, m.factory_id), "reason": m.reason,

@@ -12,6 +12,8 @@ class PayoutOut(ma.Schema):
     tier = ma.fields.String()
     gross_minor = ma.fields.Integer()
     commission_minor = ma.fields.Integer()
+    subcontracted_minor = ma.fields.Integer(metadata={"description": "set aside for the escrows of the sub-orders "
+                                                                     "this factory placed (its own view only)"})
     net_minor = ma.fields.Integer()
     breakdown = ma.fields.List(ma.fields.Dict())
     paid_at = ma.fields.DateTime(allow_none=True)

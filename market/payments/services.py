@@ -20,7 +20,7 @@ from market.catalog.models import Factory
 from market.catalog.taxonomy import taxonomy
 from market.db import unit_of_work, utcnow, write_lock
 from market.orders.models import Order
-from market.payments import commission, events, execution
+from market.payments import commission, events, execution, sub_escrow
 from market.payments.domain_events import PaymentRequested
 from market.payments.movements import after_commit, new_movement, post_to_ledger
 from market.payments.models import (CommissionRule, Dispute, DisputeOutcome, FactoryPlan, Movement, Payment, Payout)
@@ -115,7 +115,11 @@ def _start_payment(s: Session, order: Order, quote) -> None:
                      breakdown=sh.breakdown + ([{"transport_minor": sh.transport_minor}] if sh.transport_minor else [])))
     intent = new_movement(s, payment, "intent", amount, state="succeeded")
     post_to_ledger(s, order, [intent])
-    bus.publish(s, PaymentRequested(order.id, payment.id, amount, payment.currency, payment.reference))
+    if sub_escrow.is_sub_order(order):  # paid out of the subcontracting factory's payout, not by card or bank
+        sub_escrow.reserve(s, order, amount)
+        sub_escrow.fund(s, payment)
+    else:
+        bus.publish(s, PaymentRequested(order.id, payment.id, amount, payment.currency, payment.reference))
     after_commit(s, _run_order(order.id))
 
 
@@ -133,8 +137,15 @@ def _cancel(s: Session, order: Order, payment: Payment) -> None:
     is cancelled at the provider."""
     for p in _live_payouts(payment, "held", "frozen"):
         p.state = "cancelled"
-    if payment.state == "captured":
-        new_movement(s, payment, "refund", payment.amount_minor - _refunded(payment), reason="order cancelled")
+    if sub_escrow.is_sub_order(order):  # its escrow goes back to the payout it came from
+        sub_escrow.give_back(s, order, payment, payment.amount_minor - _refunded(payment), "order cancelled")
+        if payment.state in ("requires_payment", "processing"):
+            payment.state = "cancelled"
+        return
+    # money set aside for sub-orders still running stays with them (cancelling gives back the others')
+    kept = sum(p.subcontracted_minor for p in payment.payouts)
+    if payment.state == "captured" and payment.amount_minor - _refunded(payment) - kept > 0:
+        new_movement(s, payment, "refund", payment.amount_minor - _refunded(payment) - kept, reason="order cancelled")
     elif payment.state in ("requires_payment", "processing"):
         payment.state = "cancelled"
         after_commit(s, _cancel_intent(payment.id))
@@ -162,7 +173,7 @@ def _release(s: Session, order: Order, payment: Payment) -> None:
 
 def _queue_transfer(s: Session, payment: Payment, p: Payout) -> None:
     p.state, p.released_at = "releasing", utcnow()
-    if p.net_minor == 0:  # nothing to send (refunded, or all of it is commission)
+    if p.net_minor <= 0:  # nothing to send (refunded, all of it is commission, or paid on to subcontractors)
         p.state, p.paid_at = "paid", utcnow()
         if p.commission_minor:
             kept = new_movement(s, payment, "commission", p.commission_minor, payout=p, state="succeeded")
