@@ -24,9 +24,11 @@ def _flash_refusal(exc: DomainError) -> None:
     flash(ratings.message(exc), "error")
 
 
-def _flash_form_errors(exc: forms.FormError, labels: dict) -> None:
-    flash("; ".join(f"{labels.get(k, k)}: {' '.join(map(str, v))}" for k, v in exc.errors.items()) or exc.detail,
-          "error")
+def _flash_form_errors(exc: forms.FormError, words: dict) -> None:
+    """A refused form field in the reader's language: the rule's own words where we have them
+    (marshmallow's messages are English only)."""
+    flash("; ".join(str(ratings.MESSAGES[words[k]]) if k in words else f"{k}: {' '.join(map(str, v))}"
+                    for k, v in exc.errors.items()) or exc.detail, "error")
 
 
 @bp.post("/orders/<uuid:order_id>/rating")
@@ -39,7 +41,7 @@ def rate_order(order_id):
         data = forms.load(sc.RatingIn(), raw)
         ratings.rate_order(portal_actor(), order_id, **data)
     except forms.FormError as exc:
-        _flash_form_errors(exc, {"stars": _("Stars"), "comment": _("Comment")})
+        _flash_form_errors(exc, {"stars": "rating.stars", "comment": "rating.comment_too_long"})
         return back
     except NotFound:
         raise
@@ -58,7 +60,7 @@ def reply_to_rating(factory_id, rating_id):
         data = forms.load(sc.ReplyIn(), forms.clean(request.form))
         ratings.reply(portal_actor(), factory_id, rating_id, data["body"])
     except forms.FormError as exc:
-        _flash_form_errors(exc, {"body": _("Reply")})
+        _flash_form_errors(exc, {"body": "reply.too_long" if request.form.get("body", "").strip() else "reply.empty"})
         return back
     except NotFound:
         raise

@@ -34,7 +34,7 @@ def _store(app, factory_public_id, permille):
     from market.db import unit_of_work, utcnow
 
     with app.app_context(), unit_of_work() as s:
-        fid = s.scalar(select(Factory.id).where(Factory.public_id == factory_public_id))
+        fid = s.scalar(select(Factory.id).where(Factory.public_id == uuid.UUID(factory_public_id)))
         store(s, fid, permille, utcnow())
         s.commit()
 
@@ -117,7 +117,7 @@ def test_the_built_problem_carries_each_sites_quality(app, api, tenant, start):
     _store(app, b["id"], 880)
     with app.app_context(), unit_of_work() as s:
         ids = dict(s.execute(select(Factory.public_id, Factory.id)).all())
-        built = build(s, [s.scalar(select(Order).where(Order.public_id == order["id"]))], utcnow())
+        built = build(s, [s.scalar(select(Order).where(Order.public_id == uuid.UUID(order["id"])))], utcnow())
         quality = {site.id: site.quality for site in built.problem.sites}
     assert quality == {str(ids[uuid.UUID(a["id"])]): 0.734, str(ids[uuid.UUID(b["id"])]): 0.88}
 

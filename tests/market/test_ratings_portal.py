@@ -32,6 +32,7 @@ def test_a_buyer_rates_from_the_order_page_and_everyone_reads_it_on_the_profile(
     bad = web.post(f"/orders/{order['id']}/rating", data={"stars": "9", "comment": "x"}, headers=headers,
                    follow_redirects=True)
     assert bad.status_code == 200 and words["form"] in bad.get_data(as_text=True)  # still unrated, form shown again
+    assert words["stars"] in html.unescape(bad.get_data(as_text=True))
 
     done = web.post(f"/orders/{order['id']}/rating", data={"stars": "5", "comment": "Clean <b>bores</b>"},
                     headers=headers, follow_redirects=True)
@@ -56,6 +57,7 @@ def test_the_factory_replies_once_from_its_profile_and_a_bad_form_is_flashed(del
     url = f"/f/{factories['Mill Works']['id']}/ratings/{rating['id']}/reply"
     empty = web.post(url, data={"body": "  "}, follow_redirects=True)
     assert empty.status_code == 200 and "reply-button" in empty.get_data(as_text=True)
+    assert "Write a reply." in empty.get_data(as_text=True)
     ok = web.post(url, data={"body": "Thanks, we will do better."}, follow_redirects=True)
     page = ok.get_data(as_text=True)
     assert "Your reply is published." in page and "Thanks, we will do better." in page and "reply-button" not in page
