@@ -168,3 +168,16 @@ def test_concurrent_ratings_of_one_order_leave_one_and_the_others_get_409(delive
         t.join(60)
     assert sorted(answers) == [201, 409, 409, 409]
     assert _ratings_count(app) == 1
+
+
+def test_odd_requests_get_4xx_problems_never_a_500(delivered):
+    buyer, _mill, _finish, order, factories = delivered
+    assert buyer.post(f"/api/v1/orders/{order['id']}/rating", json=[5]).status_code == 422
+    assert buyer.post(f"/api/v1/orders/{order['id']}/rating", data="{", headers={
+        "Content-Type": "application/json"}).status_code == 400
+    unknown = "00000000-0000-4000-8000-000000000000"
+    assert buyer.post(f"/api/v1/orders/{unknown}/rating", json={"stars": 5}).status_code == 404
+    assert buyer.get(f"/api/v1/factories/{unknown}/ratings").status_code == 404
+    assert buyer.get(f"/api/v1/orders/{order['id']}/rating").status_code == 404  # not rated yet
+    assert buyer.get(f"/api/v1/factories/{factories['Mill Works']['id']}/ratings?page=0").status_code == 422
+    assert buyer.get(f"/api/v1/factories/{factories['Mill Works']['id']}/ratings?per_page=x").status_code == 422
