@@ -20,6 +20,7 @@ from ledger.disclosure import new_salt
 from market import bus, errors
 from market.accounts.models import Organization
 from market.auth import Actor
+from market.catalog.access import own_factories
 from market.catalog.models import Factory
 from market.catalog.quality import quality_of
 from market.credit import events as ev
@@ -142,13 +143,15 @@ def reply(actor: Actor, factory_id: uuid.UUID, rating_id: uuid.UUID, body: str) 
                       field="body")
     with unit_of_work() as s:
         write_lock(s)
+        # the factory first, among the actor's own (as every factory-scoped action: 404 for others')
+        factory = s.scalar(select(Factory).where(Factory.public_id == factory_id, own_factories(actor)))
         rating = s.scalar(select(Rating).where(Rating.public_id == rating_id))
-        if rating is None:
-            raise errors.NotFound(f"rating {rating_id} not found")
-        subject = s.scalar(select(RatingSubject).join(Factory, Factory.id == RatingSubject.factory_id)
-                           .where(RatingSubject.rating_id == rating.id, Factory.public_id == factory_id)
+        if factory is None or rating is None:
+            raise errors.NotFound(f"factory {factory_id} or rating {rating_id} not found")
+        subject = s.scalar(select(RatingSubject).where(RatingSubject.rating_id == rating.id,
+                                                       RatingSubject.factory_id == factory.id)
                            .with_for_update(of=RatingSubject))
-        if subject is None or subject.factory.organization_id != actor.org_id:
+        if subject is None or factory.organization_id != actor.org_id:  # the operator does not answer for a factory
             raise _refuse(errors.Forbidden, "reply.not_rated_factory", "only a factory this rating rates may reply")
         if subject.reply is not None:
             raise _refuse(errors.Conflict, "reply.already_replied", "your factory has already replied to this rating")

@@ -35,6 +35,7 @@ def _flash_form_errors(exc: forms.FormError, words: dict) -> None:
 @login_required
 def rate_order(order_id):
     back = redirect(url_for("orders.show", order_id=order_id) + "#rating")
+    ratings.rating_of_order(portal_actor(), order_id)  # someone else's order: 404 before any word on the form
     raw = forms.clean(request.form)
     raw["show_buyer_name"] = "show_buyer_name" in request.form
     try:
@@ -57,7 +58,8 @@ def rate_order(order_id):
 def reply_to_rating(factory_id, rating_id):
     back = redirect(url_for("catalog.public_factory", factory_id=factory_id) + "#ratings")
     try:
-        data = forms.load(sc.ReplyIn(), forms.clean(request.form))
+        # the reply's one field; whatever else a form posts is no business of this action
+        data = forms.load(sc.ReplyIn(), forms.clean({"body": request.form.get("body", "")}))
         ratings.reply(portal_actor(), factory_id, rating_id, data["body"])
     except forms.FormError as exc:
         _flash_form_errors(exc, {"body": "reply.too_long" if request.form.get("body", "").strip() else "reply.empty"})

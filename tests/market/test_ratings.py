@@ -118,19 +118,24 @@ def test_another_buyers_order_is_not_found_and_a_factory_cannot_rate_its_own_wor
 
 
 def test_each_rated_factory_replies_once_and_nobody_else_can(delivered, api, tenant):
+    from tests.conftest import FACTORY
+
     buyer, mill, finish, order, factories = delivered
     rating = buyer.post(f"/api/v1/orders/{order['id']}/rating", json={"stars": 2, "comment": "burrs"}).get_json()
     mill_url = f"/api/v1/factories/{factories['Mill Works']['id']}/ratings/{rating['id']}/reply"
-    assert finish.post(mill_url, json={"body": "Not us"}).status_code == 403  # not Finish Lab's factory
-    assert buyer.post(mill_url, json={"body": "Me too"}).status_code == 403
+    assert finish.post(mill_url, json={"body": "Not us"}).status_code == 404  # not Finish Lab's factory
+    assert buyer.post(mill_url, json={"body": "Me too"}).status_code == 404
+    other = api(tenant("factory", "Other Shop"))
+    own = other.post("/api/v1/factories", json={**FACTORY, "name": "Other Shop"}).get_json()
+    not_rated = other.post(f"/api/v1/factories/{own['id']}/ratings/{rating['id']}/reply", json={"body": "Hi"})
+    assert not_rated.status_code == 403 and not_rated.get_json()["code"] == "reply.not_rated_factory"
+    assert other.post(mill_url, json={"body": "Hi"}).status_code == 404
     assert mill.post(mill_url, json={"body": ""}).status_code == 422
     assert mill.post(mill_url, json={"body": "y" * 2001}).status_code == 422
     first = mill.post(mill_url, json={"body": "We changed the deburring tool. Sorry."})
     assert first.status_code == 201 and first.get_json()["reply_ledger_index"] is not None
     second = mill.post(mill_url, json={"body": "Again"})
     assert second.status_code == 409 and second.get_json()["code"] == "reply.already_replied"
-    other = api(tenant("factory", "Other Shop"))
-    assert other.post(mill_url, json={"body": "Hi"}).status_code == 403
     missing = f"/api/v1/factories/{factories['Mill Works']['id']}/ratings/{order['id']}/reply"
     assert mill.post(missing, json={"body": "Hi"}).status_code == 404
     item = buyer.get(f"/api/v1/factories/{factories['Mill Works']['id']}/ratings").get_json()["items"][0]
