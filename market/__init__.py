@@ -25,6 +25,9 @@ def create_app(config: dict | None = None) -> Flask:
     from market.catalog import templating as catalog_templating
     from market.catalog import views as catalog_views
     from market.credit import api as credit_api
+    from market.credit import handlers as credit_handlers
+    from market.credit import ratings_api
+    from market.credit import ratings_views  # also adds credit.rate_order, credit.reply_to_rating
     from market.credit import public_profile  # noqa: F401  (adds catalog.public_factory)
     from market.credit import supplier as credit_supplier
     from market.credit import views as credit_views
@@ -93,13 +96,14 @@ def create_app(config: dict | None = None) -> Flask:
     ledger.init_app(app)
     # the domains that listen to other domains' events (market/bus.py, docs/architecture.md)
     handlers = (audit_handlers, telemetry_handlers, matching_handlers, bidding_handlers, production_handlers,
-                payments_handlers, subcontracting_handlers, notifications_handlers, notifications_subcontracting)
+                payments_handlers, subcontracting_handlers, credit_handlers, notifications_handlers,
+                notifications_subcontracting)
     bus.init_app(app, handlers)
     # the domains' background tasks by name (market/jobs.py owns the broker and the worker thread)
     jobs.init_app(app, (matching_tasks, telemetry_tasks, mail_tasks, notifications_tasks))
     # what a lower domain shows of higher ones' knowledge, read through what they provide here
     order_page.init_app(app, (matching_views.order_panel, production_views.order_panel, material_views.order_panel,
-                              subcontracting_views.order_panel))
+                              subcontracting_views.order_panel, ratings_views.order_panel))
     quote_terms.init_app(app, payments_services.quote_terms)
     bid_scores.init_app(app, credit_supplier.supplier_card)
     figures.init_app(app)
@@ -108,8 +112,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     api = problems.ProblemApi(app)
     for module in (accounts_api, catalog_api, orders_api, matching_api, bidding_api, production_api, material_api,
-                   trace_api, telemetry_api, credit_api, payments_api, subcontracting_api, notifications_api,
-                   webhook_api):
+                   trace_api, telemetry_api, credit_api, ratings_api, payments_api, subcontracting_api,
+                   notifications_api, webhook_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
     for module in (api_docs, portal_views, accounts_views, catalog_views, orders_views, matching_views, bidding_views,

@@ -3,7 +3,9 @@ from market.accounts.models import *  # noqa: F401,F403
 from market.audit.models import *  # noqa: F401,F403
 from market.bidding.models import *  # noqa: F401,F403
 from market.catalog.models import *  # noqa: F401,F403
+from market.catalog.quality import SupplierQuality  # noqa: F401
 from market.credit.models import *  # noqa: F401,F403
+from market.credit.rating_models import *  # noqa: F401,F403
 from market.bus import OutboxMessage  # noqa: F401
 from market.db import Base
 from market.mail.models import *  # noqa: F401,F403

@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     QUOTE_TTL_HOURS: float = _field(24, "how long a quote holds", gt=0)
     QUOTE_TIME_LIMIT_S: Seconds = _field(5, "the solver's time budget per quote (and per re-plan)", gt=0)
     BATCH_TIME_LIMIT_S: Seconds = _field(30, "the time budget of the operator's batch match", gt=0)
+    QUOTE_QUALITY_WEIGHT: int = _field(10, "what one permille of supplier quality is worth to the solver, in minor "
+                                       "units per operation (10: a factory scoring 0.1 higher wins at up to 1,000 "
+                                       "minor units more per operation); 0 ignores quality", ge=0, le=10**6)
     IDEMPOTENCY_LEASE_S: Seconds = _field(60, "a request with an `Idempotency-Key` still running after this counts "
                                           "as dead; a retry may then take over", gt=0)
     CELERY_BROKER_URL: str | None = _field(None, "e.g. `redis://127.0.0.1:6379/0`: solves go to Celery workers "

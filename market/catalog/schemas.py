@@ -50,6 +50,8 @@ class FactoryPublicOut(ma.Schema):
     name = fields.String()
     region = fields.String()
     certifications = fields.List(fields.String())
+    quality = fields.Float(metadata={"description": "supplier quality in [0, 1] (scorecard and buyers' ratings); "
+                                                    "`sort=quality` ranks by it"})
 
 
 class MachineIn(StrictSchema):

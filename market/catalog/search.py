@@ -16,6 +16,7 @@ from sqlalchemy import ARRAY, Integer, any_, bindparam, select
 
 from market import errors
 from market.catalog.models import CapacityWindow, Factory, Machine, MachineProcess
+from market.catalog.quality import SupplierQuality, permille_column
 from market.catalog.taxonomy import taxonomy
 from market.db import unit_of_work, utcnow
 from market.pagination import Page, paginate
@@ -24,6 +25,8 @@ EARTH_RADIUS_KM = 6371.0
 SORTS = {
     "start": (CapacityWindow.start_at, CapacityWindow.id),
     "price": (CapacityWindow.price, CapacityWindow.start_at, CapacityWindow.id),
+    # best suppliers first (market/catalog/quality.py), the earliest window of each first
+    "quality": (permille_column().desc(), CapacityWindow.start_at, CapacityWindow.id),
 }
 
 
@@ -77,6 +80,7 @@ class FactoryView:
     region: str
     timezone: str
     certifications: list[str]
+    quality: float  # supplier quality in [0, 1]
 
 
 @dataclass(frozen=True)
@@ -175,10 +179,11 @@ def search_capacity(q: CapacityQuery) -> Page[Hit]:
         stmt = (
             select(W.public_id, M.public_id, W.start_at, W.end_at, W.pricing_mode, W.price, W.currency, W.min_lot,
                    W.lead_time_days, W.status, W.series_id, M.id, M.public_id, M.name, M.model, M.tolerance_um,
-                   F.id, F.public_id, F.name, F.region, F.timezone, F.certifications)
+                   F.id, F.public_id, F.name, F.region, F.timezone, F.certifications, permille_column())
             .select_from(CapacityWindow)
             .join(Machine, CapacityWindow.machine_id == Machine.id)
             .join(Factory, CapacityWindow.factory_id == Factory.id)
+            .outerjoin(SupplierQuality, SupplierQuality.factory_id == CapacityWindow.factory_id)
             .where(CapacityWindow.status == "open", CapacityWindow.end_at > (q.start or utcnow()))
             .order_by(*SORTS[q.sort])
         )
@@ -204,7 +209,7 @@ def search_capacity(q: CapacityQuery) -> Page[Hit]:
                 processes[mid].append(code)
         page.items = [
             Hit(WindowView(*row[:11]), MachineView(row[12], row[13], row[14], row[15], processes[row[11]]),
-                FactoryView(*row[17:22]), distances.get(row[16]))
+                FactoryView(*row[17:22], row[22] / 1000), distances.get(row[16]))
             for row in page.items
         ]
         return page

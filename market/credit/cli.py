@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 
 from market.credit import scorecard
 
@@ -45,3 +46,13 @@ def show(version: str | None) -> None:
     for f in card.features:
         bins = "  ".join(f"<{b.upper:.4g}:{b.points:.1f}" if b.upper is not None else f"rest:{b.points:.1f}" for b in f.bins)
         click.echo(f"{f.name:30s} {bins}  missing:{f.missing_points:.1f}")
+
+
+@credit_group.command("refresh-quality")
+@with_appcontext
+def refresh_quality() -> None:
+    """Recompute every factory's stored supplier quality (tenure grows with time alone: run it
+    daily, e.g. from cron)."""
+    from market.credit import quality
+
+    click.echo(f"refreshed {quality.refresh_all()} factories")

@@ -76,3 +76,23 @@ def financing_disbursed(app) -> Event:
 def financing_repaid(app, repayment) -> Event:
     return _event("financing.repaid", app.factory.organization.public_id, {"application": str(app.public_id)},
                   repayment.committed, repayment.salt)
+
+
+def rating_payload(rating, order, factories) -> dict:
+    return {"rating": str(rating.public_id), "order": str(order.public_id),
+            "factories": [str(f.public_id) for f in factories], "stars": rating.stars, "comment": rating.comment,
+            "show_buyer_name": rating.show_buyer_name}
+
+
+def rating_posted(rating, order, factories, buyer) -> Event:
+    """The stars and comment are public on the profile; the entry commits to exactly them. In
+    credit's namespace of the ledger vocabulary (ledger/events.py), so no ledger release."""
+    return _event("credit.rating_posted", buyer.public_id, {"rating": str(rating.public_id), "order": str(order.public_id)},
+                  rating_payload(rating, order, factories), rating.salt)
+
+
+def rating_replied(rating, subject, factory) -> Event:
+    return _event("credit.rating_replied", factory.organization.public_id,
+                  {"rating": str(rating.public_id), "factory": str(factory.public_id)},
+                  {"rating": str(rating.public_id), "factory": str(factory.public_id), "reply": subject.reply},
+                  subject.reply_salt)

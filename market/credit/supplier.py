@@ -1,5 +1,6 @@
 """The public supplier scorecard on a factory's profile: public facts only (counts and
-rates a buyer may see), from the same ledger-backed facts as the credit features."""
+rates a buyer may see), from the same ledger-backed facts as the credit features, counted
+once for the card and the supplier quality (market/credit/quality.py evidence_of)."""
 from __future__ import annotations
 
 import uuid
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from market.catalog.models import Factory
-from market.credit import facts as facts_mod
+from market.credit.quality import evidence_of
 from market.db import unit_of_work, utcnow
 
 
@@ -26,10 +27,6 @@ def supplier_card(factory_id: uuid.UUID) -> SupplierCard | None:
         factory = s.scalar(select(Factory).where(Factory.public_id == factory_id))
         if factory is None:
             return None
-        now = utcnow()
-        f = facts_mod.gather(s, factory, now)
-        on_time = [d.delivered_at <= d.promised_at for d in f.deliveries]
-        passed = [q.result == "pass" for q in f.qc]
-        tenure = (now - factory.created_at).days * 12 // 365
-        return SupplierCard(len(f.deliveries), sum(on_time) / len(on_time) if on_time else None,
-                            sum(passed) / len(passed) if passed else None, len(f.disputes or []), tenure)
+        e = evidence_of(s, factory, utcnow())
+        return SupplierCard(e.deliveries, e.on_time / e.deliveries if e.deliveries else None,
+                            e.qc_passed / e.qc_checks if e.qc_checks else None, e.disputes, e.tenure_months)

@@ -1,7 +1,8 @@
 """Turn an order and the open capacity in the database into a scheduling.Problem.
 
 Time becomes integer minutes from `epoch` (now, to the minute, UTC); windows are cut so
-that nothing starts before a factory's lead time; only active machines that can do one of
+that nothing starts before a factory's lead time; each site carries its supplier quality
+(market/catalog/quality.py) for the solver's quality term; only active machines that can do one of
 the order's processes, at factories holding every required certification, are offered.
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from market.catalog.models import CapacityWindow, Factory, Machine, MachineProcess
 from market.orders.bom import is_plain_routing, waits_for
+from market.catalog.quality import quality_of
 from market.orders.models import Order
 from scheduling import Job, Operation, PricingMode, Problem, Site, Window
 from scheduling import Machine as SMachine
@@ -98,6 +100,8 @@ def build(s: Session, orders: list[Order], now: datetime) -> Built:
                                .where(MachineProcess.machine_id.in_(caps))):
         caps[mid].add(code)
 
+    # the solver's quality term: each site's supplier quality as credit last scored it
+    quality = quality_of(s, {factory.id for _w, _mid, factory in rows})
     sites: dict[int, Site] = {}
     per_machine: dict[int, list[tuple[Window, int]]] = {}
     site_of: dict[int, int] = {}
@@ -107,7 +111,8 @@ def build(s: Session, orders: list[Order], now: datetime) -> Built:
         a, b = -(-int((start - epoch).total_seconds()) // 60), _minutes(window.end_at, epoch)  # start rounded up
         if b <= a:
             continue
-        sites.setdefault(factory.id, Site(str(factory.id), location=(factory.latitude, factory.longitude)))
+        sites.setdefault(factory.id, Site(str(factory.id), location=(factory.latitude, factory.longitude),
+                                          quality=quality[factory.id]))
         site_of[mid] = factory.id
         certified[mid] = set(factory.certifications or ())
         per_machine.setdefault(mid, []).append(

@@ -26,10 +26,11 @@ from market.orders.states import check_transition
 from market.orders import ledger_events
 from market.journal.ledger import record
 from ledger.disclosure import new_salt
-from scheduling import CandidateOptions, SolverParams, batch_match, quote
+from scheduling import CandidateOptions, SolverParams, Weights, batch_match, quote
 from scheduling.batch import BATCH_CANDIDATES
 
 QUOTABLE = ("open", "quoted")
+BATCH_WEIGHTS = Weights(price=1, transport=1, tardiness=10)  # batch_match's own default, plus quality below
 
 
 def request_quotes(actor: Actor, order_id: uuid.UUID) -> SolveJob:
@@ -51,6 +52,7 @@ def run_quote_job(job_id: int) -> None:
         left_out = percent_windows_left_out(built, s.get(Order, job.order_id))
     seconds = current_app.config["QUOTE_TIME_LIMIT_S"]
     alternatives = quote(built.problem, built.job_id, params=SolverParams(time_limit_s=seconds, workers=1, seed=0),
+                         quality_weight=current_app.config["QUOTE_QUALITY_WEIGHT"],
                          candidate_options=CandidateOptions(windows_per_machine=20, max_span=CANDIDATES_MAX_SPAN))
     with unit_of_work() as s:
         job = s.get(SolveJob, job_id)
@@ -134,13 +136,14 @@ def run_batch_job(job_id: int) -> None:
     with unit_of_work() as s:
         orders = list(s.scalars(select(Order).where(Order.state == "open", Order.due_at > now).order_by(Order.due_at)))
     seconds = current_app.config["BATCH_TIME_LIMIT_S"]
+    quality_weight = current_app.config["QUOTE_QUALITY_WEIGHT"]
     summary = {"orders": len(orders), "filled": 0, "price": 0, "transport": 0}
     for currency in sorted({o.currency for o in orders}):  # prices of different currencies never mix
         group = [o for o in orders if o.currency == currency]
         with unit_of_work() as s:
             built = build(s, [s.get(Order, o.id) for o in group], now)
         solution = batch_match(built.problem, params=SolverParams(time_limit_s=seconds, workers=1, seed=0),
-                               wall_budget_s=seconds,
+                               wall_budget_s=seconds, weights=replace(BATCH_WEIGHTS, quality=quality_weight),
                                candidate_options=replace(BATCH_CANDIDATES, max_span=CANDIDATES_MAX_SPAN))
         by_job = {}
         for a in solution.assignments:

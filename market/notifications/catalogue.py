@@ -26,6 +26,7 @@ AUDIENCES = {
     "thread": "the members of every organization that reads the order's thread (buyer, invited, booked), "
               "except the author's",
     "factory": "the members of the factory concerned (its machine, its re-plan)",
+    "rated": "the members of the factories a rating rates (those the order's accepted quote placed work with)",
     "operator": "the platform operator's members",
     "user": "the user concerned",
     "owners": "the organization's owners",
@@ -196,6 +197,10 @@ KINDS: tuple[Kind, ...] = (
     Kind("lender.alert", "credit.LenderAlertRaised", ("lender",), True, "credit",
          _l("Alert on a factory"),
          _l("%(factory)s: %(alert)s")),
+    # credit: ratings
+    Kind("rating.received", "credit.RatingPosted", ("rated",), False, "order",
+         _l("New rating"),
+         _l("The buyer of “%(order)s” rated your work %(stars)s of 5 stars. You may reply once, in public.")),
     # telemetry
     Kind("machine.down", "telemetry.MachineWentDown", ("factory",), True, "machine",
          _l("Machine down"),

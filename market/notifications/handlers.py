@@ -11,6 +11,7 @@ from market.accounts.domain_events import SecurityActivity
 from market.accounts.models import Organization, User
 from market.audit.models import SecurityEvent
 from market.catalog.models import Factory, Machine
+from market.credit.domain_events import RatingPosted
 from market.db import unit_of_work
 from market.matching.domain_events import NoQuotePossible, QuotesReady, ReplanFailed, Replanned
 from market.notifications import handlers_credit, handlers_payments
@@ -156,6 +157,18 @@ def on_operation_finished(event: OperationFinished) -> None:
         _save(s, _tell(users, "operation.finished", params), _order_link(order))
 
 
+# --- credit: ratings ----------------------------------------------------------------------
+
+def on_rating_posted(event: RatingPosted) -> None:
+    """Each rated factory hears of it; the text names neither the buyer nor the other factories."""
+    with unit_of_work() as s:
+        order = s.get(Order, event.order_id)
+        orgs = who.factory_orgs(s, event.factory_ids)
+        tells = _tell(who.members(s, orgs, exclude_user_id=event.actor_user_id), "rating.received",
+                      {"order": order.title, "stars": event.stars})
+        _save(s, tells, _order_link(order))
+
+
 # --- telemetry -----------------------------------------------------------------------------
 
 def on_machine_down(event: MachineWentDown) -> None:
@@ -214,7 +227,7 @@ def on_endpoint_disabled(event: WebhookEndpointDisabled) -> None:
 HANDLED = (
     (QuoteRequested, on_quote_requested), (OrderMoving, on_order_moving), (MessagePosted, on_message_posted),
     (QuotesReady, on_quotes_ready), (NoQuotePossible, on_no_quote), (Replanned, on_replanned),
-    (ReplanFailed, on_replan_failed), (QcFailed, on_qc_failed), (MachineWentDown, on_machine_down),
+    (ReplanFailed, on_replan_failed), (QcFailed, on_qc_failed), (RatingPosted, on_rating_posted), (MachineWentDown, on_machine_down),
     (SecurityActivity, on_security_activity),
     (LotStarted, on_lot_started), (OperationFinished, on_operation_finished),
     (WebhookEndpointDisabled, on_endpoint_disabled),

@@ -46,6 +46,11 @@ def booked_orgs(s: Session, order_id: int, quote_id: int | None = None) -> list[
     return list(booked_starts(s, order_id, quote_id))
 
 
+def factory_orgs(s: Session, factory_ids) -> list[int]:
+    """The organizations of these factories."""
+    return list(s.scalars(select(Factory.organization_id).where(Factory.id.in_(set(factory_ids))).distinct()))
+
+
 def thread_orgs(s: Session, order) -> set[int]:
     """Who reads the order's thread (orders.access.visible_orders, the operator aside)."""
     return {order.buyer_org_id, *invited_orgs(s, order.id), *booked_orgs(s, order.id)}

@@ -1,7 +1,7 @@
 """bids: factory bids on orders, the thread of each (steps, per-operation prices), documents
 
 Revision ID: 0022_bids
-Revises: 0020_notifications
+Revises: 0021_bom
 
 The lead re-chains this at merge.
 """

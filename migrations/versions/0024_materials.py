@@ -2,7 +2,7 @@
 documents an order requires before shipment
 
 Revision ID: 0024_materials
-Revises: 0020_notifications
+Revises: 0023_event_once
 
 The lead re-chains this at merge.
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0024_materials'
-down_revision = '0026_event_once'
+down_revision = '0023_event_once'
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """subcontracting: sub-orders linked to their parent order, the tree's promises and consents,
 what a payout set aside for its sub-orders' escrows
 
-Revision ID: 0023_subcontracting
-Revises: 0020_notifications
+Revision ID: 0025_subcontracting
+Revises: 0024_materials
 
 The lead re-chains this at merge.
 """
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0023_subcontracting'
+revision = '0025_subcontracting'
 down_revision = '0024_materials'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """event_once: keys of facts told once (reminders of overdue payments, expiring consents, ...)
 
-Revision ID: 0026_event_once
-Revises: 0020_notifications
+Revision ID: 0023_event_once
+Revises: 0022_bids
 
 The lead re-chains this at merge.
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0026_event_once'
+revision = '0023_event_once'
 down_revision = '0022_bids'
 branch_labels = None
 depends_on = None
