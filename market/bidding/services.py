@@ -370,24 +370,16 @@ def biddable_order(actor: Actor, order_id: uuid.UUID) -> Order:
 def add_attachment(actor: Actor, bid_id: uuid.UUID, upload) -> BidAttachment:
     """A document for a live bid (drawing mark-up, process sheet, certificate): checked and
     stored like an order's drawings; the file is removed again if the row is not written."""
-    stored = None
-    try:
-        with unit_of_work() as s:
-            bid = find_bid(s, actor, bid_id, lock=True)
-            _require_bidder(actor, bid)
-            if bid.status not in LIVE:
-                raise errors.Conflict(f"this bid is {bid.status}; documents go on live bids", field="bid")
-            if upload is None or not upload.filename:
-                raise errors.Invalid("choose a file to upload", field="file")
-            stored = files.store(upload.filename, upload.stream)
-            row = BidAttachment(bid_id=bid.id, uploaded_by_org_id=actor.org_id, **stored.__dict__)
+    with unit_of_work() as s:
+        bid = find_bid(s, actor, bid_id, lock=True)
+        _require_bidder(actor, bid)
+        if bid.status not in LIVE:
+            raise errors.Conflict(f"this bid is {bid.status}; documents go on live bids", field="bid")
+        with files.stored(upload) as kept:
+            row = BidAttachment(bid_id=bid.id, uploaded_by_org_id=actor.org_id, **kept.__dict__)
             s.add(row)
             s.commit()
-            return row
-    except Exception:
-        if stored:
-            files.discard(stored.storage_key)
-        raise
+        return row
 
 
 def get_attachment(actor: Actor, attachment_id: uuid.UUID) -> BidAttachment:

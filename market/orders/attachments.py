@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,21 @@ def store(filename: str, stream) -> StoredFile:
 
 def discard(key: str) -> None:
     (_upload_dir() / key).unlink(missing_ok=True)
+
+
+@contextmanager
+def stored(upload):
+    """Check and store one form or API upload for the row written (and committed) inside the
+    block; when the block fails the file is removed again, so no file outlives a row that was
+    never written."""
+    if upload is None or not getattr(upload, "filename", ""):
+        raise errors.Invalid("choose a file to upload", field="file")
+    kept = store(upload.filename, upload.stream)
+    try:
+        yield kept
+    except BaseException:
+        discard(kept.storage_key)
+        raise
 
 
 def path_of(key: str) -> Path:

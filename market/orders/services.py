@@ -279,22 +279,14 @@ def list_messages(actor: Actor, public_id: uuid.UUID) -> list[Message]:
 
 
 def add_attachment(actor: Actor, public_id: uuid.UUID, upload) -> Attachment:
-    stored = None
-    try:
-        with unit_of_work() as s:
-            order = find_order(s, actor, public_id)
-            policy.require_order_buyer(actor, order)
-            if upload is None or not upload.filename:
-                raise errors.Invalid("choose a file to upload", field="file")
-            stored = files.store(upload.filename, upload.stream)
-            attachment = Attachment(order_id=order.id, uploaded_by_org_id=actor.org_id, **stored.__dict__)
+    with unit_of_work() as s:
+        order = find_order(s, actor, public_id)
+        policy.require_order_buyer(actor, order)
+        with files.stored(upload) as kept:
+            attachment = Attachment(order_id=order.id, uploaded_by_org_id=actor.org_id, **kept.__dict__)
             s.add(attachment)
             s.commit()
-            return attachment
-    except Exception:
-        if stored:
-            files.discard(stored.storage_key)
-        raise
+        return attachment
 
 
 def list_attachments(actor: Actor, public_id: uuid.UUID) -> list[Attachment]:

@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from market import errors, policy
+from market import policy
 from market.auth import portal_actor
 from market.orders import services as orders
 from market.payments import accounts, documents, execution, queries, services

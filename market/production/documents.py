@@ -30,16 +30,6 @@ from market.production.services import _lot, _plan
 REQUIREMENTS_FROZEN = ("shipped", "delivered", "cancelled", "closed")
 
 
-def store_upload(upload) -> files.StoredFile:
-    if upload is None or not getattr(upload, "filename", ""):
-        raise errors.Invalid("choose a file to upload", field="file")
-    return files.store(upload.filename, upload.stream)
-
-
-def discard(stored: files.StoredFile) -> None:
-    files.discard(stored.storage_key)
-
-
 def add_document(s: Session, entries: Batch, stored: files.StoredFile, *, kind: str, public: bool,
                  factory: Factory, lot: Lot | None = None, material_lot: MaterialLot | None = None) -> LotDocument:
     """The document row and its ledger entry (appended with `entries`)."""
@@ -59,42 +49,30 @@ def add_document(s: Session, entries: Batch, stored: files.StoredFile, *, kind: 
 
 def attach_to_lot(actor: Actor, lot_id: uuid.UUID, kind: str, public: bool, upload) -> LotDocument:
     """A factory making the lot's order attaches a document to the lot."""
-    stored = None
-    try:
-        with unit_of_work() as s:
-            write_lock(s)
-            lot, order = _lot(s, actor, lot_id, lock=True)
-            factory = s.get(Factory, consuming_factory(actor, _plan(s, order)))
-            stored = store_upload(upload)
+    with unit_of_work() as s:
+        write_lock(s)
+        lot, order = _lot(s, actor, lot_id, lock=True)
+        factory = s.get(Factory, consuming_factory(actor, _plan(s, order)))
+        with files.stored(upload) as kept:
             entries = Batch()
-            doc = add_document(s, entries, stored, kind=kind, public=public, factory=factory, lot=lot)
+            doc = add_document(s, entries, kept, kind=kind, public=public, factory=factory, lot=lot)
             entries.record(s)
             s.commit()
-            return doc
-    except Exception:
-        if stored is not None:
-            discard(stored)
-        raise
+        return doc
 
 
 def attach_to_material_lot(actor: Actor, material_lot_id: uuid.UUID, kind: str, public: bool,
                            upload) -> LotDocument:
     """The holder of a material lot attaches a document (its mill certificate) to it."""
-    stored = None
-    try:
-        with unit_of_work() as s:
-            write_lock(s)
-            m = find_material_lot(s, actor, material_lot_id, lock=True)
-            stored = store_upload(upload)
+    with unit_of_work() as s:
+        write_lock(s)
+        m = find_material_lot(s, actor, material_lot_id, lock=True)
+        with files.stored(upload) as kept:
             entries = Batch()
-            doc = add_document(s, entries, stored, kind=kind, public=public, factory=m.factory, material_lot=m)
+            doc = add_document(s, entries, kept, kind=kind, public=public, factory=m.factory, material_lot=m)
             entries.record(s)
             s.commit()
-            return doc
-    except Exception:
-        if stored is not None:
-            discard(stored)
-        raise
+        return doc
 
 
 def lot_documents(actor: Actor, lot_id: uuid.UUID) -> list[LotDocument]:

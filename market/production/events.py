@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from ledger.events import Event
 
-from market.db import utcnow
 
 
 def _why(order, lot, step: str, disposition: str | None = None, *extra: dict) -> dict:

@@ -5,6 +5,7 @@ consumed twice (a conditional UPDATE, with a CHECK constraint behind it)."""
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from sqlalchemy import select, true, update
@@ -18,6 +19,7 @@ from market.catalog.access import own_factories
 from market.catalog.models import Factory
 from market.db import unit_of_work, utcnow, write_lock
 from market.journal.ledger import Batch
+from market.orders import attachments as files
 from market.orders.access import lot_orders, producing_orders
 from market.orders.models import Order
 from market.production import codes, documents, material_events, quantities
@@ -45,36 +47,30 @@ def record_material_lot(actor: Actor, data: dict, certificate=None) -> MaterialL
     quantity = quantities.parse(data["quantity"])
     if quantity is None:
         raise errors.Invalid("a positive decimal with at most 3 decimals", field="quantity")
-    stored = None
-    try:
-        with unit_of_work() as s:
-            write_lock(s)
-            factory = _own_factory(s, actor, data.get("factory_id"))
-            order = None
-            if data["source"] == "buyer_supplied":
-                order = _supplied_order(s, actor, data.get("order_id"))
-            elif data.get("order_id"):
-                raise errors.Invalid("only buyer-supplied material is tied to an order", field="order_id")
-            m = MaterialLot(factory_id=factory.id, order_id=order.id if order else None, source=data["source"],
-                            material=data["material"], grade=data.get("grade", ""), heat_number=data["heat_number"],
-                            supplier=data.get("supplier", ""), unit=data["unit"], quantity_milli=quantity,
-                            remaining_milli=quantity, received_at=utcnow(), salt=new_salt())
-            s.add(m)
-            s.flush()
-            s.refresh(m)
-            entries = Batch()
-            entries.add(material_events.material_received(m, str(order.public_id) if order else None), m)
-            if certificate is not None:
-                stored = documents.store_upload(certificate)
-                documents.add_document(s, entries, stored, kind="material_cert", public=bool(data.get("public_cert")),
+    with unit_of_work() as s:
+        write_lock(s)
+        factory = _own_factory(s, actor, data.get("factory_id"))
+        order = None
+        if data["source"] == "buyer_supplied":
+            order = _supplied_order(s, actor, data.get("order_id"))
+        elif data.get("order_id"):
+            raise errors.Invalid("only buyer-supplied material is tied to an order", field="order_id")
+        m = MaterialLot(factory_id=factory.id, order_id=order.id if order else None, source=data["source"],
+                        material=data["material"], grade=data.get("grade", ""), heat_number=data["heat_number"],
+                        supplier=data.get("supplier", ""), unit=data["unit"], quantity_milli=quantity,
+                        remaining_milli=quantity, received_at=utcnow(), salt=new_salt())
+        s.add(m)
+        s.flush()
+        s.refresh(m)
+        entries = Batch()
+        entries.add(material_events.material_received(m, str(order.public_id) if order else None), m)
+        with files.stored(certificate) if certificate is not None else nullcontext() as kept:
+            if kept is not None:
+                documents.add_document(s, entries, kept, kind="material_cert", public=bool(data.get("public_cert")),
                                        factory=factory, material_lot=m)
             entries.record(s)
             s.commit()
-            return _loaded(s, m)
-    except Exception:
-        if stored is not None:
-            documents.discard(stored)
-        raise
+        return _loaded(s, m)
 
 
 def _supplied_order(s: Session, actor: Actor, order_id: uuid.UUID | None) -> Order:
