@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel import dates
 from flask import Flask, request, session
 from flask_babel import Babel, format_datetime, get_locale
 from flask_babel import gettext
@@ -44,8 +45,8 @@ def local_time(moment: datetime | None, tz: str | None = None, fmt: str = "yyyy-
     """Show a stored UTC time in the factory's (or the viewer's default) time zone."""
     if moment is None:
         return "—"
-    if tz:
-        return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+    if tz:  # flask-babel's format_datetime always converts to the app's default zone
+        return dates.format_datetime(moment, fmt, tzinfo=ZoneInfo(tz), locale=get_locale())
     return format_datetime(moment, fmt)
 
 

@@ -1,5 +1,5 @@
 """Landing page, dashboards, language switch, health."""
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, send_from_directory, session, url_for
 from flask_login import current_user, login_required
 
 from market.auth import portal_actor
@@ -23,6 +23,12 @@ def readyz():
     ok = all(c == "ok" for c in checks.values())
     return (jsonify(status="ready" if ok else "not ready", checks=checks, anchoring=readiness.anchoring()),
             200 if ok else 503)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on every page whatever the <link> says (a 404 per page otherwise)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/x-icon", max_age=86400)
 
 
 @bp.get("/")

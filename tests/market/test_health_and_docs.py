@@ -31,3 +31,27 @@ def test_readyz_checks_the_database_broker_and_chain(app, client):
     assert down.status_code == 503
     checks = down.get_json()["checks"]
     assert checks["database"] == "ok" and checks["broker"] != "ok" and checks["chain"] != "ok"
+
+
+def test_the_favicon_and_app_icons_every_page_links_are_served(client):
+    import io
+    import json
+    import re
+
+    from PIL import Image
+
+    icon = client.get("/favicon.ico")  # browsers ask for it whatever the page links
+    assert icon.status_code == 200 and icon.mimetype == "image/x-icon"
+    assert Image.open(io.BytesIO(icon.data)).format == "ICO"
+    page = client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    links = re.findall(r'<link rel="(icon|apple-touch-icon|manifest)" href="([^"]+)"', page)
+    assert {rel for rel, _ in links} == {"icon", "apple-touch-icon", "manifest"}
+    for _, href in links:
+        assert client.get(href).status_code == 200, href
+    manifest = json.loads(client.get(dict(links)["manifest"]).data)
+    for entry in manifest["icons"]:
+        served = client.get(entry["src"])
+        assert served.status_code == 200, entry["src"]
+        if entry["type"] == "image/png":
+            width, height = Image.open(io.BytesIO(served.data)).size
+            assert f"{width}x{height}" == entry["sizes"]

@@ -2,6 +2,8 @@
 same states, movements and ledger events as Stripe; disputes; auto-confirmation; the
 portal pages and the PDF invoice and payout statement in English and Chinese."""
 import io
+import os
+import pathlib
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -171,9 +173,14 @@ def test_the_invoice_and_payout_statement_print_in_english_and_chinese(world, ap
         ink = sum(image.convert("L").histogram()[:128])  # dark pixels
         assert ink > 5000, (lang, ink)  # text and tables were drawn, not a blank page
         sizes[lang] = pdf
+        out = pathlib.Path(os.environ.get("TEST_ARTIFACTS", "test-artifacts"))
+        out.mkdir(parents=True, exist_ok=True)
+        image.save(out / f"invoice-{lang}.png")  # to look at
     assert sizes["en"] != sizes["zh_CN"]
-    _text_in(sizes["en"], ["Invoice", "¥1,630.00", "Mill Works"])
-    _text_in(sizes["zh_CN"], ["发票", "¥1,630.00"])
+    # a commercial invoice, not a fapiao; scheduled times in each factory's zone, not UTC
+    _text_in(sizes["en"], ["Commercial invoice", "Not a VAT invoice", "¥1,630.00", "Mill Works", "Asia/Shanghai"],
+             absent=["UTC"])
+    _text_in(sizes["zh_CN"], ["结算单", "不是增值税发票", "¥1,630.00", "Asia/Shanghai"], absent=["UTC"])
     mill_id = world.mill["factory"]["id"]
     statement = world.mill["client"].get(f"/api/v1/orders/{oid}/payouts/{mill_id}/statement.pdf?lang=zh_CN")
     assert statement.status_code == 200
@@ -183,13 +190,15 @@ def test_the_invoice_and_payout_statement_print_in_english_and_chinese(world, ap
     assert world.finish["client"].get(f"/api/v1/orders/{oid}/invoice.pdf").status_code == 404
 
 
-def _text_in(pdf: bytes, needles):
+def _text_in(pdf: bytes, needles, absent=()):
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(pdf)
     text = "".join(doc[i].get_textpage().get_text_range() for i in range(len(doc)))
     for needle in needles:
         assert needle in text, (needle, text[:500])
+    for needle in absent:
+        assert needle not in text, (needle, text[:500])
 
 
 def test_other_tenants_see_no_payment(world, tenant, api):
