@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel import dates
+from babel.numbers import get_currency_precision
 from flask import Flask, request, session
 from flask_babel import Babel, format_datetime, get_locale
 from flask_babel import gettext
@@ -31,14 +32,21 @@ def locale_code() -> str:
     return "zh_CN" if str(get_locale() or "en").startswith("zh") else "en"
 
 
+# what the portal and the PDFs print before the amount; other currencies print their ISO code
+SYMBOLS = {"CNY": "¥", "USD": "$", "EUR": "€", "JPY": "¥", "GBP": "£", "HKD": "HK$"}
+
+
 def money(minor: int | None, currency: str = "CNY") -> str:
-    """Integer minor units -> display. CNY/USD/EUR have 2 decimals; JPY/KRW none."""
+    """Integer minor units -> '¥1,234.56', exactly (no floats), with the currency's real
+    exponent from Babel's ISO 4217 data (JPY and VND 0 decimals, KWD 3); the one money format
+    of the portal, the e-mails and the PDFs."""
     if minor is None:
         return "—"
-    digits = 0 if currency in ("JPY", "KRW") else 2
-    symbol = {"CNY": "¥", "USD": "$", "EUR": "€", "JPY": "¥"}.get(currency, currency + " ")
-    value = minor / 10**digits
-    return f"{symbol}{value:,.{digits}f}"
+    digits = get_currency_precision(currency)
+    sign, minor = ("-" if minor < 0 else ""), abs(minor)
+    whole, frac = divmod(minor, 10**digits)
+    text = f"{whole:,}" + (f".{frac:0{digits}d}" if digits else "")
+    return f"{sign}{SYMBOLS.get(currency, currency + ' ')}{text}"
 
 
 def local_time(moment: datetime | None, tz: str | None = None, fmt: str = "yyyy-MM-dd HH:mm") -> str:

@@ -2,6 +2,7 @@
 in the compiled catalog the app loads."""
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 
@@ -24,3 +25,18 @@ def test_every_marked_string_has_a_chinese_translation():
     translated = {m.id for m in catalog if m.id and m.string}
     missing = sorted(_marked_strings() - translated)
     assert not missing, f"untranslated (run pybabel extract/update, translate, market i18n-compile): {missing}"
+
+
+@pytest.mark.parametrize("minor, currency, shown", [
+    (1_234_56, "CNY", "¥1,234.56"),
+    (-5, "CNY", "-¥0.05"),
+    (1500, "JPY", "¥1,500"),  # no minor unit
+    (1500, "VND", "VND 1,500"),
+    (1_500, "KWD", "KWD 1.500"),  # three decimals
+    (9_999_999_999_999_99, "USD", "$9,999,999,999,999.99"),  # past a double's exact range: still exact
+    (None, "CNY", "—"),
+])
+def test_money_is_exact_with_the_currencys_real_exponent(minor, currency, shown):
+    from market.i18n import money
+
+    assert money(minor, currency) == shown
