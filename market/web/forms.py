@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from contextlib import contextmanager
 
 from flask import flash
+from flask_babel import gettext as _
 
 from market.errors import DomainError, NotFound
 
@@ -66,15 +67,39 @@ def scaled_int(text, field: str, *, places: int, maximum: int) -> int:
     try:
         value = Decimal(str(text).replace(",", "").strip())
     except InvalidOperation:
-        raise FormError({field: ["Not a valid number."]}) from None
+        raise FormError({field: [_("Not a valid number.")]}) from None
     if not value.is_finite():
-        raise FormError({field: ["Not a valid number."]})
+        raise FormError({field: [_("Not a valid number.")]})
     if abs(value) > Decimal(maximum).scaleb(-places):
-        raise FormError({field: [f"At most {Decimal(maximum).scaleb(-places):f}."]})
+        raise FormError({field: [_("At most %(n)s.", n=f"{Decimal(maximum).scaleb(-places):f}")]})
     scaled = value.scaleb(places)
     if scaled != scaled.to_integral_value():
-        raise FormError({field: [f"At most {places} decimals."]})
+        raise FormError({field: [_("At most %(n)d decimals.", n=places) if places else _("Whole numbers only.")]})
     return int(scaled)
+
+
+def typed_amount(values: dict, field: str, *, into: str, places: int, maximum: int) -> dict:
+    """A copy of the form's values with `field`, typed in major units ("150.00") or percent
+    ("2.5"), replaced by `into` as exact integer units (10^-places); the typed text stays in
+    `values` for the form to show again. A typing error is named after `field`."""
+    out = {k: v for k, v in values.items() if k != field}
+    if values.get(field) not in (None, ""):
+        out[into] = scaled_int(values[field], field, places=places, maximum=maximum)
+    return out
+
+
+def minor_places(currency: str | None) -> int:
+    """Decimals of a currency's minor unit (ISO 4217, from Babel): CNY 2, JPY 0, KWD 3."""
+    from babel.numbers import get_currency_precision
+
+    return get_currency_precision((currency or "CNY").upper())
+
+
+def major(minor: int | None, currency: str | None) -> str:
+    """Integer minor units -> the plain number a form shows ("150.00"), exactly."""
+    from decimal import Decimal
+
+    return "" if minor is None else f"{Decimal(minor).scaleb(-minor_places(currency)):f}"
 
 
 def local_dates(raw: dict, keys: tuple[str, ...], *, end_of_day: tuple[str, ...] = ()) -> dict:

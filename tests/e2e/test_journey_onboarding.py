@@ -44,7 +44,7 @@ def test_factory_publishes_capacity_and_buyer_finds_it_for_a_three_step_order(li
     factory.click("text=Add a machine")
     factory.fill("#name", "DMU-65")
     factory.select_option("#processes", ["cnc_milling_3ax", "cnc_milling_5ax"])
-    factory.fill("#hourly_rate_minor", "45000")
+    factory.fill("#hourly_rate", "450.00")
     factory.click("main button[type=submit]")
     factory.wait_for_selector("text=Publish idle capacity")
     monday = date.today() + timedelta(days=7 - date.today().weekday())
@@ -56,7 +56,7 @@ def test_factory_publishes_capacity_and_buyer_finds_it_for_a_three_step_order(li
     for day in range(5):
         factory.check(f"input[name=weekdays][value='{day}']")
     factory.select_option("#pricing_mode", "per_hour")
-    factory.fill("#price", "40000")
+    factory.fill("#price", "400.00")
     factory.click("#publish button[type=submit]")
     factory.wait_for_selector("text=40 capacity window(s) published.")
     assert "22:00" in factory.inner_text("table")
