@@ -29,6 +29,11 @@ def test_buyer_compares_quotes_and_accepts_the_cheapest(live_server, browser, sh
     assert page.locator(".quote").count() >= 1
     assert "Mill Works" in page.inner_text(".quote[data-label=cheapest]")
     shot(page, "quotes")
+    for width in (1366, 390):  # a laptop, a phone: the cards fit, nothing scrolls sideways
+        page.set_viewport_size({"width": width, "height": 844})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+        shot(page, f"quotes-{width}")
+    page.set_viewport_size({"width": 1280, "height": 720})
     page.click("#accept-cheapest")
     page.wait_for_selector(f"text={words['accepted_flash']}")
     assert words["accepted"] in page.inner_text("h1")
