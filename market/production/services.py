@@ -26,6 +26,7 @@ from market.production import codes, events, requirements
 from market.production import sampling_rules
 from market.production.domain_events import LotStarted, OperationFinished, QcFailed
 from market.production.models import Lot, LotOperation, QcResult
+from market.production.routing import Routing
 from market.journal.ledger import Batch, get_ledger
 
 
@@ -43,6 +44,9 @@ class Plan:
 
     def factories(self, seq: int) -> set[int]:
         return {line.factory_id for line in self.lines[seq]}
+
+    def makes(self, actor: Actor, seq: int) -> bool:
+        return actor.is_operator or any(self.owners[f] == actor.org_id for f in self.factories(seq))
 
     def require(self, actor: Actor, seq: int, what: str) -> None:
         policy.require_line_factory(actor, self.factories(seq), self.owners, what)
@@ -103,8 +107,7 @@ def _commission(s: Session, order: Order, actor: Actor, quantity: int | None, en
     if order.state not in ("accepted", "in_production"):
         raise errors.Conflict(f"lots are started on accepted orders; this one is {order.state}")
     plan = _plan(s, order)
-    first = min(plan.lines)
-    plan.require(actor, first, "the first operation")
+    first = _first_step_of(actor, plan, Routing.of(order))
     made = s.scalar(select(func.coalesce(func.sum(Lot.quantity), 0)).where(Lot.order_id == order.id))
     remaining = order.quantity - made
     if remaining <= 0:
@@ -121,6 +124,15 @@ def _commission(s: Session, order: Order, actor: Actor, quantity: int | None, en
         check_transition(order.state, "in_production", "factory")
         move(s, order, actor, "in_production", f"lot {codes.display(lot.trace_code)} started", entries)
     return lot
+
+
+def _first_step_of(actor: Actor, plan: Plan, routing: Routing) -> int:
+    """The first operation (of some component) the actor makes: whoever makes one may start a lot."""
+    roots = [seq for seq in routing.roots() if seq in plan.lines]
+    mine = [seq for seq in roots if plan.makes(actor, seq)]
+    if not mine:
+        plan.require(actor, roots[0], "a first operation")  # refused with the usual words
+    return mine[0]
 
 
 def _reload(s: Session, lot: Lot) -> Lot:
@@ -168,9 +180,9 @@ def start_operation(actor: Actor, lot_id: uuid.UUID, seq: int, machine_id: uuid.
         lot, order, plan = _operation(s, actor, lot_id, seq)
         if _step(lot, seq) is not None:
             raise errors.Conflict(f"operation {seq} of this lot was already started")
-        before = _step(lot, seq - 1) if seq > min(plan.lines) else None
-        if seq > min(plan.lines) and (before is None or before.finished_at is None):
-            raise errors.Conflict(f"operation {seq - 1} of this lot must finish before operation {seq} starts")
+        routing = Routing.of(order)
+        routing.require_ready(seq, _finished(lot))
+        first = not lot.operations  # the lot's first step: its production is under way
         factory_id = plan.factory_for(actor, seq)
         machine = _machine(s, plan, seq, factory_id, machine_id)
         step = LotOperation(lot_id=lot.id, seq=seq, process_code=plan.lines[seq][0].process_code,
@@ -184,7 +196,7 @@ def start_operation(actor: Actor, lot_id: uuid.UUID, seq: int, machine_id: uuid.
         entries = Batch()
         entries.add(events.operation_started(order, lot, step), step, "start_ledger_index")
         entries.record(s)
-        if seq == min(plan.lines):
+        if first:
             bus.publish(s, LotStarted(order.id, lot.id, seq, factory_id, actor.user_id))
         s.commit()
         return _reload(s, lot)
@@ -223,8 +235,8 @@ def finish_operation(actor: Actor, lot_id: uuid.UUID, seq: int, good: int, rejec
             raise errors.Conflict(f"operation {seq} of this lot has not started")
         if step.finished_at is not None:
             raise errors.Conflict(f"operation {seq} of this lot already finished")
-        before = _step(lot, seq - 1)
-        arrived = before.good if before is not None else lot.quantity
+        routing = Routing.of(order)
+        arrived = routing.reaching(seq, lot.quantity, {op.seq: op.good for op in lot.operations if op.finished_at})
         if good + rejected < 1 or good + rejected > arrived:
             raise errors.Invalid(f"good + rejected must be 1 to {arrived}, the pieces that reached this operation",
                                  errors={"good": [f"good + rejected must be 1 to {arrived}"]})
@@ -232,12 +244,15 @@ def finish_operation(actor: Actor, lot_id: uuid.UUID, seq: int, good: int, rejec
         entries = Batch()
         entries.add(events.operation_completed(order, lot, step), step, "finish_ledger_index")
         entries.record(s)
-        following = [n for n in sorted(plan.lines) if n > seq]
+        following = {f for n in routing.successors(seq) if n in plan.lines for f in plan.factories(n)}
         bus.publish(s, OperationFinished(order.id, lot.id, seq, step.factory_id, good, rejected,
-                                         tuple(sorted(plan.factories(following[0]))) if following else (),
-                                         actor.user_id))
+                                         tuple(sorted(following)), actor.user_id))
         s.commit()
         return _reload(s, lot)
+
+
+def _finished(lot: Lot) -> set[int]:
+    return {op.seq for op in lot.operations if op.finished_at is not None}
 
 
 def _require_in_production(lot: Lot) -> None:
@@ -425,6 +440,7 @@ class LotView:
     routing: list[tuple[int, str]]  # (seq, process) of the order
     my_seqs: set[int]  # operations the viewer's factories make
     is_buyer: bool
+    ready: set[int]  # operations whose predecessors have all finished (the lot page offers "start")
 
 
 def lot_view(actor: Actor, lot_id: uuid.UUID) -> LotView:
@@ -432,10 +448,12 @@ def lot_view(actor: Actor, lot_id: uuid.UUID) -> LotView:
     with unit_of_work() as s:
         lot, order = _lot(s, actor, lot_id)
         plan = _plan(s, order)
-        mine = {seq for seq in plan.lines
-                if any(plan.owners[f] == actor.org_id for f in plan.factories(seq)) or actor.is_operator}
+        mine = {seq for seq in plan.lines if plan.makes(actor, seq)}
         routing = [(op.seq, op.process_code) for op in order.operations]
-        return LotView(_reload(s, lot), order, routing, mine, policy.is_order_buyer(actor, order))
+        lot = _reload(s, lot)
+        done = _finished(lot)
+        ready = {seq for seq, before in Routing.of(order).waits.items() if all(n in done for n in before)}
+        return LotView(lot, order, routing, mine, policy.is_order_buyer(actor, order), ready)
 
 
 def may_commission(actor: Actor, order: Order) -> bool:
@@ -447,7 +465,7 @@ def may_commission(actor: Actor, order: Order) -> bool:
             plan = _plan(s, order)
         except errors.Conflict:
             return False
-        return actor.is_operator or any(plan.owners[f] == actor.org_id for f in plan.factories(min(plan.lines)))
+        return any(plan.makes(actor, seq) for seq in Routing.of(order).roots() if seq in plan.lines)
 
 
 def open_lots(actor: Actor, limit: int = 10) -> list[tuple[Lot, Order]]:

@@ -101,7 +101,7 @@ def flashing_errors():
     except NotFound:
         raise
     except DomainError as exc:
-        flash(exc.detail, "error")
+        flash(str(exc.message) if exc.message is not None else exc.detail, "error")
     except FormError as exc:  # a small action form: its field errors go in the flash
         flash("; ".join(f"{name}: {' '.join(map(str, msgs))}" for name, msgs in exc.errors.items()) or exc.detail,
               "error")
