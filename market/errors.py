@@ -62,14 +62,16 @@ class IllegalTransition(Conflict):
         self.current, self.target = current, target
 
 
-def refusal(cls: type[DomainError], message, *, field: str | None = None) -> DomainError:
+def refusal(cls: type[DomainError], message, *, field: str | None = None, detail: str | None = None) -> DomainError:
     """A refusal worded once, for every reader: `message` is a lazy string (flask_babel's
     lazy_gettext with its values). The problem's detail is its English text (the API speaks
-    English); the field message and the portal's flash (`market.web.forms.flashing_errors`)
-    render it in the reader's language."""
-    with force_locale("en"):
-        english = str(message)
-    exc = cls(english, field=field)
+    English), or `detail` where the API says more (exact states and dates); the field message
+    and the portal's flash (`market.web.forms.flashing_errors`) render `message` in the
+    reader's language."""
+    if detail is None:
+        with force_locale("en"):
+            detail = str(message)
+    exc = cls(detail, field=field)
     exc.message = message
     if field:
         exc.errors = {field: [message]}
