@@ -1,6 +1,8 @@
 """Named domain errors. One handler (market.problems) maps them to HTTP."""
 from __future__ import annotations
 
+from flask_babel import force_locale
+
 
 class DomainError(Exception):
     status = 400
@@ -11,6 +13,9 @@ class DomainError(Exception):
         self.detail = detail
         self.errors = errors or ({field: [detail]} if field else None)
         self.extra: dict = {}  # more members of the problem document (RFC 9457 extensions)
+        # the refusal in the reader's language (a lazy string; see `refusal`): the portal flashes
+        # it; None = only the English detail exists
+        self.message = None
 
 
 class NotFound(DomainError):
@@ -55,3 +60,19 @@ class IllegalTransition(Conflict):
         msg = f"cannot move an order from '{current}' to '{target}'"
         super().__init__(f"{msg}: {reason}" if reason else msg, field="to")
         self.current, self.target = current, target
+
+
+def refusal(cls: type[DomainError], message, *, field: str | None = None, detail: str | None = None) -> DomainError:
+    """A refusal worded once, for every reader: `message` is a lazy string (flask_babel's
+    lazy_gettext with its values). The problem's detail is its English text (the API speaks
+    English), or `detail` where the API says more (exact states and dates); the field message
+    and the portal's flash (`market.web.forms.flashing_errors`) render `message` in the
+    reader's language."""
+    if detail is None:
+        with force_locale("en"):
+            detail = str(message)
+    exc = cls(detail, field=field)
+    exc.message = message
+    if field:
+        exc.errors = {field: [message]}
+    return exc

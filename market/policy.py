@@ -10,6 +10,7 @@ so they live with the domain that owns the rows (the kernel knows no domain):
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, true
 
 from market import errors
@@ -18,14 +19,16 @@ from market.auth import Actor
 
 def require_kind(actor: Actor, *kinds: str) -> None:
     if actor.org_kind not in kinds and not actor.is_operator:
-        raise errors.Forbidden(f"only {' or '.join(kinds)} organizations may do this")
+        raise errors.refusal(errors.Forbidden, _l("your organization may not do this"),
+                             detail=f"only {' or '.join(kinds)} organizations may do this")
 
 
 def require_owner(actor: Actor, what: str) -> None:
     """Owner-only actions, on every path: a portal session carries the user's role, an API
     token its creator's current role, and anything else (no role) is refused."""
     if actor.role != "owner":
-        raise errors.Forbidden(f"only an owner may {what}")
+        raise errors.refusal(errors.Forbidden, _l("only an owner of the organization may do this"),
+                             detail=f"only an owner may {what}")
 
 
 def may_revoke_token(actor: Actor, token) -> bool:
@@ -53,7 +56,8 @@ def require_line_factory(actor: Actor, factory_ids: set[int], owners: dict[int, 
     `factory_ids`: factories of the step's quote lines; `owners`: factory id -> org id."""
     if actor.is_operator or any(owners[f] == actor.org_id for f in factory_ids):
         return
-    raise errors.Forbidden(f"only the factory the accepted quote placed {what} with may record it")
+    raise errors.refusal(errors.Forbidden, _l("only the factory the accepted quote placed this step with may record it"),
+                         detail=f"only the factory the accepted quote placed {what} with may record it")
 
 
 def is_order_buyer(actor: Actor, order) -> bool:
@@ -72,4 +76,4 @@ def party_of(actor: Actor, order) -> str:
 
 def require_order_buyer(actor: Actor, order) -> None:
     if not (actor.is_operator or is_order_buyer(actor, order)):
-        raise errors.Forbidden("only the buyer of this order may do this")
+        raise errors.refusal(errors.Forbidden, _l("only the buyer of this order may do this"))

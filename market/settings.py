@@ -132,6 +132,8 @@ class Settings(BaseSettings):
     BATCH_MATCH_EVERY_S: Seconds = _field(3600, "interval of the batch match of open orders", ge=0)
     CHECKPOINT_EVERY_S: Seconds = _field(600, "interval of signed (and anchored) ledger checkpoints", ge=0)
     QUOTE_EXPIRY_EVERY_S: Seconds = _field(300, "interval of expiring old quotes", ge=0)
+    BID_EXPIRY_EVERY_S: Seconds = _field(300, "interval of expiring factory bids whose validity ended (the bidder "
+                                         "is told)", ge=0)
     JOB_SWEEP_EVERY_S: Seconds = _field(300, "interval of requeueing stuck and failing lost jobs", ge=0)
     EVENT_SWEEP_EVERY_S: Seconds = _field(60, "interval of delivering domain events whose after-commit handler "
                                           "has not run yet (market/bus.py)", ge=0)

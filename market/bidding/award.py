@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from market import errors, policy
 from market.auth import Actor
@@ -71,8 +72,8 @@ def accept_bid(actor: Actor, bid_id: uuid.UUID) -> Bid:
         built = build(s, [order], now)
     built = _restricted(built, bid.factory_id, _minutes(promised, built.epoch))
     if not built.problem.machines:
-        raise errors.Conflict("the factory has no open capacity for this order; it must publish capacity windows "
-                              "before the bid can be booked", field="bid")
+        raise errors.refusal(errors.Conflict, _l("the factory has no open capacity for this order; it must publish "
+                                                  "capacity windows before the bid can be booked"), field="bid")
     seconds = current_app.config["QUOTE_TIME_LIMIT_S"]
     alternatives = quote(built.problem, built.job_id, params=SolverParams(time_limit_s=seconds, workers=1, seed=0),
                          candidate_options=CandidateOptions(windows_per_machine=20, max_span=CANDIDATES_MAX_SPAN))
@@ -82,7 +83,9 @@ def accept_bid(actor: Actor, bid_id: uuid.UUID) -> Bid:
         detail = ("the factory's open capacity cannot make this order" if finish is None else
                   f"the factory's open capacity finishes this order at {finish.isoformat()}, after its promised "
                   f"date {promised.isoformat()}")
-        raise errors.Conflict(detail + "; ask it to publish capacity or to revise its bid", field="bid")
+        raise errors.refusal(errors.Conflict, _l("the factory's open capacity cannot finish this order by its promised "
+                                                  "date; ask it to publish capacity or to revise its bid"), field="bid",
+                             detail=detail + "; ask it to publish capacity or to revise its bid")
     # any placement in time honours the bid; the one on the factory's cheapest capacity is its choice
     placement = min(in_time, key=lambda a: (a.price, a.completion))
     with unit_of_work() as s:
@@ -91,7 +94,8 @@ def accept_bid(actor: Actor, bid_id: uuid.UUID) -> Bid:
         order = s.scalar(select(Order).where(Order.id == bid.order_id).with_for_update(of=Order))
         _check(bid, order, now)
         if bid.revision != revision:
-            raise errors.Conflict("the factory revised this bid meanwhile; review the new terms", field="bid")
+            raise errors.refusal(errors.Conflict, _l("the factory revised this bid meanwhile; review the new terms"),
+                                 field="bid")
         job = SolveJob(kind="bid", organization_id=actor.org_id, order_id=order.id, status="done", finished_at=utcnow(),
                        result={"bid": str(bid.public_id), "revision": revision})
         s.add(job)
@@ -117,8 +121,8 @@ def _check(bid: Bid, order: Order, now: datetime) -> None:
     services.require_open_order(order)
     services.require_live(bid, now, what="accepted")
     if bid.status == "countered":
-        raise errors.Conflict("your counter-offer awaits the factory's answer; the bid can be accepted once it "
-                              "answers", field="bid")
+        raise errors.refusal(errors.Conflict, _l("your counter-offer awaits the factory's answer; the bid can be accepted "
+                                                  "once it answers"), field="bid")
 
 
 def _retire(quote_id: int) -> None:

@@ -77,3 +77,13 @@ class BidLost:
     order_id: int
     factory_org_id: int
     reason: str
+
+
+@dataclass(frozen=True)
+class BidExpired:
+    """A live bid's validity ended before the buyer took it (bidding.expiry, periodic): the
+    factory may bid again if it still wants the work."""
+
+    bid_id: int
+    order_id: int
+    factory_org_id: int

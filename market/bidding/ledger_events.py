@@ -11,7 +11,8 @@ from market.db import utcnow
 TYPES = {"submitted": "quote.bid_submitted", "revised": "quote.bid_revised", "withdrawn": "quote.bid_withdrawn",
          "countered": "quote.bid_countered", "counter_accepted": "quote.bid_counter_accepted",
          "counter_rejected": "quote.bid_counter_rejected", "declined": "quote.bid_declined",
-         "accepted": "quote.bid_accepted", "lost": "quote.bid_lost", "closed": "quote.bid_closed"}
+         "accepted": "quote.bid_accepted", "lost": "quote.bid_lost", "closed": "quote.bid_closed",
+         "expired": "quote.bid_expired"}
 
 
 def terms_payload(order, bid, step) -> dict:

@@ -16,13 +16,14 @@ from market.orders.models import Order, Quote
 from market.db import Base, UTCDateTime, new_public_id, utcnow
 
 # open: the factory's terms stand (the buyer may accept, counter or decline);
-# countered: the buyer's counter awaits the factory; the rest are final
-BID_STATUSES = ("open", "countered", "withdrawn", "declined", "accepted", "lost", "closed")
+# countered: the buyer's counter awaits the factory; the rest are final (expired: its validity
+# ended while live, set by the periodic expire_bids)
+BID_STATUSES = ("open", "countered", "withdrawn", "declined", "accepted", "lost", "closed", "expired")
 LIVE = ("open", "countered")
 PRICE_BASES = ("order", "operation")
 TERMS_KINDS = ("submitted", "revised", "counter_accepted")
 STEP_KINDS = ("submitted", "revised", "withdrawn", "countered", "counter_accepted", "counter_rejected",
-              "declined", "accepted", "lost", "closed")
+              "declined", "accepted", "lost", "closed", "expired")
 
 
 class Bid(Base):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
@@ -53,19 +54,22 @@ def find_bid(s: Session, actor: Actor, bid_id: uuid.UUID, *, lock: bool = False)
 
 def _require_bidder(actor: Actor, bid: Bid) -> None:
     if not actor.is_operator and bid.factory_org_id != actor.org_id:
-        raise errors.Forbidden("only the factory that made this bid may change it")
+        raise errors.refusal(errors.Forbidden, _l("only the factory that made this bid may change it"))
 
 
 def require_open_order(order: Order) -> None:
     if order.state not in BIDDABLE:
-        raise errors.Conflict(f"bids are taken on open orders; this one is {order.state}", field="order")
+        raise errors.refusal(errors.Conflict, _l("bids are taken on open orders only"), field="order",
+                             detail=f"bids are taken on open orders; this one is {order.state}")
 
 
 def require_live(bid: Bid, now: datetime, *, what: str) -> None:
     if bid.status not in LIVE:
-        raise errors.Conflict(f"this bid is {bid.status}; it cannot be {what}", field="bid")
+        raise errors.refusal(errors.Conflict, _l("this bid is no longer open; it cannot be changed"), field="bid",
+                             detail=f"this bid is {bid.status}; it cannot be {what}")
     if bid.expired(now):
-        raise errors.Conflict(f"this bid expired at {bid.expires_at.isoformat()}; it cannot be {what}", field="bid")
+        raise errors.refusal(errors.Conflict, _l("this bid has expired; it cannot be changed"), field="bid",
+                             detail=f"this bid expired at {bid.expires_at.isoformat()}; it cannot be {what}")
 
 
 def _bidding_factory(s: Session, actor: Actor, order: Order, factory_id: uuid.UUID | None) -> Factory:
@@ -76,23 +80,24 @@ def _bidding_factory(s: Session, actor: Actor, order: Order, factory_id: uuid.UU
     if factory_id is not None:
         factory = s.scalar(stmt.where(Factory.public_id == factory_id))
         if factory is None:
-            raise errors.Invalid(f"factory {factory_id} is not one of yours", field="factory_id")
+            raise errors.refusal(errors.Invalid, _l("factory %(id)s is not one of yours", id=factory_id), field="factory_id")
     else:
         factories = list(s.scalars(stmt))
         if len(factories) != 1:
-            raise errors.Invalid("register a factory first" if not factories else
-                                 "you have several factories: name the one that bids (factory_id)", field="factory_id")
+            raise errors.refusal(errors.Invalid, _l("register a factory first") if not factories else
+                                 _l("you have several factories: name the one that bids (factory_id)"), field="factory_id")
         factory = factories[0]
     missing_certs = sorted(set(order.required_certifications or ()) - set(factory.certifications or ()))
     if missing_certs:
-        raise errors.Invalid(f"{factory.name} lacks the certification(s) this order requires: "
-                             f"{', '.join(missing_certs)}", field="factory_id")
+        raise errors.refusal(errors.Invalid, _l("%(factory)s lacks the certification(s) this order requires: %(certs)s",
+                                                 factory=factory.name, certs=", ".join(missing_certs)), field="factory_id")
     can_do = set(s.scalars(select(MachineProcess.process_code).join(Machine, Machine.id == MachineProcess.machine_id)
                            .where(Machine.factory_id == factory.id, Machine.status == "active")))
     missing = [f"#{op.seq} {op.process_code}" for op in order.operations if op.process_code not in can_do]
     if missing:
-        raise errors.Invalid(f"{factory.name} has no active machine for operation(s) {', '.join(missing)}; "
-                             f"a bid covers the whole order", field="factory_id")
+        raise errors.refusal(errors.Invalid, _l("%(factory)s has no active machine for operation(s) %(ops)s; a bid covers "
+                                                 "the whole order", factory=factory.name, ops=", ".join(missing)),
+                             field="factory_id")
     return factory
 
 
@@ -104,30 +109,32 @@ def _terms(order: Order, data: dict, now: datetime) -> dict:
     promised date and a validity in the future."""
     price, per_op = data.get("price_minor"), data.get("operation_prices")
     if (price is None) == (per_op is None):
-        raise errors.Invalid("give either price_minor (the whole order) or operation_prices (per operation)",
-                             field="price_minor")
+        raise errors.refusal(errors.Invalid, _l("give either price_minor (the whole order) or operation_prices (per "
+                                                 "operation)"), field="price_minor")
     operations: dict[int, int] = {}
     if per_op is not None:
         seqs = {op.seq for op in order.operations}
         for item in per_op:
             if item["seq"] not in seqs or item["seq"] in operations:
-                raise errors.Invalid(f"operation #{item['seq']} is not an operation of this order or is priced twice",
-                                     field="operation_prices")
+                raise errors.refusal(errors.Invalid, _l("operation #%(seq)s is not an operation of this order or is priced "
+                                                         "twice", seq=item["seq"]), field="operation_prices")
             operations[item["seq"]] = item["price_minor"]
         if set(operations) != seqs:
             missing = ", ".join(f"#{seq}" for seq in sorted(seqs - set(operations)))
-            raise errors.Invalid(f"price every operation: {missing} missing", field="operation_prices")
+            raise errors.refusal(errors.Invalid, _l("price every operation: %(missing)s missing", missing=missing),
+                                 field="operation_prices")
         price = sum(operations.values())
         if price > MAX_MINOR:
-            raise errors.Invalid(f"the operations add up to {price}, above the ceiling of {MAX_MINOR} minor units",
-                                 field="operation_prices")
+            raise errors.refusal(errors.Invalid, _l("the operations add up to %(price)s, above the ceiling of %(max)s minor "
+                                                     "units", price=price, max=MAX_MINOR), field="operation_prices")
     promised, expires = data["promised_at"], data["expires_at"]
     if promised <= now:
-        raise errors.Invalid("the promised date must be in the future", field="promised_at")
+        raise errors.refusal(errors.Invalid, _l("the promised date must be in the future"), field="promised_at")
     if expires <= now:
-        raise errors.Invalid("the bid must be valid until a future moment", field="expires_at")
+        raise errors.refusal(errors.Invalid, _l("the bid must be valid until a future moment"), field="expires_at")
     if expires > now + MAX_VALIDITY:
-        raise errors.Invalid(f"a bid may be valid for at most {MAX_VALIDITY.days} days", field="expires_at")
+        raise errors.refusal(errors.Invalid, _l("a bid may be valid for at most %(n)s days", n=MAX_VALIDITY.days),
+                             field="expires_at")
     return {"price_minor": price, "operations": operations, "promised_at": promised, "expires_at": expires,
             "conditions": data.get("conditions", "").strip()}
 
@@ -183,7 +190,8 @@ def submit_bid(actor: Actor, order_id: uuid.UUID, data: dict) -> Bid:
         bid = s.scalar(select(Bid).where(Bid.order_id == order.id, Bid.factory_org_id == actor.org_id)
                        .with_for_update(of=Bid))
         if bid is not None and bid.status in LIVE:
-            raise errors.Conflict("you already have a live bid on this order: revise it instead", field="bid")
+            raise errors.refusal(errors.Conflict, _l("you already have a live bid on this order: revise it instead"),
+                                 field="bid")
         if bid is None:
             bid = Bid(order_id=order.id, factory_id=factory.id, factory_org_id=actor.org_id, revision=1,
                       currency=order.currency, status="open")
@@ -209,10 +217,11 @@ def revise_bid(actor: Actor, bid_id: uuid.UUID, data: dict) -> Bid:
         order = s.scalar(select(Order).where(Order.id == bid.order_id).with_for_update(of=Order))
         require_open_order(order)
         if bid.status not in LIVE:  # an expired bid may be revised: that renews it
-            raise errors.Conflict(f"this bid is {bid.status}; it cannot be revised", field="bid")
+            raise errors.refusal(errors.Conflict, _l("this bid is no longer open; it cannot be revised"), field="bid",
+                                 detail=f"this bid is {bid.status}; it cannot be revised")
         if data.get("factory_id") is not None and data["factory_id"] != bid.factory.public_id:
-            raise errors.Invalid("a revision keeps the bid's factory; withdraw and bid again to change it",
-                                 field="factory_id")
+            raise errors.refusal(errors.Invalid, _l("a revision keeps the bid's factory; withdraw and bid again to change "
+                                                     "it"), field="factory_id")
         _bidding_factory(s, actor, order, bid.factory.public_id)
         terms = _terms(order, data, now)
         bid.revision += 1
@@ -231,7 +240,8 @@ def withdraw_bid(actor: Actor, bid_id: uuid.UUID, note: str = "") -> Bid:
         _require_bidder(actor, bid)
         order = s.scalar(select(Order).where(Order.id == bid.order_id).with_for_update(of=Order))
         if bid.status not in LIVE:
-            raise errors.Conflict(f"this bid is {bid.status}; it cannot be withdrawn", field="bid")
+            raise errors.refusal(errors.Conflict, _l("this bid is no longer open; it cannot be withdrawn"), field="bid",
+                                 detail=f"this bid is {bid.status}; it cannot be withdrawn")
         bid.status = "withdrawn"
         bid.counter_price_minor = bid.counter_promised_at = None
         add_step(s, order, bid, "withdrawn", actor, note=note.strip())
@@ -252,7 +262,7 @@ def answer_counter(actor: Actor, bid_id: uuid.UUID, *, accept: bool, note: str =
         require_open_order(order)
         require_live(bid, now, what="answered")
         if bid.status != "countered":
-            raise errors.Conflict("there is no counter-offer on this bid to answer", field="bid")
+            raise errors.refusal(errors.Conflict, _l("there is no counter-offer on this bid to answer"), field="bid")
         if accept:
             step = bid.terms_step
             keeps_operations = bid.counter_price_minor is None and bid.price_basis == "operation"
@@ -291,11 +301,11 @@ def counter_bid(actor: Actor, bid_id: uuid.UUID, data: dict) -> Bid:
         require_open_order(order)
         require_live(bid, now, what="countered")
         if bid.status == "countered":
-            raise errors.Conflict("your earlier counter-offer awaits the factory's answer", field="bid")
+            raise errors.refusal(errors.Conflict, _l("your earlier counter-offer awaits the factory's answer"), field="bid")
         if price is None and promised is None:
-            raise errors.Invalid("counter with a price, a promised date or both", field="price_minor")
+            raise errors.refusal(errors.Invalid, _l("counter with a price, a promised date or both"), field="price_minor")
         if promised is not None and promised <= now:
-            raise errors.Invalid("the promised date must be in the future", field="promised_at")
+            raise errors.refusal(errors.Invalid, _l("the promised date must be in the future"), field="promised_at")
         bid.status, bid.counter_price_minor, bid.counter_promised_at = "countered", price, promised
         add_step(s, order, bid, "countered", actor, price=price, promised=promised, note=data.get("note", "").strip())
         bus.publish(s, BidCountered(bid.id, order.id, bid.factory_org_id, actor.user_id))
@@ -308,7 +318,8 @@ def decline_bid(actor: Actor, bid_id: uuid.UUID, note: str = "") -> Bid:
         write_lock(s)
         bid, order = _buyers_bid(s, actor, bid_id)
         if bid.status not in LIVE:
-            raise errors.Conflict(f"this bid is {bid.status}; it cannot be declined", field="bid")
+            raise errors.refusal(errors.Conflict, _l("this bid is no longer open; it cannot be declined"), field="bid",
+                                 detail=f"this bid is {bid.status}; it cannot be declined")
         bid.status = "declined"
         bid.counter_price_minor = bid.counter_promised_at = None
         add_step(s, order, bid, "declined", actor, note=note.strip())
@@ -374,7 +385,8 @@ def add_attachment(actor: Actor, bid_id: uuid.UUID, upload) -> BidAttachment:
         bid = find_bid(s, actor, bid_id, lock=True)
         _require_bidder(actor, bid)
         if bid.status not in LIVE:
-            raise errors.Conflict(f"this bid is {bid.status}; documents go on live bids", field="bid")
+            raise errors.refusal(errors.Conflict, _l("documents go on live bids only"), field="bid",
+                                 detail=f"this bid is {bid.status}; documents go on live bids")
         with files.stored(upload) as kept:
             row = BidAttachment(bid_id=bid.id, uploaded_by_org_id=actor.org_id, **kept.__dict__)
             s.add(row)

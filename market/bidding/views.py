@@ -29,7 +29,7 @@ STATUS = {"open": _l("open"), "countered": _l("countered"), "withdrawn": _l("wit
 STEPS = {"submitted": _l("submitted"), "revised": _l("revised"), "withdrawn": _l("withdrawn"),
          "countered": _l("counter-offer"), "counter_accepted": _l("counter-offer accepted"),
          "counter_rejected": _l("counter-offer rejected"), "declined": _l("declined"), "accepted": _l("accepted"),
-         "lost": _l("not chosen"), "closed": _l("closed")}
+         "lost": _l("not chosen"), "closed": _l("closed"), "expired": _l("expired")}
 
 
 @bp.app_context_processor
@@ -92,7 +92,7 @@ def new(order_id):
         except NotFound:
             raise
         except DomainError as exc:
-            errors = exc.errors or {"_": [exc.detail]}
+            errors = forms.field_errors(exc)
     return render_template("bidding/form.html", order=order, values=values, errors=errors, bid=None), \
         422 if errors else 200
 
@@ -129,7 +129,7 @@ def revise(bid_id):
     except NotFound:
         raise
     except DomainError as exc:
-        errors = exc.errors or {"_": [exc.detail]}
+        errors = forms.field_errors(exc)
     return render_template("bidding/show.html", bid=bid, order=order, is_factory=True, now=utcnow(),
                            values=dict(request.form), errors=errors), 422
 
@@ -191,7 +191,7 @@ def accept(bid_id):
     except NotFound:
         raise
     except DomainError as refused:
-        flash(refused.detail, "error")
+        flash(forms.words(refused), "error")
         return redirect(url_for("bidding.show", bid_id=bid_id))
     flash(_("Bid accepted: the factory's capacity is booked for you."), "success")
     return redirect(url_for("orders.show", order_id=bid.order.public_id))

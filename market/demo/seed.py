@@ -2,8 +2,9 @@
 
 Eight factories around Suzhou and Dongguan with 36 machines and capacity over the next
 eight weeks, four buyers with orders in several states (one cancelled after acceptance), a
-lender whose portfolio holds two consenting factories with reports and financing, and an
-operator.
+bill-of-materials order with a factory's bid and the buyer's counter-offer, an accepted order
+one of whose operations its factory subcontracted, a lender whose portfolio holds two
+consenting factories with reports and financing, and an operator.
 Deterministic: the same world every time.
 """
 from __future__ import annotations
@@ -168,10 +169,62 @@ def seed_world(history_days: int = 90) -> None:
             orders.transition(buyer, order.public_id, "cancelled", "Project stopped by our customer.")
         if final != "draft":
             orders.post_message(buyer, order.public_id, "Drawings to follow; please confirm the tolerance on op 1.")
+    _collaboration(buyers, factory_orgs, operator)
     lender = _account("lender", "苏州农商银行 Suzhou Rural Commercial Bank (demo)", "lender@demo.local", "Li Lender")
     _telemetry_history(history_days)
     good, weaker = _best_and_weakest(factory_orgs)
     _credit(lender, good=good, weaker=weaker)
+
+
+# a product structure: two moulded components (two clips per piece) merging into the assembly
+BOM_ORDER = {
+    "title": "Handheld scanner enclosure", "part_number": "HS-3", "material": "PC/ABS", "quantity": 1000,
+    "components": [{"name": "shell", "quantity_per_parent": 1, "material": "PC/ABS V0"},
+                   {"name": "clip", "quantity_per_parent": 2, "material": "POM"}],
+    "operations": [
+        {"process_code": "injection_molding", "setup_minutes": 240, "run_minutes_per_unit": Decimal("0.5"),
+         "component": "shell", "after": []},
+        {"process_code": "injection_molding", "setup_minutes": 120, "run_minutes_per_unit": Decimal("0.2"),
+         "component": "clip", "after": []},
+        {"process_code": "mechanical_assembly", "setup_minutes": 30, "run_minutes_per_unit": Decimal("0.8"),
+         "after": [1, 2]},
+        {"process_code": "packaging", "setup_minutes": 10, "run_minutes_per_unit": Decimal("0.2")}],
+}
+MOLDER = 4  # 东莞长安模塑 Chang'an Molding: moulds and assembles, so it can bid on the whole structure
+
+
+def _collaboration(buyers: list[Actor], factory_orgs: list[Actor], operator: Actor) -> None:
+    """What a newcomer should find besides the plain orders: a BOM order on the board with the
+    moulder's bid and the buyer's counter-offer awaiting its answer, and the accepted
+    robot-shaft order whose heat treatment its factory passed on as a sub-order (quoted)."""
+    from market.bidding import services as bidding
+    from market.orders.models import Order
+    from market.subcontracting import services as subcontracting
+
+    buyer, molder = buyers[1], factory_orgs[MOLDER]
+    now = utcnow()
+    order = orders.create_order(buyer, {
+        **BOM_ORDER, "due_at": now + timedelta(days=45), "budget_minor": 6_000_000, "declared_value_minor": 3_600_000,
+        "currency": "CNY", "delivery_address": "Shenzhen, Nanshan", "required_certifications": ["ISO9001"],
+        "submit": True})
+    orders.invite_factory(buyer, order.public_id, _first_factory_id(molder))
+    bid = bidding.submit_bid(molder, order.public_id, {
+        "price_minor": 4_200_000, "promised_at": now + timedelta(days=30), "expires_at": now + timedelta(days=14),
+        "conditions": "Moulds included; clips in natural POM."})
+    bidding.counter_bid(buyer, bid.public_id, {"price_minor": 3_900_000, "note": "Can you meet 39,000 with the "
+                                               "same date?"})
+    # the accepted robot joint shaft: whoever makes its heat treatment passes it on
+    with unit_of_work() as s:
+        shaft = s.scalar(select(Order).where(Order.part_number == "RJ-S3", Order.state == "accepted"))
+        quote = subcontracting.accepted_quote(s, shaft) if shaft else None
+        line = next((ln for ln in quote.lines if ln.process_code == "heat_treatment"), None) if quote else None
+        maker = s.get(Factory, line.factory_id).organization_id if line else None
+        shaft_id, seq = (shaft.public_id, line.seq) if line else (None, None)
+    if shaft_id is None:
+        return  # no capacity fitted the shaft: nothing to pass on
+    by_org = {a.org_id: a for a in factory_orgs}
+    sub = subcontracting.subcontract(by_org[maker], shaft_id, [seq], request_quotes=False)
+    _quote(by_org[maker], sub.order.public_id)
 
 
 def _telemetry_history(days: int = 90) -> None:

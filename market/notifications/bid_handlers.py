@@ -4,8 +4,8 @@ order's title and, for the buyer, the bidding factory's name: never a price, and
 bidder never learns who won or at what price."""
 from __future__ import annotations
 
-from market.bidding.domain_events import (BidAccepted, BidCountered, BidLost, BidRejected, BidSubmitted,
-                                          BidWithdrawn, CounterAnswered)
+from market.bidding.domain_events import (BidAccepted, BidCountered, BidExpired, BidLost, BidRejected,
+                                          BidSubmitted, BidWithdrawn, CounterAnswered)
 from market.bidding.models import Bid
 from market.db import unit_of_work
 from market.notifications import recipients as who
@@ -60,8 +60,12 @@ def on_bid_lost(event: BidLost) -> None:
     _tell(event, "bid.lost" if event.reason == "awarded" else "bid.closed", to_buyer=False, skip_invited=True)
 
 
+def on_bid_expired(event: BidExpired) -> None:
+    _tell(event, "bid.expired", to_buyer=False)
+
+
 HANDLED = (
     (BidSubmitted, on_bid_submitted), (BidWithdrawn, on_bid_withdrawn), (BidCountered, on_bid_countered),
     (CounterAnswered, on_counter_answered), (BidRejected, on_bid_rejected), (BidAccepted, on_bid_accepted),
-    (BidLost, on_bid_lost),
+    (BidLost, on_bid_lost), (BidExpired, on_bid_expired),
 )

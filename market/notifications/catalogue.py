@@ -138,6 +138,10 @@ KINDS: tuple[Kind, ...] = (
     Kind("bid.closed", "bidding.BidLost (cancelled)", ("bidder_not_invited",), False, "bid",
          _l("Order cancelled"),
          _l("“%(order)s”, which you bid on, was cancelled by the buyer.")),
+    Kind("bid.expired", "bidding.BidExpired", ("bidder",), False, "bid",
+         _l("Bid expired"),
+         _l("Your bid on “%(order)s” expired: its validity ended before the buyer took it. Bid again if you still "
+            "want the work.")),
     # production
     Kind("qc.failed", "production.QcFailed", ("buyer", "booked"), True, "order",
          _l("QC failed"),

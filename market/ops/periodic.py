@@ -155,6 +155,13 @@ def reminders() -> dict:
     return {**payments.publish_due(), **credit.publish_due()}
 
 
+def expire_bids() -> dict:
+    """Live bids whose validity ended are marked expired and their factories told."""
+    from market.bidding import expiry
+
+    return {"expired": expiry.expire_bids()}
+
+
 def send_digests() -> dict:
     """One mail per user and DIGEST_EVERY_S listing the notifications they chose to get as a digest."""
     from market.notifications import digest
@@ -166,6 +173,7 @@ TASKS = {t.name: t for t in (
     Task("batch_match", batch_match, "BATCH_MATCH_EVERY_S"),
     Task("ledger_checkpoint", ledger_checkpoint, "CHECKPOINT_EVERY_S"),
     Task("expire_quotes", expire_quotes, "QUOTE_EXPIRY_EVERY_S"),
+    Task("expire_bids", expire_bids, "BID_EXPIRY_EVERY_S"),
     Task("sweep_jobs", sweep_jobs, "JOB_SWEEP_EVERY_S"),
     Task("deliver_events", deliver_events, "EVENT_SWEEP_EVERY_S"),
     Task("send_webhooks", send_webhooks, "WEBHOOK_SWEEP_EVERY_S"),

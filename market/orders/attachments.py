@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app, send_file
+from flask_babel import lazy_gettext as _l
 
 from market import errors
 
@@ -44,17 +45,20 @@ def store(filename: str, stream) -> StoredFile:
     name = Path(filename or "").name
     ext = Path(name).suffix.lower()
     if ext not in ALLOWED:
-        raise errors.UnsupportedMediaType(
-            f"file type '{ext or 'none'}' is not accepted; allowed: {', '.join(sorted(ALLOWED))}", field="file")
+        raise errors.refusal(errors.UnsupportedMediaType, _l("file type '%(ext)s' is not accepted; allowed: %(allowed)s",
+                                                              ext=ext or "none", allowed=", ".join(sorted(ALLOWED))),
+                             field="file")
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise errors.PayloadTooLarge(f"file is larger than the {limit} byte limit", field="file")
+        raise errors.refusal(errors.PayloadTooLarge, _l("file is larger than the %(limit)s byte limit", limit=limit),
+                             field="file")
     if not data:
-        raise errors.Invalid("file is empty", field="file")
+        raise errors.refusal(errors.Invalid, _l("file is empty"), field="file")
     content_type, looks_right = ALLOWED[ext]
     if not looks_right(data[:512]):
-        raise errors.UnsupportedMediaType(f"the content of '{name}' is not a valid {ext} file", field="file")
+        raise errors.refusal(errors.UnsupportedMediaType, _l("the content of '%(name)s' is not a valid %(ext)s file",
+                                                              name=name, ext=ext), field="file")
     key = uuid.uuid4().hex
     (_upload_dir() / key).write_bytes(data)
     return StoredFile(name, content_type, len(data), hashlib.sha256(data).hexdigest(), key)
@@ -70,7 +74,7 @@ def stored(upload):
     block; when the block fails the file is removed again, so no file outlives a row that was
     never written."""
     if upload is None or not getattr(upload, "filename", ""):
-        raise errors.Invalid("choose a file to upload", field="file")
+        raise errors.refusal(errors.Invalid, _l("choose a file to upload"), field="file")
     kept = store(upload.filename, upload.stream)
     try:
         yield kept

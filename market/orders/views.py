@@ -89,7 +89,7 @@ def new():
         except forms.FormError as exc:
             errors = exc.errors
         except DomainError as exc:
-            errors = exc.errors or {"_": [exc.detail]}
+            errors = forms.field_errors(exc)
     return render_template("orders/form.html", values=values, errors=errors, rows=OPERATION_ROWS,
                            component_rows=COMPONENT_ROWS), 422 if errors else 200
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,7 +35,8 @@ def add_document(s: Session, entries: Batch, stored: files.StoredFile, *, kind: 
                  factory: Factory, lot: Lot | None = None, material_lot: MaterialLot | None = None) -> LotDocument:
     """The document row and its ledger entry (appended with `entries`)."""
     if kind not in DOCUMENT_KINDS:
-        raise errors.Invalid(f"a document is one of {', '.join(DOCUMENT_KINDS)}", field="kind")
+        raise errors.refusal(errors.Invalid, _l("a document is one of %(kinds)s", kinds=", ".join(DOCUMENT_KINDS)),
+                             field="kind")
     doc = LotDocument(lot_id=lot.id if lot else None, material_lot_id=material_lot.id if material_lot else None,
                       kind=kind, public=public, factory_id=factory.id, uploaded_at=utcnow(), salt=new_salt(),
                       **stored.__dict__)
@@ -113,13 +115,15 @@ def set_required_documents(actor: Actor, order_id: uuid.UUID, kinds: list[str]) 
     """The buyer names the documents every lot of the order must carry before it ships."""
     unknown = [k for k in kinds if k not in DOCUMENT_KINDS]
     if unknown:
-        raise errors.Invalid(f"unknown document kinds: {', '.join(unknown)}; known: {', '.join(DOCUMENT_KINDS)}",
+        raise errors.refusal(errors.Invalid, _l("unknown document kinds: %(unknown)s; known: %(kinds)s",
+                                                 unknown=", ".join(unknown), kinds=", ".join(DOCUMENT_KINDS)),
                              field="documents")
     with unit_of_work() as s:
         order = find_order(s, actor, order_id, lock=True)
         policy.require_order_buyer(actor, order)
         if order.state in REQUIREMENTS_FROZEN:
-            raise errors.Conflict(f"the order is {order.state}: its lots have shipped", field="documents")
+            raise errors.refusal(errors.Conflict, _l("the order's lots have shipped: its required documents are fixed"),
+                                 field="documents", detail=f"the order is {order.state}: its lots have shipped")
         order.required_documents = [k for k in DOCUMENT_KINDS if k in kinds]  # one order, no repeats
         s.commit()
         s.refresh(order)

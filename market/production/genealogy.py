@@ -4,6 +4,8 @@ that prove it. Only what the entries say in clear is shown: quantities, heat num
 suppliers and private documents' names stay commitments."""
 from __future__ import annotations
 
+from typing import Callable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,30 +31,47 @@ def lot_indices(s: Session, lot: Lot) -> list[int]:
 
 def lot_names(s: Session, lot: Lot) -> dict[str, str]:
     """Display names of the factories and machines a lot's entries name by id (public profiles)."""
-    names = {}
+    factories, machines = _parties(s, lot)
+    return {**factories, **machines}
+
+
+def _parties(s: Session, lot: Lot) -> tuple[dict[str, str], dict[str, str]]:
+    """(factories, machines) a lot's entries name, public id -> name."""
+    factories, machines = {}, {}
     for step in lot.operations:
-        names[str(step.factory.public_id)] = step.factory.name
-        names[str(step.machine.public_id)] = step.machine.name
+        factories[str(step.factory.public_id)] = step.factory.name
+        machines[str(step.machine.public_id)] = step.machine.name
     for qc in lot.qc_results:
-        names[str(qc.factory.public_id)] = qc.factory.name
+        factories[str(qc.factory.public_id)] = qc.factory.name
     for factory_id in [lot.shipped_by_factory_id, *s.scalars(select(LotDocument.factory_id).where(
             LotDocument.lot_id == lot.id)), *s.scalars(select(LotInput.factory_id).where(LotInput.lot_id == lot.id))]:
         if factory_id:
             factory = s.get(Factory, factory_id)
-            names[str(factory.public_id)] = factory.name
-    return names
+            factories[str(factory.public_id)] = factory.name
+    return factories, machines
 
 
-def tree(s: Session, lot: Lot) -> tuple[list[dict], list[int], dict[str, str], bool]:
-    """(the lot's inputs as nested nodes, every ledger index in them, display names, cut short?)."""
+# what a lot's makers are called instead of their names: (factory, machine) words, or None = their names
+Conceal = Callable[[Session, Order], "tuple[str, str] | None"]
+
+
+def tree(s: Session, lot: Lot, conceal: Conceal = lambda s, order: None) -> tuple[list[dict], list[int], dict[str, str], bool]:
+    """(the lot's inputs as nested nodes, every ledger index in them, display names, cut short?).
+    `conceal` (from a higher domain: subcontracting's consent) may hide the makers of a lot
+    in the tree behind words; a factory also named openly elsewhere in the tree keeps its name
+    (its id on the shown entries links them anyway)."""
     indices: list[int] = []
     names: dict[str, str] = {}
-    state = {"nodes": 0, "cut": False}
-    children = _inputs(s, lot, indices, names, state, {lot.id})
+    state = {"nodes": 0, "cut": False, "masked": {}, "conceal": conceal}
+    children = _inputs(s, lot, indices, names, state, {lot.id}, None)
+    for public_id, words in state["masked"].items():
+        names.setdefault(public_id, words)
     return children, sorted(set(indices)), names, state["cut"]
 
 
-def _inputs(s: Session, lot: Lot, indices: list[int], names: dict, state: dict, path: set[int]) -> list[dict]:
+def _inputs(s: Session, lot: Lot, indices: list[int], names: dict, state: dict, path: set[int],
+            masked: tuple[str, str] | None) -> list[dict]:
+    """`masked`: the words for the makers of `lot` when it is concealed (its materials' too)."""
     nodes = []
     for item in s.scalars(select(LotInput).where(LotInput.lot_id == lot.id).order_by(LotInput.id)):
         if state["nodes"] >= MAX_NODES:
@@ -61,26 +80,37 @@ def _inputs(s: Session, lot: Lot, indices: list[int], names: dict, state: dict, 
         state["nodes"] += 1
         via = [item.ledger_index] if item.ledger_index is not None else []
         if item.material_lot_id is not None:
-            node = _material_node(s, s.get(MaterialLot, item.material_lot_id), names)
+            m = s.get(MaterialLot, item.material_lot_id)
+            node = _material_node(s, m)
+            _name(state, names, masked, {str(m.factory.public_id): m.factory.name}, {})
         else:
             child = s.get(Lot, item.input_lot_id)
             if child.id in path:  # refused on write (materials._take_pieces); never loop on read
                 continue
             own = lot_indices(s, child)
-            names.update(lot_names(s, child))
             order = s.get(Order, child.order_id)
+            words = state["conceal"](s, order)
+            _name(state, names, words, *_parties(s, child))
             node = {"kind": "lot", "trace_code": codes.display(child.trace_code), "part_number": order.part_number,
                     "quantity": child.quantity, "status": child.status, "entries": own,
                     "documents": _documents(s, LotDocument.lot_id == child.id),
-                    "inputs": _inputs(s, child, indices, names, state, path | {child.id})}
+                    "inputs": _inputs(s, child, indices, names, state, path | {child.id}, words)}
         node["via"] = via
         indices.extend(node["entries"] + via)
         nodes.append(node)
     return nodes
 
 
-def _material_node(s: Session, m: MaterialLot, names: dict) -> dict:
-    names[str(m.factory.public_id)] = m.factory.name
+def _name(state: dict, names: dict, masked: tuple[str, str] | None, factories: dict, machines: dict) -> None:
+    if masked is None:
+        names.update(factories)
+        names.update(machines)
+        return
+    state["masked"].update({k: masked[0] for k in factories})
+    state["masked"].update({k: masked[1] for k in machines})
+
+
+def _material_node(s: Session, m: MaterialLot) -> dict:
     docs = _documents(s, LotDocument.material_lot_id == m.id)
     entries = sorted(i for i in [m.ledger_index, *(d["index"] for d in docs)] if i is not None)
     return {"kind": "material", "id": str(m.public_id), "material": m.material, "grade": m.grade,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -30,4 +31,4 @@ def consuming_factory(actor: Actor, plan: Plan) -> int:
     for seq in sorted(plan.lines):
         if actor.is_operator or any(plan.owners[f] == actor.org_id for f in plan.factories(seq)):
             return plan.factory_for(actor, seq)
-    raise errors.Forbidden("only a factory making this order may record what its lots consume")
+    raise errors.refusal(errors.Forbidden, _l("only a factory making this order may record what its lots consume"))

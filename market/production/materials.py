@@ -8,6 +8,7 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, true, update
 from sqlalchemy.orm import Session
 
@@ -35,8 +36,8 @@ def _own_factory(s: Session, actor: Actor, factory_id: uuid.UUID | None) -> Fact
     stmt = stmt.where(Factory.public_id == factory_id) if factory_id else stmt.order_by(Factory.id)
     factory = s.scalars(stmt).first()
     if factory is None:
-        raise (errors.Invalid("no factory of yours has that id", field="factory_id") if factory_id
-               else errors.Invalid("register a factory before recording material", field="factory_id"))
+        raise errors.refusal(errors.Invalid, _l("no factory of yours has that id") if factory_id
+                             else _l("register a factory before recording material"), field="factory_id")
     return factory
 
 
@@ -46,7 +47,7 @@ def record_material_lot(actor: Actor, data: dict, certificate=None) -> MaterialL
     policy.require_kind(actor, "factory")
     quantity = quantities.parse(data["quantity"])
     if quantity is None:
-        raise errors.Invalid("a positive decimal with at most 3 decimals", field="quantity")
+        raise errors.refusal(errors.Invalid, _l("a positive decimal with at most 3 decimals"), field="quantity")
     with unit_of_work() as s:
         write_lock(s)
         factory = _own_factory(s, actor, data.get("factory_id"))
@@ -54,7 +55,7 @@ def record_material_lot(actor: Actor, data: dict, certificate=None) -> MaterialL
         if data["source"] == "buyer_supplied":
             order = _supplied_order(s, actor, data.get("order_id"))
         elif data.get("order_id"):
-            raise errors.Invalid("only buyer-supplied material is tied to an order", field="order_id")
+            raise errors.refusal(errors.Invalid, _l("only buyer-supplied material is tied to an order"), field="order_id")
         m = MaterialLot(factory_id=factory.id, order_id=order.id if order else None, source=data["source"],
                         material=data["material"], grade=data.get("grade", ""), heat_number=data["heat_number"],
                         supplier=data.get("supplier", ""), unit=data["unit"], quantity_milli=quantity,
@@ -76,10 +77,11 @@ def record_material_lot(actor: Actor, data: dict, certificate=None) -> MaterialL
 def _supplied_order(s: Session, actor: Actor, order_id: uuid.UUID | None) -> Order:
     """Buyer-supplied material arrives for an order the factory makes a part of."""
     if not order_id:
-        raise errors.Invalid("buyer-supplied material names the order it was supplied for", field="order_id")
+        raise errors.refusal(errors.Invalid, _l("buyer-supplied material names the order it was supplied for"),
+                             field="order_id")
     order = s.scalar(select(Order).where(Order.public_id == order_id, Order.id.in_(producing_orders(actor))))
     if order is None and not actor.is_operator:
-        raise errors.Invalid("no order you make has that id", field="order_id")
+        raise errors.refusal(errors.Invalid, _l("no order you make has that id"), field="order_id")
     return order or s.scalar(select(Order).where(Order.public_id == order_id))
 
 
@@ -111,7 +113,8 @@ def consume(actor: Actor, lot_id: uuid.UUID, data: dict) -> LotInput:
         write_lock(s)
         lot, order = _lot(s, actor, lot_id, lock=True)
         if lot.status != "in_production":
-            raise errors.Conflict(f"only a lot in production consumes material; this one is {lot.status}")
+            raise errors.refusal(errors.Conflict, _l("only a lot in production consumes material"),
+                                 detail=f"only a lot in production consumes material; this one is {lot.status}")
         factory = s.get(Factory, consuming_factory(actor, _plan(s, order)))
         entries = Batch()
         if data.get("material_lot_id"):
@@ -137,19 +140,21 @@ def _take_material(s: Session, actor: Actor, lot: Lot, data: dict) -> LotInput:
     m = s.scalar(select(MaterialLot).join(Factory, Factory.id == MaterialLot.factory_id).where(
         MaterialLot.public_id == data["material_lot_id"], own_factories(actor)))
     if m is None:
-        raise errors.Invalid("no material lot of yours has that id", field="material_lot_id")
+        raise errors.refusal(errors.Invalid, _l("no material lot of yours has that id"), field="material_lot_id")
     if m.order_id is not None and m.order_id != lot.order_id:
-        raise errors.Invalid("this material was supplied by a buyer for another order", field="material_lot_id")
+        raise errors.refusal(errors.Invalid, _l("this material was supplied by a buyer for another order"),
+                             field="material_lot_id")
     quantity = quantities.parse(data.get("quantity", ""))
     if quantity is None:
-        raise errors.Invalid("a positive decimal with at most 3 decimals", field="quantity")
+        raise errors.refusal(errors.Invalid, _l("a positive decimal with at most 3 decimals"), field="quantity")
     # one statement decides and takes: a parallel consumption waits for the row and re-checks
     taken = s.execute(update(MaterialLot).where(MaterialLot.id == m.id, MaterialLot.remaining_milli >= quantity)
                       .values(remaining_milli=MaterialLot.remaining_milli - quantity)).rowcount
     if taken != 1:
         s.refresh(m)
-        raise errors.Invalid(f"only {quantities.display(m.remaining_milli)} {m.unit} of material lot "
-                             f"{m.heat_number} remain", field="quantity")
+        raise errors.refusal(errors.Invalid, _l("only %(left)s %(unit)s of material lot %(heat)s remain",
+                                                 left=quantities.display(m.remaining_milli), unit=m.unit,
+                                                 heat=m.heat_number), field="quantity")
     return LotInput(lot_id=lot.id, material_lot_id=m.id, quantity_milli=quantity)
 
 
@@ -158,18 +163,20 @@ def _take_pieces(s: Session, actor: Actor, lot: Lot, data: dict) -> LotInput:
     shipped lot of an order it bought)."""
     source = _input_lot(s, actor, data)
     if source is None:
-        raise errors.Invalid("no lot you made or received has that id or trace code", field="input_lot")
+        raise errors.refusal(errors.Invalid, _l("no lot you made or received has that id or trace code"),
+                             field="input_lot")
     if source.id == lot.id or lot.id in contained_lot_ids(s, source.id):
-        raise errors.Invalid("a lot cannot contain itself", field="input_lot")
+        raise errors.refusal(errors.Invalid, _l("a lot cannot contain itself"), field="input_lot")
     pieces = data.get("pieces")
     if not isinstance(pieces, int) or pieces < 1:
-        raise errors.Invalid("at least 1 piece", field="pieces")
+        raise errors.refusal(errors.Invalid, _l("at least 1 piece"), field="pieces")
     taken = s.execute(update(Lot).where(Lot.id == source.id, Lot.consumed_pieces + pieces <= Lot.quantity)
                       .values(consumed_pieces=Lot.consumed_pieces + pieces)).rowcount
     if taken != 1:
         s.refresh(source)
-        raise errors.Invalid(f"only {source.quantity - source.consumed_pieces} pieces of lot "
-                             f"{codes.display(source.trace_code)} remain", field="pieces")
+        raise errors.refusal(errors.Invalid, _l("only %(n)s pieces of lot %(code)s remain",
+                                                 n=source.quantity - source.consumed_pieces,
+                                                 code=codes.display(source.trace_code)), field="pieces")
     return LotInput(lot_id=lot.id, input_lot_id=source.id, pieces=pieces)
 
 

@@ -2,6 +2,7 @@
 checked by production.services.ship_lot."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,7 +33,7 @@ def require_for_shipment(s: Session, order: Order, lot: Lot) -> None:
     """Called by ship_lot: refuse (409, field `documents`) while a required document is missing."""
     missing = missing_documents(s, order, lot)
     if missing:
-        exc = errors.Conflict(f"the order requires these documents on the lot before it ships: "
-                              f"{', '.join(missing)}", field="documents")
+        exc = errors.refusal(errors.Conflict, _l("the order requires these documents on the lot before it ships: "
+                                                 "%(missing)s", missing=", ".join(missing)), field="documents")
         exc.extra["missing_documents"] = missing
         raise exc

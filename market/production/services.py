@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -26,6 +27,7 @@ from market.production import codes, events, requirements
 from market.production import sampling_rules
 from market.production.domain_events import LotStarted, OperationFinished, QcFailed
 from market.production.models import Lot, LotOperation, QcResult
+from market.production.routing import Routing
 from market.journal.ledger import Batch, get_ledger
 
 
@@ -44,6 +46,9 @@ class Plan:
     def factories(self, seq: int) -> set[int]:
         return {line.factory_id for line in self.lines[seq]}
 
+    def makes(self, actor: Actor, seq: int) -> bool:
+        return actor.is_operator or any(self.owners[f] == actor.org_id for f in self.factories(seq))
+
     def require(self, actor: Actor, seq: int, what: str) -> None:
         policy.require_line_factory(actor, self.factories(seq), self.owners, what)
 
@@ -52,13 +57,15 @@ class Plan:
         for line in self.lines[seq]:
             if actor.is_operator or self.owners[line.factory_id] == actor.org_id:
                 return line.factory_id
-        raise errors.Forbidden("only the factory the accepted quote placed this operation with may record it")
+        raise errors.refusal(errors.Forbidden, _l("only the factory the accepted quote placed this operation with may "
+                                                "record it"))
 
 
 def _plan(s: Session, order: Order) -> Plan:
     q = s.scalar(select(Quote).where(Quote.order_id == order.id, Quote.status == "accepted"))
     if q is None:
-        raise errors.Conflict("this order has no accepted quote, so no factory has been placed to make it")
+        raise errors.refusal(errors.Conflict, _l("this order has no accepted quote, so no factory has been placed to "
+                                                 "make it"))
     lines: dict[int, list[QuoteLine]] = {}
     for line in q.lines:
         lines.setdefault(line.seq, []).append(line)
@@ -101,17 +108,19 @@ def commission_lot(actor: Actor, order_id: uuid.UUID, quantity: int | None = Non
 def _commission(s: Session, order: Order, actor: Actor, quantity: int | None, entries: Batch, *,
                 move_order: bool = True) -> Lot:
     if order.state not in ("accepted", "in_production"):
-        raise errors.Conflict(f"lots are started on accepted orders; this one is {order.state}")
+        raise errors.refusal(errors.Conflict, _l("lots are started on accepted orders only"),
+                             detail=f"lots are started on accepted orders; this one is {order.state}")
     plan = _plan(s, order)
-    first = min(plan.lines)
-    plan.require(actor, first, "the first operation")
+    first = _first_step_of(actor, plan, Routing.of(order))
     made = s.scalar(select(func.coalesce(func.sum(Lot.quantity), 0)).where(Lot.order_id == order.id))
     remaining = order.quantity - made
     if remaining <= 0:
-        raise errors.Conflict(f"lots for all {order.quantity} pieces of this order have been started")
+        raise errors.refusal(errors.Conflict, _l("lots for all %(n)s pieces of this order have been started",
+                                                  n=order.quantity))
     quantity = remaining if quantity is None else quantity
     if not 1 <= quantity <= remaining:
-        raise errors.Invalid(f"a lot holds 1 to {remaining} pieces (the rest of the order)", field="quantity")
+        raise errors.refusal(errors.Invalid, _l("a lot holds 1 to %(n)s pieces (the rest of the order)", n=remaining),
+                             field="quantity")
     factory = s.get(Factory, plan.factory_for(actor, first))
     lot = Lot(order_id=order.id, trace_code=codes.new_code(), quantity=quantity, created_at=utcnow())
     s.add(lot)
@@ -121,6 +130,15 @@ def _commission(s: Session, order: Order, actor: Actor, quantity: int | None, en
         check_transition(order.state, "in_production", "factory")
         move(s, order, actor, "in_production", f"lot {codes.display(lot.trace_code)} started", entries)
     return lot
+
+
+def _first_step_of(actor: Actor, plan: Plan, routing: Routing) -> int:
+    """The first operation (of some component) the actor makes: whoever makes one may start a lot."""
+    roots = [seq for seq in routing.roots() if seq in plan.lines]
+    mine = [seq for seq in roots if plan.makes(actor, seq)]
+    if not mine:
+        plan.require(actor, roots[0], "a first operation")  # refused with the usual words
+    return mine[0]
 
 
 def _reload(s: Session, lot: Lot) -> Lot:
@@ -167,10 +185,10 @@ def start_operation(actor: Actor, lot_id: uuid.UUID, seq: int, machine_id: uuid.
     with unit_of_work() as s:
         lot, order, plan = _operation(s, actor, lot_id, seq)
         if _step(lot, seq) is not None:
-            raise errors.Conflict(f"operation {seq} of this lot was already started")
-        before = _step(lot, seq - 1) if seq > min(plan.lines) else None
-        if seq > min(plan.lines) and (before is None or before.finished_at is None):
-            raise errors.Conflict(f"operation {seq - 1} of this lot must finish before operation {seq} starts")
+            raise _already_started(seq)
+        routing = Routing.of(order)
+        routing.require_ready(seq, _finished(lot))
+        first = not lot.operations  # the lot's first step: its production is under way
         factory_id = plan.factory_for(actor, seq)
         machine = _machine(s, plan, seq, factory_id, machine_id)
         step = LotOperation(lot_id=lot.id, seq=seq, process_code=plan.lines[seq][0].process_code,
@@ -179,12 +197,12 @@ def start_operation(actor: Actor, lot_id: uuid.UUID, seq: int, machine_id: uuid.
         try:
             s.flush()
         except IntegrityError:  # a parallel start of the same step won the race
-            raise errors.Conflict(f"operation {seq} of this lot was already started") from None
+            raise _already_started(seq) from None
         s.refresh(step)
         entries = Batch()
         entries.add(events.operation_started(order, lot, step), step, "start_ledger_index")
         entries.record(s)
-        if seq == min(plan.lines):
+        if first:
             bus.publish(s, LotStarted(order.id, lot.id, seq, factory_id, actor.user_id))
         s.commit()
         return _reload(s, lot)
@@ -210,8 +228,8 @@ def _machine(s: Session, plan: Plan, seq: int, factory_id: int, machine_id: uuid
     machine = s.scalar(select(Machine).where(Machine.public_id == machine_id, Machine.factory_id == factory_id))
     process = plan.lines[seq][0].process_code
     if machine is None or process not in machine.processes:
-        raise errors.Invalid(f"machine {machine_id} is not one of this factory's machines for {process}",
-                             field="machine_id")
+        raise errors.refusal(errors.Invalid, _l("machine %(machine)s is not one of this factory's machines for "
+                                                 "%(process)s", machine=machine_id, process=process), field="machine_id")
     return machine
 
 
@@ -220,29 +238,37 @@ def finish_operation(actor: Actor, lot_id: uuid.UUID, seq: int, good: int, rejec
         lot, order, plan = _operation(s, actor, lot_id, seq)
         step = _step(lot, seq)
         if step is None:
-            raise errors.Conflict(f"operation {seq} of this lot has not started")
+            raise errors.refusal(errors.Conflict, _l("operation %(seq)s of this lot has not started", seq=seq))
         if step.finished_at is not None:
-            raise errors.Conflict(f"operation {seq} of this lot already finished")
-        before = _step(lot, seq - 1)
-        arrived = before.good if before is not None else lot.quantity
+            raise errors.refusal(errors.Conflict, _l("operation %(seq)s of this lot already finished", seq=seq))
+        routing = Routing.of(order)
+        arrived = routing.reaching(seq, lot.quantity, {op.seq: op.good for op in lot.operations if op.finished_at})
         if good + rejected < 1 or good + rejected > arrived:
-            raise errors.Invalid(f"good + rejected must be 1 to {arrived}, the pieces that reached this operation",
-                                 errors={"good": [f"good + rejected must be 1 to {arrived}"]})
+            raise errors.refusal(errors.Invalid, _l("good + rejected must be 1 to %(n)s, the pieces that reached this "
+                                                     "operation", n=arrived), field="good")
         step.good, step.rejected, step.finished_at = good, rejected, utcnow()
         entries = Batch()
         entries.add(events.operation_completed(order, lot, step), step, "finish_ledger_index")
         entries.record(s)
-        following = [n for n in sorted(plan.lines) if n > seq]
+        following = {f for n in routing.successors(seq) if n in plan.lines for f in plan.factories(n)}
         bus.publish(s, OperationFinished(order.id, lot.id, seq, step.factory_id, good, rejected,
-                                         tuple(sorted(plan.factories(following[0]))) if following else (),
-                                         actor.user_id))
+                                         tuple(sorted(following)), actor.user_id))
         s.commit()
         return _reload(s, lot)
 
 
+def _already_started(seq: int) -> errors.DomainError:
+    return errors.refusal(errors.Conflict, _l("operation %(seq)s of this lot was already started", seq=seq))
+
+
+def _finished(lot: Lot) -> set[int]:
+    return {op.seq for op in lot.operations if op.finished_at is not None}
+
+
 def _require_in_production(lot: Lot) -> None:
     if lot.status != "in_production":
-        raise errors.Conflict(f"this lot is {lot.status}; production steps are recorded while it is in production")
+        raise errors.refusal(errors.Conflict, _l("production steps are recorded while the lot is in production"),
+                             detail=f"this lot is {lot.status}; production steps are recorded while it is in production")
 
 
 # ---- quality ------------------------------------------------------------------------
@@ -263,23 +289,25 @@ def record_qc(actor: Actor, lot_id: uuid.UUID, data: dict) -> QcResult:
         if seq is None:
             plan.require(actor, plan.last_seq, "the final inspection")
             if any((_step(lot, n) is None or _step(lot, n).finished_at is None) for n in plan.lines):
-                raise errors.Conflict("the final inspection comes after every operation has finished")
+                raise errors.refusal(errors.Conflict, _l("the final inspection comes after every operation has finished"))
             factory_id = plan.factory_for(actor, plan.last_seq)
         else:
             if seq not in plan.lines:
-                raise errors.Invalid(f"this order has no operation {seq}", field="operation_seq")
+                raise errors.refusal(errors.Invalid, _l("this order has no operation %(seq)s", seq=seq), field="operation_seq")
             plan.require(actor, seq, f"the inspection of operation {seq}")
             if _step(lot, seq) is None or _step(lot, seq).finished_at is None:
-                raise errors.Conflict(f"operation {seq} must finish before it is inspected")
+                raise errors.refusal(errors.Conflict, _l("operation %(seq)s must finish before it is inspected", seq=seq))
             factory_id = plan.factory_for(actor, seq)
         measurements = [_measurement(m, i) for i, m in enumerate(data.get("measurements", []))]
         sampled = sampling_rules.judged(lot.quantity, data)  # the AQL plan decides the result when given
         result = sampled["result"] if sampled else data.get("result")
         if result is None:
-            raise errors.Invalid("give the result, or a sampling plan's nonconforming count", field="result")
+            raise errors.refusal(errors.Invalid, _l("give the result, or a sampling plan's nonconforming count"),
+                                 field="result")
         outside = [m["name"] for m in measurements if not _within(m)]
         if result == "pass" and outside:
-            raise errors.Invalid(f"{', '.join(outside)} out of limits: the lot cannot pass", field="result")
+            raise errors.refusal(errors.Invalid, _l("%(names)s out of limits: the lot cannot pass", names=", ".join(outside)),
+                                 field="result")
         qc = QcResult(lot_id=lot.id, factory_id=factory_id, operation_seq=seq, result=result,
                       measurements=measurements, inspector=data["inspector"], recorded_at=utcnow(),
                       corrects_id=corrected.id if corrected else None,
@@ -301,12 +329,12 @@ def _corrected(s: Session, lot: Lot, data: dict, seq: int | None) -> QcResult:
     """The earlier inspection of this lot that a new one corrects (it stays on record)."""
     earlier = s.scalar(select(QcResult).where(QcResult.public_id == data["corrects"], QcResult.lot_id == lot.id))
     if earlier is None:
-        raise errors.Invalid("no inspection of this lot has that id", field="corrects")
+        raise errors.refusal(errors.Invalid, _l("no inspection of this lot has that id"), field="corrects")
     if earlier.corrected_by:
-        raise errors.Invalid("that inspection was already corrected; correct the latest correction",
+        raise errors.refusal(errors.Invalid, _l("that inspection was already corrected; correct the latest correction"),
                              field="corrects")
     if "operation_seq" in data and seq != earlier.operation_seq:
-        raise errors.Invalid("a correction inspects the same operation as the record it corrects",
+        raise errors.refusal(errors.Invalid, _l("a correction inspects the same operation as the record it corrects"),
                              field="operation_seq")
     return earlier
 
@@ -330,8 +358,8 @@ def _measurement(m: dict, i: int) -> dict:
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite():
-            raise errors.Invalid(f"measurement {i + 1}: {key} must be a decimal number",
-                                 errors={f"measurements.{i}.{key}": ["must be a decimal number"]})
+            raise errors.refusal(errors.Invalid, _l("measurement %(n)s: %(key)s must be a decimal number", n=i + 1, key=key),
+                                 field=f"measurements.{i}.{key}")
         out[key] = str(m[key])
     return out
 
@@ -353,10 +381,10 @@ def ship_lot(actor: Actor, lot_id: uuid.UUID, carrier: str, tracking_ref: str = 
         plan = _plan(s, order)
         plan.require(actor, plan.last_seq, "the shipment")
         if any((_step(lot, n) is None or _step(lot, n).finished_at is None) for n in plan.lines):
-            raise errors.Conflict("every operation of the lot must finish before it ships")
+            raise errors.refusal(errors.Conflict, _l("every operation of the lot must finish before it ships"))
         final = [qc for qc in lot.qc_results if qc.operation_seq is None]
         if not final or final[-1].result != "pass":
-            raise errors.Conflict("the lot needs a passing final inspection before it ships")
+            raise errors.refusal(errors.Conflict, _l("the lot needs a passing final inspection before it ships"))
         requirements.require_for_shipment(s, order, lot)
         factory = s.get(Factory, plan.factory_for(actor, plan.last_seq))
         lot.status, lot.shipped_at, lot.shipped_by_factory_id = "shipped", utcnow(), factory.id
@@ -383,7 +411,8 @@ def confirm_delivery(actor: Actor, lot_id: uuid.UUID) -> Lot:
         lot, order = _lot(s, actor, lot_id, lock=True)
         policy.require_order_buyer(actor, order)
         if lot.status != "shipped":
-            raise errors.Conflict(f"only a shipped lot can be confirmed as delivered; this one is {lot.status}")
+            raise errors.refusal(errors.Conflict, _l("only a shipped lot can be confirmed as delivered"),
+                                 detail=f"only a shipped lot can be confirmed as delivered; this one is {lot.status}")
         entries = Batch()
         _deliver(order, lot, entries)
         s.flush()
@@ -411,8 +440,10 @@ def before_order_moves(s: Session, order: Order, actor: Actor, target: str, entr
     if target == "in_production":
         _commission(s, order, actor, None, entries, move_order=False)
     elif target == "shipped":
-        raise errors.Conflict("an order ships lot by lot: record each lot's shipment "
-                              "(POST /api/v1/lots/{id}/shipment) and the order follows")
+        raise errors.refusal(errors.Conflict, _l("an order ships lot by lot: record each lot's shipment on its lot page "
+                                                 "and the order follows"),
+                             detail="an order ships lot by lot: record each lot's shipment "
+                                    "(POST /api/v1/lots/{id}/shipment) and the order follows")
     elif target == "delivered":
         for lot in s.scalars(select(Lot).where(Lot.order_id == order.id, Lot.status == "shipped")):
             _deliver(order, lot, entries)
@@ -425,6 +456,7 @@ class LotView:
     routing: list[tuple[int, str]]  # (seq, process) of the order
     my_seqs: set[int]  # operations the viewer's factories make
     is_buyer: bool
+    ready: set[int]  # operations whose predecessors have all finished (the lot page offers "start")
 
 
 def lot_view(actor: Actor, lot_id: uuid.UUID) -> LotView:
@@ -432,10 +464,12 @@ def lot_view(actor: Actor, lot_id: uuid.UUID) -> LotView:
     with unit_of_work() as s:
         lot, order = _lot(s, actor, lot_id)
         plan = _plan(s, order)
-        mine = {seq for seq in plan.lines
-                if any(plan.owners[f] == actor.org_id for f in plan.factories(seq)) or actor.is_operator}
+        mine = {seq for seq in plan.lines if plan.makes(actor, seq)}
         routing = [(op.seq, op.process_code) for op in order.operations]
-        return LotView(_reload(s, lot), order, routing, mine, policy.is_order_buyer(actor, order))
+        lot = _reload(s, lot)
+        done = _finished(lot)
+        ready = {seq for seq, before in Routing.of(order).waits.items() if all(n in done for n in before)}
+        return LotView(lot, order, routing, mine, policy.is_order_buyer(actor, order), ready)
 
 
 def may_commission(actor: Actor, order: Order) -> bool:
@@ -447,7 +481,7 @@ def may_commission(actor: Actor, order: Order) -> bool:
             plan = _plan(s, order)
         except errors.Conflict:
             return False
-        return actor.is_operator or any(plan.owners[f] == actor.org_id for f in plan.factories(min(plan.lines)))
+        return any(plan.makes(actor, seq) for seq in Routing.of(order).roots() if seq in plan.lines)
 
 
 def open_lots(actor: Actor, limit: int = 10) -> list[tuple[Lot, Order]]:

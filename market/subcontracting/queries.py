@@ -5,7 +5,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from market.catalog.models import Factory
-from market.orders.models import Quote, QuoteLine
+from market.orders.models import Order, Quote, QuoteLine
+from market.subcontracting.models import SubcontractNode
 
 
 def makers(s: Session, order_id: int) -> list[int]:
@@ -26,3 +27,12 @@ def maker_names(s: Session, order_id: int) -> list[tuple[int, str]]:
             seen.add(name)
             out.append((org_id, name))
     return out
+
+
+def name_disclosed(s: Session, order: Order) -> bool:
+    """Whether the buyers above may see who makes `order`: a buyer's own order, or a sub-order
+    whose maker consented (`PUT /orders/{sub}/name-consent`)."""
+    if order.parent_order_id is None:
+        return True
+    node = s.get(SubcontractNode, order.id)
+    return bool(node and node.name_disclosed)

@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -55,17 +57,19 @@ def subcontract(actor: Actor, parent_public_id: uuid.UUID, operation_seqs: list[
         parent = find_order(s, actor, parent_public_id, lock=True)  # another tenant's order: 404, not 403
         policy.require_kind(actor, "factory")
         if parent.state not in SUBCONTRACTABLE:
-            raise errors.Conflict(f"operations can be subcontracted while the order is accepted or in production; "
-                                  f"it is {parent.state}", field="operation_seqs")
+            raise errors.refusal(errors.Conflict, _l("operations can be subcontracted while the order is accepted or in "
+                                                      "production"), field="operation_seqs",
+                                 detail=f"operations can be subcontracted while the order is accepted or in "
+                                        f"production; it is {parent.state}")
         seqs = _check_operations(s, actor, parent, operation_seqs)
         if parent.tier + 1 > MAX_TIER:
-            raise errors.Invalid(f"a sub-order of tier {parent.tier + 1} is too deep (at most {MAX_TIER})",
-                                 field="operation_seqs")
+            raise errors.refusal(errors.Invalid, _l("a sub-order of tier %(tier)s is too deep (at most %(max)s)",
+                                                     tier=parent.tier + 1, max=MAX_TIER), field="operation_seqs")
         quote = accepted_quote(s, parent)
         lines = [ln for ln in quote.lines if ln.seq in seqs]
         factories = {ln.factory_id for ln in lines}
         if len(factories) != 1:
-            raise errors.Invalid("subcontract operations placed with one of your factories at a time",
+            raise errors.refusal(errors.Invalid, _l("subcontract operations placed with one of your factories at a time"),
                                  field="operation_seqs")
         factory = lines[0].factory
         # the parent needs the work back when its own slot for it would have ended, and never after its due date
@@ -74,15 +78,18 @@ def subcontract(actor: Actor, parent_public_id: uuid.UUID, operation_seqs: list[
         if due_at is None:
             due_at = bound
         elif due_at > bound:
-            raise errors.Invalid(f"the parent order needs these operations done by {bound.isoformat()}", field="due_at")
+            raise errors.refusal(errors.Invalid, _l("the parent order needs these operations done by %(when)s",
+                                                     when=format_datetime(bound)), field="due_at",
+                                 detail=f"the parent order needs these operations done by {bound.isoformat()}")
         if due_at <= now:
-            raise errors.Conflict("the time booked for these operations has passed; they can no longer be passed on",
-                                  field="due_at" if due_at != bound else "operation_seqs")
+            raise errors.refusal(errors.Conflict, _l("the time booked for these operations has passed; they can no longer "
+                                                      "be passed on"), field="due_at" if due_at != bound else "operation_seqs")
         own_price = sum(ln.price_minor for ln in lines)
         if budget_minor is None:
             budget_minor = own_price  # by default no subcontractor costs more than the work earns
         if not 0 <= budget_minor <= MAX_MINOR:
-            raise errors.Invalid(f"a budget is 0 to {MAX_MINOR} minor units", field="budget_minor")
+            raise errors.refusal(errors.Invalid, _l("a budget is 0 to %(max)s minor units", max=MAX_MINOR),
+                                 field="budget_minor")
         sub = Order(buyer_org_id=actor.org_id, created_by_id=actor.user_id, state="open",
                     title=f"{parent.title} · #{', #'.join(map(str, seqs))}"[:200], part_number=parent.part_number,
                     material=parent.material, quantity=parent.quantity, due_at=due_at, budget_minor=budget_minor,
@@ -122,25 +129,26 @@ def _check_operations(s: Session, actor: Actor, parent: Order, operation_seqs: l
     placed with the caller, 409 for ones already passed on."""
     seqs = sorted(set(operation_seqs or ()))
     if not seqs:
-        raise errors.Invalid("choose at least one operation to subcontract", field="operation_seqs")
+        raise errors.refusal(errors.Invalid, _l("choose at least one operation to subcontract"), field="operation_seqs")
     known = {op.seq for op in parent.operations}
     unknown = [n for n in seqs if n not in known]
     if unknown:
-        raise errors.Invalid(f"the order has no operation #{unknown[0]} (it has #1 to #{max(known)})",
-                             field="operation_seqs")
+        raise errors.refusal(errors.Invalid, _l("the order has no operation #%(seq)s (it has #1 to #%(last)s)",
+                                                 seq=unknown[0], last=max(known)), field="operation_seqs")
     quote = accepted_quote(s, parent)
     owner = {ln.seq: ln.factory.organization_id for ln in quote.lines} if quote else {}
     foreign = [n for n in seqs if owner.get(n) != actor.org_id]
     if foreign:
-        raise errors.Forbidden(f"operation #{foreign[0]} is not placed with your factory; only the factory the "
-                               f"accepted quote placed an operation with may subcontract it", field="operation_seqs")
+        raise errors.refusal(errors.Forbidden, _l("operation #%(seq)s is not placed with your factory; only the factory "
+                                                   "the accepted quote placed an operation with may subcontract it",
+                                                   seq=foreign[0]), field="operation_seqs")
     taken = set()
     for other in s.scalars(select(Order).where(Order.parent_order_id == parent.id, Order.state != "cancelled")):
         taken |= set(other.parent_operation_seqs or ())
     again = [n for n in seqs if n in taken]
     if again:
-        raise errors.Conflict(f"operation #{again[0]} is subcontracted already; cancel that sub-order first",
-                              field="operation_seqs")
+        raise errors.refusal(errors.Conflict, _l("operation #%(seq)s is subcontracted already; cancel that sub-order "
+                                                  "first", seq=again[0]), field="operation_seqs")
     return seqs
 
 
@@ -159,11 +167,11 @@ def set_name_disclosed(actor: Actor, sub_public_id: uuid.UUID, disclosed: bool) 
         policy.require_kind(actor, "factory")
         node = s.get(SubcontractNode, sub.id)
         if sub.parent_order_id is None or node is None:
-            raise errors.Invalid("this order is no sub-order", field="order_id")
+            raise errors.refusal(errors.Invalid, _l("this order is no sub-order"), field="order_id")
         makers = set(s.scalars(producing_orders(actor)))
         if sub.id not in makers:
-            raise errors.Forbidden("only a factory the sub-order's accepted quote places work with may disclose its name",
-                                   field="name_disclosed")
+            raise errors.refusal(errors.Forbidden, _l("only a factory the sub-order's accepted quote places work with may "
+                                                       "disclose its name"), field="name_disclosed")
         node.name_disclosed = bool(disclosed)
         s.commit()
         s.refresh(node)
@@ -178,9 +186,9 @@ def settle_blocked_cancel(actor: Actor, sub_public_id: uuid.UUID, agreed: bool) 
         sub = find_order(s, actor, sub_public_id, lock=True)
         node = s.get(SubcontractNode, sub.id)
         if node is None or node.cancel_flag != "needs_agreement":
-            raise errors.Conflict("no cancellation of this sub-order waits for an answer", field="agreed")
+            raise errors.refusal(errors.Conflict, _l("no cancellation of this sub-order waits for an answer"), field="agreed")
         if not (actor.is_operator or sub.id in set(s.scalars(producing_orders(actor)))):
-            raise errors.Forbidden("only the factory making the sub-order answers", field="agreed")
+            raise errors.refusal(errors.Forbidden, _l("only the factory making the sub-order answers"), field="agreed")
         node.cancel_flag = "agreed" if agreed else "refused"
         s.add(OrderEvent(order_id=sub.id, from_state=sub.state, to_state=sub.state, actor_org_id=actor.org_id,
                          actor_user_id=actor.user_id,

@@ -6,7 +6,9 @@ import base64
 import logging
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ledger.anchor import AnchorUnavailableError
 from ledger.audit import AuditReport, audit
@@ -21,6 +23,7 @@ from market.orders.models import Order
 from market.production import codes, genealogy
 from market.production.models import Lot
 from market.journal.ledger import get_anchorer, get_ledger
+from market.subcontracting.queries import name_disclosed
 
 log = logging.getLogger("market.ledger")
 
@@ -85,6 +88,19 @@ def proof_bundle(index: int) -> dict:
             raise errors.Conflict(str(exc)) from None
 
 
+# how the trace page calls a sub-tier that did not consent to show its name (subcontracting's
+# rule, the same as on the tiers page); spelled per tier, since Chinese counts in words (一级, 二级)
+TIER_SUPPLIER = {1: _l("Tier 1 supplier"), 2: _l("Tier 2 supplier"), 3: _l("Tier 3 supplier"),
+                 4: _l("Tier 4 supplier"), 5: _l("Tier 5 supplier")}
+TIER_MACHINE = _l("a machine of this supplier")
+
+
+def _unnamed_tier(s: Session, order: Order) -> tuple[str, str] | None:
+    if name_disclosed(s, order):
+        return None
+    return str(TIER_SUPPLIER.get(order.tier, _l("Tier %(n)s supplier", n=order.tier))), str(TIER_MACHINE)
+
+
 def lot_trace(code_text: str) -> dict:
     """Public: a lot's ledger entries, each with its inclusion proof against one signed
     checkpoint that covers them all (signed now if the latest one is older than the lot's
@@ -96,7 +112,7 @@ def lot_trace(code_text: str) -> dict:
             raise errors.NotFound(f"no lot has trace code {code_text}")
         order = s.get(Order, lot.order_id)
         own = genealogy.lot_indices(s, lot)
-        inputs, tree_indices, names, cut = genealogy.tree(s, lot)
+        inputs, tree_indices, names, cut = genealogy.tree(s, lot, _unnamed_tier)
         names.update(genealogy.lot_names(s, lot))
         indices = sorted(set(own) | set(tree_indices))
         facts = {"trace_code": codes.display(lot.trace_code), "part_number": order.part_number,

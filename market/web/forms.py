@@ -45,6 +45,17 @@ def as_form_error(exc: DomainError) -> FormError:
     return FormError(exc.errors or {}, exc.detail)
 
 
+def words(exc: DomainError) -> str:
+    """A refusal as the portal shows it: in the reader's language where it was worded with
+    `errors.refusal`, else its (English) detail."""
+    return str(exc.message) if exc.message is not None else exc.detail
+
+
+def field_errors(exc: DomainError) -> dict:
+    """A refusal as a form's field errors ("_": the form as a whole)."""
+    return exc.errors or {"_": [words(exc)]}
+
+
 def clean(form: MultiDict, *, lists: tuple[str, ...] = (), skip: tuple[str, ...] = ("csrf_token",)) -> dict:
     """request.form -> dict: empty strings dropped (so defaults apply), list fields kept whole."""
     out: dict = {}
@@ -126,7 +137,7 @@ def flashing_errors():
     except NotFound:
         raise
     except DomainError as exc:
-        flash(exc.detail, "error")
+        flash(words(exc), "error")
     except FormError as exc:  # a small action form: its field errors go in the flash
         flash("; ".join(f"{name}: {' '.join(map(str, msgs))}" for name, msgs in exc.errors.items()) or exc.detail,
               "error")
