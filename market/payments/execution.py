@@ -369,9 +369,16 @@ def retry_transfer(actor: Actor, order_public_id: uuid.UUID, factory_public_id: 
 
 
 def pending_for_org(s: Session, organization_id: int) -> list[int]:
-    """Orders with transfers waiting for this factory organization (its account just became active)."""
-    return sorted(set(s.scalars(select(Movement.order_id).join(Payout, Payout.id == Movement.payout_id).where(
-        Movement.kind == "transfer", Movement.state == "pending", Payout.factory_org_id == organization_id))))
+    """Orders with transfers waiting for this organization's account (it just became active):
+    a factory's payouts and advances, a lender's repayments from payouts assigned to it."""
+    mine = set(s.scalars(select(Movement.order_id).join(Payout, Payout.id == Movement.payout_id).where(
+        Movement.kind.in_(("transfer", "disbursement")), Movement.state == "pending",
+        Payout.factory_org_id == organization_id)))
+    mine |= set(s.scalars(select(Movement.order_id).join(
+        PayoutAssignment, PayoutAssignment.payout_id == Movement.payout_id).where(
+        Movement.kind == "assignee_payment", Movement.state == "pending",
+        PayoutAssignment.assignee_org_id == organization_id, PayoutAssignment.state.in_(assignments.IN_FORCE))))
+    return sorted(mine)
 
 
 def cancel_intent(payment_id: int) -> str:

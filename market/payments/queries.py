@@ -250,7 +250,8 @@ def revenue(actor: Actor) -> dict:
             figures["commission_net"] = figures.get("commission", 0) - figures.get("commission_return", 0)
         waiting = list(s.execute(
             select(Movement, Order.public_id, Order.title).join(Order, Order.id == Movement.order_id)
-            .where(Movement.state.in_(("pending", "failed")), Movement.kind.in_(("transfer", "refund", "reversal")))
+            .where(Movement.state.in_(("pending", "failed")),
+                   Movement.kind.in_(("transfer", "refund", "reversal", "disbursement", "assignee_payment")))
             .order_by(Movement.id)).all())
         unpaid = list(s.execute(select(Payment, Order.public_id, Order.title).join(Order, Order.id == Payment.order_id)
                                 .where(Payment.state.in_(("requires_payment", "processing")), Order.state != "cancelled")

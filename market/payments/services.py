@@ -249,6 +249,10 @@ def _apply_resolution(s: Session, order: Order, payment: Payment | None, to: str
             _release(s, order, payment)
     elif payment is not None:
         for p in _live_payouts(payment, "frozen", "held"):
+            if assignments.paid_out(payment, p) > 0:  # the lender was repaid before the dispute froze the rest
+                raise errors.Conflict("part of this payout already went to the factory's financing lender, which is "
+                                      "final: refund what is left (a partial refund) or settle by hand",
+                                      field="outcome")
             p.state = "cancelled"
             assignments.payout_finished(s, p)  # nothing comes to the assignee: recourse on the factory
     dispute.state, dispute.resolved_at = "resolved", utcnow()

@@ -415,3 +415,29 @@ def test_stripe_the_lender_is_paid_first_from_the_buyers_charge(world, fin, stri
     b = _check(world, oid)
     assert b.holds and b.pending == 0 and (b.assignee_paid, b.transferred, b.commission) == (DUE, NET - DUE, 8000)
     assert fin.application(aid)["status"] == "repaid"
+
+
+def test_a_dispute_after_the_lender_was_repaid_refunds_only_what_the_escrow_still_holds(world, fin, app):
+    oid = world.order(split=False)
+    aid = _financed(world, fin, oid)
+    _confirm(world, oid, "disbursement")
+    world.operator.post(f"/api/v1/orders/{oid}/payment/confirm", json={})
+    for to in ("in_production", "shipped", "delivered"):
+        world.move(oid, to)
+    _confirm(world, oid, "assignee_payment")  # the lender is repaid; the factory's transfer not sent yet
+    assert fin.application(aid)["status"] == "repaid"
+    assert world.buyer.post(f"/api/v1/orders/{oid}/disputes", json={"reason": "late defects"}).status_code == 201
+    assert world.payment(oid)["payouts"][0]["state"] == "frozen"
+    _check(world, oid)
+    before = _counts(app)
+    full = world.operator.post(f"/api/v1/orders/{oid}/disputes/resolve", json={"outcome": "full_refund"})
+    assert full.status_code == 409 and "outcome" in full.get_json()["errors"]
+    assert _counts(app) == before and world.buyer.get(f"/api/v1/orders/{oid}").get_json()["state"] == "disputed"
+    _check(world, oid)
+    # 10000 back: share 90000, commission 7200, net 82800, of which 61800 went to the lender
+    assert world.operator.post(f"/api/v1/orders/{oid}/disputes/resolve",
+                               json={"outcome": "partial_refund", "refund_minor": 10000}).status_code == 200
+    _confirm(world, oid, "refund")
+    _confirm(world, oid, "transfer")
+    b = _check(world, oid)
+    assert b.holds and (b.assignee_paid, b.transferred, b.commission, b.refunded) == (DUE, 21000, 7200, 10000)
