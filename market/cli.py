@@ -224,6 +224,15 @@ def payments_auto_confirm() -> None:
     click.echo(f"{auto_confirm_deliveries()} order(s) confirmed automatically")
 
 
+@payments_group.command("recourse")
+@with_appcontext
+def payments_recourse() -> None:
+    """Assigned payouts whose buyer has not paid by the financing's due date: recourse on the factory (cron)."""
+    from market.payments.assignments import mark_overdue
+
+    click.echo(f"{mark_overdue()} assignment(s) moved to recourse")
+
+
 def _operator_org_id(s) -> int:
     from sqlalchemy import select
 

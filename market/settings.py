@@ -197,6 +197,9 @@ class Settings(BaseSettings):
     CREDIT_MIN_DELIVERIES: int = _field(3, "minimum of evidence for a grade: deliveries", ge=0)
     CREDIT_GRADE_CAP: Literal["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"] = _field(
         "BBB", "the best grade with only machine or only delivery evidence")
+    FINANCING_ADVANCE_MAX_PERCENT: int = _field(80, "receivables financing: a lender advances at most this share "
+                                                "of the factory's net payout on the order (docs/payments.md)",
+                                                ge=1, le=100)
     CONSENT_EXPIRY_NOTICE_DAYS: int = _field(7, "factory and lender are told this many days before a consent ends",
                                              ge=0)
     INSTALMENT_NOTICE_DAYS: int = _field(3, "a factory is told this many days before an instalment falls due", ge=0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from ledger.disclosure import new_salt
@@ -24,6 +25,8 @@ from market.credit.services import lender_access, log_read
 from market.db import unit_of_work, utcnow, write_lock
 from market.orders.models import Order
 from market.journal.ledger import record
+from market.payments import assignments, execution
+from market.payments.movements import after_commit
 
 FINANCEABLE_ORDER_STATES = ("accepted", "in_production", "shipped", "delivered")
 
@@ -57,11 +60,6 @@ def apply(actor: Actor, *, factory_id: uuid.UUID, lender_id: uuid.UUID, kind: st
             if not booked or order.state not in FINANCEABLE_ORDER_STATES:
                 raise errors.Invalid("order financing needs an order accepted with this factory and not yet paid",
                                      field="order_id")
-            share = sum(s.scalars(select(QuoteLine.price_minor).join(Quote, QuoteLine.quote_id == Quote.id)
-                                  .where(Quote.order_id == order.id, Quote.status == "accepted",
-                                         QuoteLine.factory_id == factory.id)))
-            if amount_minor > share:
-                raise errors.Invalid(f"at most the receivable of this order, {share} minor units", field="amount_minor")
             if currency != order.currency:
                 raise errors.Invalid(f"the order is in {order.currency}", field="currency")
         app = FinancingApplication(public_id=uuid.uuid4(), factory_id=factory.id, lender_org_id=consent.lender_org_id,
@@ -71,9 +69,13 @@ def apply(actor: Actor, *, factory_id: uuid.UUID, lender_id: uuid.UUID, kind: st
         app.lender, app.factory, app.repayments = consent.lender, factory, []
         s.add(app)
         s.flush()
+        if kind == "order":  # the factory's payout on the order is what repays: assign it (payments)
+            assignments.propose(s, order_id=order.id, factory_id=factory.id, assignee_org_id=consent.lender_org_id,
+                                reference=str(app.public_id), principal_minor=amount_minor, currency=currency,
+                                max_percent=current_app.config["FINANCING_ADVANCE_MAX_PERCENT"])
         app.ledger_index = record(s, ev.financing_applied(app, factory))[0].index
         s.commit()
-        return app
+        return _with_assignment(s, app)
 
 
 def applications(actor: Actor) -> list[FinancingApplication]:
@@ -86,7 +88,8 @@ def applications(actor: Actor) -> list[FinancingApplication]:
             q = q.where(FinancingApplication.lender_org_id == actor.org_id, credit_readable_factories(actor, now))
         elif not actor.is_operator:
             q = q.where(Factory.organization_id == actor.org_id)
-        return list(s.scalars(q.order_by(FinancingApplication.created_at.desc()).limit(500)).unique())
+        return [_with_assignment(s, a) for a in
+                s.scalars(q.order_by(FinancingApplication.created_at.desc()).limit(500)).unique()]
 
 
 def _find(s, actor: Actor, application_id: uuid.UUID, *, lock: bool = False) -> FinancingApplication:
@@ -110,7 +113,14 @@ def _find(s, actor: Actor, application_id: uuid.UUID, *, lock: bool = False) -> 
 
 def get(actor: Actor, application_id: uuid.UUID) -> FinancingApplication:
     with unit_of_work() as s:
-        return _find(s, actor, application_id)
+        return _with_assignment(s, _find(s, actor, application_id))
+
+
+def _with_assignment(s, app: FinancingApplication) -> FinancingApplication:
+    """Order financing: the payout assignment as payments keeps it (state, whether the buyer
+    confirmed the payable, what the payout has repaid)."""
+    app.assignment = assignments.by_reference(s, str(app.public_id)) if app.kind == "order" else None
+    return app
 
 
 class AboveSuggestedLine(errors.Conflict):
@@ -167,6 +177,7 @@ def decide(actor: Actor, application_id: uuid.UUID, *, approve: bool, amount_min
             if not reasons:
                 raise errors.Invalid("a declined application states its reasons", field="reasons")
             app.status, app.decline_reasons = "declined", reasons[:4]
+            assignments.withdraw(s, str(app.public_id))
         if report_id is not None:
             app.report_id = rep.id
         app.decided_at, app.decision_salt = utcnow(), new_salt()
@@ -175,7 +186,7 @@ def decide(actor: Actor, application_id: uuid.UUID, *, approve: bool, amount_min
         app.decision_ledger_index = record(s, ev.financing_decided(app))[0].index
         bus.publish(s, FinancingDecided(app.id, app.factory_id, app.lender_org_id, app.status))
         s.commit()
-        return app
+        return _with_assignment(s, app)
 
 
 def _add_months(d: date, months: int) -> date:
@@ -198,9 +209,16 @@ def disburse(actor: Actor, application_id: uuid.UUID) -> FinancingApplication:
         interest = principal * app.rate_bp * n // (12 * 10000)
         total = principal + interest
         schedule = []
+        if app.kind == "order":  # repaid at once from the order's payout, first; due at the term's end
+            due = _add_months(now.date(), n)
+            assignments.disburse(s, reference=str(app.public_id), principal_minor=principal, fee_minor=interest,
+                                 due_on=due)
+            order_id = app.order_id
+            after_commit(s, lambda: execution.run_pending(order_id))  # the advance: offline waits for the operator
+            n = 1
         for k in range(n):
             amount = total // n + (1 if k < total % n else 0)
-            due = _add_months(now.date(), k + 1)
+            due = _add_months(now.date(), app.term_months if app.kind == "order" else k + 1)
             app.repayments.append(Repayment(public_id=uuid.uuid4(), seq=k + 1, due_on=due, amount_minor=amount))
             due_by = (due + timedelta(days=1)).isoformat() + "T00:00:00Z"
             schedule.append({"seq": k + 1, "due_by": due_by, "amount_minor": amount})
@@ -210,7 +228,7 @@ def disburse(actor: Actor, application_id: uuid.UUID) -> FinancingApplication:
         app.disbursement_ledger_index = record(s, ev.financing_disbursed(app))[0].index
         bus.publish(s, FinancingDisbursed(app.id, app.factory_id, app.lender_org_id))
         s.commit()
-        return app
+        return _with_assignment(s, app)
 
 
 def repay(actor: Actor, application_id: uuid.UUID, seq: int, *, paid_at=None) -> Repayment:
@@ -241,3 +259,19 @@ def overdue(actor: Actor, *, today: date | None = None) -> list[tuple[FinancingA
     """Instalments past due and unpaid, for the lender's alerts (or the factory's own)."""
     today = today or utcnow().date()
     return [(a, r) for a in applications(actor) for r in a.repayments if r.overdue_on(today)]
+
+
+def repaid_from_payout(s, reference: str) -> None:
+    """The order's payout has repaid the assignment in full (payments' `AssigneePaid`): the
+    single instalment of this order financing is paid, on the ledger like any repayment."""
+    app = s.scalar(select(FinancingApplication).where(FinancingApplication.public_id == uuid.UUID(reference))
+                   .with_for_update(of=FinancingApplication))
+    if app is None or app.status != "disbursed":
+        return
+    for r in app.repayments:
+        if r.paid_at is None:
+            r.paid_at, r.salt = utcnow(), new_salt()
+            r.committed = {"application": str(app.public_id), "seq": r.seq, "amount_minor": r.amount_minor,
+                           "paid_at": r.paid_at.isoformat()}
+            r.ledger_index = record(s, ev.financing_repaid(app, r))[0].index
+    app.status = "repaid"

@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.encoding import canonical_bytes
@@ -18,8 +19,10 @@ from market.credit import peers as peers_mod
 from market.credit import sufficiency
 from market.credit.features import Feature, compute_features, oee_defined, oee_value
 from market.credit.featureset import FEATURES
+from market.credit.models import FinancingApplication, Repayment
 from market.credit.pricing import CreditLine, credit_line
 from market.credit.scorecard import Scorecard, load
+from market.payments import assignments
 
 RECEIVABLE_DAYS = 30
 
@@ -54,6 +57,23 @@ def receivables(facts) -> int:
     return sum(s.amount_minor for s in facts.sales if delivered.get(s.order, facts.as_of) >= cutoff)
 
 
+def exposure(session: Session, factory: Factory, currency: str) -> dict:
+    """What lenders already carry on the factory, in the report's currency: assigned
+    receivables not yet repaid from their payouts (payments), and the unpaid instalments of
+    its other disbursed financing. The suggested line is reduced by the total."""
+    assigned = [a for a in assignments.exposure(session, factory.id) if a["currency"] == currency]
+    other = session.scalar(select(func.coalesce(func.sum(Repayment.amount_minor), 0))
+                           .join(FinancingApplication, FinancingApplication.id == Repayment.application_id)
+                           .where(FinancingApplication.factory_id == factory.id, FinancingApplication.kind != "order",
+                                  FinancingApplication.status == "disbursed", FinancingApplication.currency == currency,
+                                  Repayment.paid_at.is_(None))) or 0
+    receivables_minor = sum(a["outstanding_minor"] for a in assigned)
+    return {"assigned_receivables_minor": receivables_minor, "assigned_receivables": len(assigned),
+            "unconfirmed_by_buyer": sum(1 for a in assigned if not a["buyer_confirmed"]),
+            "in_recourse": sum(1 for a in assigned if a["state"] == "recourse"),
+            "other_financing_minor": int(other), "total_minor": receivables_minor + int(other)}
+
+
 def series(facts) -> dict:
     oee = []
     util = {}
@@ -85,11 +105,13 @@ def build(session: Session, factory: Factory, lender_public_id: str, report_publ
         score = pd = grade = None
     elif verdict.status == sufficiency.CAPPED:
         grade, pd = sufficiency.capped_grade(grade, floor.cap), max(pd, floor.pd_floor)
+    owed = exposure(session, factory, facts.currency)
     if grade is None:
-        line = CreditLine(facts.currency, revenue, receivables(facts), 0, None, None)
+        line = CreditLine(facts.currency, revenue, receivables(facts), 0, None, None, owed["total_minor"])
     else:
         line = credit_line(grade=grade, pd=pd, revenue_180d_minor=revenue, receivables_minor=receivables(facts),
-                           currency=facts.currency, base_rate_bp=current_app.config["CREDIT_BASE_RATE_BP"])
+                           currency=facts.currency, base_rate_bp=current_app.config["CREDIT_BASE_RATE_BP"],
+                           exposure_minor=owed["total_minor"])
     points = {c.feature: c for c in result.contributions}
     content = {
         "format": "smm-credit-report/1",
@@ -117,6 +139,7 @@ def build(session: Session, factory: Factory, lender_public_id: str, report_publ
                   "features": {n: {"percentile": p.percentile, "peers": p.peers, "median": _num(p.median)}
                                for n, p in positions.items()}},
         "credit_line": line.to_dict(),
+        "exposure": owed,
         "series": series(facts),
     }
     return content, evidence_specs(features), result

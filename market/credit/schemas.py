@@ -70,6 +70,23 @@ class RepaymentOut(ma.Schema):
     ledger_index = fields.Integer(allow_none=True)
 
 
+class FinancedPayoutOut(ma.Schema):
+    """Order financing: the factory's payout on the order assigned to the lender (payments)."""
+    id = fields.UUID()
+    state = fields.String(metadata={"description": "proposed, disbursing, active, settled, recourse, withdrawn"})
+    principal_minor = fields.Integer()
+    fee_minor = fields.Integer()
+    due_minor = fields.Integer()
+    paid_minor = fields.Integer(metadata={"description": "received by the lender from the order's payout"})
+    outstanding_minor = fields.Integer()
+    currency = fields.String()
+    due_on = fields.Date(allow_none=True)
+    buyer_confirmed = fields.Boolean(metadata={"description": "the buyer confirmed the payable (false: unconfirmed)"})
+    buyer_confirmed_at = fields.DateTime(allow_none=True)
+    ledger_index = fields.Integer(allow_none=True)
+    buyer_confirmed_ledger_index = fields.Integer(allow_none=True)
+
+
 class ApplicationOut(ma.Schema):
     id = fields.UUID(attribute="public_id")
     factory_id = fields.Function(lambda a: str(a.factory.public_id))
@@ -87,6 +104,7 @@ class ApplicationOut(ma.Schema):
     decline_reasons = fields.List(fields.String())
     disbursed_at = fields.DateTime(allow_none=True)
     repayments = fields.List(fields.Nested(RepaymentOut))
+    assignment = fields.Nested(FinancedPayoutOut, allow_none=True)
 
 
 class DecisionIn(StrictSchema):

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from market.api_common import MAX_MINOR
 from market.auth import portal_actor
 from market.catalog import services as catalog
 from market.credit import alerts, charts, financing, services
@@ -135,13 +136,20 @@ def report_evidence(report_id):
 def apply():
     with forms.flashing_errors():
         try:
-            data = forms.load(sc.ApplicationIn(), forms.clean(request.form))
+            data = forms.load(sc.ApplicationIn(), _amount_in_major_units(forms.clean(request.form)))
         except forms.FormError as exc:
             _form_errors(exc)
             return redirect(url_for("credit.index"))
         financing.apply(portal_actor(), **data)
         flash(_("Application sent to the lender."), "success")
     return redirect(url_for("credit.index"))
+
+
+def _amount_in_major_units(raw: dict) -> dict:
+    """The portal's `amount` is typed in major units ("12,000.50"): exactly to minor units."""
+    if "amount" in raw:
+        raw["amount_minor"] = forms.scaled_int(raw.pop("amount"), "amount", places=2, maximum=MAX_MINOR)
+    return raw
 
 
 def _form_errors(exc: forms.FormError) -> None:
@@ -156,7 +164,7 @@ def decide(application_id):
         raw = forms.clean(request.form, lists=("reasons",))
         raw["approve"] = raw.get("approve") == "1"
         try:
-            data = forms.load(sc.DecisionIn(), raw)
+            data = forms.load(sc.DecisionIn(), _amount_in_major_units(raw))
         except forms.FormError as exc:
             _form_errors(exc)
             return redirect(url_for("credit.index"))

@@ -140,10 +140,11 @@ def payments_retry() -> dict:
 
 def payout_release() -> dict:
     """Deliveries nobody confirmed within DELIVERY_AUTO_CONFIRM_DAYS are confirmed, which
-    releases their payouts."""
-    from market.payments import services
+    releases their payouts; assigned payouts whose buyer has not paid by the financing's due
+    date become recourse on the factory."""
+    from market.payments import assignments, services
 
-    return {"confirmed": services.auto_confirm_deliveries()}
+    return {"confirmed": services.auto_confirm_deliveries(), "recourse": assignments.mark_overdue()}
 
 
 def reminders() -> dict:

@@ -16,17 +16,22 @@ from market.payments.providers import configured_name, get_provider
 from market.payments.states import TIERS
 
 
+# factories are paid their payouts; lenders are repaid first from payouts assigned to them
+PAYEES = ("factory", "lender")
+
+
 def account_of(actor: Actor) -> PaymentAccount | None:
-    policy.require_kind(actor, "factory")
+    policy.require_kind(actor, *PAYEES)
     with unit_of_work() as s:
         return s.scalar(select(PaymentAccount).where(PaymentAccount.organization_id == actor.org_id))
 
 
 def onboarding_link(actor: Actor, *, return_url: str, refresh_url: str) -> str:
-    """The provider's onboarding page for this factory organization (its account is made on first use)."""
-    policy.require_kind(actor, "factory")
+    """The provider's onboarding page for this factory (or lender) organization (its account
+    is made on first use)."""
+    policy.require_kind(actor, *PAYEES)
     if actor.is_operator:
-        raise errors.Forbidden("only a factory organization onboards its own payout account")
+        raise errors.Forbidden("only a factory or lender organization onboards its own payout account")
     provider = get_provider()
     with unit_of_work() as s:
         account = s.scalar(select(PaymentAccount).where(PaymentAccount.organization_id == actor.org_id))

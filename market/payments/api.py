@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from market.api_common import PageArgs, idempotent, page_schema
 from market.auth import api_actor, require_token
-from market.payments import accounts, documents, execution, queries, services, webhooks
+from market.payments import accounts, assignments, documents, execution, queries, services, webhooks
 from market.payments import schemas as sc
 
 blp = Blueprint("payments_api", __name__, url_prefix="/api/v1", description="Payments, payouts and disputes")
@@ -54,6 +54,26 @@ def confirm_movement(data, order_id: UUID):
     """Operator, offline provider: a payout, refund or reversal was sent by bank transfer."""
     execution.confirm_movement(api_actor(), order_id, data["movement_id"], data["bank_reference"])
     return queries.payment_view(api_actor(), order_id)
+
+
+@blp.route("/orders/<uuid:order_id>/assignments")
+@require_token("read")
+@blp.response(200, sc.AssignmentOut(many=True))
+def assignments_of(order_id: UUID):
+    """Payouts of the order assigned to lenders (receivables financing): the buyer and the
+    operator see all, a factory its own."""
+    return assignments.of_order(api_actor(), order_id)
+
+
+@blp.route("/orders/<uuid:order_id>/assignments/<uuid:assignment_id>/confirm", methods=["POST"])
+@require_token("write")
+@idempotent
+@blp.response(200, sc.AssignmentOut)
+def confirm_payable(order_id: UUID, assignment_id: UUID):
+    """Buyer: confirm that it owes this order's payment (the lender then sees the
+    receivable as confirmed). A ledger entry, `payment.payable_confirmed`."""
+    assignments.confirm_payable(api_actor(), order_id, assignment_id)
+    return next(a for a in assignments.of_order(api_actor(), order_id) if a["id"] == assignment_id)
 
 
 @blp.route("/orders/<uuid:order_id>/payouts/<uuid:factory_id>/retry", methods=["POST"])

@@ -70,3 +70,17 @@ class AutoConfirmComing:
 
     order_id: int
     confirm_at: str
+
+
+@dataclass(frozen=True)
+class AssigneePaid:
+    """The escrow paid `amount_minor` of an assigned payout to its assignee (a lender); the
+    assignment (`reference`: the assignee's contract) has now received `paid_minor` of
+    `due_minor` and is `state` (active, settled). In the unit of work of the payment."""
+
+    assignment_id: int
+    reference: str
+    amount_minor: int
+    paid_minor: int
+    due_minor: int
+    state: str

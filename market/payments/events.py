@@ -58,3 +58,21 @@ def dispute_resolved(dispute, order, org_public_id: str) -> Event:
     return Event(type="dispute.resolved", org=str(org_public_id), when=utcnow(), why=_po(order),
                  what={"order": str(order.public_id), "dispute": str(dispute.public_id)},
                  data={"outcome": dispute.outcome, "commitment": commit(dispute_payload(dispute, order), dispute.salt)})
+
+
+MOVEMENT_EVENTS.update({"disbursement": "payment.disbursed", "assignee_payment": "payment.assignee_paid"})
+
+
+def assignment_payload(a, order, factory_public_id: str, assignee_public_id: str) -> dict:
+    """What an assignment's commitment opens to: who is paid first, how much, until when."""
+    return {"order": str(order.public_id), "assignment": str(a.public_id), "factory": factory_public_id,
+            "assignee": assignee_public_id, "reference": a.reference, "principal_minor": a.principal_minor,
+            "fee_minor": a.fee_minor, "currency": a.currency, "due_on": a.due_on.isoformat() if a.due_on else None}
+
+
+def assignment_event(type_: str, a, order, org_public_id: str, payload: dict) -> Event:
+    """payment.assigned / payment.payable_confirmed / payment.assignment_settled /
+    payment.assignment_recourse: opaque ids in clear, amounts only as a commitment."""
+    return Event(type=type_, org=str(org_public_id), when=utcnow(), why=_po(order),
+                 what={"order": str(order.public_id), "assignment": str(a.public_id)},
+                 data={"commitment": commit(payload, a.salt)})

@@ -21,15 +21,15 @@ from market.auth import Actor
 from market.db import unit_of_work, utcnow, write_lock
 from market.orders.models import Order
 from market.payments.domain_events import PaymentReceived, PayoutSent, RefundIssued
-from market.payments.models import Movement, Payment, PaymentAccount, Payout
+from market.payments.models import Movement, Payment, PaymentAccount, Payout, PayoutAssignment
 from market.payments.providers import ProviderUnavailable, get_provider
 from market.payments.movements import after_commit, new_movement, post_to_ledger
-from market.payments import sub_escrow
+from market.payments import assignments, sub_escrow
 from market.payments.states import PAYMENT_RANK, moves_forward
 
 log = logging.getLogger("market.payments")
 
-EXECUTED = ("transfer", "refund", "reversal")
+EXECUTED = ("transfer", "refund", "reversal", "disbursement", "assignee_payment")
 PAID = ("captured", "partially_refunded")
 
 
@@ -49,12 +49,17 @@ def finish(s: Session, m: Movement, external_id: str | None = None) -> None:
     payment = s.scalar(select(Payment).where(Payment.id == m.payment_id).with_for_update(of=Payment))
     order = s.get(Order, m.order_id)
     done = [m]
-    if m.kind == "transfer":
+    if m.kind in assignments.OUT:
         payout = s.get(Payout, m.payout_id)
-        payout.state, payout.paid_at = "paid", utcnow()
-        if payout.commission_minor:
-            done.append(new_movement(s, payment, "commission", payout.commission_minor, payout=payout, state="succeeded"))
-        bus.publish(s, PayoutSent(order.id, payout.id, payout.factory_org_id, m.amount_minor, m.currency))
+        if m.kind == "assignee_payment":
+            assignments.assignee_paid(s, m)
+        else:
+            bus.publish(s, PayoutSent(order.id, payout.id, payout.factory_org_id, m.amount_minor, m.currency))
+        if assignments.paid_out(payment, payout) >= payout.net_minor and not any(
+                x.payout_id == payout.id and x.kind in assignments.OUT and x.state == "pending" for x in payment.movements):
+            done.extend(complete_payout(s, payment, payout))
+    elif m.kind == "disbursement":
+        assignments.disbursed(s, m)
     elif m.kind == "refund":
         refunded = sum(x.amount_minor for x in payment.movements if x.kind == "refund" and x.state == "succeeded")
         target = "refunded" if refunded >= payment.amount_minor else "partially_refunded"
@@ -62,6 +67,16 @@ def finish(s: Session, m: Movement, external_id: str | None = None) -> None:
             payment.state = target
         bus.publish(s, RefundIssued(order.id, payment.id, m.amount_minor, m.currency))
     post_to_ledger(s, order, done)
+
+
+def complete_payout(s: Session, payment: Payment, payout: Payout) -> list[Movement]:
+    """Everything due on `payout` has left the escrow: it is paid, its commission is kept,
+    and an assignment it did not repay in full becomes recourse on the factory."""
+    payout.state, payout.paid_at = "paid", utcnow()
+    assignments.payout_finished(s, payout)
+    if payout.commission_minor:
+        return [new_movement(s, payment, "commission", payout.commission_minor, payout=payout, state="succeeded")]
+    return []
 
 
 def fail(m: Movement, error: str) -> None:
@@ -153,7 +168,8 @@ def execute(movement_id: int) -> str:
         if m.claimed_at is not None and m.claimed_at > now - lease:
             return "claimed"
         payment = s.get(Payment, m.payment_id)
-        if payment.state not in PAID and payment.state != "refunded":
+        # an advance is the lender's money, not the escrow's: it does not wait for the buyer
+        if m.kind != "disbursement" and payment.state not in PAID and payment.state != "refunded":
             return "waiting for the buyer's payment"
         order = s.get(Order, m.order_id)
         if sub_escrow.is_sub_order(order):
@@ -205,14 +221,19 @@ def _prepare(s: Session, m: Movement, payment: Payment):
     """The provider call for `m`, with everything it needs read now (under the lock)."""
     order = s.get(Order, m.order_id)
     snapshot = _Snapshot(m)
-    if m.kind == "transfer":
+    if m.kind in ("transfer", "assignee_payment", "disbursement"):
         payout = s.get(Payout, m.payout_id)
-        account = s.scalar(select(PaymentAccount).where(PaymentAccount.organization_id == payout.factory_org_id,
+        payee = payout.factory_org_id
+        if m.kind == "assignee_payment":  # the lender is paid first, from the same charge
+            payee = s.scalar(select(PayoutAssignment.assignee_org_id).where(
+                PayoutAssignment.payout_id == payout.id, PayoutAssignment.state.in_(assignments.IN_FORCE)))
+        account = s.scalar(select(PaymentAccount).where(PaymentAccount.organization_id == payee,
                                                         PaymentAccount.provider == m.provider))
         destination = account.external_id if account and account.transfers_status == "active" else None
         charge = next((x.external_id for x in payment.movements if x.kind == "capture" and x.state == "succeeded"), None)
         group = transfer_group(order)
-        source = charge if charge and charge.startswith("ch_") else None
+        # an advance is funded by the lender through the platform's balance, not by the buyer's charge
+        source = charge if charge and charge.startswith("ch_") and m.kind != "disbursement" else None
         return lambda p: p.transfer(snapshot, destination=destination, transfer_group=group, source=source)
     if m.kind == "refund":
         pay = _Snapshot(payment)
@@ -301,11 +322,11 @@ def confirm_movement(actor: Actor, order_public_id: uuid.UUID, movement_public_i
         m = s.scalar(select(Movement).where(Movement.public_id == movement_public_id, Movement.payment_id == payment.id)
                      .with_for_update(of=Movement))
         if m is None or m.kind not in EXECUTED:
-            raise errors.Invalid(f"movement {movement_public_id} is not a payout, refund or reversal of this order",
+            raise errors.Invalid(f"movement {movement_public_id} is not a payout, refund, reversal or advance of this order",
                                  field="movement_id")
         if m.state != "pending":
             raise errors.Conflict(f"this {m.kind} is already {m.state}")
-        if payment.state not in PAID and payment.state != "refunded":
+        if m.kind != "disbursement" and payment.state not in PAID and payment.state != "refunded":
             raise errors.Conflict("confirm the buyer's payment first")
         if m.kind == "transfer":
             sub_escrow.check_parent_holds(s, order)
@@ -348,9 +369,16 @@ def retry_transfer(actor: Actor, order_public_id: uuid.UUID, factory_public_id: 
 
 
 def pending_for_org(s: Session, organization_id: int) -> list[int]:
-    """Orders with transfers waiting for this factory organization (its account just became active)."""
-    return sorted(set(s.scalars(select(Movement.order_id).join(Payout, Payout.id == Movement.payout_id).where(
-        Movement.kind == "transfer", Movement.state == "pending", Payout.factory_org_id == organization_id))))
+    """Orders with transfers waiting for this organization's account (it just became active):
+    a factory's payouts and advances, a lender's repayments from payouts assigned to it."""
+    mine = set(s.scalars(select(Movement.order_id).join(Payout, Payout.id == Movement.payout_id).where(
+        Movement.kind.in_(("transfer", "disbursement")), Movement.state == "pending",
+        Payout.factory_org_id == organization_id)))
+    mine |= set(s.scalars(select(Movement.order_id).join(
+        PayoutAssignment, PayoutAssignment.payout_id == Movement.payout_id).where(
+        Movement.kind == "assignee_payment", Movement.state == "pending",
+        PayoutAssignment.assignee_org_id == organization_id, PayoutAssignment.state.in_(assignments.IN_FORCE))))
+    return sorted(mine)
 
 
 def cancel_intent(payment_id: int) -> str:

@@ -10,6 +10,9 @@ LABELS = {
     "commission": _l("Commission"), "commission_return": _l("Commission returned"), "refund": _l("Refund"),
     "reversal": _l("Payout reversed"), "open": _l("Under review"), "resolving": _l("Being resolved"), "resolved": _l("Resolved"),
     "released": _l("Payouts released"), "partial_refund": _l("Partial refund"), "full_refund": _l("Full refund"),
+    "disbursement": _l("Lender's advance"), "assignee_payment": _l("Repaid to the lender"),
+    "proposed": _l("Proposed"), "disbursing": _l("Advance on its way"), "active": _l("Assigned"),
+    "settled": _l("Lender repaid"), "recourse": _l("Recourse on the factory"), "withdrawn": _l("Withdrawn"),
     "free": _l("Free"), "pro": _l("Pro"), "offline": _l("Bank transfer"), "stripe": _l("Card (Stripe)"),
 }
 

@@ -3,13 +3,13 @@ movement as a row (with its idempotency attempt, provider id and ledger commitme
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Uuid
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.db import Base, UTCDateTime, new_public_id, utcnow
-from market.payments.states import (DISPUTE_OUTCOMES, DISPUTE_STATES, MOVEMENT_KINDS, MOVEMENT_STATES,
+from market.payments.states import (ASSIGNMENT_STATES, DISPUTE_OUTCOMES, DISPUTE_STATES, MOVEMENT_KINDS, MOVEMENT_STATES,
                                     PAYMENT_STATES, PAYOUT_STATES, TIERS)
 
 
@@ -227,3 +227,50 @@ class WebhookEvent(Base):
     object_id: Mapped[str] = mapped_column(String(64), default="")
     outcome: Mapped[str] = mapped_column(String(200), default="")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PayoutAssignment(Base):
+    """A factory's payout on one order assigned to an assignee (a lender that advanced money
+    on it): on release the escrow pays the assignee `due_minor` (principal + fee) first and
+    the factory the rest. Proposed when the factory applies, confirmed by the buyer (the
+    payable is real), disbursed by the assignee, then settled from the payout or, when the
+    payout cannot cover it (dispute, refund, the buyer never pays), a recourse claim on the
+    factory for `due_minor - paid_minor`."""
+
+    __tablename__ = "payout_assignments"
+    __table_args__ = (
+        CheckConstraint(f"state IN {ASSIGNMENT_STATES}", name="state"),
+        CheckConstraint("principal_minor > 0", name="principal_positive"),
+        CheckConstraint("fee_minor >= 0", name="fee_nonnegative"),
+        CheckConstraint("paid_minor >= 0", name="paid_nonnegative"),
+        Index("ix_payout_assignments_payout_state", "payout_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_public_id)
+    payout_id: Mapped[int] = mapped_column(ForeignKey("payouts.id"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    factory_id: Mapped[int] = mapped_column(ForeignKey("factories.id"), index=True)
+    assignee_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)  # the assignee's contract id (opaque here)
+    state: Mapped[str] = mapped_column(String(12), default="proposed")
+    principal_minor: Mapped[int] = mapped_column(BigInteger)
+    fee_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid_minor: Mapped[int] = mapped_column(BigInteger, default=0)  # received by the assignee from the payout
+    currency: Mapped[str] = mapped_column(String(3))
+    due_on: Mapped[date | None] = mapped_column(Date)  # the buyer's money due by then, else recourse
+    buyer_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    buyer_confirmed_ledger_index: Mapped[int | None]
+    salt: Mapped[str] = mapped_column(String(32))
+    ledger_index: Mapped[int | None]  # payment.assigned (commitment to the terms)
+    settled_ledger_index: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def due_minor(self) -> int:
+        return self.principal_minor + self.fee_minor
+
+    @property
+    def outstanding_minor(self) -> int:
+        return max(0, self.due_minor - self.paid_minor)

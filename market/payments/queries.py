@@ -80,13 +80,26 @@ class Balance:
     refunded: int
     commission_owed: int  # Σ payout commission as the payouts stand
     pending: int  # movements still pending (money not moved yet)
+    assignee_paid: int = 0  # paid to the lenders of assigned payouts (receivables financing)
+    in_escrow_owed: int = 0  # what the records say the escrow still owes (unpaid payouts, pending refunds)
+
+    @property
+    def out(self) -> int:
+        return self.transferred - self.reversed + self.assignee_paid + self.commission + self.refunded
 
     @property
     def holds(self) -> bool:
-        """captured = payouts (net of reversals) + commission + refunds, to the minor unit,
-        and the commission kept is exactly what the payouts say."""
-        return (self.captured == self.transferred - self.reversed + self.commission + self.refunded
-                and self.commission == self.commission_owed)
+        """captured = payouts (net of reversals) + lender repayments + commission + refunds,
+        to the minor unit, and the commission kept is exactly what the payouts say."""
+        return self.captured == self.out and self.commission == self.commission_owed
+
+    @property
+    def accounted(self) -> bool:
+        """At any step, not only once settled: what the escrow holds (captured − out) is what
+        the payouts and pending refunds say it still owes; before the capture nothing left."""
+        if self.captured == 0:
+            return self.out == 0
+        return self.captured - self.out == self.in_escrow_owed
 
 
 def order_balance(session: Session, order_id: int) -> Balance:
@@ -97,7 +110,29 @@ def order_balance(session: Session, order_id: int) -> Balance:
         Payout.order_id == order_id, Payout.state == "paid")) or 0
     pending = session.scalar(select(func.count()).where(Movement.order_id == order_id, Movement.state == "pending")) or 0
     return Balance(sums.get("capture", 0), sums.get("transfer", 0), sums.get("reversal", 0),
-                   sums.get("commission", 0) - sums.get("commission_return", 0), sums.get("refund", 0), owed, pending)
+                   sums.get("commission", 0) - sums.get("commission_return", 0), sums.get("refund", 0), owed, pending,
+                   sums.get("assignee_payment", 0), _escrow_owed(session, order_id))
+
+
+def _escrow_owed(session: Session, order_id: int) -> int:
+    """Per payout not cancelled: its gross minus what left for it (transfers and lender
+    repayments net of reversals, commission kept); plus refunds decided but not sent."""
+    done = {}
+    for payout_id, kind, amount in session.execute(
+            select(Movement.payout_id, Movement.kind, func.sum(Movement.amount_minor))
+            .where(Movement.order_id == order_id, Movement.state == "succeeded", Movement.payout_id.is_not(None))
+            .group_by(Movement.payout_id, Movement.kind)):
+        sign = -1 if kind in ("reversal", "commission_return") else 1
+        if kind in ("transfer", "assignee_payment", "reversal", "commission", "commission_return"):
+            done[payout_id] = done.get(payout_id, 0) + sign * int(amount)
+    owed = sum(gross - done.get(pid, 0) for pid, gross in session.execute(
+        select(Payout.id, Payout.gross_minor).where(Payout.order_id == order_id, Payout.state != "cancelled")))
+    # a cancelled payout's money is refunded; cancelled after something went out, that stays out
+    owed += sum(-done.get(pid, 0) for (pid,) in session.execute(
+        select(Payout.id).where(Payout.order_id == order_id, Payout.state == "cancelled")))
+    refunds = session.scalar(select(func.coalesce(func.sum(Movement.amount_minor), 0)).where(
+        Movement.order_id == order_id, Movement.kind == "refund", Movement.state == "pending")) or 0
+    return owed + int(refunds)
 
 
 # --- what a party sees of an order's payment -----------------------------------------------
@@ -123,7 +158,8 @@ def payment_view(actor: Actor, order_public_id: uuid.UUID) -> dict:
         mine = {p.id for p in payouts}
         movements = [m for m in payment.movements if actor.is_operator
                      or (buyer_side and m.kind in ("intent", "capture", "refund"))
-                     or (m.payout_id in mine and m.kind in ("transfer", "commission", "commission_return", "reversal"))]
+                     or (m.payout_id in mine and m.kind in ("transfer", "commission", "commission_return", "reversal",
+                                                                "assignee_payment", "disbursement"))]
         cfg = current_app.config
         return {
             "id": payment.public_id, "order_id": order.public_id, "order_title": order.title, "order_state": order.state,
@@ -214,7 +250,8 @@ def revenue(actor: Actor) -> dict:
             figures["commission_net"] = figures.get("commission", 0) - figures.get("commission_return", 0)
         waiting = list(s.execute(
             select(Movement, Order.public_id, Order.title).join(Order, Order.id == Movement.order_id)
-            .where(Movement.state.in_(("pending", "failed")), Movement.kind.in_(("transfer", "refund", "reversal")))
+            .where(Movement.state.in_(("pending", "failed")),
+                   Movement.kind.in_(("transfer", "refund", "reversal", "disbursement", "assignee_payment")))
             .order_by(Movement.id)).all())
         unpaid = list(s.execute(select(Payment, Order.public_id, Order.title).join(Order, Order.id == Payment.order_id)
                                 .where(Payment.state.in_(("requires_payment", "processing")), Order.state != "cancelled")

@@ -58,6 +58,26 @@ class PaymentOut(ma.Schema):
     movements = ma.fields.List(ma.fields.Nested(MovementOut))
 
 
+class AssignmentOut(ma.Schema):
+    """A factory's payout on the order assigned to a lender (receivables financing)."""
+    id = ma.fields.UUID()
+    factory_id = ma.fields.UUID()
+    factory = ma.fields.String()
+    assignee = ma.fields.String(metadata={"description": "the lender paid first from this payout"})
+    state = ma.fields.String(metadata={"description": "proposed | disbursing | active | settled | recourse | withdrawn"})
+    principal_minor = ma.fields.Integer()
+    fee_minor = ma.fields.Integer()
+    due_minor = ma.fields.Integer(metadata={"description": "principal + fee: paid to the lender first on release"})
+    paid_minor = ma.fields.Integer()
+    outstanding_minor = ma.fields.Integer()
+    currency = ma.fields.String()
+    due_on = ma.fields.Date(allow_none=True)
+    buyer_confirmed = ma.fields.Boolean()
+    buyer_confirmed_at = ma.fields.DateTime(allow_none=True)
+    ledger_index = ma.fields.Integer(allow_none=True)
+    buyer_confirmed_ledger_index = ma.fields.Integer(allow_none=True)
+
+
 class ConfirmReceiptIn(StrictSchema):
     bank_reference = ma.fields.String(load_default="", validate=ma.validate.Length(max=64))
 

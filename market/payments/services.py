@@ -20,7 +20,7 @@ from market.catalog.models import Factory
 from market.catalog.taxonomy import taxonomy
 from market.db import unit_of_work, utcnow, write_lock
 from market.orders.models import Order
-from market.payments import commission, events, execution, sub_escrow
+from market.payments import assignments, commission, events, execution, sub_escrow
 from market.payments.domain_events import PaymentRequested
 from market.payments.movements import after_commit, new_movement, post_to_ledger
 from market.payments.models import (CommissionRule, Dispute, DisputeOutcome, FactoryPlan, Movement, Payment, Payout)
@@ -137,6 +137,7 @@ def _cancel(s: Session, order: Order, payment: Payment) -> None:
     is cancelled at the provider."""
     for p in _live_payouts(payment, "held", "frozen"):
         p.state = "cancelled"
+        assignments.payout_finished(s, p)
     if sub_escrow.is_sub_order(order):  # its escrow goes back to the payout it came from
         sub_escrow.give_back(s, order, payment, payment.amount_minor - _refunded(payment), "order cancelled")
         if payment.state in ("requires_payment", "processing"):
@@ -172,15 +173,19 @@ def _release(s: Session, order: Order, payment: Payment) -> None:
 
 
 def _queue_transfer(s: Session, payment: Payment, p: Payout) -> None:
+    """The payout's money leaves the escrow: an assignee (a lender that advanced on it) is
+    paid first, the factory the rest (market/payments/assignments.py), both written now."""
     p.state, p.released_at = "releasing", utcnow()
-    if p.net_minor <= 0:  # nothing to send (refunded, all of it is commission, or paid on to subcontractors)
-        p.state, p.paid_at = "paid", utcnow()
-        if p.commission_minor:
-            kept = new_movement(s, payment, "commission", p.commission_minor, payout=p, state="succeeded")
-            post_to_ledger(s, s.get(Order, payment.order_id), [kept])
+    first, rest = assignments.split(s, payment, p)
+    if first <= 0 and rest <= 0:  # nothing to send (refunded, all of it is commission, or paid on to subcontractors)
+        kept = execution.complete_payout(s, payment, p)
+        if kept:
+            post_to_ledger(s, s.get(Order, payment.order_id), kept)
         return
-    earlier = [m.attempt for m in payment.movements if m.kind == "transfer" and m.payout_id == p.id]
-    new_movement(s, payment, "transfer", p.net_minor, payout=p, attempt=max(earlier, default=0) + 1)
+    for kind, amount in (("assignee_payment", first), ("transfer", rest)):
+        if amount > 0:
+            earlier = [m.attempt for m in payment.movements if m.kind == kind and m.payout_id == p.id]
+            new_movement(s, payment, kind, amount, payout=p, attempt=max(earlier, default=0) + 1)
 
 
 def _open_dispute(s: Session, order: Order, payment: Payment | None, frm: str, actor: Actor, note: str) -> None:
@@ -189,7 +194,8 @@ def _open_dispute(s: Session, order: Order, payment: Payment | None, frm: str, a
     s.add(dispute)
     s.flush()
     for p in _live_payouts(payment, "held", "releasing"):
-        unsent = [m for m in _pending(payment, "transfer", p) if m.claimed_at is None]
+        unsent = [m for m in _pending(payment, "transfer", p) + _pending(payment, "assignee_payment", p)
+                  if m.claimed_at is None]
         if p.state == "held" or unsent:
             for m in unsent:  # not sent yet: it waits for the resolution
                 m.state, m.error, m.done_at = "failed", "frozen by a dispute", utcnow()
@@ -243,7 +249,12 @@ def _apply_resolution(s: Session, order: Order, payment: Payment | None, to: str
             _release(s, order, payment)
     elif payment is not None:
         for p in _live_payouts(payment, "frozen", "held"):
+            if assignments.paid_out(payment, p) > 0:  # the lender was repaid before the dispute froze the rest
+                raise errors.Conflict("part of this payout already went to the factory's financing lender, which is "
+                                      "final: refund what is left (a partial refund) or settle by hand",
+                                      field="outcome")
             p.state = "cancelled"
+            assignments.payout_finished(s, p)  # nothing comes to the assignee: recourse on the factory
     dispute.state, dispute.resolved_at = "resolved", utcnow()
     (entry,) = record(s, events.dispute_resolved(dispute, order, str(_operator_public_id(s))))
     dispute.resolved_ledger_index = entry.index
@@ -260,6 +271,14 @@ def _reduce(s: Session, payment: Payment, p: Payout, part: int) -> None:
     p.gross_minor = gross_after
     if p.state == "paid":
         if net_before - p.net_minor:
+            # the assignee's repayment is final: a later refund is recovered from the factory's transfer
+            sent = sum(m.amount_minor for m in payment.movements if m.payout_id == p.id and m.state == "succeeded"
+                       and m.kind == "transfer") - sum(m.amount_minor for m in payment.movements
+                                                       if m.payout_id == p.id and m.kind == "reversal" and m.state != "failed")
+            if net_before - p.net_minor > sent:
+                raise errors.Conflict(f"{net_before - p.net_minor} minor units are to be recovered from this payout but "
+                                      f"the factory received {sent} (the rest went to its financing lender): the "
+                                      "operator settles this by hand", field="refund_minor")
             new_movement(s, payment, "reversal", net_before - p.net_minor, payout=p, reason="dispute")
         if commission_before - p.commission_minor:
             m = new_movement(s, payment, "commission_return", commission_before - p.commission_minor, payout=p,

@@ -13,7 +13,7 @@ from flask_login import login_required
 from market import policy
 from market.auth import portal_actor
 from market.orders import services as orders
-from market.payments import accounts, documents, execution, queries, services
+from market.payments import accounts, assignments, documents, execution, queries, services
 from market.payments import schemas as sc
 from market.web import forms
 from market.web.links import external_url
@@ -54,6 +54,7 @@ def page(order_id):
     disputes = queries.disputes_of(actor, order_id)
     response = current_app.make_response(render_template(
         "payments/payment.html", pay=view, disputes=disputes, actor=actor, order_id=order_id,
+        assignments=assignments.of_order(actor, order_id),
         stripe_js=current_app.config["STRIPE_JS_URL"]))
     return _stripe_csp(response) if view["provider"] == "stripe" and view["client_secret"] else response
 
@@ -77,6 +78,16 @@ def confirm_movement(order_id):
         flash(_("Bank transfer recorded."), "success")
     return redirect(request.form.get("back") == "revenue" and url_for("payments.revenue")
                     or url_for("payments.page", order_id=order_id))
+
+
+@bp.post("/orders/<uuid:order_id>/assignments/<uuid:assignment_id>/confirm")
+@login_required
+def confirm_payable(order_id, assignment_id):
+    orders.get_order(portal_actor(), order_id)  # another tenant's order: 404
+    with _flashing():
+        assignments.confirm_payable(portal_actor(), order_id, assignment_id)
+        flash(_("Payable confirmed: the lender sees it as confirmed."), "success")
+    return redirect(url_for("payments.page", order_id=order_id))
 
 
 @bp.get("/orders/<uuid:order_id>/invoice.pdf")

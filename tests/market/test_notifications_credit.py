@@ -52,8 +52,8 @@ def test_financing_decided_disbursed_due_and_overdue_tell_the_factory_and_late_o
     finish_t = two_sites[1]["tenant"]
     set_locale(app, finish_t, "zh_CN")
     grant(w, bank_a, days=200)
-    body = {"factory_id": w["factory"]["id"], "lender_id": str(bank_a.actor.org_public_id), "kind": "order",
-            "order_id": w["order"]["id"], "amount_minor": 10_000, "term_months": 3}
+    body = {"factory_id": w["factory"]["id"], "lender_id": str(bank_a.actor.org_public_id), "kind": "equipment",
+            "amount_minor": 10_000, "term_months": 3}
     aid = w["finish"].post("/api/v1/financing-applications", json=body).get_json()["id"]
     assert w["bank_a"].post(f"/api/v1/financing-applications/{aid}/decision",
                             json={"approve": True, "amount_minor": 9_000, "rate_bp": 650}).status_code == 200
