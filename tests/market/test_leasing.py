@@ -225,7 +225,7 @@ def test_domain_refusals_speak_the_users_language(world):
     en = w["lessor"].post("/api/v1/leases", json=offer_body(w, machine_id=w["other_machine"]["id"]),
                           headers={"Accept-Language": "en"}).get_json()
     assert en["errors"]["machine_id"] == ["This machine is not one of the factory's machines."]
-    assert zh["errors"]["machine_id"] != en["errors"]["machine_id"] and "机" in zh["errors"]["machine_id"][0]
+    assert zh["errors"]["machine_id"] != en["errors"]["machine_id"] and "设备" in zh["errors"]["machine_id"][0]
 
 
 def test_the_supplier_is_paid_the_lessor_watches_the_machine_and_late_rent_is_recorded(app, world):
@@ -240,9 +240,9 @@ def test_the_supplier_is_paid_the_lessor_watches_the_machine_and_late_rent_is_re
     with app.app_context():
         active = services.disburse(lessor, _uuid(lease["id"]), now=T0)
         machine_pk, factory_pk = active.machine_id, active.factory_id
-        # a machine that reported but never ran in March, and went down on 30 March
+        # a machine that reported but never ran from 1 March to 1 April, and went down on 30 March
         with unit_of_work() as s:
-            for n in range(31):
+            for n in range(32):
                 s.add(MachineDay(machine_id=machine_pk, factory_id=factory_pk, day=date(2026, 3, 1) + timedelta(n),
                                  seconds={"idle": 86400}))
             s.add(Alert(machine_id=machine_pk, factory_id=factory_pk, kind="down", since=datetime(2026, 3, 30, tzinfo=timezone.utc)))
