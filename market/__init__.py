@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.credit import supplier as credit_supplier
     from market.credit import views as credit_views
     from market.leasing import api as leasing_api
+    from market.leasing import credit_facts as leasing_credit
     from market.leasing import views as leasing_views
     from market.matching import api as matching_api
     from market.matching import handlers as matching_handlers
@@ -111,6 +112,7 @@ def create_app(config: dict | None = None) -> Flask:
     figures.init_app(app)
     payments_jinja.init_app(app)
     notifications_views.init_app(app)
+    leasing_credit.init_app(app)
 
     api = problems.ProblemApi(app)
     for module in (accounts_api, catalog_api, orders_api, matching_api, bidding_api, production_api, material_api,

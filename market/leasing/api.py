@@ -2,6 +2,7 @@
 their evidence, monitoring. Anyone but the lessor and the lessee gets 404."""
 from uuid import UUID
 
+from flask import Response, request
 from flask_smorest import Blueprint
 
 from market.auth import api_actor, require_token
@@ -33,6 +34,15 @@ def list_leases():
 @blp.response(200, sc.LeaseOut)
 def get_lease(lease_id: UUID):
     return services.get(api_actor(), lease_id)
+
+
+@blp.route("/leases/<uuid:lease_id>/contract.pdf")
+@require_token("read")
+def contract_pdf(lease_id: UUID):
+    """The signed contract, `?lang=en` (default) or `zh_CN`; its SHA-256 is in the lease.signed commitment."""
+    lang = request.args.get("lang", "en")
+    return Response(services.contract_pdf(api_actor(), lease_id, lang), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="lease-{lease_id}-{lang}.pdf"'})
 
 
 @blp.route("/leases/<uuid:lease_id>/sign", methods=["POST"])

@@ -18,10 +18,15 @@ def offered(lease, when: datetime) -> Event:
                  data={"commitment": commit(lease.terms, lease.salt)})
 
 
+def signed_payload(lease) -> dict:
+    """The offered terms and the SHA-256 of the contract PDF in each language."""
+    return {**lease.terms, "contract_sha256": lease.contract_sha256}
+
+
 def signed(lease, when: datetime) -> Event:
-    """The lessee's signature over the very terms the offer committed to."""
+    """The lessee's signature over the very terms the offer committed to, and the contract."""
     return Event(type="lease.signed", org=str(lease.lessee.public_id), when=when, what=_what(lease),
-                 data={"commitment": commit(lease.terms, lease.salt)})
+                 data={"commitment": commit(signed_payload(lease), lease.salt)})
 
 
 def disbursement_payload(lease) -> dict:

@@ -3,7 +3,8 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, Uuid
+from sqlalchemy import (JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, UniqueConstraint,
+                        Uuid)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.accounts.models import Organization
@@ -65,6 +66,10 @@ class Lease(Base):
     signed_ledger_index: Mapped[int | None] = mapped_column(BigInteger)
     disbursed_ledger_index: Mapped[int | None] = mapped_column(BigInteger)
     disbursement_salt: Mapped[str | None] = mapped_column(String(64))
+    # the contract as signed, in English and Chinese; their SHA-256 are in the signature's commitment
+    contract_pdf_en: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    contract_pdf_zh: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    contract_sha256: Mapped[dict | None] = mapped_column(JSON)
 
     lessor: Mapped[Organization] = relationship(foreign_keys=[lessor_org_id], lazy="joined")
     lessee: Mapped[Organization] = relationship(foreign_keys=[lessee_org_id], lazy="joined")

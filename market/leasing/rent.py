@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from ledger.disclosure import new_salt
 from ledger.errors import StoreError
+from ledger.events import format_when
 from ledger.evidence import EVIDENCE_FORMAT, fmt, usage_rent
 from market import errors
 from market.auth import Actor
@@ -50,7 +51,9 @@ def _invoice(s, lease: Lease, n: int, now: datetime) -> RentInvoice:
     inv.lease = lease
     inv.committed = {"lease": str(lease.public_id), "invoice": str(inv.public_id), "period": n,
                      "start": start.isoformat(), "end": end.isoformat(), "days": len(days), "run_total_s": seconds,
-                     "rent_minor": rent, "currency": lease.currency, "due_on": inv.due_on.isoformat()}
+                     "rent_minor": rent, "currency": lease.currency, "due_on": inv.due_on.isoformat(),
+                     # the instant it is late: the end of the due day at the factory (credit's late share)
+                     "due_by": format_when(cal.day_bounds(inv.due_on, lease.factory.timezone)[1])}
     s.add(inv)
     return inv
 
@@ -159,7 +162,8 @@ def evidence(actor: Actor, invoice_id: uuid.UUID) -> dict:
     with unit_of_work() as s:
         inv = _find_invoice(s, actor, invoice_id)
         lease = inv.lease
-        disclosures = [{"entry": lease.signed_ledger_index, "path": "event.data.commitment", "payload": lease.terms,
+        disclosures = [{"entry": lease.signed_ledger_index, "path": "event.data.commitment",
+                        "payload": ev.signed_payload(lease),
                         "salt": lease.salt},
                        {"entry": inv.ledger_index, "path": "event.data.commitment", "payload": inv.committed,
                         "salt": inv.salt}]

@@ -17,6 +17,7 @@ from market.credit.access import live_consent
 from market.credit.models import Consent
 from market.db import unit_of_work, utcnow, write_lock
 from market.journal.ledger import record
+from market.leasing import contract
 from market.leasing import events as ev
 from market.leasing import terms as lease_terms
 from market.leasing.models import Lease
@@ -132,6 +133,7 @@ def sign(actor: Actor, lease_id: uuid.UUID, *, accept: bool, now: datetime | Non
             raise errors.Conflict(_("This lease is %(status)s; only offers are signed.", status=lease.status))
         if accept:
             lease.status, lease.signed_at = "signed", now
+            contract.attach(lease)
             lease.signed_ledger_index = record(s, ev.signed(lease, now))[0].index
         else:
             lease.status = "declined"
@@ -159,3 +161,15 @@ def disburse(actor: Actor, lease_id: uuid.UUID, *, now: datetime | None = None) 
         lease.disbursed_ledger_index = record(s, ev.disbursed(lease, now))[0].index
         s.commit()
         return lease
+
+
+def contract_pdf(actor: Actor, lease_id: uuid.UUID, lang: str) -> bytes:
+    """The contract as the lessee signed it (lessor and lessee only)."""
+    if lang not in contract.LANGS:
+        raise errors.Invalid(_("Language is en or zh_CN."), field="lang")
+    with unit_of_work() as s:
+        lease = find(s, actor, lease_id)
+        data = contract.pdf(lease, lang)
+        if data is None:
+            raise errors.NotFound(_("The contract exists once the lessee has signed."))
+        return data

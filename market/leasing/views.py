@@ -71,6 +71,13 @@ def detail(lease_id):
                            invoices=rent.invoices_of(actor, lease_id))
 
 
+@bp.get("/leases/<uuid:lease_id>/contract-<lang>.pdf")
+@login_required
+def contract_pdf(lease_id, lang):
+    return Response(services.contract_pdf(portal_actor(), lease_id, lang), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="lease-{lease_id}-{lang}.pdf"'})
+
+
 @bp.post("/leases/<uuid:lease_id>/sign")
 @login_required
 def sign(lease_id):

@@ -268,6 +268,17 @@ def test_the_supplier_is_paid_the_lessor_watches_the_machine_and_late_rent_is_re
         assert paid.status == "paid" and paid.days_late == 4 and paid.paid_ledger_index is not None
         m = monitoring.monitor(lessor, _uuid(lease["id"]), now=datetime(2026, 4, 20, 4, tzinfo=timezone.utc))
         assert (m.invoices, m.paid, m.paid_late, m.overdue, m.max_days_late, m.outstanding_minor) == (1, 1, 1, 0, 4, 0)
+        # the late rent is repayment behaviour in the lessee's credit features, verifiable like an instalment
+        from market.catalog.models import Factory
+        from market.credit import facts as credit_facts
+        from market.credit.features import compute_features
+
+        with unit_of_work() as s:
+            factory = s.get(Factory, factory_pk)
+            gathered = credit_facts.gather(s, factory, datetime(2026, 5, 1, tzinfo=timezone.utc))
+            assert [(i.due_on, i.paid_at is not None) for i in gathered.instalments] == [(date(2026, 4, 16), True)]
+            feature = compute_features(gathered, credit_facts.entry_reader(s))["repayment_late_share"]
+        assert feature.display == "1.0000" and feature.basis == "ledger", feature
     shown = w["lessor"].get(f"/api/v1/leases/{lease['id']}/monitor").get_json()
     assert shown["payee_id"] == w["supplier_id"] and shown["factory_name"] == "Test Works"
     assert shown["disbursed_minor"] == 40_000_000
@@ -310,3 +321,39 @@ def test_the_portal_offers_in_major_units_and_shows_the_lease_in_both_languages(
     assert bad.status_code == 200
     with app.app_context(), unit_of_work() as s:
         assert s.scalar(select(func.count(Lease.id))) == 1
+
+
+def test_the_signed_contract_pdfs_in_both_languages_are_hashed_onto_the_ledger(app, world):
+    import hashlib
+
+    import pypdfium2 as pdfium
+
+    from ledger.disclosure import opens
+    from market.db import unit_of_work
+    from market.journal.ledger import get_ledger
+
+    w = world
+    offered = w["lessor"].post("/api/v1/leases", json=offer_body(w)).get_json()
+    assert w["lessee"].get(f"/api/v1/leases/{offered['id']}/contract.pdf").status_code == 404  # not signed yet
+    lease = w["lessee"].post(f"/api/v1/leases/{offered['id']}/sign", json={"accept": True}).get_json()
+    texts = {}
+    for lang in ("en", "zh_CN"):
+        r = w["lessor"].get(f"/api/v1/leases/{lease['id']}/contract.pdf?lang={lang}")
+        assert r.status_code == 200 and r.data.startswith(b"%PDF")
+        page = pdfium.PdfDocument(r.data)[0]
+        texts[lang] = page.get_textpage().get_text_range()
+        texts[lang + "_sha"] = hashlib.sha256(r.data).hexdigest()
+        assert w["bank_b"].get(f"/api/v1/leases/{lease['id']}/contract.pdf?lang={lang}").status_code == 404
+    assert "Equipment lease contract" in texts["en"] and "¥480,000.00" in texts["en"] and "Machine Tool Co" in texts["en"]
+    assert "设备租赁合同" in texts["zh_CN"] and "¥480,000.00" in texts["zh_CN"]
+    assert w["lessor"].get(f"/api/v1/leases/{lease['id']}/contract.pdf?lang=fr").status_code == 422
+    # the lessee's signature entry commits to the terms and to both documents' hashes
+    with app.app_context(), unit_of_work() as s:
+        entry = json.loads(get_ledger().store.entry(s.connection(), lease["signed_ledger_index"]))
+    event = entry["event"]
+    assert event["type"] == "lease.signed" and event["org"] == str(w["owner"].actor.org_public_id)
+    payload = {**lease["terms"], "contract_sha256": {"en": texts["en_sha"], "zh_CN": texts["zh_CN_sha"]}}
+    assert opens(event["data"]["commitment"], payload, lease["salt"])
+    forged = {**payload, "contract_sha256": {"en": hashlib.sha256(b"another").hexdigest(), "zh_CN": texts["zh_CN_sha"]}}
+    assert not opens(event["data"]["commitment"], forged, lease["salt"])
+    assert "price_minor" not in json.dumps(event) and "48000000" not in json.dumps(event)  # terms stay private
