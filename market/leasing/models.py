@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, UniqueConstraint,
-                        Uuid)
+                        Uuid, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.accounts.models import Organization
@@ -36,6 +36,10 @@ class Lease(Base):
         Index("ix_leases_lessor", "lessor_org_id"),
         Index("ix_leases_lessee", "lessee_org_id"),
         Index("ix_leases_machine", "machine_id"),
+        # one open lease per machine, whatever races past the service's check
+        Index("uq_leases_machine_open", "machine_id", unique=True,
+              sqlite_where=text("status IN ('offered', 'signed', 'active')"),
+              postgresql_where=text("status IN ('offered', 'signed', 'active')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -57,7 +57,7 @@ def offer(actor: Actor, *, factory_id: uuid.UUID, machine_id: uuid.UUID, kind: s
         if not consent:
             raise errors.NotFound(_("No such factory, or it has not granted you access to its data."),
                                   field="factory_id")
-        machine = s.scalar(select(Machine).where(Machine.public_id == machine_id).with_for_update())
+        machine = s.scalar(select(Machine).where(Machine.public_id == machine_id).with_for_update(of=Machine))
         if machine is None or machine.factory_id != factory.id:
             raise errors.Invalid(_("This machine is not one of the factory's machines."), field="machine_id")
         if s.scalar(select(Lease.id).where(Lease.machine_id == machine.id, Lease.status.in_(OPEN)).limit(1)):

@@ -66,6 +66,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_leases_lessee', ['lessee_org_id'], unique=False)
         batch_op.create_index('ix_leases_lessor', ['lessor_org_id'], unique=False)
         batch_op.create_index('ix_leases_machine', ['machine_id'], unique=False)
+        batch_op.create_index('uq_leases_machine_open', ['machine_id'], unique=True,
+                              sqlite_where=sa.text("status IN ('offered', 'signed', 'active')"),
+                              postgresql_where=sa.text("status IN ('offered', 'signed', 'active')"))
 
     op.create_table('lease_invoices',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -123,6 +126,7 @@ def downgrade() -> None:
 
     op.drop_table('lease_invoices')
     with op.batch_alter_table('leases', schema=None) as batch_op:
+        batch_op.drop_index('uq_leases_machine_open')
         batch_op.drop_index('ix_leases_machine')
         batch_op.drop_index('ix_leases_lessor')
         batch_op.drop_index('ix_leases_lessee')

@@ -357,3 +357,30 @@ def test_the_signed_contract_pdfs_in_both_languages_are_hashed_onto_the_ledger(a
     forged = {**payload, "contract_sha256": {"en": hashlib.sha256(b"another").hexdigest(), "zh_CN": texts["zh_CN_sha"]}}
     assert not opens(event["data"]["commitment"], forged, lease["salt"])
     assert "price_minor" not in json.dumps(event) and "48000000" not in json.dumps(event)  # terms stay private
+
+
+def test_the_database_itself_refuses_a_second_open_lease_and_negative_rent(app, world):
+    """What races past the service's check (two offers at once) or a bug would write: refused by
+    the schema (partial unique index, CHECK constraints) on SQLite and PostgreSQL alike."""
+    import uuid
+
+    from sqlalchemy.exc import IntegrityError
+
+    from market.db import unit_of_work
+    from market.leasing.models import Lease
+
+    w = world
+    first = w["lessor"].post("/api/v1/leases", json=offer_body(w)).get_json()
+    with app.app_context():
+        with unit_of_work() as s:
+            row = s.scalar(select(Lease).where(Lease.public_id == uuid.UUID(first["id"])))
+            columns = {c.key: getattr(row, c.key) for c in Lease.__table__.columns if c.key not in ("id", "public_id")}
+        for change in ({}, {"status": "declined", "rate_minor_per_hour": -1}, {"status": "declined", "price_minor": 0}):
+            with unit_of_work() as s:
+                s.add(Lease(public_id=uuid.uuid4(), **{**columns, **change}))
+                with pytest.raises(IntegrityError):
+                    s.commit()
+        with unit_of_work() as s:  # a declined lease frees the machine
+            s.add(Lease(public_id=uuid.uuid4(), **{**columns, "status": "declined"}))
+            s.commit()
+            assert s.scalar(select(func.count(Lease.id))) == 2
