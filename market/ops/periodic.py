@@ -155,6 +155,14 @@ def reminders() -> dict:
     return {**payments.publish_due(), **credit.publish_due()}
 
 
+def lease_rent() -> dict:
+    """Rent invoices for lease periods whose days are all closed (from the ledger-committed
+    machine days), then unpaid rent past its due day marked overdue."""
+    from market.leasing import rent
+
+    return {"invoiced": rent.issue_invoices(), "overdue": rent.mark_overdue()}
+
+
 def send_digests() -> dict:
     """One mail per user and DIGEST_EVERY_S listing the notifications they chose to get as a digest."""
     from market.notifications import digest
@@ -177,6 +185,7 @@ TASKS = {t.name: t for t in (
     Task("payout_release", payout_release, "PAYOUT_RELEASE_EVERY_S"),
     Task("reminders", reminders, "REMINDERS_EVERY_S"),
     Task("send_digests", send_digests, "NOTIFY_SEND_EVERY_S"),
+    Task("lease_rent", lease_rent, "LEASE_RENT_EVERY_S"),
 )}
 
 
