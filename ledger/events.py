@@ -66,6 +66,7 @@ EVENT_TYPES: dict[str, str | None] = {
     "shipment.shipped": "shipping",
     "delivery.confirmed": "receiving",
     "telemetry.daily_summary": "sensor_reporting",
+    "telemetry.machine_day_summary": "sensor_reporting",
     "credit.report_issued": None,
     "consent.granted": None,
     "consent.revoked": None,
@@ -83,6 +84,12 @@ EVENT_TYPES: dict[str, str | None] = {
     "financing.decided": None,
     "financing.disbursed": None,
     "financing.repaid": None,
+    "lease.offered": None,
+    "lease.signed": None,
+    "lease.disbursed": None,
+    "lease.rent_invoiced": None,
+    "lease.rent_paid": None,
+    "lease.rent_overdue": None,
 }
 
 # Further types are accepted when they are well formed and live in one of these namespaces,

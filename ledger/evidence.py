@@ -206,11 +206,48 @@ def _op_months_since_min(rs, args):
     return _days(_time(args["as_of"], "as_of") - first) / Decimal("30.4375")
 
 
+def usage_rent(*, fixed: int, floor: int, rate: int, seconds: int) -> int:
+    """Rent in minor units: fixed + max(floor, rate per hour x seconds / 3600), the usage
+    part rounded half-even to a whole minor unit (exact: integers and Decimal only)."""
+    usage = (Decimal(rate) * Decimal(seconds) / Decimal(3600)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    return fixed + max(floor, int(usage))
+
+
+def _op_usage_rent(rs, args):
+    """A lease's rent for one period: fixed + max(floor, rate per hour x run hours), the
+    usage part rounded half-even to a whole minor unit. Each record is one committed day of
+    one machine: ``x`` its run seconds, ``day``, ``machine``; and, from the lease's committed
+    terms, ``leased`` (the machine), ``rate`` (minor units per run hour), ``floor``, ``fixed``;
+    ``invoiced`` is the rent the invoice entry commits to. Every day must be of the leased
+    machine and counted once, the terms and the invoice one and the same, and the invoiced
+    rent what the formula gives."""
+    if not rs:
+        return None
+    one = {}
+    for name in ("leased", "rate", "floor", "fixed", "invoiced"):
+        values = {str(r[name]) for r in rs}
+        if len(values) != 1:
+            raise EvidenceError(f"records disagree on {name!r}: {sorted(values)}")
+        one[name] = rs[0][name]
+    days = [str(r["day"]) for r in rs]
+    if len(set(days)) != len(days):
+        raise EvidenceError("a day is counted twice")
+    stray = sorted({str(r["machine"]) for r in rs} - {str(one["leased"])})
+    if stray:
+        raise EvidenceError(f"days of machine {stray[0]} are not of the leased machine {one['leased']}")
+    seconds = sum((_num(r["x"], "x") for r in rs), Decimal(0))
+    rent = Decimal(usage_rent(fixed=int(_num(one["fixed"], "fixed")), floor=int(_num(one["floor"], "floor")),
+                              rate=int(_num(one["rate"], "rate")), seconds=int(seconds)))
+    if rent != _num(one["invoiced"], "invoiced"):
+        raise EvidenceError(f"the invoice says {one['invoiced']} but the committed run hours give {rent}")
+    return rent
+
+
 OPS: dict[str, Callable[[list[dict], dict], Decimal | None]] = {
     "count": _op_count, "sum": _op_sum, "mean": _op_mean, "stdev": _op_stdev, "slope_per_30d": _op_slope_per_30d,
     "share_le": _op_share_le, "share_gt": _op_share_gt, "mean_excess_days": _op_mean_excess_days, "share_eq": _op_share_eq,
     "ratio_sums": _op_ratio_sums, "top_share": _op_top_share, "growth": _op_growth, "log10_sum": _op_log10_sum,
-    "months_since_min": _op_months_since_min,
+    "months_since_min": _op_months_since_min, "usage_rent": _op_usage_rent,
 }
 
 

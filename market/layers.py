@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("payments",),
     ("subcontracting",),  # sub-orders one tier down: follows orders, matching and payments by their events
     ("credit",),
+    ("leasing",),  # equipment leases: rent priced on the machine's ledger-committed telemetry; reads credit consents
     ("trace",),
     ("notifications",),  # listens to every domain above; tells the parties (in-app, mail, webhooks, chat robots)
     ("ops",),

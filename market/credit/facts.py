@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 from datetime import datetime, timedelta
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +25,16 @@ from market.credit.models import FinancingApplication
 from market.journal.ledger import get_ledger
 
 HISTORY_DAYS = 180
+
+# Obligations booked by domains above credit that repay like instalments (a lease's rent): each
+# such domain registers a source at start-up (create_app), so credit never imports a higher part.
+# Keyed by name: registering again (another app in the same process) replaces, never doubles.
+InstalmentSource = Callable[[Session, Factory], "list[F.Instalment]"]
+INSTALMENT_SOURCES: dict[str, InstalmentSource] = {}
+
+
+def register_instalment_source(name: str, source: InstalmentSource) -> None:
+    INSTALMENT_SOURCES[name] = source
 
 
 def _module(name: str):
@@ -165,3 +176,5 @@ def _instalments(session, factory, facts: F.Facts) -> None:
             pref = (F.Ref(r.ledger_index, "paid_at", "financing.repaid", r.committed, r.salt)
                     if r.ledger_index is not None and r.committed else None)
             facts.instalments.append(F.Instalment(r.due_on, r.paid_at, sref, pref))
+    for source in INSTALMENT_SOURCES.values():
+        facts.instalments.extend(source(session, factory))

@@ -163,6 +163,14 @@ def expire_bids() -> dict:
     return {"expired": expiry.expire_bids()}
 
 
+def lease_rent() -> dict:
+    """Rent invoices for lease periods whose days are all closed (from the ledger-committed
+    machine days), then unpaid rent past its due day marked overdue."""
+    from market.leasing import rent
+
+    return {"invoiced": rent.issue_invoices(), "overdue": rent.mark_overdue()}
+
+
 def send_digests() -> dict:
     """One mail per user and DIGEST_EVERY_S listing the notifications they chose to get as a digest."""
     from market.notifications import digest
@@ -186,6 +194,7 @@ TASKS = {t.name: t for t in (
     Task("payout_release", payout_release, "PAYOUT_RELEASE_EVERY_S"),
     Task("reminders", reminders, "REMINDERS_EVERY_S"),
     Task("send_digests", send_digests, "NOTIFY_SEND_EVERY_S"),
+    Task("lease_rent", lease_rent, "LEASE_RENT_EVERY_S"),
 )}
 
 

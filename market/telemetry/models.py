@@ -102,7 +102,8 @@ class MachineDay(Base):
 
     __tablename__ = "telemetry_machine_days"
     __table_args__ = (UniqueConstraint("machine_id", "day", name="uq_telemetry_machine_days_machine_day"),
-                      Index("ix_telemetry_machine_days_factory_day", "factory_id", "day"))
+                      Index("ix_telemetry_machine_days_factory_day", "factory_id", "day"),
+                      Index("ix_telemetry_machine_days_ledger", "ledger_index"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id"))
@@ -116,6 +117,13 @@ class MachineDay(Base):
     good: Mapped[int] = mapped_column(BigInteger, default=0)
     ideal_work_ms: Mapped[int | None] = mapped_column(BigInteger)  # ideal cycle x total; None: no ideal cycle
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the machine's own summary on the ledger, as for FactoryDay: usage-priced contracts (a lease's
+    # rent per run hour) are proved from one machine's days, not from the factory's sums
+    salt: Mapped[str | None] = mapped_column(String(64))
+    committed: Mapped[dict | None] = mapped_column(JSON)
+    ledger_index: Mapped[int | None] = mapped_column(BigInteger)
+    ledger_leaf: Mapped[str | None] = mapped_column(String(64))
+    corrections: Mapped[int] = mapped_column(default=0)
 
 
 class FactoryDay(Base):

@@ -184,27 +184,57 @@ def payload(factory: Factory, row: FactoryDay) -> dict:
             "good": row.good, "ideal_work_ms": row.ideal_work_ms, "ideal_run_s": row.ideal_run_s}
 
 
-def summarize(s: Session, factory_id: int, now: datetime, recomputed: list[FactoryDay] = ()) -> int:
-    """Append daily summaries for the factory's closed days that have none, and corrections
-    for committed days whose figures changed. Call last before commit (holds the ledger
-    lock). Returns how many events were appended."""
-    factory = s.get(Factory, factory_id)
-    # a day closes once its midnight is an offline period past: devices have had time to report
-    last_closed = cal.local_day(now - offline_after(), factory.timezone) - timedelta(days=1)
-    rows = {r.id: r for r in s.scalars(select(FactoryDay).where(
-        FactoryDay.factory_id == factory_id, FactoryDay.ledger_index.is_(None), FactoryDay.day <= last_closed))}
-    rows.update({r.id: r for r in recomputed if r.day <= last_closed and r.ledger_index is not None})
-    pending = []
-    for row in sorted(rows.values(), key=lambda r: r.day):
-        body = payload(factory, row)
+def machine_payload(factory: Factory, machine: Machine, row: MachineDay) -> dict:
+    """What a machine's daily summary commits to: its seconds running (at any time, the
+    metered run hours of a usage-priced contract), planned, down and idle, and its parts."""
+    seconds = row.seconds or {}
+    return {"machine": str(machine.public_id), "factory": str(factory.public_id), "day": row.day.isoformat(),
+            "timezone": factory.timezone, "run_total_s": row.run_total_s, "planned_s": row.planned_s,
+            "down_s": int(seconds.get("down", 0)), "idle_s": int(seconds.get("idle", 0)),
+            "total": row.total, "good": row.good}
+
+
+def _pending(rows, body_of, event_of) -> list[tuple]:
+    """(row, body, salt, event) for each row whose committed payload differs from its figures:
+    a first summary, or a correction naming the entry it corrects."""
+    out = []
+    for row in rows:
+        body = body_of(row)
         if row.committed == body:
             continue
         salt = disclosure.new_salt()
         corrects = Correction(index=row.ledger_index, leaf_hash=row.ledger_leaf) if row.ledger_index is not None else None
-        when = cal.day_bounds(row.day, factory.timezone)[1]
-        pending.append((row, body, salt, events.daily_summary(
-            str(factory.organization.public_id), str(factory.public_id), row.day.isoformat(), factory.timezone, when,
-            disclosure.commit(body, salt), corrects)))
+        out.append((row, body, salt, event_of(row, disclosure.commit(body, salt), corrects)))
+    return out
+
+
+def summarize(s: Session, factory_id: int, now: datetime, recomputed: list[FactoryDay] = ()) -> int:
+    """Append daily summaries (the factory's, and each machine's) for the factory's closed
+    days that have none, and corrections for committed days whose figures changed. Call last
+    before commit (holds the ledger lock). Returns how many events were appended."""
+    factory = s.get(Factory, factory_id)
+    org, fid, tz = str(factory.organization.public_id), str(factory.public_id), factory.timezone
+    # a day closes once its midnight is an offline period past: devices have had time to report
+    last_closed = cal.local_day(now - offline_after(), tz) - timedelta(days=1)
+    rows = {r.id: r for r in s.scalars(select(FactoryDay).where(
+        FactoryDay.factory_id == factory_id, FactoryDay.ledger_index.is_(None), FactoryDay.day <= last_closed))}
+    rows.update({r.id: r for r in recomputed if r.day <= last_closed and r.ledger_index is not None})
+    again = {r.day for r in recomputed if r.day <= last_closed and r.ledger_index is not None}
+    machine_rows = {r.id: r for r in s.scalars(select(MachineDay).where(
+        MachineDay.factory_id == factory_id, MachineDay.day <= last_closed,
+        MachineDay.ledger_index.is_(None) | MachineDay.day.in_(again)))}
+    machines = {m.id: m for m in s.scalars(select(Machine).where(
+        Machine.id.in_({r.machine_id for r in machine_rows.values()})))}
+
+    def end_of(day: date) -> datetime:
+        return cal.day_bounds(day, tz)[1]
+
+    pending = _pending(sorted(rows.values(), key=lambda r: r.day), lambda r: payload(factory, r),
+                       lambda r, c, corr: events.daily_summary(org, fid, r.day.isoformat(), tz, end_of(r.day), c, corr))
+    pending += _pending(sorted(machine_rows.values(), key=lambda r: (r.day, r.machine_id)),
+                        lambda r: machine_payload(factory, machines[r.machine_id], r),
+                        lambda r, c, corr: events.machine_day_summary(
+                            org, fid, str(machines[r.machine_id].public_id), r.day.isoformat(), tz, end_of(r.day), c, corr))
     if not pending:
         return 0
     entries = record(s, *[p[3] for p in pending])
