@@ -18,7 +18,7 @@ from market.db import unit_of_work, utcnow, write_lock
 from market.journal.ledger import record
 from market.matching import services as matching
 from market.matching.models import SolveJob
-from market.orders import ledger_events
+from market.orders import history_notes, ledger_events
 from market.orders.access import producing_orders
 from market.orders.models import Operation, Order, OrderEvent, Quote
 from market.orders.services import find_order
@@ -99,8 +99,8 @@ def subcontract(actor: Actor, parent_public_id: uuid.UUID, operation_seqs: list[
         s.add(sub)
         s.flush()
         s.add(OrderEvent(order_id=sub.id, from_state=None, to_state="open", actor_org_id=actor.org_id,
-                         actor_user_id=actor.user_id, note=f"subcontracted: operation(s) #{', #'.join(map(str, seqs))} "
-                                                           f"of a tier-{parent.tier} order"))
+                         actor_user_id=actor.user_id, note=history_notes.SUBCONTRACTED(
+                             operations="#" + ", #".join(map(str, seqs)), tier=parent.tier)))
         record(s, ledger_events.order_posted(sub, actor.org_public_id))
         if s.get(SubcontractNode, parent.id) is None:
             s.add(SubcontractNode(order_id=parent.id, promised_at=_own_promise(s, parent, quote)))
@@ -184,8 +184,7 @@ def settle_blocked_cancel(actor: Actor, sub_public_id: uuid.UUID, agreed: bool) 
         node.cancel_flag = "agreed" if agreed else "refused"
         s.add(OrderEvent(order_id=sub.id, from_state=sub.state, to_state=sub.state, actor_org_id=actor.org_id,
                          actor_user_id=actor.user_id,
-                         note="the sub-tier agreed to stop (the operator settles the work done)" if agreed
-                         else "the sub-tier finishes the work it started (the operator mediates)"))
+                         note=history_notes.SUB_TIER_STOPS() if agreed else history_notes.SUB_TIER_FINISHES()))
         s.commit()
         s.refresh(node)
         return node
