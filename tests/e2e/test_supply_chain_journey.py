@@ -253,6 +253,7 @@ def test_a_bom_order_made_by_three_tiers_is_traced_to_its_material_from_a_scanne
     v.goto(buyer, f"{base}/orders/{order_id}")
     v.click(buyer, "#compare-offers")
     assert buyer.locator("tr.offer[data-kind=bid]").count() == 1 and buyer.locator("tr.offer[data-kind=quote]").count() >= 1
+    assert "2,100.00" in buyer.inner_text("tr.offer[data-kind=bid] .counter-terms")  # the counter beside the bid
     shot(buyer, "offers-countered")
     v.goto(maker, bid_url)
     assert words["counter"] in maker.inner_text("#counter")
