@@ -151,6 +151,13 @@ def _accept_bid_from_offers(v: Pages, buyer, base: str, order_id: str, name: str
     buyer.wait_for_selector(f"text={WORDS[v.locale]['accepted']}")
 
 
+def _solved(page):
+    """The quotes page reloads itself while the solver works: wait for its answer (a reload
+    racing the next step's navigation would abort it)."""
+    page.wait_for_selector("#alternatives .quote", timeout=60000)
+    assert page.locator("meta[http-equiv=refresh]").count() == 0
+
+
 def _subcontract(v: Pages, factory, base: str, order_id: str, seqs: list[int]) -> str:
     """The factory passes operations on from its order page; returns the sub-order's id."""
     v.goto(factory, f"{base}/orders/{order_id}")
@@ -158,6 +165,7 @@ def _subcontract(v: Pages, factory, base: str, order_id: str, seqs: list[int]) -
         factory.check(f"#sub-op-{seq}")
     v.click(factory, "#subcontract")
     assert "/quotes" in factory.url, factory.inner_text("main")  # the sub-order's quotes page
+    _solved(factory)
     return factory.url.split("/orders/")[1].split("/")[0]
 
 
@@ -242,7 +250,7 @@ def test_a_bom_order_made_by_three_tiers_is_traced_to_its_material_from_a_scanne
     # tier 0: the buyer posts the pump's rotor group as a BOM order
     order_id = _post_bom_order(v, buyer, base)
     v.click(buyer, "#get-quotes")  # the solver's alternatives, to compare with the bid
-    buyer.wait_for_selector("#alternatives .quote", timeout=60000)
+    _solved(buyer)
 
     # the machine shop bids, the buyer counters, the shop accepts the counter, the buyer the bid
     bid_url = _bid_from_board(v, maker, base, "离心泵 CP-80 转子组件", "2400", 16)
