@@ -78,20 +78,30 @@ def subcontract(actor: Actor, parent_public_id: uuid.UUID, operation_seqs: list[
         if due_at <= now:
             raise errors.Conflict("the time booked for these operations has passed; they can no longer be passed on",
                                   field="due_at" if due_at != bound else "operation_seqs")
+        by_seq = {op.seq: op for op in parent.operations}
+        # a BOM component's operations go out as that component: its material, its pieces per
+        # finished piece times the order's quantity (a shaft two to a pump is 2 × the pumps)
+        parts = {by_seq[n].component for n in seqs}
+        if len(parts) != 1:
+            raise errors.Invalid("subcontract the operations of one component at a time (or of the finished "
+                                 "product alone)", field="operation_seqs")
+        part = by_seq[seqs[0]]
+        quantity = parent.quantity * part.quantity_per_parent if part.component else parent.quantity
         own_price = sum(ln.price_minor for ln in lines)
         if budget_minor is None:
             budget_minor = own_price  # by default no subcontractor costs more than the work earns
         if not 0 <= budget_minor <= MAX_MINOR:
             raise errors.Invalid(f"a budget is 0 to {MAX_MINOR} minor units", field="budget_minor")
         sub = Order(buyer_org_id=actor.org_id, created_by_id=actor.user_id, state="open",
-                    title=f"{parent.title} · #{', #'.join(map(str, seqs))}"[:200], part_number=parent.part_number,
-                    material=parent.material, quantity=parent.quantity, due_at=due_at, budget_minor=budget_minor,
+                    title=f"{parent.title} · {part.component + ' · ' if part.component else ''}"
+                          f"#{', #'.join(map(str, seqs))}"[:200], part_number=parent.part_number,
+                    material=(part.component_material or parent.material)[:100], quantity=quantity, due_at=due_at,
+                    budget_minor=budget_minor,
                     declared_value_minor=parent.declared_value_minor, currency=parent.currency,
                     delivery_address=factory.address, delivery_latitude=factory.latitude,
                     delivery_longitude=factory.longitude,
                     required_certifications=list(parent.required_certifications or ()),
                     parent_order_id=parent.id, parent_operation_seqs=seqs, tier=parent.tier + 1)
-        by_seq = {op.seq: op for op in parent.operations}
         sub.operations = [Operation(seq=n, process_code=by_seq[seq].process_code, setup_minutes=by_seq[seq].setup_minutes,
                                     run_minutes_per_unit=by_seq[seq].run_minutes_per_unit,
                                     tolerance=by_seq[seq].tolerance, notes=by_seq[seq].notes)
