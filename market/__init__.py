@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.notifications import subcontracting as notifications_subcontracting
     from market.ops import figures
     from market.orders import api as orders_api
+    from market.orders import history_notes
     from market.orders import page as order_page
     from market.orders import views as orders_views
     from market.payments import api as payments_api
@@ -95,6 +96,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     catalog_templating.init_app(app)
     production_templating.init_app(app)
+    history_notes.init_app(app)
     problems.init_app(app)
     ledger.init_app(app)
     # the domains that listen to other domains' events (market/bus.py, docs/architecture.md)

@@ -23,7 +23,7 @@ from market.matching.problem import CANDIDATES_MAX_SPAN, build, percent_windows_
 from market.orders.models import Order, OrderEvent, Quote, QuoteLine
 from market.orders.services import find_order, move
 from market.orders.states import check_transition
-from market.orders import ledger_events
+from market.orders import history_notes, ledger_events
 from market.journal.ledger import record
 from ledger.disclosure import new_salt
 from scheduling import CandidateOptions, SolverParams, Weights, batch_match, quote
@@ -111,7 +111,7 @@ def _store_quote(s: Session, order: Order, job: SolveJob, built, now, label: str
                                      end_at=built.at(end), price_minor=share))
     s.add(q)
     if order.state == "open":
-        record(s, move(s, order, None, "quoted", f"{label} quote ready"))
+        record(s, move(s, order, None, "quoted", history_notes.QUOTE_READY(label=label)))
     return q
 
 
@@ -249,7 +249,8 @@ def accept_quote(actor: Actor, public_id: uuid.UUID) -> Quote:
         s.execute(update(Quote).where(Quote.order_id == order.id, Quote.id != q.id, Quote.status == "open")
                   .values(status="superseded"))
         accepted = ledger_events.quote_accepted(order, actor.org_public_id, q, _shares(order, q))
-        appended = record(s, accepted, move(s, order, actor, "accepted", f"quote {q.label} accepted", quote_id=q.id))
+        appended = record(s, accepted, move(s, order, actor, "accepted", history_notes.QUOTE_ACCEPTED(label=q.label),
+                                            quote_id=q.id))
         q.accepted_ledger_index = appended[0].index
         s.commit()
         s.refresh(q)
@@ -308,7 +309,7 @@ def expire_quotes(now=None) -> int:
             order = s.scalar(select(Order).where(Order.id == order_id).with_for_update(of=Order))
             still_open = s.scalar(select(Quote.id).where(Quote.order_id == order_id, Quote.status == "open").limit(1))
             if order.state == "quoted" and still_open is None:
-                record(s, move(s, order, None, "open", "quotes expired"))
+                record(s, move(s, order, None, "open", history_notes.QUOTES_EXPIRED()))
         s.commit()
         return len(lapsed)
 
@@ -373,7 +374,7 @@ def _apply_moves(job_id: int, moves: list[dict]) -> None:
         stuck = _record_unplaced(s, unplaced, job)
         for order_id, order in by_order.items():
             promised = s.scalar(select(func.max(CapacityWindow.end_at)).where(CapacityWindow.booked_order_id == order_id))
-            note = f"re-planned after a machine breakdown; work now ends {promised.isoformat()}"
+            note = history_notes.REPLANNED(at=promised.isoformat())
             s.add(OrderEvent(order_id=order_id, from_state=order.state, to_state=order.state, note=note))
             bus.publish(s, Replanned(job.id, order_id, job.organization_id, promised.isoformat(), promised > order.due_at))
         if by_order:
@@ -400,8 +401,7 @@ def _record_unplaced(s: Session, unplaced: list[dict], job: SolveJob) -> list[di
         per_order.setdefault(order.id, []).append(f"#{seq} on {machine.name} ({machine.status})")
     for order_id, where in per_order.items():
         order = s.get(Order, order_id)
-        note = (f"could not be re-planned: no other machine of the factory can take operation(s) {', '.join(where)}; "
-                f"the work stays booked on a machine that is not running. The buyer may re-quote the order elsewhere.")
+        note = history_notes.NOT_REPLANNED(where=", ".join(where))
         s.add(OrderEvent(order_id=order_id, from_state=order.state, to_state=order.state, note=note))
         bus.publish(s, ReplanFailed(job.id, order_id, job.organization_id, where))
     return stuck

@@ -15,6 +15,7 @@ from market.catalog.models import CapacityWindow, Machine
 from market.db import unit_of_work, utcnow, write_lock
 from market.matching.models import SolveJob
 from market.matching.services import request_quotes
+from market.orders import history_notes
 from market.orders.models import Order, QuoteLine
 from market.orders.services import find_order, move, repost
 from market.orders.states import check_transition
@@ -79,9 +80,9 @@ def requote_elsewhere(actor: Actor, order_id: uuid.UUID) -> tuple[uuid.UUID, Sol
         if not any(w.machine_id in down and w.end_at > now for w in booked):
             raise errors.Conflict("no work of this order is stuck on a machine that is down; nothing to re-quote")
         check_transition(order.state, "cancelled", policy.party_of(actor, order))
-        copy = repost(s, order, actor, f"re-posted from order {order.public_id} after its re-plan failed")
+        copy = repost(s, order, actor, history_notes.REPOSTED(order=order.public_id))
         record(s, move(s, order, actor, "cancelled",
-                       f"re-quoted as order {copy.public_id}: its work was stuck on a machine that is down"))
+                       history_notes.REQUOTED(order=copy.public_id)))
         s.commit()
         new_id = copy.public_id
     return new_id, request_quotes(actor, new_id)

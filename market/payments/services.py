@@ -19,6 +19,7 @@ from market.auth import Actor
 from market.catalog.models import Factory
 from market.catalog.taxonomy import taxonomy
 from market.db import unit_of_work, utcnow, write_lock
+from market.orders import history_notes
 from market.orders.models import Order
 from market.payments import assignments, commission, events, execution, sub_escrow
 from market.payments.domain_events import PaymentRequested
@@ -340,7 +341,7 @@ def decide_dispute(actor: Actor, order_public_id: uuid.UUID, outcome: str, refun
         dispute.resolution_note = note.strip()
         s.commit()
     orders.transition(actor, order_public_id, "delivered" if outcome == "released" else "closed",
-                      note=f"dispute resolved: {outcome.replace('_', ' ')}")
+                      note=history_notes.DISPUTE_RESOLVED(outcome=outcome.replace('_', ' ')))
     with unit_of_work() as s:
         return s.get(Dispute, dispute.id)
 
@@ -369,7 +370,7 @@ def auto_confirm_deliveries(now=None) -> int:
     days = current_app.config["DELIVERY_AUTO_CONFIRM_DAYS"]
     for public_id in due:
         try:
-            orders.transition(system, public_id, "delivered", note=f"delivery confirmed automatically after {days:g} days")
+            orders.transition(system, public_id, "delivered", note=history_notes.AUTO_DELIVERED(days=f"{days:g}"))
         except errors.Conflict:  # moved on meanwhile (disputed, confirmed)
             continue
     return len(due)

@@ -19,6 +19,7 @@ from market import bus, errors, policy
 from market.auth import Actor
 from market.catalog.models import Factory, Machine
 from market.db import unit_of_work, utcnow, write_lock
+from market.orders import history_notes
 from market.orders.access import lot_orders, producing_orders
 from market.orders.models import Order, Quote, QuoteLine
 from market.orders.services import find_order, move
@@ -128,7 +129,7 @@ def _commission(s: Session, order: Order, actor: Actor, quantity: int | None, en
     entries.add(events.lot_commissioned(order, lot, factory), lot)
     if move_order and order.state == "accepted":
         check_transition(order.state, "in_production", "factory")
-        move(s, order, actor, "in_production", f"lot {codes.display(lot.trace_code)} started", entries)
+        move(s, order, actor, "in_production", history_notes.LOT_STARTED(code=codes.display(lot.trace_code)), entries)
     return lot
 
 
@@ -393,7 +394,7 @@ def ship_lot(actor: Actor, lot_id: uuid.UUID, carrier: str, tracking_ref: str = 
         entries.add(events.shipped(order, lot, factory), lot, "ship_ledger_index")
         s.flush()
         if order.state == "in_production" and _all_shipped(s, order):
-            move(s, order, actor, "shipped", "every lot shipped", entries)
+            move(s, order, actor, "shipped", history_notes.EVERY_LOT_SHIPPED(), entries)
         entries.record(s)
         s.commit()
         return _reload(s, lot)
@@ -419,7 +420,7 @@ def confirm_delivery(actor: Actor, lot_id: uuid.UUID) -> Lot:
         remaining = s.scalar(select(func.count(Lot.id)).where(Lot.order_id == order.id, Lot.status != "delivered"))
         if order.state == "shipped" and remaining == 0:
             check_transition(order.state, "delivered", policy.party_of(actor, order))
-            move(s, order, actor, "delivered", "every lot received", entries)
+            move(s, order, actor, "delivered", history_notes.EVERY_LOT_RECEIVED(), entries)
         entries.record(s)
         s.commit()
         return _reload(s, lot)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from market import bus
 from market.journal.ledger import record
+from market.orders import history_notes
 from market.orders.domain_events import OrderMoving
 from market.orders.models import Order
 from market.orders.services import move
@@ -41,7 +42,7 @@ def on_cancelled(s: Session, event: OrderMoving) -> None:
         if sub.state in CANCELLED_WITH_PARENT:
             check_transition(sub.state, "cancelled", "system")
             # the platform moves it (actor None): its own OrderMoving cascades one tier further down
-            record(s, move(s, sub, None, "cancelled", "the order it was subcontracted from was cancelled"))
+            record(s, move(s, sub, None, "cancelled", history_notes.PARENT_CANCELLED()))
         elif sub.state in NEEDS_AGREEMENT:
             node = s.get(SubcontractNode, sub.id)
             if node is not None and node.cancel_flag is None:

@@ -20,7 +20,7 @@ from market.db import unit_of_work, utcnow, write_lock
 from market.journal.ledger import record
 from market.matching import services as matching
 from market.matching.models import SolveJob
-from market.orders import ledger_events
+from market.orders import history_notes, ledger_events
 from market.orders.access import producing_orders
 from market.orders.models import Operation, Order, OrderEvent, Quote
 from market.orders.services import find_order
@@ -84,6 +84,15 @@ def subcontract(actor: Actor, parent_public_id: uuid.UUID, operation_seqs: list[
         if due_at <= now:
             raise errors.refusal(errors.Conflict, _l("the time booked for these operations has passed; they can no longer "
                                                       "be passed on"), field="due_at" if due_at != bound else "operation_seqs")
+        by_seq = {op.seq: op for op in parent.operations}
+        # a BOM component's operations go out as that component: its material, its pieces per
+        # finished piece times the order's quantity (a shaft two to a pump is 2 × the pumps)
+        parts = {by_seq[n].component for n in seqs}
+        if len(parts) != 1:
+            raise errors.refusal(errors.Invalid, _l("subcontract the operations of one component at a time (or of the "
+                                                     "finished product alone)"), field="operation_seqs")
+        part = by_seq[seqs[0]]
+        quantity = parent.quantity * part.quantity_per_parent if part.component else parent.quantity
         own_price = sum(ln.price_minor for ln in lines)
         if budget_minor is None:
             budget_minor = own_price  # by default no subcontractor costs more than the work earns
@@ -91,14 +100,15 @@ def subcontract(actor: Actor, parent_public_id: uuid.UUID, operation_seqs: list[
             raise errors.refusal(errors.Invalid, _l("a budget is 0 to %(max)s minor units", max=MAX_MINOR),
                                  field="budget_minor")
         sub = Order(buyer_org_id=actor.org_id, created_by_id=actor.user_id, state="open",
-                    title=f"{parent.title} · #{', #'.join(map(str, seqs))}"[:200], part_number=parent.part_number,
-                    material=parent.material, quantity=parent.quantity, due_at=due_at, budget_minor=budget_minor,
+                    title=f"{parent.title} · {part.component + ' · ' if part.component else ''}"
+                          f"#{', #'.join(map(str, seqs))}"[:200], part_number=parent.part_number,
+                    material=(part.component_material or parent.material)[:100], quantity=quantity, due_at=due_at,
+                    budget_minor=budget_minor,
                     declared_value_minor=parent.declared_value_minor, currency=parent.currency,
                     delivery_address=factory.address, delivery_latitude=factory.latitude,
                     delivery_longitude=factory.longitude,
                     required_certifications=list(parent.required_certifications or ()),
                     parent_order_id=parent.id, parent_operation_seqs=seqs, tier=parent.tier + 1)
-        by_seq = {op.seq: op for op in parent.operations}
         sub.operations = [Operation(seq=n, process_code=by_seq[seq].process_code, setup_minutes=by_seq[seq].setup_minutes,
                                     run_minutes_per_unit=by_seq[seq].run_minutes_per_unit,
                                     tolerance=by_seq[seq].tolerance, notes=by_seq[seq].notes)
@@ -106,8 +116,8 @@ def subcontract(actor: Actor, parent_public_id: uuid.UUID, operation_seqs: list[
         s.add(sub)
         s.flush()
         s.add(OrderEvent(order_id=sub.id, from_state=None, to_state="open", actor_org_id=actor.org_id,
-                         actor_user_id=actor.user_id, note=f"subcontracted: operation(s) #{', #'.join(map(str, seqs))} "
-                                                           f"of a tier-{parent.tier} order"))
+                         actor_user_id=actor.user_id, note=history_notes.SUBCONTRACTED(
+                             operations="#" + ", #".join(map(str, seqs)), tier=parent.tier)))
         record(s, ledger_events.order_posted(sub, actor.org_public_id))
         if s.get(SubcontractNode, parent.id) is None:
             s.add(SubcontractNode(order_id=parent.id, promised_at=_own_promise(s, parent, quote)))
@@ -192,8 +202,7 @@ def settle_blocked_cancel(actor: Actor, sub_public_id: uuid.UUID, agreed: bool) 
         node.cancel_flag = "agreed" if agreed else "refused"
         s.add(OrderEvent(order_id=sub.id, from_state=sub.state, to_state=sub.state, actor_org_id=actor.org_id,
                          actor_user_id=actor.user_id,
-                         note="the sub-tier agreed to stop (the operator settles the work done)" if agreed
-                         else "the sub-tier finishes the work it started (the operator mediates)"))
+                         note=history_notes.SUB_TIER_STOPS() if agreed else history_notes.SUB_TIER_FINISHES()))
         s.commit()
         s.refresh(node)
         return node

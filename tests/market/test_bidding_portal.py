@@ -95,3 +95,17 @@ def test_another_factory_cannot_open_a_bid_page_or_its_documents(app, market):
         assert beta.post(f"/bids/{bid['id']}/{action}", data={"price": "1"}).status_code == 404
     assert bid["id"] not in beta.get("/bids").get_data(as_text=True)
     assert beta.get(f"/orders/{m.order['id']}/offers").status_code == 404
+
+
+@pytest.mark.parametrize("lang, yours", [("en", "Your counter: ¥1,200.00"), ("zh_CN", "您的还价：¥1,200.00")])
+def test_the_offers_page_shows_the_buyers_standing_counter_beside_the_bid(app, market, lang, yours):
+    m = market
+    bid = m.beta.client.post(f"/api/v1/orders/{m.order['id']}/bids", json=bid_body()).get_json()
+    buyer = _portal(app, m.buyer_tenant, lang)
+    before = buyer.get(f"/orders/{m.order['id']}/offers").get_data(as_text=True)
+    assert "counter-terms" not in before  # nothing countered yet
+    assert m.buyer.post(f"/api/v1/bids/{bid['id']}/counter", json={"price_minor": 120000}).status_code == 200
+    offers = buyer.get(f"/orders/{m.order['id']}/offers").get_data(as_text=True)
+    assert yours in offers and "1,500.00" in offers  # the factory's terms and what the buyer asked
+    assert m.beta.client.post(f"/api/v1/bids/{bid['id']}/counter/accept").status_code == 200
+    assert "counter-terms" not in buyer.get(f"/orders/{m.order['id']}/offers").get_data(as_text=True)

@@ -201,3 +201,26 @@ def test_cancelling_a_parent_cancels_sub_orders_not_in_production_and_tells_the_
     with app.app_context(), unit_of_work() as s:
         told = {n.user_id for n in s.scalars(select(Notification).where(Notification.kind == "suborder.cancelled"))}
     assert tiers.finish["tenant"].actor.user_id in told and tiers.coat["tenant"].actor.user_id in told
+
+
+def test_a_components_operations_go_out_as_that_component_with_its_material_and_pieces(app, api, tenant, two_sites):
+    """A cap two to a finished piece: its anodizing is subcontracted for 2 × the order's pieces,
+    in the cap's material; a component's and the product's operations are not mixed."""
+    from tests.conftest import order_body
+    from tests.market.test_orders_bom import BOM
+    from tests.market.test_quotes import wait_job
+
+    buyer = api(tenant("buyer"))
+    order = buyer.post("/api/v1/orders", json=order_body(**BOM)).get_json()
+    wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
+    quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    assert buyer.post(f"/api/v1/quotes/{quote['id']}/accept").status_code == 200
+    finish = two_sites[1]["client"]  # anodizes the caps and inspects the finished piece
+    before = _count_orders(app)
+    mixed = finish.post(f"/api/v1/orders/{order['id']}/sub-orders", json={"operation_seqs": [2, 3], "request_quotes": False})
+    assert mixed.status_code == 422 and "operation_seqs" in mixed.get_json()["errors"], mixed.get_json()
+    assert _count_orders(app) == before
+    made = finish.post(f"/api/v1/orders/{order['id']}/sub-orders", json={"operation_seqs": [2], "request_quotes": False})
+    assert made.status_code == 201, made.get_json()
+    sub = finish.get(f"/api/v1/orders/{made.get_json()['id']}").get_json()
+    assert (sub["quantity"], sub["material"]) == (2 * order["quantity"], "5052") and "cap" in sub["title"]
