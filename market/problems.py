@@ -15,12 +15,19 @@ log = logging.getLogger("market.errors")
 
 
 class ProblemSchema(ma.Schema):
+    class Meta:
+        # RFC 9457 problem details may carry extension members (a refusal's `code`, the amounts
+        # behind it); apispec documents RAISE, marshmallow's default, as additionalProperties: false
+        unknown = ma.INCLUDE
+
     type = ma.fields.String()
     title = ma.fields.String()
     status = ma.fields.Integer()
     detail = ma.fields.String()
     errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw(),
                             metadata={"description": "field name -> list of messages"})
+    code = ma.fields.String(metadata={"description": "why, for a program, where the refusal has a reason code "
+                                                     "(e.g. rating.already_rated)"})
 
 
 def wants_problem() -> bool:

@@ -12,6 +12,7 @@ windows (their own pages have their own journeys: onboarding, catalog). In Chine
 page the journey visits is checked for English UI text (ui_text.english_on)."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -154,8 +155,19 @@ def _accept_bid_from_offers(v: Pages, buyer, base: str, order_id: str, name: str
 def _solved(page):
     """The quotes page reloads itself while the solver works: wait for its answer (a reload
     racing the next step's navigation would abort it)."""
-    page.wait_for_selector("#alternatives .quote", timeout=60000)
-    assert page.locator("meta[http-equiv=refresh]").count() == 0
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + 90
+    while True:
+        page.wait_for_load_state()
+        try:  # a loaded page without the refresh tag reloads no more
+            if (page.locator("meta[http-equiv=refresh]").count() == 0
+                    and page.locator("#alternatives .quote").count() > 0):
+                return
+        except Error:  # the page was reloading under us
+            pass
+        assert time.monotonic() < deadline, "no quotes after 90 s"
+        page.wait_for_timeout(500)
 
 
 def _subcontract(v: Pages, factory, base: str, order_id: str, seqs: list[int]) -> str:
