@@ -15,8 +15,13 @@ work. Listeners register at app start-up (`market/<domain>/handlers.py`), in one
   visible to its answer; a handler that fails is retried with back-off, up to
   MAX_ATTEMPTS, and then left "failed" for the operator.
 
-Handlers must tolerate running twice (a crash after the handler but before its row is
-marked done runs it again): they check the state they would change.
+Rows run in batches (`deliver_batch`): one transaction claims up to BATCH rows, runs their
+handlers (each handler's units of work are savepoints in it) and marks them, so a handler's
+writes commit exactly when its row is marked done; a fan-out of many events pays one commit
+and one webhook hand-off per batch, not three transactions and a job per event.
+
+Handlers should still check the state they would change (a row can be run again by hand,
+and a row claimed before batching existed may be run again after its lease).
 """
 from __future__ import annotations
 
@@ -29,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from flask import Flask, current_app
-from sqlalchemy import BigInteger, Index, Integer, String, Text, select, update
+from sqlalchemy import BigInteger, Index, Integer, String, Text, bindparam, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.types import JSON
 
@@ -39,6 +44,7 @@ from market.db import Base, UTCDateTime, unit_of_work, utcnow
 log = logging.getLogger("market.bus")
 
 MAX_ATTEMPTS = 8
+BATCH = 25  # outbox rows run in one transaction (on SQLite it holds the write lock meanwhile)
 LEASE = timedelta(minutes=5)  # a "running" row older than this was lost with its worker
 KEEP_DELIVERED = timedelta(days=7)
 
@@ -172,52 +178,77 @@ def _deliver_after_commit(ids: list[int]) -> None:
 
 def _deliver_inline(app: Flask, ids: list[int]) -> None:
     with app.app_context():
-        for message_id in ids:
-            deliver(message_id)
+        for start in range(0, len(ids), BATCH):
+            deliver_batch(ids[start:start + BATCH])
 
 
 def deliver(message_id: int, now: datetime | None = None) -> str | None:
     """Run one outbox row's handler if it is due and nobody else has it; returns the row's
     new status ("done", "pending" for a retry, "failed"), or None when it was not claimed."""
+    return deliver_batch([message_id], now).get(message_id)
+
+
+def deliver_batch(ids: list[int] | None, now: datetime | None = None, limit: int = BATCH) -> dict[int, str]:
+    """Claim the due rows among `ids` (or the `limit` oldest due rows) and run their handlers,
+    all in ONE transaction: the claim, every handler's writes (its units of work become
+    savepoints) and each row's new status commit together. So a crash anywhere leaves the
+    whole batch pending with nothing of it written, and a row marked done has its effects
+    committed: a handler's writes are never committed twice. A failing handler rolls back
+    to its own savepoint (with the hand-offs it deferred) and is retried with back-off; the
+    others in the batch go on. What the handlers hand off after their commit (webhook
+    deliveries, further events) runs once for the batch, after the real commit.
+    Returns {row id: new status} for the rows this call claimed."""
     now = now or utcnow()
-    with unit_of_work() as s:
-        claimed = s.execute(update(OutboxMessage)
-                            .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending",
-                                   OutboxMessage.available_at <= now)
-                            .values(status="running", attempts=OutboxMessage.attempts + 1,
-                                    available_at=now + LEASE)).rowcount
-        s.commit()
-        if not claimed:
-            return None
-        row = s.get(OutboxMessage, message_id)
-        event_type, handler_name, payload, attempts = row.event_type, row.handler, row.payload, row.attempts
-    try:
-        bus = get_bus()
-        handler = bus.handlers[handler_name]
-        event = bus.events[event_type](**payload)
-        token = _delivering.set(message_id)
-        try:
-            handler(event)
-        finally:
-            _delivering.reset(token)
-    except Exception as exc:
-        status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
-        log.error("event handler failed", exc_info=exc,
-                  extra={"handler": handler_name, "event": event_type, "outbox_id": message_id, "attempts": attempts})
-        values = {"status": status, "last_error": f"{type(exc).__name__}: {exc}"[:2000],
-                  "available_at": now + timedelta(seconds=min(3600, 5 * 2 ** attempts))}
-    else:
-        status = "done"
-        values = {"status": status, "delivered_at": utcnow(), "last_error": None}
-    with unit_of_work() as s:
-        s.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
-        s.commit()
-    return status
+    if ids is not None and not ids:
+        return {}
+    due = (OutboxMessage.status == "pending", OutboxMessage.available_at <= now)
+    if ids is None:  # PostgreSQL: rows another worker holds are skipped, not waited for
+        ids = select(OutboxMessage.id).where(*due).order_by(OutboxMessage.id).limit(limit) \
+            .with_for_update(skip_locked=True)
+    bus = get_bus()
+    outcome: dict[int, str] = {}
+    with db.enclosing_transaction() as tx:
+        # the WHERE is evaluated again under the row lock: of two workers, one gets each row
+        claimed = tx.connection.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids), *due)
+            .values(status="running", attempts=OutboxMessage.attempts + 1, available_at=now + LEASE)
+            .returning(OutboxMessage.id, OutboxMessage.event_type, OutboxMessage.handler, OutboxMessage.payload,
+                       OutboxMessage.attempts)).all()
+        done, failed = [], []
+        for message_id, event_type, handler_name, payload, attempts in sorted(claimed):
+            token = _delivering.set(message_id)
+            try:
+                with tx.part():
+                    bus.handlers[handler_name](bus.events[event_type](**payload))
+            except Exception as exc:
+                status = "failed" if attempts >= MAX_ATTEMPTS else "pending"
+                log.error("event handler failed", exc_info=exc, extra={
+                    "handler": handler_name, "event": event_type, "outbox_id": message_id, "attempts": attempts})
+                failed.append({"b_id": message_id, "b_status": status,
+                               "b_error": f"{type(exc).__name__}: {exc}"[:2000],
+                               "b_at": now + timedelta(seconds=min(3600, 5 * 2 ** attempts))})
+                outcome[message_id] = status
+            else:
+                done.append({"b_id": message_id})
+                outcome[message_id] = "done"
+            finally:
+                _delivering.reset(token)
+        table = OutboxMessage.__table__
+        if done:
+            tx.connection.execute(update(table).where(table.c.id == bindparam("b_id"))
+                                  .values(status="done", delivered_at=utcnow(), last_error=None), done)
+        if failed:
+            tx.connection.execute(update(table).where(table.c.id == bindparam("b_id"))
+                                  .values(status=bindparam("b_status"), last_error=bindparam("b_error"),
+                                          available_at=bindparam("b_at")), failed)
+        tx.commit()
+    return outcome
 
 
 def deliver_due(now: datetime | None = None, limit: int = 500) -> dict:
     """The periodic sweep: rows left behind (a crash, a failed handler whose back-off is
-    over, a worker lost while running one) are delivered; old delivered rows are purged."""
+    over, a worker lost while running one) are delivered, BATCH at a time; old delivered
+    rows are purged."""
     now = now or utcnow()
     with unit_of_work() as s:
         # a running row past its lease lost its worker: due again
@@ -225,11 +256,13 @@ def deliver_due(now: datetime | None = None, limit: int = 500) -> dict:
                   .values(status="pending"))
         s.execute(OutboxMessage.__table__.delete().where(OutboxMessage.status == "done",
                                                          OutboxMessage.delivered_at < now - KEEP_DELIVERED))
-        ids = s.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "pending", OutboxMessage.available_at <= now)
-                        .order_by(OutboxMessage.id).limit(limit)).all()
         s.commit()
     counts: dict[str, int] = defaultdict(int)
-    for message_id in ids:
-        counts[deliver(message_id, now) or "skipped"] += 1
+    while limit > 0:
+        outcome = deliver_batch(None, now, min(BATCH, limit))
+        for status in outcome.values():
+            counts[status] += 1
+        if not outcome:
+            break
+        limit -= len(outcome)
     return dict(counts)
-

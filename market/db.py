@@ -109,11 +109,40 @@ class EnclosingTransaction:
         self.connection = connection
         self.transaction = connection.begin()
         self.callbacks: list = []
+        self.batched: dict[str, list] = {}  # after_commit key -> its items, run once (see `after_commit`)
         self.committed = False
 
     def commit(self) -> None:
         self.transaction.commit()
         self.committed = True
+
+    def defer(self, key: str, items: list, run: Callable[[list], None]) -> None:
+        """`run(items)` after the real commit, merged with what other sessions deferred under
+        `key`: one hand-off for the whole transaction, not one per unit of work inside it."""
+        batch = self.batched.get(key)
+        if batch is None:
+            batch = self.batched[key] = []
+            self.callbacks.append(lambda: run(batch))
+        batch.extend(items)
+
+    @contextmanager
+    def part(self) -> Iterator[None]:
+        """A piece of the transaction that may fail alone: on an exception its writes roll
+        back to a savepoint and the work it deferred is forgotten; the rest goes on."""
+        nested = self.connection.begin_nested()
+        callbacks, sizes = len(self.callbacks), {key: len(items) for key, items in self.batched.items()}
+        try:
+            yield
+        except BaseException:
+            nested.rollback()
+            del self.callbacks[callbacks:]
+            for key in list(self.batched):
+                if key in sizes:
+                    del self.batched[key][sizes[key]:]
+                else:
+                    del self.batched[key]
+            raise
+        nested.commit()
 
 
 @contextmanager
@@ -160,7 +189,9 @@ def after_commit(session: Session, key: str, item, run: Callable[[list], None]) 
     """Remember `item` under `key` on `session`; once the session commits, `run(items)` gets
     everything remembered since its last commit, through `when_committed` (inside an enclosing
     transaction it waits for the real commit, and never runs if that rolls back). A rollback
-    of the session forgets them. One `run` per key and session: the first one given.
+    of the session forgets them. One `run` per key and session: the first one given; inside an
+    enclosing transaction, one per key for all its sessions (a batch of outbox handlers hands
+    its webhook deliveries off at once).
 
     For work that must follow the commit of the rows it reads (an outbox row's handler, a mail,
     a webhook delivery): the ids go in, the job is started once they are visible to others."""
@@ -170,8 +201,13 @@ def after_commit(session: Session, key: str, item, run: Callable[[list], None]) 
 
         def committed(s: Session) -> None:
             done, s.info[key] = s.info[key], []
-            if done:
-                when_committed(lambda: run(done))
+            if not done:
+                return
+            enclosing = _enclosing()
+            if enclosing is None:
+                run(done)
+            else:  # the sessions of one enclosing transaction share one hand-off per key
+                enclosing.defer(key, done, run)
 
         def rolled_back(s: Session) -> None:
             s.info[key] = []

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from market import bus
@@ -77,35 +77,37 @@ def write(s: Session, tells: list[Tell], link: tuple[str, str] | None, *, outbox
     at = at or now()
     done = set(tuple(row) for row in s.execute(select(NotificationDelivery.user_id, NotificationDelivery.channel)
                          .where(NotificationDelivery.outbox_id == outbox_id)).all())
-    written, seen = 0, set()
+    written, seen, deliveries = 0, set(), []
+    link_kind, link_id = link if link else (None, None)
     for tell in tells:
         user = tell.user
         if user.id in seen:
             continue
         seen.add(user.id)
         language = language_of(user)
+        # Core inserts: a fan-out writes these per event, and the ORM's flush costs more than the rows
         if (user.id, "in_app") not in done:
-            note = Notification(user_id=user.id, kind=tell.kind, params=tell.params, created_at=at,
-                                link_kind=link[0] if link else None, link_id=link[1] if link else None)
-            s.add(note)
-            s.flush()
-            s.add(NotificationDelivery(outbox_id=outbox_id, user_id=user.id, channel="in_app", kind=tell.kind,
-                                       notification_id=note.id, status="sent", language=language, created_at=at,
-                                       send_after=at, sent_at=at))
+            note_id = s.scalar(insert(Notification.__table__).returning(Notification.__table__.c.id), {
+                "user_id": user.id, "kind": tell.kind, "params": tell.params, "created_at": at,
+                "link_kind": link_kind, "link_id": link_id})
+            deliveries.append({"outbox_id": outbox_id, "user_id": user.id, "channel": "in_app", "kind": tell.kind,
+                               "notification_id": note_id, "status": "sent", "language": language, "subject": "",
+                               "created_at": at, "send_after": at, "sent_at": at})
             written += 1
         else:
-            note = s.scalar(select(Notification).join(NotificationDelivery,
-                                                      NotificationDelivery.notification_id == Notification.id)
-                            .where(NotificationDelivery.outbox_id == outbox_id, NotificationDelivery.user_id == user.id,
-                                   NotificationDelivery.channel == "in_app"))
+            note_id = s.scalar(select(NotificationDelivery.notification_id).where(
+                NotificationDelivery.outbox_id == outbox_id, NotificationDelivery.user_id == user.id,
+                NotificationDelivery.channel == "in_app"))
         prefs = preferences(s, user.id)
         if (user.id, "email") not in done and wants_email(prefs, tell.kind):
             subject, _ = catalogue.render(tell.kind, tell.params, language)
-            s.add(NotificationDelivery(
-                outbox_id=outbox_id, user_id=user.id, channel="email", kind=tell.kind,
-                notification_id=note.id if note else None, status="digest" if in_digest(prefs, tell.kind) else "pending",
-                language=language, subject=subject[:300], created_at=at,
-                send_after=quiet.release_at(at, prefs.quiet_start, prefs.quiet_end, prefs.time_zone)))
+            deliveries.append({
+                "outbox_id": outbox_id, "user_id": user.id, "channel": "email", "kind": tell.kind,
+                "notification_id": note_id, "status": "digest" if in_digest(prefs, tell.kind) else "pending",
+                "language": language, "subject": subject[:300], "created_at": at, "sent_at": None,
+                "send_after": quiet.release_at(at, prefs.quiet_start, prefs.quiet_end, prefs.time_zone)})
+    if deliveries:
+        s.execute(insert(NotificationDelivery.__table__), deliveries)
     _to_webhooks(s, tells, link, outbox_id)
     s.flush()
     return written

@@ -153,3 +153,58 @@ def test_an_event_must_be_a_frozen_dataclass_with_json_fields(wired):
         bus.get_bus().after_commit(Mutable, remember)
     with unit_of_work() as s, pytest.raises(TypeError):
         bus.publish(s, Renamed(wired, object()))
+
+
+class Killed(BaseException):
+    """The process dying in the middle of a batch (not an error a handler could catch)."""
+
+
+def test_a_batch_commits_at_once_a_failing_handler_rolls_back_alone_and_hand_offs_go_once(app, wired):
+    from market import db
+
+    app.config["EVENTS_INLINE"] = False
+    handed_off: list[list] = []
+
+    def write_an_org(event: Renamed) -> None:
+        with unit_of_work() as s:
+            s.add(Organization(name=f"copy of {event.name}", kind="buyer"))
+            db.after_commit(s, "test_hand_off", event.name, handed_off.append)
+            s.commit()
+        if event.name == "boom":
+            raise RuntimeError("after its unit of work committed")
+
+    app.extensions["bus"].handlers[remember.__module__ + ".remember"] = write_an_org
+    for name in ("a", "boom", "c"):
+        rename(wired, name)
+    assert bus.deliver_due() == {"done": 2, "pending": 1}
+    with unit_of_work() as s:
+        copies = s.scalars(select(Organization.name).where(Organization.name.like("copy of %"))).all()
+    assert sorted(copies) == ["copy of a", "copy of c"]  # the failed one's savepoint rolled back
+    assert handed_off == [["a", "c"]]  # one hand-off for the batch, without the rolled-back item
+    assert [(r.status, r.attempts) for r in outbox()] == [("done", 1), ("pending", 1), ("done", 1)]
+
+
+def test_a_crash_mid_batch_leaves_the_whole_batch_pending_with_nothing_written(app, wired):
+    app.config["EVENTS_INLINE"] = False
+    calls: list[str] = []
+
+    def dies_on_the_second(event: Renamed) -> None:
+        with unit_of_work() as s:
+            s.add(Organization(name=f"copy of {event.name}", kind="buyer"))
+            s.commit()
+        calls.append(event.name)
+        if len(calls) == 2:
+            raise Killed()
+
+    app.extensions["bus"].handlers[remember.__module__ + ".remember"] = dies_on_the_second
+    for name in ("a", "b", "c"):
+        rename(wired, name)
+    with pytest.raises(Killed):
+        bus.deliver_due()
+    with unit_of_work() as s:
+        assert s.scalars(select(Organization.name).where(Organization.name.like("copy of %"))).all() == []
+    assert [(r.status, r.attempts) for r in outbox()] == [("pending", 0)] * 3  # the claim rolled back too
+    assert bus.deliver_due() == {"done": 3}  # after the restart: each once
+    with unit_of_work() as s:
+        copies = s.scalars(select(Organization.name).where(Organization.name.like("copy of %"))).all()
+    assert sorted(copies) == ["copy of a", "copy of b", "copy of c"]
