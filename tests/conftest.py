@@ -20,6 +20,12 @@ from market import migrate
 settings.register_profile("ci", deadline=None)
 settings.load_profile("ci")
 
+# Passwords hash with Argon2id at the smallest cost in the whole suite (every app, in-process
+# or a gunicorn/Celery child, reads these): RFC 9106's default spends ~0.3 s of both cores per
+# sign-up and login, which was a third of the suite's time. What hashing and verifying do is
+# the same at any cost; tests/market/test_accounts.py checks the production parameters.
+os.environ.update(PASSWORD_HASH_TIME_COST="1", PASSWORD_HASH_MEMORY_KIB="8", PASSWORD_HASH_PARALLELISM="1")
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 # .ci/run runs the SQLite and the PostgreSQL pass at the same time; each pass has its own
