@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Flask and extension settings that are fixed, not read from the environment.
@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     BABEL_DEFAULT_TIMEZONE: str = _field("Asia/Shanghai", "zone in which the portal shows times that belong to "
                                          "no factory (an IANA name)", env="PORTAL_TIMEZONE")
     PASSWORD_RESET_TTL_MINUTES: int = _field(60, "lifetime of a password reset link", gt=0)
+    # RFC 9106's second recommended Argon2id option; each hash records its own parameters, so
+    # changing them never locks anyone out (the test suite lowers them: one hash per sign-up)
+    PASSWORD_HASH_TIME_COST: int = _field(3, "Argon2id passes over memory per password hash", ge=1)
+    PASSWORD_HASH_PARALLELISM: int = _field(4, "Argon2id lanes (threads) per password hash", ge=1)
+    PASSWORD_HASH_MEMORY_KIB: int = _field(65536, "Argon2id memory per password hash, in KiB (at least 8 × "
+                                           "`PASSWORD_HASH_PARALLELISM`)", ge=8)
     SESSION_COOKIE_SECURE: bool = _field(False, "`true` behind HTTPS: cookies only over HTTPS, and HSTS")
     LOG_FORMAT: Literal["json", "text"] = _field("json", "JSON lines with a request id, or `text`")
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = _field("INFO", "level of the `market` logs")
@@ -287,6 +293,14 @@ class Settings(BaseSettings):
     @classmethod
     def _lower_hosts(cls, value: list[str]) -> list[str]:
         return [host.lower() for host in value]
+
+    @field_validator("PASSWORD_HASH_MEMORY_KIB")
+    @classmethod
+    def _argon2_memory(cls, value: int, info: ValidationInfo) -> int:
+        lanes = info.data.get("PASSWORD_HASH_PARALLELISM", 1)
+        if value < 8 * lanes:
+            raise ValueError(f"Argon2 needs at least 8 KiB per lane: {8 * lanes} for {lanes} lanes")
+        return value
 
     @field_validator("LOG_LEVEL", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -20,17 +21,59 @@ from market import migrate
 settings.register_profile("ci", deadline=None)
 settings.load_profile("ci")
 
+# Passwords hash with Argon2id at the smallest cost in the whole suite (every app, in-process
+# or a gunicorn/Celery child, reads these): RFC 9106's default spends ~0.3 s of both cores per
+# sign-up and login, which was a third of the suite's time. What hashing and verifying do is
+# the same at any cost; tests/market/test_accounts.py checks the production parameters.
+os.environ.update(PASSWORD_HASH_TIME_COST="1", PASSWORD_HASH_MEMORY_KIB="8", PASSWORD_HASH_PARALLELISM="1")
+
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+# pytest-xdist (`pytest -n 2`, as .ci/run does): each worker process ("gw0", "gw1", …) gets its
+# own PostgreSQL database and its own Redis databases, so that workers never wipe each other's.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+WORKER_INDEX = int(XDIST_WORKER[2:]) if XDIST_WORKER.startswith("gw") else 0
+if ON_POSTGRES and XDIST_WORKER and not TEST_DATABASE_URL.endswith(f"_{XDIST_WORKER}"):
+    # (this module is imported twice: as pytest's conftest and as tests.conftest)
+    from sqlalchemy.engine import make_url
+
+    _url = make_url(TEST_DATABASE_URL)
+    TEST_DATABASE_URL = _url.set(database=f"{_url.database}_{XDIST_WORKER}").render_as_string(hide_password=False)
+    os.environ["TEST_DATABASE_URL"] = TEST_DATABASE_URL  # the ledger tests' fixtures read it there
 # .ci/run runs the SQLite and the PostgreSQL pass at the same time; each pass has its own
-# Redis databases (the modules' BROKER_DB numbers shifted down by this much) so one pass's
-# flushdb never empties the other's broker.
-REDIS_DB_SHIFT = int(os.environ.get("TEST_REDIS_DB_SHIFT", "0"))
+# Redis databases (the modules' BROKER_DB numbers, 13-15, shifted down by this much) so one
+# pass's flushdb never empties the other's broker. An xdist worker moves 3 further down per
+# index: .ci/run's SQLite pass (shift 0, 2 workers) uses 10-15, the PostgreSQL pass (shift 6,
+# 2 workers) 4-9.
+REDIS_DB_SHIFT = int(os.environ.get("TEST_REDIS_DB_SHIFT", "0")) + 3 * WORKER_INDEX
 
 
 def redis_url(db: int) -> str:
-    """The Redis database a test module calls `db`, in this pass's own range."""
+    """The Redis database a test module calls `db`, in this pass's (and worker's) own range."""
+    if db - REDIS_DB_SHIFT < 0:
+        raise RuntimeError(f"Redis database {db} shifted by {REDIS_DB_SHIFT} is below 0: fewer xdist workers "
+                           "or a smaller TEST_REDIS_DB_SHIFT")
     return f"redis://127.0.0.1:6379/{db - REDIS_DB_SHIFT}"
+
+
+def _create_postgres_database(url: str) -> None:
+    """CREATE DATABASE for this xdist worker's own database, once (it is kept for the next run)."""
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}):
+                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _worker_postgres_database():
+    if ON_POSTGRES and XDIST_WORKER:
+        _create_postgres_database(TEST_DATABASE_URL)
 
 
 @pytest.fixture(scope="session")
@@ -237,8 +280,84 @@ def two_sites(api, tenant):
             site("Finish Lab", 31.40, [["anodizing"], ["cmm_inspection"]], 15000))
 
 
+# What the PostgreSQL pass runs (TEST_DATABASE_URL set): DEVELOPERS' rule "anything about money,
+# concurrency or constraints runs on PostgreSQL too", applied here and nowhere else. SQLite runs
+# every test; on PostgreSQL a test runs when its file (or folder) is listed below, or it is
+# marked `postgres_only` or `postgres` (one test of an unlisted file). TEST_POSTGRES_ALL=1 runs
+# the whole suite on PostgreSQL. A new test file about money, locks, races, constraints, BIGINT
+# amounts or migrations gets a line here.
+POSTGRES_PASS = {
+    # the ledger and the journeys through the whole product
+    "tests/ledger/": "the ledger's SQL store: append-only triggers, checkpoints, its migration",
+    "tests/e2e/": "the browser journeys: orders, quotes, payment, production, credit on the production database",
+    "tests/market/test_journey_api.py": "the API journey from sign-up to delivery",
+    "tests/market/test_ledger_in_market.py": "ledger entries written in the market's transactions",
+    # money (integer minor units, BIGINT; escrow, payouts, refunds, commission, financing)
+    "tests/market/test_payments_stripe.py": "money: payments, escrow, refunds through the provider",
+    "tests/market/test_payments_offline.py": "money: offline payments, payouts, auto-confirmation",
+    "tests/market/test_payments_commission.py": "money: commission sums",
+    "tests/market/test_subcontracting_money.py": "money: escrow per tier",
+    "tests/market/test_subcontracting.py": "money and locks: sub-orders, the cancel cascade",
+    "tests/market/test_large_amounts.py": "BIGINT: amounts past 2^31 minor units",
+    "tests/market/test_credit.py": "money: financing and repayments",
+    "tests/market/test_credit_report.py": "money: sums in the credit report",
+    "tests/market/test_notifications_payments.py": "money: payment reminders by due date",
+    "tests/market/test_tenant_isolation.py": "money and data of other tenants (payments, payouts, refunds)",
+    "tests/market/test_bidding.py": "money and locks: bids and awards",
+    # concurrency: row locks, races, claims, exactly-once
+    "tests/market/test_bidding_race.py": "race: concurrent awards",
+    "tests/market/test_ratings_race.py": "race: concurrent ratings",
+    "tests/market/test_ratings.py": "race and unique constraint: one rating per order",
+    "tests/market/test_quotes.py": "locks: accepting quotes books capacity; re-plans",
+    "tests/market/test_materials.py": "race and CHECK constraint: material lot consumption",
+    "tests/market/test_production.py": "locks: lots and holdings",
+    "tests/market/test_idempotency.py": "concurrency: idempotency keys and leases",
+    "tests/market/test_mail.py": "concurrency: one sender per claimed mail",
+    "tests/market/test_rate_limit_storage.py": "concurrency: gunicorn workers sharing counters in the database",
+    "tests/market/test_celery_jobs.py": "concurrency: jobs claimed by workers",
+    "tests/market/test_ops_broker_faults.py": "concurrency: requeued and lost jobs",
+    "tests/market/test_ops_periodic.py": "concurrency: periodic tasks run once",
+    "tests/market/test_order_events.py": "exactly-once domain events (unique constraint)",
+    "tests/market/notifications/test_webhooks_delivery.py": "concurrency: sender threads claim deliveries",
+    "tests/market/notifications/test_webhooks_crash.py": "exactly-once delivery across a crash",
+    "tests/market/telemetry/test_rollup_concurrency.py": "row locks of the rollup",
+    "tests/market/telemetry/test_rollup_equivalence.py": "aggregate SQL of the rollup",
+    "tests/market/telemetry/test_mqtt_and_aggregates.py": "aggregate upserts from the MQTT subscriber",
+    "tests/market/telemetry/test_ingest_api.py": "constraints: duplicate readings, bulk insert",
+    # constraints: lengths, uniqueness, exclusion, nothing half-written (SQLite ignores VARCHAR lengths)
+    "tests/market/test_hostile_input.py": "constraints: oversized and hostile values write nothing",
+    "tests/market/test_bad_input.py": "constraints: bad input writes nothing",
+    "tests/market/test_accounts.py": "unique constraint: one account per email",
+    "tests/market/test_catalog_api.py": "constraints: clashing capacity windows",
+    # migrations and what only PostgreSQL has
+    "tests/market/test_migrations.py": "migrations from empty match the models",
+    "tests/market/test_mail_migration.py": "a data migration",
+    "tests/market/test_ops_backup.py": "pg_dump backup and restore",
+    "tests/market/test_ops_database_restart.py": "a PostgreSQL crash under traffic",
+    "tests/market/test_ops_chain_faults.py": "checkpoint anchoring rows",
+}
+POSTGRES_ALL = os.environ.get("TEST_POSTGRES_ALL", "") not in ("", "0")
+
+
+def _in_postgres_pass(item) -> bool:
+    path = item.nodeid.split("::", 1)[0]
+    return (POSTGRES_ALL or "postgres_only" in item.keywords or "postgres" in item.keywords
+            or any(path == entry or (entry.endswith("/") and path.startswith(entry)) for entry in POSTGRES_PASS))
+
+
+def pytest_configure(config):
+    root = Path(__file__).parent.parent
+    stale = [entry for entry in POSTGRES_PASS if not (root / entry).exists()]
+    if stale:
+        raise pytest.UsageError(f"tests/conftest.py POSTGRES_PASS names files that do not exist: {stale}")
+
+
 def pytest_collection_modifyitems(config, items):
     if ON_POSTGRES:
+        kept = [item for item in items if _in_postgres_pass(item)]
+        if len(kept) < len(items):
+            config.hook.pytest_deselected(items=[item for item in items if not _in_postgres_pass(item)])
+            items[:] = kept
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL")
     for item in items:

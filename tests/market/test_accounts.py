@@ -130,3 +130,23 @@ def test_login_attempts_are_rate_limited(app, client):
     codes = [client.post("/login", data={"email": "x@example.test", "password": "nope-nope-nope"}).status_code
              for _ in range(4)]
     assert codes == [401, 401, 401, 429]
+
+
+def test_passwords_hash_at_the_configured_argon2_cost_and_hashes_of_another_cost_still_verify(app):
+    from market import settings
+    from market.accounts.passwords import hash_password, verify_password
+
+    defaults = {name: settings.Settings.model_fields[name].default
+                for name in ("PASSWORD_HASH_TIME_COST", "PASSWORD_HASH_MEMORY_KIB", "PASSWORD_HASH_PARALLELISM")}
+    assert defaults == {"PASSWORD_HASH_TIME_COST": 3, "PASSWORD_HASH_MEMORY_KIB": 65536,
+                        "PASSWORD_HASH_PARALLELISM": 4}  # RFC 9106's second recommended option
+    with app.app_context():
+        cheap = hash_password("long-enough-pw")  # the suite's cost (tests/conftest.py)
+        app.config.update(defaults)
+        strong = hash_password("long-enough-pw")
+        assert cheap.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+        assert strong.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        assert verify_password(cheap, "long-enough-pw") and verify_password(strong, "long-enough-pw")
+        assert not verify_password(cheap, "long-enough-px") and not verify_password(None, "long-enough-pw")
+    with pytest.raises(settings.SettingsError, match="PASSWORD_HASH_MEMORY_KIB: .*8 KiB per lane"):
+        settings.load({"PASSWORD_HASH_PARALLELISM": 4, "PASSWORD_HASH_MEMORY_KIB": 16}, env_file=None)
