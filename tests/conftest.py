@@ -304,9 +304,13 @@ POSTGRES_PASS = {
     "tests/market/test_notifications_payments.py": "money: payment reminders by due date",
     "tests/market/test_tenant_isolation.py": "money and data of other tenants (payments, payouts, refunds)",
     "tests/market/test_bidding.py": "money and locks: bids and awards",
+    "tests/market/test_receivables.py": "money: advances, the lender repaid first, the dispute waterfall",
+    "tests/market/test_leasing.py": "money and constraints: rent invoices, one open lease per machine",
     # concurrency: row locks, races, claims, exactly-once
     "tests/market/test_bidding_race.py": "race: concurrent awards",
     "tests/market/test_ratings_race.py": "race: concurrent ratings",
+    "tests/market/test_bid_expiry.py": "race: two expiry runs at once expire a bid once",
+    "tests/market/test_production_bom.py": "locks: lots moving through a BOM's steps",
     "tests/market/test_ratings.py": "race and unique constraint: one rating per order",
     "tests/market/test_quotes.py": "locks: accepting quotes books capacity; re-plans",
     "tests/market/test_materials.py": "race and CHECK constraint: material lot consumption",
