@@ -87,6 +87,8 @@ API_CASES = {
     ("/api/v1/orders/<uuid:order_id>/disputes", "GET"): None,
     ("/api/v1/orders/<uuid:order_id>/disputes", "POST"): {"reason": "stolen"},
     ("/api/v1/orders/<uuid:order_id>/disputes/resolve", "POST"): {"outcome": "full_refund"},
+    ("/api/v1/orders/<uuid:order_id>/assignments", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/assignments/<uuid:assignment_id>/confirm", "POST"): None,
     ("/api/v1/notifications/<uuid:notification_id>/read", "POST"): None,
     ("/api/v1/webhooks/<uuid:endpoint_id>", "GET"): None,
     ("/api/v1/webhooks/<uuid:endpoint_id>", "PATCH"): {"description": "stolen"},
@@ -183,7 +185,10 @@ def _world(tenant, api):
            "bid_id": bid["id"], "bid_attachment_id": bid_attachment["id"],
            "material_lot_id": material["id"], "document_id": document["id"],
            # no rating here (the order is not delivered): a reply is refused on the factory, before the rating
-           "rating_id": "00000000-0000-4000-8000-000000000000"}
+           "rating_id": "00000000-0000-4000-8000-000000000000",
+           # the order's net payout here is all commission (nothing to finance): the order is refused
+           # first; real assignments of another tenant: tests/market/test_receivables.py
+           "assignment_id": "00000000-0000-4000-8000-000000000000"}
     return world, ids
 
 
