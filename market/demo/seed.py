@@ -267,6 +267,8 @@ def _credit(lender: Actor, *, good: Actor, weaker: Actor) -> None:
     from market.credit import financing
     from market.credit import services as credit
     from market.matching import queries as sales
+    from market.orders.models import Order
+    from market.payments import assignments
 
     lender_id = lender.org_public_id
     factories = {}
@@ -277,12 +279,16 @@ def _credit(lender: Actor, *, good: Actor, weaker: Actor) -> None:
     reports = {who.org_id: credit.issue_report(lender, factories[who.org_id]) for who in (good, weaker)}
     with unit_of_work() as s:
         factory = s.scalar(select(Factory).where(Factory.public_id == factories[good.org_id]))
-        open_sales = [x for x in sales.factory_sales(s, factory.id, utcnow() - timedelta(days=1), utcnow())
-                      if x.order_state in ("accepted", "in_production", "shipped", "delivered")]
-    sale = max(open_sales, key=lambda x: x.amount_minor, default=None)
-    if sale is not None:  # against the receivable of its largest order
+        # a receivable can be financed while its payout is still held in escrow (payments decides how much)
+        held = [(assignments.assignable_minor(s, s.scalar(select(Order.id).where(Order.public_id == x.order_public_id)),
+                                              factory.id), x)
+                for x in sales.factory_sales(s, factory.id, utcnow() - timedelta(days=1), utcnow())
+                if x.order_state in ("accepted", "in_production", "shipped")]
+        s.rollback()  # assignable_minor locks the payout rows it reads
+    assignable, sale = max(((a, x) for a, x in held if a > 0), key=lambda ax: ax[0], default=(0, None))
+    if sale is not None:  # against the receivable of its largest order: three quarters of its net payout
         application = financing.apply(good, factory_id=factories[good.org_id], lender_id=lender_id, kind="order",
-                                      order_id=sale.order_public_id, amount_minor=sale.amount_minor * 8 // 10,
+                                      order_id=sale.order_public_id, amount_minor=assignable * 3 // 4,
                                       currency=sale.currency, term_months=3, purpose="Working capital for the order")
     else:
         application = financing.apply(good, factory_id=factories[good.org_id], lender_id=lender_id, kind="equipment",
@@ -294,7 +300,8 @@ def _credit(lender: Actor, *, good: Actor, weaker: Actor) -> None:
     financing.decide(lender, application.public_id, approve=True, amount_minor=amount, rate_bp=rate,
                      report_id=reports[good.org_id].public_id, confirm_above_suggested=not line["limit_minor"])
     financing.disburse(lender, application.public_id)
-    financing.repay(lender, application.public_id, 1)
+    if application.kind == "equipment":  # an order advance is repaid from the order's payout, first
+        financing.repay(lender, application.public_id, 1)
     financing.apply(weaker, factory_id=factories[weaker.org_id], lender_id=lender_id, kind="equipment",
                     amount_minor=35_000_000, currency="CNY", term_months=24, purpose="Machine upgrade")
 

@@ -19,10 +19,14 @@ def test_the_header_is_one_row_on_a_laptop_and_the_account_menu_opens(live_serve
     page = browser.new_page(locale="en-US", viewport={"width": 1366, "height": 800})
     _log_in(page, live_server, owner)
     shot(page, "laptop")
-    links = page.locator("nav.main a")
+    links = page.locator("nav.main > a, nav.main > details > summary")
     first, last = links.first.bounding_box(), links.last.bounding_box()
     assert first["y"] == last["y"], "the menu wraps onto a second row"
     assert not page.is_visible("text=API tokens")  # folded into the account menu
+    page.click("details.menu-group summary")  # payouts, credit and leases in one menu
+    assert page.is_visible("details.menu-group >> text=Leases")
+    shot(page, "laptop-finance-menu")
+    page.click("details.menu-group summary")
     page.click("details.account summary")
     shot(page, "laptop-account-menu")
     page.click("details.account >> text=Team")

@@ -89,6 +89,14 @@ API_CASES = {
     ("/api/v1/orders/<uuid:order_id>/disputes/resolve", "POST"): {"outcome": "full_refund"},
     ("/api/v1/orders/<uuid:order_id>/assignments", "GET"): None,
     ("/api/v1/orders/<uuid:order_id>/assignments/<uuid:assignment_id>/confirm", "POST"): None,
+    ("/api/v1/leases/<uuid:lease_id>", "GET"): None,
+    ("/api/v1/leases/<uuid:lease_id>/contract.pdf", "GET"): None,
+    ("/api/v1/leases/<uuid:lease_id>/sign", "POST"): {"accept": True},
+    ("/api/v1/leases/<uuid:lease_id>/disburse", "POST"): None,
+    ("/api/v1/leases/<uuid:lease_id>/invoices", "GET"): None,
+    ("/api/v1/leases/<uuid:lease_id>/monitor", "GET"): None,
+    ("/api/v1/lease-invoices/<uuid:invoice_id>/payment", "POST"): None,
+    ("/api/v1/lease-invoices/<uuid:invoice_id>/evidence", "GET"): None,
     ("/api/v1/notifications/<uuid:notification_id>/read", "POST"): None,
     ("/api/v1/webhooks/<uuid:endpoint_id>", "GET"): None,
     ("/api/v1/webhooks/<uuid:endpoint_id>", "PATCH"): {"description": "stolen"},
@@ -163,6 +171,9 @@ def _world(tenant, api):
     consent = factory_api.post("/api/v1/credit/consents", json={
         "factory_id": factory["id"], "lender_id": str(world["lender"].actor.org_public_id), "purpose": "monitoring"}).get_json()
     report = lender_api.post("/api/v1/credit/reports", json={"factory_id": factory["id"]}).get_json()
+    lease = lender_api.post("/api/v1/leases", json={
+        "factory_id": factory["id"], "machine_id": machine["id"], "kind": "leaseback", "schedule": "fixed",
+        "term_months": 12, "price_minor": 1_000_000, "fixed_minor": 90_000}).get_json()
     application = factory_api.post("/api/v1/financing-applications", json={
         "factory_id": factory["id"], "lender_id": str(world["lender"].actor.org_public_id), "kind": "equipment",
         "amount_minor": 100000, "term_months": 6}).get_json()
@@ -188,7 +199,11 @@ def _world(tenant, api):
            "rating_id": "00000000-0000-4000-8000-000000000000",
            # the order's net payout here is all commission (nothing to finance): the order is refused
            # first; real assignments of another tenant: tests/market/test_receivables.py
-           "assignment_id": "00000000-0000-4000-8000-000000000000"}
+           "assignment_id": "00000000-0000-4000-8000-000000000000",
+           "lease_id": lease["id"],
+           # invoices come from closed periods of committed machine days (tests/market/test_leasing.py
+           # walks real ones); here the lease is refused first
+           "invoice_id": "00000000-0000-4000-8000-000000000000"}
     return world, ids
 
 
@@ -202,6 +217,7 @@ def two_worlds(app, tenant, api):
 def _fill(rule: str, ids: dict) -> str:
     rule = re.sub(r"<int:\w+>", "1", rule)
     rule = re.sub(r"<any\((\w+)[^>]*>", lambda m: m.group(1), rule)
+    rule = rule.replace("<lang>", "en")
     return re.sub(r"<uuid:(\w+)>", lambda m: ids[m.group(1)], rule)
 
 
