@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.disclosure import new_salt
-from ledger.errors import StoreError
 
 from market import bus, errors, policy
 from market.accounts.models import Organization
@@ -24,7 +23,7 @@ from market.credit.access import credit_readable_factories, live_consent
 from market.credit.models import PURPOSES, AccessLogEntry, Consent, CreditReport
 from market.db import unit_of_work, utcnow, write_lock
 from market.metrics import CREDIT_REPORTS
-from market.journal.ledger import get_ledger, record
+from market.journal.ledger import proved_entries, record
 
 MAX_CONSENT_DAYS = 366
 REPORT_FRESH_HOURS = 24
@@ -254,20 +253,8 @@ def evidence_bundle(actor: Actor, report_id: uuid.UUID) -> dict:
     (signed now if the latest does not cover the report's entries)."""
     rep = get_report(actor, report_id, action="evidence_downloaded")
     indices = sorted(set(report_mod.entries_of(rep.evidence)) | {rep.ledger_index})
-    ledger = get_ledger()
     with unit_of_work() as s:
-        conn = s.connection()
-        cp = ledger.store.latest_checkpoint(conn)
-        if cp is None or cp.tree_size <= max(indices):
-            cp = ledger.sign_checkpoint(conn)
-            s.commit()
-            conn = s.connection()
-        try:
-            entries = [{"index": i, "entry": _b64(ledger.store.entry(conn, i)),
-                        "inclusion_path": [_b64(h) for h in ledger.store.inclusion_proof(conn, i, cp.tree_size)]}
-                       for i in indices]
-        except StoreError as exc:
-            raise errors.Conflict(str(exc)) from None
+        cp, entries = proved_entries(s, indices)
     return {"format": "smm-ledger-evidence/1",
             "subject": {"report": str(rep.public_id), "content_sha256": rep.content_hash,
                         "report_entry": rep.ledger_index, "scorecard": rep.scorecard_version},
@@ -275,8 +262,4 @@ def evidence_bundle(actor: Actor, report_id: uuid.UUID) -> dict:
             "entries": entries, "disclosures": rep.evidence["disclosures"], "facts": rep.evidence["facts"]}
 
 
-def _b64(data: bytes) -> str:
-    import base64
-
-    return base64.b64encode(data).decode()
 

@@ -2,17 +2,20 @@
 caller's transaction (the business change and its event commit together or not at all)."""
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from ledger.anchor import Anchorer
+from ledger.errors import StoreError
 from ledger.events import Event
 from ledger.log import Ledger
 from ledger.signing import NoteSigner, load_or_create_private_key, load_private_key
 from ledger.sql_store import SqlLedgerStore
-from ledger.store import AppendedEntry
+from ledger.store import AppendedEntry, StoredCheckpoint
+from market import errors
 
 
 def init_app(app: Flask) -> None:
@@ -38,6 +41,29 @@ def get_anchorer() -> Anchorer:
         app.extensions["anchorer"] = (Anchorer.from_rpc(url, app.config["ANCHOR_PRIVATE_KEY"]) if url
                                       else Anchorer.embedded())
     return app.extensions["anchorer"]
+
+
+def proved_entries(session: Session, indices: list[int]) -> tuple[StoredCheckpoint, list[dict]]:
+    """Entries `indices`, each with its inclusion proof against one signed checkpoint that
+    covers them all: an evidence bundle's core. When the latest checkpoint does not cover
+    them, one is signed now (and the session committed)."""
+    ledger = get_ledger()
+    conn = session.connection()
+    cp = ledger.store.latest_checkpoint(conn)
+    if cp is None or cp.tree_size <= max(indices):
+        cp = ledger.sign_checkpoint(conn)
+        session.commit()
+        conn = session.connection()
+    try:
+        return cp, [{"index": i, "entry": _b64(ledger.store.entry(conn, i)),
+                     "inclusion_path": [_b64(h) for h in ledger.store.inclusion_proof(conn, i, cp.tree_size)]}
+                    for i in indices]
+    except StoreError as exc:
+        raise errors.Conflict(str(exc)) from None
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
 
 
 def record(session: Session, *events: Event) -> list[AppendedEntry]:

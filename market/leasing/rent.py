@@ -5,7 +5,6 @@ overdue marking; payments; and the invoice's evidence bundle, which anyone re-ve
 committed run seconds and the lease's committed terms)."""
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -13,13 +12,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ledger.disclosure import new_salt
-from ledger.errors import StoreError
 from ledger.events import format_when
 from ledger.evidence import EVIDENCE_FORMAT, fmt, usage_rent
 from market import errors
 from market.auth import Actor
 from market.db import unit_of_work, utcnow, write_lock
-from market.journal.ledger import get_ledger, record
+from market.journal.ledger import proved_entries, record
 from market.leasing import events as ev
 from market.leasing.models import Lease, RentInvoice
 from market.leasing.services import find
@@ -131,8 +129,6 @@ def record_payment(actor: Actor, invoice_id: uuid.UUID, *, now: datetime | None 
         return inv
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
 
 
 def facts(lease: Lease, inv: RentInvoice) -> list[dict]:
@@ -158,7 +154,6 @@ def facts(lease: Lease, inv: RentInvoice) -> list[dict]:
 def evidence(actor: Actor, invoice_id: uuid.UUID) -> dict:
     """The invoice's evidence bundle (lessor or lessee): the signed terms, the invoice and each
     counted machine day, each with its inclusion proof against one signed checkpoint."""
-    ledger = get_ledger()
     with unit_of_work() as s:
         inv = _find_invoice(s, actor, invoice_id)
         lease = inv.lease
@@ -170,18 +165,7 @@ def evidence(actor: Actor, invoice_id: uuid.UUID) -> dict:
         disclosures += [{"entry": d["entry"], "path": "event.data.commitment", "payload": d["payload"],
                          "salt": d["salt"]} for d in inv.day_entries]
         indices = sorted({d["entry"] for d in disclosures})
-        conn = s.connection()
-        cp = ledger.store.latest_checkpoint(conn)
-        if cp is None or cp.tree_size <= max(indices):
-            cp = ledger.sign_checkpoint(conn)
-            s.commit()
-            conn = s.connection()
-        try:
-            entries = [{"index": i, "entry": _b64(ledger.store.entry(conn, i)),
-                        "inclusion_path": [_b64(h) for h in ledger.store.inclusion_proof(conn, i, cp.tree_size)]}
-                       for i in indices]
-        except StoreError as exc:
-            raise errors.Conflict(str(exc)) from None
+        cp, entries = proved_entries(s, indices)
         return {"format": EVIDENCE_FORMAT,
                 "subject": {"lease": str(lease.public_id), "invoice": str(inv.public_id), "period": inv.period_no,
                             "rent_minor": inv.rent_minor, "currency": lease.currency},

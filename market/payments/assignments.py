@@ -120,8 +120,8 @@ def disburse(s: Session, *, reference: str, principal_minor: int, fee_minor: int
     a.principal_minor, a.fee_minor, a.due_on, a.state = principal_minor, fee_minor, due_on, "disbursing"
     payment = s.get(Payment, p.payment_id)
     order = s.get(Order, a.order_id)
-    advance = new_movement(s, payment, "disbursement", principal_minor, payout=p,
-                           reason=f"advance on assigned payout {a.public_id}")
+    new_movement(s, payment, "disbursement", principal_minor, payout=p,
+                 reason=f"advance on assigned payout {a.public_id}")
     factory = s.get(Factory, a.factory_id)
     assignee = s.get(Organization, a.assignee_org_id)
     (entry,) = record(s, events.assignment_event(

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from tests.conftest import FACTORY
 
@@ -163,7 +163,7 @@ def test_only_lessor_and_lessee_see_a_lease_everyone_else_gets_404(app, world):
     w = world
     lease = signed_lease(w)
     with app.app_context():
-        from market.leasing import rent, services
+        from market.leasing import services
 
         services.disburse(w["lessor_tenant"].actor, _uuid(lease["id"]), now=T0)
     lid = lease["id"]
