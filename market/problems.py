@@ -48,12 +48,14 @@ def problem_response(status: int, title: str, detail: str | None = None, errors:
 
 
 def _flatten_webargs(messages: dict) -> dict:
-    """webargs groups messages by location ({"json": {...}, "query": {...}}): merge them."""
+    """webargs groups messages by location ({"json": {...}, "query": {...}}): merge them. The
+    body as a whole is "_body" (marshmallow says "_schema"; an unknown field without a usable
+    name, e.g. a multipart part named "\n", comes back under None)."""
     merged: dict = {}
     for location, fields in messages.items():
         if isinstance(fields, dict):
             for name, msgs in fields.items():
-                merged[name if name != "_schema" else "_body"] = msgs
+                merged["_body" if name in ("_schema", None) else str(name)] = msgs
         else:
             merged[location] = fields
     return merged

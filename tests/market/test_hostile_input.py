@@ -169,3 +169,19 @@ def test_a_value_the_database_refuses_is_a_422_without_sql(api, tenant, monkeypa
     response = api(tenant("buyer")).get("/api/v1/orders")
     problem = _problem(response)
     assert response.status_code == 422 and "SELECT" not in json.dumps(problem) and "out of range" in problem["detail"]
+
+
+def test_an_unknown_part_without_a_usable_name_is_a_422_not_a_500(app):
+    """Found by the webhook fuzz test: marshmallow filed the unknown multipart part "\\n" under
+    None, and sorting the field names for the detail raised a TypeError (500)."""
+    from werkzeug.exceptions import UnprocessableEntity
+
+    from market.problems import ProblemApi
+
+    error = UnprocessableEntity()
+    error.data = {"messages": {"form": {"kind": ["Missing data for required field."], None: ["Unknown field."]}}}
+    with app.test_request_context("/api/v1/lots/x/documents", method="POST"):
+        response = ProblemApi.handle_http_exception(None, error)  # flask-smorest's handler, as the app calls it
+    body = response.get_json()
+    assert response.status_code == 422 and body["errors"] == {"kind": ["Missing data for required field."],
+                                                             "_body": ["Unknown field."]}
