@@ -225,6 +225,14 @@ FACTORY = {"name": "Test Works", "address": "1 Test Road", "latitude": 31.3, "lo
            "region": "Suzhou", "certifications": ["ISO9001"]}
 
 
+def portal_day(days: int) -> str:
+    """The date a person types `days` from today: a day in the portal's zone (Asia/Shanghai, where
+    date fields are read), not in UTC, which is a day behind each evening from 16:00 UTC."""
+    from zoneinfo import ZoneInfo
+
+    return (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=days)).date().isoformat()
+
+
 def order_body(**over):
     body = {
         "title": "Bracket", "part_number": "BR-1", "material": "6061", "quantity": 100,

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.conftest import FACTORY
+from tests.conftest import FACTORY, portal_day
 from tests.e2e.test_journey_production import login
 from tests.e2e.test_label_qr import decode_qr
 from tests.e2e.ui_text import english_on
@@ -37,9 +37,6 @@ WORDS = {"en-US": {"sent": "Your bid was sent to the buyer", "counter": "The buy
 DATA = ["factory user", "buyer user", "example.test", "Suzhou", "Nadcap", "CNY", "kg", "mm", "HRC", "SHA-256",
         "mill-certificate-42CrMo4.pdf", "mill-certificate-6061.pdf"]
 
-
-def _day(days: int) -> str:
-    return (datetime.now(timezone.utc) + timedelta(days=days)).date().isoformat()
 
 
 def _site(api, tenant, name: str, lat: float, machines: dict[str, tuple[str, range]]) -> SimpleNamespace:
@@ -110,7 +107,7 @@ def _post_bom_order(v: Pages, buyer, base: str) -> str:
     buyer.fill("#title", "离心泵 CP-80 转子组件")
     buyer.fill("#part_number", "CP-80-R")
     buyer.fill("#quantity", str(PIECES))
-    buyer.fill("#due_at", _day(30))
+    buyer.fill("#due_at", portal_day(30))
     buyer.fill("#budget", "3000")
     buyer.select_option("#required_certifications", ["ISO9001"])
     for n, (name, per, material) in enumerate([("泵壳", "1", "6061-T6"), ("泵轴", "1", "42CrMo4")], start=1):
@@ -136,8 +133,8 @@ def _bid_from_board(v: Pages, factory, base: str, title: str, price: str, promis
     v.click(factory, f"main a:has-text('{title}')")
     v.click(factory, "#bid-on-order")
     factory.fill("#price", price)
-    factory.fill("#promised_at", _day(promised_in))
-    factory.fill("#expires_at", _day(6))
+    factory.fill("#promised_at", portal_day(promised_in))
+    factory.fill("#expires_at", portal_day(6))
     factory.fill("#conditions", "含税价，送货上门")
     v.click(factory, "#submit-bid")
     factory.wait_for_selector(f"text={WORDS[v.locale]['sent']}")

@@ -2,15 +2,11 @@
 buyer compares and counters, the factory accepts the counter, the buyer accepts the bid.
 A refused form comes back with the field's message; another factory's bid is not found."""
 import re
-from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.conftest import portal_day
 from tests.market.test_bidding import bid_body, market  # noqa: F401  (fixture)
-
-
-def _day(days: int) -> str:
-    return (datetime.now(timezone.utc) + timedelta(days=days)).date().isoformat()
 
 
 def _portal(app, who, lang: str):
@@ -35,7 +31,7 @@ def test_bid_counter_and_acceptance_through_the_portal(app, market, lang, words)
     form = factory.get(f"/orders/{m.order['id']}/bid").get_data(as_text=True)
     assert words["send"] in form and "5,000.00" not in form and "500000" not in form  # no budget
     sent = factory.post(f"/orders/{m.order['id']}/bid", data={
-        "price_basis": "order", "price": "1,500.00", "promised_at": _day(12), "expires_at": _day(6),
+        "price_basis": "order", "price": "1,500.00", "promised_at": portal_day(12), "expires_at": portal_day(6),
         "conditions": "FOB Suzhou"})
     assert sent.status_code == 302, sent.get_data(as_text=True)
     bid_url = sent.headers["Location"]
@@ -43,10 +39,10 @@ def test_bid_counter_and_acceptance_through_the_portal(app, market, lang, words)
     # the revise form starts from the standing terms; a revision is the next step of the thread
     assert 'value="1500.00"' in factory.get(bid_url).get_data(as_text=True)
     revised = factory.post(f"{bid_url}/revise", data={"price_basis": "order", "price": "1,450.00",
-                                                      "promised_at": _day(12), "expires_at": _day(6)})
+                                                      "promised_at": portal_day(12), "expires_at": portal_day(6)})
     assert revised.status_code == 302
     refused = factory.post(f"{bid_url}/revise", data={"price_basis": "order", "price": "-3",
-                                                      "promised_at": _day(12), "expires_at": _day(6)})
+                                                      "promised_at": portal_day(12), "expires_at": portal_day(6)})
     assert refused.status_code == 422 and 'data-error-for="price_minor"' in refused.get_data(as_text=True)
 
     order_page = buyer.get(f"/orders/{m.order['id']}").get_data(as_text=True)
@@ -73,12 +69,12 @@ def test_bid_counter_and_acceptance_through_the_portal(app, market, lang, words)
     ({"price": "100000000000.01"}, "price_minor"),
     ({"price": "12.345"}, "price_minor"),
     ({"promised_at": "2031-02-30"}, "promised_at"),
-    ({"expires_at": _day(-2)}, "expires_at"),
+    ({"expires_at": portal_day(-2)}, "expires_at"),
     ({"price_basis": "operation", "op-1-price": ""}, "operation_prices"),
 ])
 def test_a_refused_bid_form_names_the_field_and_writes_nothing(app, market, wrong, field):
     factory = _portal(app, market.alpha.tenant, "en")
-    data = {"price_basis": "order", "price": "1500", "promised_at": _day(12), "expires_at": _day(6), **wrong}
+    data = {"price_basis": "order", "price": "1500", "promised_at": portal_day(12), "expires_at": portal_day(6), **wrong}
     response = factory.post(f"/orders/{market.order['id']}/bid", data=data)
     assert response.status_code == 422
     assert f'data-error-for="{field}"' in response.get_data(as_text=True)
