@@ -97,8 +97,9 @@ class Pages:
         return self.seen(page)
 
     def click(self, page, selector: str):
-        page.click(selector)
-        page.wait_for_load_state()
+        # every click here submits a form or follows a link: wait for the new page, not the old one
+        with page.expect_navigation():
+            page.click(selector)
         return self.seen(page)
 
 
