@@ -178,7 +178,7 @@ def repost(s: Session, order: Order, actor: Actor, note: str) -> Order:
 
 def get_order(actor: Actor, public_id: uuid.UUID) -> Order:
     with unit_of_work() as s:
-        return _reload(s, find_order(s, actor, public_id))
+        return find_order(s, actor, public_id)  # operations and history come eagerly (selectin)
 
 
 def next_states(actor: Actor, order: Order) -> list[str]:

@@ -2,13 +2,15 @@
 
 Every gunicorn worker (and every machine on one database) counts into the same rows, so a
 "20 per minute" limit is 20 per minute, not 20 per worker. One atomic upsert per hit; only
-the fixed-window strategy (Flask-Limiter's default) is supported."""
+the fixed-window strategy (Flask-Limiter's default) is supported. The X-RateLimit headers of a
+response are read from the hit that request just made (remembered on `flask.g`), not from two
+more queries per call."""
 from __future__ import annotations
 
 import itertools
 import time
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from limits.storage import Storage
 from sqlalchemy import delete, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,7 +23,7 @@ INSERT INTO rate_limit_counters (bucket, count, expires_at) VALUES (:bucket, :am
 ON CONFLICT (bucket) DO UPDATE SET
   count = CASE WHEN rate_limit_counters.expires_at <= :now THEN :amount ELSE rate_limit_counters.count + :amount END,
   expires_at = CASE WHEN rate_limit_counters.expires_at <= :now THEN :now + :expiry ELSE rate_limit_counters.expires_at END
-RETURNING count""")
+RETURNING count, expires_at""")
 PURGE_EVERY = 1000  # hits of this process between deletions of ran-out windows
 
 
@@ -43,18 +45,29 @@ class DatabaseStorage(Storage):
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
         with self._engine().begin() as conn:
-            count = conn.execute(_INCR, {"bucket": key, "amount": amount, "now": now, "expiry": expiry}).scalar_one()
+            count, expires_at = conn.execute(
+                _INCR, {"bucket": key, "amount": amount, "now": now, "expiry": expiry}).one()
             if next(self._hits) % PURGE_EVERY == 0:
                 conn.execute(delete(RateLimitCounter).where(RateLimitCounter.expires_at < now))
+        if has_request_context():
+            g.setdefault("rate_limit_hits", {})[key] = (count, expires_at)
         return count
 
+    @staticmethod
+    def _this_request(key: str) -> tuple[int, float] | None:
+        return g.get("rate_limit_hits", {}).get(key) if has_request_context() else None
+
     def get(self, key: str) -> int:
+        if (hit := self._this_request(key)) is not None:
+            return hit[0]
         with self._engine().connect() as conn:
             count = conn.execute(select(RateLimitCounter.count).where(
                 RateLimitCounter.bucket == key, RateLimitCounter.expires_at > time.time())).scalar()
         return count or 0
 
     def get_expiry(self, key: str) -> float:
+        if (hit := self._this_request(key)) is not None:
+            return max(hit[1], time.time())
         with self._engine().connect() as conn:
             expires_at = conn.execute(select(RateLimitCounter.expires_at).where(RateLimitCounter.bucket == key)).scalar()
         return max(expires_at or 0.0, time.time())
