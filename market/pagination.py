@@ -29,7 +29,11 @@ def paginate(session: Session, stmt: Select, page: int, per_page: int, *, scalar
 
         raise Invalid(f"page is at most {MAX_PAGE}", field="page")
     page, per_page = max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
+    offset = (page - 1) * per_page
+    rows = session.execute(stmt.limit(per_page).offset(offset))
     items = list(rows.scalars() if scalars else rows.all())
+    if 0 < len(items) < per_page or (not items and page == 1):
+        total = offset + len(items)  # the last page says the total: no count(*) over the whole list
+    else:
+        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     return Page(items, page, per_page, total)

@@ -9,9 +9,9 @@ from sqlalchemy import event
 
 from tests.conftest import FACTORY, order_body
 
-# rate-limit hit 1, token 1, then the route's own: count + page + operations + history for a
-# list, the order + operations + history for a detail, machines + count + page + processes for
-# a capacity search
+# rate-limit hit 1, token 1, then the route's own: page + count (full pages only) + operations +
+# history for a list; the order + operations + history for a detail; machines + page + count +
+# processes for a capacity search. The budgets hold for full pages.
 BUDGET = {"order list": 6, "order detail": 5, "capacity search": 6}
 
 
@@ -67,3 +67,13 @@ def test_the_hot_routes_cost_a_fixed_number_of_statements(api, tenant, statement
     # the pages were full: a per-row query would have shown in the counts above
     assert len(calls["order list"]().get_json()["items"]) == rows
     assert len(calls["capacity search"]().get_json()["items"]) == rows
+
+
+def test_a_short_page_says_the_total_without_counting_and_every_page_says_it_right(api, tenant, statements):
+    buyer = _world(api, tenant, orders=5, windows=0)
+    for page in (1, 2, 3, 4):
+        body = buyer.get(f"/api/v1/orders?per_page=2&page={page}").get_json()
+        assert (body["total"], body["pages"], len(body["items"])) == (5, 3, [2, 2, 1, 0][page - 1])
+    full, _ = _count(statements, lambda: buyer.get("/api/v1/orders?per_page=2&page=1"))
+    short, seen = _count(statements, lambda: buyer.get("/api/v1/orders?per_page=2&page=3"))
+    assert short == full - 1 and not any("count(" in s for s in seen)
