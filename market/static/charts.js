@@ -107,7 +107,7 @@
         }},
         xAxis: {type: 'category', data: spec.x, splitArea: {show: false}, axisLabel: {color: MUTED}},
         yAxis: {type: 'category', data: spec.y, inverse: true, axisLabel: {color: INK}},
-        visualMap: {min: 0, max: spec.max == null ? 1 : spec.max, calculable: false, orient: 'horizontal', left: 'center', bottom: 30,
+        visualMap: {min: 0, max: spec.max == null ? 1 : spec.max, calculable: false, text: [f(spec.max == null ? 1 : spec.max), f(0)], orient: 'horizontal', left: 'center', bottom: 30,
                     itemHeight: 120, inRange: {color: ['#f2f6f4', spec.color || '#0b6e4f']},
                     formatter: function (v) { return f(v); }, textStyle: {color: MUTED}},
         dataZoom: spec.x.length > 40 ? zoom(spec, 'x') : undefined,
@@ -135,7 +135,9 @@
           var bar = spec.bars[p.dataIndex];
           return esc(bar.tip).replace(/\n/g, '<br>') + (bar.href && spec.names.click ? '<br><i>' + esc(spec.names.click) + '</i>' : '');
         }},
-        xAxis: {type: 'time', min: spec.start, max: spec.end, position: 'top', axisLabel: {color: MUTED, hideOverlap: true},
+        xAxis: {type: 'time', min: spec.start, max: spec.end, position: 'top',
+                axisLabel: {color: MUTED, hideOverlap: true, formatter: {year: '{yyyy}', month: '{MM}-{dd}', day: '{MM}-{dd}',
+                                                                         hour: '{HH}:{mm}', minute: '{HH}:{mm}'}},
                 splitLine: {show: true, lineStyle: {color: GRID}}},
         yAxis: {type: 'category', data: spec.rows, inverse: true, axisLabel: {color: INK, width: 120, overflow: 'truncate'},
                 splitLine: {show: true, lineStyle: {color: GRID}}},
@@ -146,7 +148,7 @@
            data: spec.bars.map(function (b) { return {value: [b.row, b.start, b.end], cursor: b.href ? 'pointer' : 'default'}; })},
           {type: 'line', data: [], silent: true,
            markLine: {symbol: 'none', silent: true, animation: false, lineStyle: {color: '#b3261e', type: 'solid', width: 2},
-                      label: {formatter: spec.names.now || '', color: '#b3261e', position: 'insideStartTop'},
+                      label: {formatter: spec.names.now || '', color: '#b3261e', position: 'end'},
                       data: [{xAxis: spec.now}]}}
         ]
       };
