@@ -156,9 +156,7 @@
   };
 
   function href(spec, p) {
-    if (spec.kind === 'gantt') return p.seriesType === 'custom' ? spec.bars[p.dataIndex].href : null;
-    if (spec.links) return spec.links[p.dataIndex];
-    return null;
+    return p.seriesType === 'custom' ? spec.bars[p.dataIndex].href : null;
   }
 
   function draw(fig) {
@@ -176,10 +174,25 @@
     option.animation = spec.kind !== 'gantt';
     option.textStyle = {fontFamily: getComputedStyle(document.body).fontFamily};
     chart.setOption(option);
-    chart.on('click', function (p) {
-      var to = href(spec, p);
-      if (to) window.location.assign(to);
-    });
+    if (spec.kind === 'gantt') {
+      chart.on('click', function (p) {
+        var to = href(spec, p);
+        if (to) window.location.assign(to);
+      });
+    } else if (spec.links) {
+      // anywhere in a category's column or row drills down, not only on its bar (a short bar
+      // is hard to hit on a phone, a zero one impossible)
+      chart.getZr().on('click', function (e) {
+        var at = [e.offsetX, e.offsetY];
+        if (!chart.containPixel({gridIndex: 0}, at)) return;
+        var v = chart.convertFromPixel({gridIndex: 0}, at);
+        var i = Math.round(spec.horizontal ? v[1] : v[0]);
+        if (spec.links[i]) window.location.assign(spec.links[i]);
+      });
+      chart.getZr().setCursorStyle && chart.getZr().on('mousemove', function (e) {
+        chart.getZr().setCursorStyle(chart.containPixel({gridIndex: 0}, [e.offsetX, e.offsetY]) ? 'pointer' : 'default');
+      });
+    }
     fig.classList.add('charted');
     fig.chart = chart;
     window.addEventListener('resize', function () { chart.resize(); });
