@@ -45,6 +45,7 @@
     var axis = {type: 'value', axisLabel: {color: MUTED, formatter: function (v) { return spec.percent ? Math.round(v * 100) + '%' : v; }},
                 splitLine: {lineStyle: {color: GRID}}};
     if (spec.percent) { axis.min = 0; axis.max = spec.ymax || 1; }
+    if (spec.digits === 0 && !spec.percent) axis.minInterval = 1;  // counts: no 0.2 of an order
     axis.tooltipFormatter = f;
     return Object.assign(axis, extra || {});
   }
