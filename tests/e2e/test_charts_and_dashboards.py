@@ -17,6 +17,8 @@ DESKTOP = {"width": 1366, "height": 900}
 
 def login(browser, base, email, locale, viewport=DESKTOP):
     page = browser.new_page(locale=locale, viewport=viewport)
+    page.outside = []  # requests for anything not served by us: refused, and the test says so
+    page.route(lambda url: not url.startswith(base), lambda route: (page.outside.append(route.request.url), route.abort()))
     page.goto(f"{base}/login")
     page.fill("#email", email)
     page.fill("#password", "correct-horse-1")
@@ -74,6 +76,7 @@ def test_a_pareto_bar_shows_its_hours_on_hover_and_leads_to_the_stretches_behind
     text = tooltip_text(page, "#pareto figure", "spindle fault")
     assert "Down · spindle fault" in text and "3.0 h" in text and "75%" in text
     shot(page, "pareto-hover")
+    assert page.outside == []
     with page.expect_navigation():
         page.mouse.click(*hover(page, "#pareto figure", "c.convertToPixel({seriesIndex: 0}, [0, 1.5])"))
     assert "/telemetry/lost-time" in page.url and "reason=spindle_fault" in page.url
@@ -119,6 +122,7 @@ def test_the_gantt_zooms_shows_the_booked_order_on_hover_and_opens_it_on_click(l
     page.mouse.wheel(0, -600)
     page.wait_for_function("(b) => { const o = document.querySelector('#gantt-chart').chart.getOption(); return o.dataZoom[0].end - o.dataZoom[0].start < b; }",
                            arg=before)
+    assert page.outside == []  # ECharts and its chart came from 127.0.0.1 only
     with page.expect_navigation():
         page.mouse.click(*hover(page, "#gantt-chart", point))
     assert f"/orders/{accepted[3]['id']}" in page.url
@@ -154,6 +158,7 @@ def test_each_persona_dashboard_draws_reads_in_its_language_and_fits_a_phone(liv
             if name == "phone":
                 assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), who
             shot(page, f"{who}-{name}")
+            assert page.outside == [], who
             page.close()
 
 
