@@ -122,7 +122,7 @@ def _report_context(rep) -> dict:
 @login_required
 def report(report_id):
     rep = services.get_report(portal_actor(), report_id)
-    return render_template("credit/report.html", specs=_chart_specs(rep.content), **_report_context(rep))
+    return render_template("credit/report.html", chart_specs=_chart_specs(rep.content), **_report_context(rep))
 
 
 def report_pdf_response(rep) -> Response:
