@@ -7,7 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.e2e.ui_text import english_on
-from tests.market.test_production import accepted  # noqa: F401 - fixture
+from tests.market import test_production
+
+accepted = test_production.accepted  # the fixture: an order accepted at Mill Works and Finish Lab
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +51,7 @@ def tooltip_text(page, figure: str, expected: str) -> str:
 
 
 @pytest.fixture
-def lost_time(app, accepted):  # noqa: F811
+def lost_time(app, accepted):
     """Mill Works' mill was down 3 h for a spindle fault and idle 1 h waiting for material two days ago."""
     from sqlalchemy import select
 
@@ -102,7 +104,7 @@ def test_without_javascript_the_server_drawing_and_its_links_stay(live_server, b
 
 
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
-def test_the_gantt_zooms_shows_the_booked_order_on_hover_and_opens_it_on_click(live_server, browser, shot, accepted,  # noqa: F811
+def test_the_gantt_zooms_shows_the_booked_order_on_hover_and_opens_it_on_click(live_server, browser, shot, accepted,
                                                                               two_sites, locale):
     factory_id = two_sites[0]["factory"]["id"]
     page = login(browser, live_server, two_sites[0]["tenant"].email, locale)
@@ -137,7 +139,7 @@ PERSONAS = ("factory", "buyer", "lender", "operator")
 
 
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
-def test_each_persona_dashboard_draws_reads_in_its_language_and_fits_a_phone(live_server, browser, shot, tenant, accepted,  # noqa: F811
+def test_each_persona_dashboard_draws_reads_in_its_language_and_fits_a_phone(live_server, browser, shot, tenant, accepted,
                                                                               two_sites, locale):
     buyer = accepted[0]
     lender = tenant("lender", "Bank A")
@@ -162,7 +164,7 @@ def test_each_persona_dashboard_draws_reads_in_its_language_and_fits_a_phone(liv
             page.close()
 
 
-def test_a_bar_of_the_buyers_stages_opens_the_orders_in_that_stage(live_server, browser, accepted):  # noqa: F811
+def test_a_bar_of_the_buyers_stages_opens_the_orders_in_that_stage(live_server, browser, accepted):
     page = login(browser, live_server, accepted[0].email, "zh-CN")
     page.goto(f"{live_server}/dashboard")
     drawn(page, "#stages figure")

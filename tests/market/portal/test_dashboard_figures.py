@@ -152,8 +152,9 @@ def test_the_factory_sees_its_next_jobs_the_late_ones_and_idle_machines_with_not
 
     shop, buyer = world["factory"].actor, world["buyer"].actor
     f = _factory(shop.org_id)
-    mill, lathe, grinder, _broken = (_machine(f, "Mill"), _machine(f, "Lathe"), _machine(f, "Grinder"),
-                                     _machine(f, "Broken", status="maintenance"))
+    mill, lathe = _machine(f, "Mill"), _machine(f, "Lathe")
+    _machine(f, "Grinder")  # nothing on sale at all
+    _machine(f, "Broken", status="maintenance")  # not offerable: not idle capacity
     on_time = _order(buyer.org_id, "On time", "accepted", NOW + timedelta(days=5))
     late = _order(buyer.org_id, "Late", "in_production", NOW + timedelta(days=1))
     done = _order(buyer.org_id, "Done", "delivered", NOW + timedelta(days=1))
