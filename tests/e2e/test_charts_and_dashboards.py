@@ -69,21 +69,33 @@ def lost_time(app, accepted):
         return {"factory_id": mill.factory.public_id}
 
 
+PARETO = {"en-US": {"bar": "Down · spindle fault", "hours": "3.0 h", "reason": "spindle fault"},
+          "zh-CN": {"bar": "停机 · 主轴故障", "hours": "3.0 小时", "reason": "主轴故障"}}
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
 def test_a_pareto_bar_shows_its_hours_on_hover_and_leads_to_the_stretches_behind_it(live_server, browser, shot, two_sites,
-                                                                                     lost_time):
-    page = login(browser, live_server, two_sites[0]["tenant"].email, "en-US")
+                                                                                     lost_time, locale):
+    words = PARETO[locale]
+    typed = ["Mill Works", "Mill Works-0", "factory user", "Asia/Shanghai", "Suzhou"]
+    page = login(browser, live_server, two_sites[0]["tenant"].email, locale)
     page.goto(f"{live_server}/factories/{lost_time['factory_id']}/telemetry")
     drawn(page, "#pareto figure")
+    drawn(page, "#heatmap figure")
     hover(page, "#pareto figure", "c.convertToPixel({seriesIndex: 0}, [0, 1.5])")
-    text = tooltip_text(page, "#pareto figure", "spindle fault")
-    assert "Down · spindle fault" in text and "3.0 h" in text and "75%" in text
+    text = tooltip_text(page, "#pareto figure", words["reason"])
+    assert words["bar"] in text and words["hours"] in text and "75%" in text
+    if locale == "zh-CN":
+        assert english_on(page, typed) == set()
     shot(page, "pareto-hover")
     assert page.outside == []
     with page.expect_navigation():
         page.mouse.click(*hover(page, "#pareto figure", "c.convertToPixel({seriesIndex: 0}, [0, 1.5])"))
     assert "/telemetry/lost-time" in page.url and "reason=spindle_fault" in page.url
     rows = page.locator("#lost-time tr")
-    assert rows.count() == 2 and "spindle fault" in rows.nth(1).inner_text() and "3.0" in rows.nth(1).inner_text()
+    assert rows.count() == 2 and words["reason"] in rows.nth(1).inner_text() and "3.0" in rows.nth(1).inner_text()
+    if locale == "zh-CN":
+        assert english_on(page, typed) == set()
     shot(page, "lost-time")
 
 
