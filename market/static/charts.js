@@ -92,6 +92,7 @@
         dataZoom: zoom(spec, 'x'),
         series: [
           {name: spec.names.value, type: 'bar', barMaxWidth: 48, cursor: spec.links ? 'pointer' : 'default',
+           itemStyle: {color: (spec.colors || [])[0] || '#b3261e'},  // the legend's swatch: the biggest bar's colour
            data: spec.values.map(function (v, i) { return {value: v, itemStyle: {color: (spec.colors || [])[i] || '#b3261e'}}; })},
           {name: spec.names.cumulative, type: 'line', yAxisIndex: 1, data: spec.cumulative, itemStyle: {color: INK},
            symbol: 'circle', symbolSize: 6}
