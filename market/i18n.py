@@ -58,6 +58,13 @@ def local_time(moment: datetime | None, tz: str | None = None, fmt: str = "yyyy-
     return format_datetime(moment, fmt)
 
 
+def wall_ms(moment: datetime, tz: str) -> int:
+    """`moment` as the wall clock of zone `tz` reads it, in milliseconds since the epoch as if that
+    reading were UTC: a chart drawn in UTC then labels its time axis in the factory's zone."""
+    local = moment.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
+    return int((local - datetime(1970, 1, 1)).total_seconds() * 1000)
+
+
 def iso_local(text: str) -> str:
     """An ISO 8601 instant from a ledger event, shown like any other time."""
     return local_time(datetime.fromisoformat(text.replace("Z", "+00:00")))
@@ -76,7 +83,8 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals.update(locale_code=locale_code, LANGUAGES=LANGUAGES, state_label=label, label=label)
     app.jinja_env.filters.update(money=money, local_time=local_time, price=price,
-                                 urlencode_page=urlencode_page, iso_local=iso_local)
+                                 urlencode_page=urlencode_page, iso_local=iso_local,
+                                 wall_ms=wall_ms)
 
 
 LABELS = {

@@ -113,3 +113,46 @@ def peer_position(rows: list[tuple[str, int | None]], title: str) -> Markup:
             color = GOOD if pct >= 50 else BAD
             out.append(f'<rect x="{left}" y="{y + 2}" width="{max(bw, 1.5):.1f}" height="{row_h - 6}" fill="{color}"/>')
     return _svg("".join(out), title, height)
+
+
+# --- the same series for the portal's interactive charts (static/charts.js draws them) --------
+
+def oee_spec(points: list[tuple[date, float]], name: str, mean_name: str) -> dict | None:
+    """Daily OEE as a zoomable line with its mean dashed; None when there is nothing to draw."""
+    if not points:
+        return None
+    mean = round(sum(v for _, v in points) / len(points), 4)
+    return {"kind": "cartesian", "percent": True, "zoom": len(points) > 14, "legend": True, "height": 280,
+            "categories": [d.isoformat() for d, _ in points],
+            "series": [{"name": name, "type": "line", "color": ACCENT, "data": [round(v, 4) for _, v in points]},
+                       {"name": mean_name, "type": "line", "color": INK, "dashed": True, "data": [mean] * len(points)}]}
+
+
+def heatmap_spec(days: dict[date, float], end: date, weeks: int, weekday_labels: list[str]) -> dict:
+    """The calendar heatmap's cells: x = week (its Monday), y = weekday; days with nothing
+    planned have no cell (the grey of the drawing)."""
+    start = end - timedelta(days=end.weekday()) - timedelta(weeks=weeks - 1)
+    cells = []
+    for w in range(weeks):
+        for wd in range(7):
+            d = start + timedelta(weeks=w, days=wd)
+            if d <= end and d in days:
+                cells.append([w, wd, round(min(max(days[d], 0.0), 1.0), 3)])
+    return {"kind": "heatmap", "percent": True, "digits": 0, "height": 330, "color": ACCENT,
+            "x": [(start + timedelta(weeks=w)).strftime("%m-%d") for w in range(weeks)], "y": weekday_labels, "cells": cells}
+
+
+def deliveries_spec(months: list[tuple[str, int, int]], legend: tuple[str, str]) -> dict | None:
+    if not months:
+        return None
+    return {"kind": "cartesian", "digits": 0, "height": 260, "zoom": len(months) > 12, "categories": [m for m, _, _ in months],
+            "series": [{"name": legend[0], "stack": "n", "color": GOOD, "data": [on for _, on, _ in months]},
+                       {"name": legend[1], "stack": "n", "color": BAD, "data": [late for _, _, late in months]}]}
+
+
+def peers_spec(rows: list[tuple[str, int | None]], name: str) -> dict:
+    """Percentile among peers per feature, as horizontal bars (0..100 %)."""
+    return {"kind": "cartesian", "horizontal": True, "percent": True, "digits": 0, "legend": False,
+            "height": 60 + 26 * len(rows), "categories": [label for label, _ in rows],
+            "series": [{"name": name, "data": [None if p is None else {"value": p / 100, "itemStyle": {"color": GOOD if p >= 50 else BAD}}
+                                               for _, p in rows]}]}

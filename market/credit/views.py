@@ -89,6 +89,22 @@ def _charts(content: dict) -> dict:
     }
 
 
+def _chart_specs(content: dict) -> dict:
+    """The same series for the portal's interactive charts (the PDF keeps the SVG only)."""
+    s = content["series"]
+    loc = locale_code()
+    peers = content["peers"]["features"]
+    return {
+        "oee": charts.oee_spec([(date.fromisoformat(d), float(v)) for d, v in s["oee"]], _("OEE"), _("Mean")),
+        "heatmap": charts.heatmap_spec({date.fromisoformat(d): float(v) for d, v in s["utilization"].items()},
+                                       date.fromisoformat(content["as_of"][:10]), 26,
+                                       [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]),
+        "deliveries": charts.deliveries_spec([tuple(m) for m in s["deliveries"]], (_("on time"), _("late"))),
+        "peers": charts.peers_spec([(BY_NAME[f.name].label(loc), peers[f.name]["percentile"]) for f in FEATURES],
+                                   _("Peer position")) if content["peers"]["count"] else None,
+    }
+
+
 def _report_context(rep) -> dict:
     loc = locale_code()
     by_fact = {f["name"]: sorted({ref["entry"] if "entry" in ref else rep.evidence["disclosures"][ref["disclosure"]]["entry"]
@@ -106,7 +122,7 @@ def _report_context(rep) -> dict:
 @login_required
 def report(report_id):
     rep = services.get_report(portal_actor(), report_id)
-    return render_template("credit/report.html", **_report_context(rep))
+    return render_template("credit/report.html", chart_specs=_chart_specs(rep.content), **_report_context(rep))
 
 
 def report_pdf_response(rep) -> Response:

@@ -22,9 +22,10 @@ from market.matching.stranded import stranded_work
 @login_required
 def schedule(factory_id):
     days = min(max(request.args.get("days", 14, type=int), 1), 62)
-    start = utcnow().replace(minute=0, second=0, microsecond=0)
+    now = utcnow()
+    start = now.replace(minute=0, second=0, microsecond=0)
     plan = factory_schedule(portal_actor(), factory_id, start, start + timedelta(days=days))
-    return render_template("catalog/schedule.html", plan=plan, factory_id=factory_id, days=days,
+    return render_template("catalog/schedule.html", plan=plan, factory_id=factory_id, days=days, now=now,
                            replans=recent_reschedules(portal_actor()), stranded=stranded_work(portal_actor()))
 
 

@@ -2,6 +2,8 @@
 the domains that own the rows (catalog.access, orders.access)."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 
 from market.accounts.models import Organization
@@ -30,7 +32,10 @@ def _orders_by_state(s, actor: Actor) -> dict[str, int]:
     return dict(rows.all())
 
 
-def for_actor(actor: Actor) -> dict:
+def for_actor(actor: Actor, now: datetime | None = None) -> dict:
+    """The dashboard of `actor`'s kind of organization: the figures that answer its first
+    questions (portal/*_figures.py) and the lists below them."""
+    now = now or utcnow()
     with unit_of_work() as s:
         d: dict = {"orders_by_state": _orders_by_state(s, actor)}
         if actor.org_kind in ("factory", "operator"):
@@ -49,19 +54,29 @@ def for_actor(actor: Actor) -> dict:
             d["organizations"] = list(s.scalars(select(Organization).order_by(Organization.kind, Organization.name)))
     if actor.org_kind == "factory":
         from market.matching.stranded import stranded_work
+        from market.portal.factory_figures import factory_figures
 
+        d["figures"] = factory_figures(actor, now)
         d["board"] = order_board(actor, per_page=5)
         d["stranded"] = stranded_work(actor)
     if actor.org_kind in ("factory", "buyer"):
         from market.production.services import open_lots
 
         d["lots"] = open_lots(actor)
+    if actor.org_kind == "buyer":
+        from market.portal.buyer_figures import buyer_figures
+
+        d["figures"] = buyer_figures(actor, now)
     if actor.org_kind == "lender":  # the same query as the lender's /credit page
         from market.credit.services import portfolio
+        from market.portal.lender_figures import lender_figures
 
         d["portfolio"] = portfolio(actor)
+        d["figures"] = lender_figures(actor, now)
     if actor.is_operator:
         from market.matching.services import recent_batches
+        from market.portal.operator_figures import operator_figures
 
+        d["figures"] = operator_figures(now)
         d["batches"] = recent_batches(actor)
     return d

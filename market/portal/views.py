@@ -42,7 +42,9 @@ def index():
 @login_required
 def dashboard():
     actor = portal_actor()
-    return render_template(f"dashboard/{actor.org_kind}.html", d=dashboards.for_actor(actor))
+    # the lender's portfolio page, where the deployment has one (the dashboard is its summary)
+    portfolio = url_for("lender.portfolio") if "lender.portfolio" in current_app.view_functions else None
+    return render_template(f"dashboard/{actor.org_kind}.html", d=dashboards.for_actor(actor), portfolio_url=portfolio)
 
 
 @bp.post("/lang/<code>")

@@ -51,12 +51,35 @@ def _heatmap(rows, machines, tz, start, end) -> dict:
     return {m.id: [min(v / (3600 * weeks), 1.0) for v in run[m.id]] for m in machines}
 
 
+def _own_factory(s, actor: Actor, factory_id: uuid.UUID) -> Factory:
+    factory = s.scalar(select(Factory).where(Factory.public_id == factory_id, own_factories(actor)))
+    if factory is None:
+        raise errors.NotFound(f"factory {factory_id} not found")
+    return factory
+
+
+def lost_time(actor: Actor, factory_id: uuid.UUID, *, state: str, reason: str | None = None) -> dict:
+    """The intervals behind one bar of the downtime Pareto (same period, same states): each
+    machine's stretches in `state` (and `reason`; 'unspecified' is no reason given), newest first."""
+    if state not in LOSS_STATES:
+        raise errors.Invalid(f"state must be one of {', '.join(LOSS_STATES)}, not {state!r}", field="state")
+    now = utcnow()
+    with unit_of_work() as s:
+        factory = _own_factory(s, actor, factory_id)
+        names = dict(s.execute(select(Machine.id, Machine.name).where(Machine.factory_id == factory.id)).all())
+        rows = [{"machine": names[m], "start": a, "end": b, "reason": r or "unspecified", "hours": (b - a).total_seconds() / 3600}
+                for m, a, b, _, r in machine_intervals(s, start=now - timedelta(days=TREND_DAYS), end=now,
+                                                       factory_id=factory.id, states=(state,))
+                if reason is None or (r or "unspecified") == reason]
+        rows.sort(key=lambda x: x["start"], reverse=True)
+        return {"factory": factory, "timezone": factory.timezone, "state": state, "reason": reason, "rows": rows,
+                "hours": sum(x["hours"] for x in rows), "days": TREND_DAYS}
+
+
 def factory_dashboard(actor: Actor, factory_id: uuid.UUID) -> dict:
     now = utcnow()
     with unit_of_work() as s:
-        factory = s.scalar(select(Factory).where(Factory.public_id == factory_id, own_factories(actor)))
-        if factory is None:
-            raise errors.NotFound(f"factory {factory_id} not found")
+        factory = _own_factory(s, actor, factory_id)
         tz = factory.timezone
         machines = list(s.scalars(select(Machine).where(Machine.factory_id == factory.id).order_by(Machine.name)))
         ids = [m.id for m in machines]

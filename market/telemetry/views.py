@@ -32,6 +32,15 @@ def factory(factory_id, new_token=None, new_device=None):
                            new_device=new_device)
 
 
+@bp.get("/factories/<uuid:factory_id>/telemetry/lost-time")
+@login_required
+def lost_time(factory_id):
+    """Where a bar of the downtime Pareto leads: the stretches behind it."""
+    data = dashboard.lost_time(portal_actor(), factory_id, state=request.args.get("state", "down"),
+                               reason=request.args.get("reason") or None)
+    return render_template("telemetry/lost_time.html", d=data)
+
+
 @bp.post("/factories/<uuid:factory_id>/telemetry/calendar")
 @login_required
 def set_calendar(factory_id):
