@@ -65,9 +65,9 @@ def wall_ms(moment: datetime, tz: str) -> int:
     return int((local - datetime(1970, 1, 1)).total_seconds() * 1000)
 
 
-def iso_local(text: str) -> str:
-    """An ISO 8601 instant from a ledger event, shown like any other time."""
-    return local_time(datetime.fromisoformat(text.replace("Z", "+00:00")))
+def iso_local(text: str, tz: str | None = None) -> str:
+    """An ISO 8601 instant (a ledger event's, a re-plan's stored move), shown like any other time."""
+    return local_time(datetime.fromisoformat(text.replace("Z", "+00:00")), tz)
 
 
 def urlencode_page(args, page: int) -> str:

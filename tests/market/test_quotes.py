@@ -202,6 +202,8 @@ def test_a_machine_breakdown_moves_its_booked_work_to_another_machine_and_both_s
     portal.post("/login", data={"email": twin_mills.owner.email, "password": "correct-horse-1"})
     page = portal.get(f"/factories/{twin_mills.factory['id']}/schedule").get_data(as_text=True)
     assert "Re-planned after a breakdown" in page and "Mill 1" in page and "Mill 2" in page
+    # before/after read in the factory's zone like every other time on the page, never in UTC
+    assert " UTC" not in page
 
 
 
