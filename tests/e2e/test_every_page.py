@@ -15,6 +15,7 @@ pytest-xdist never builds the world twice for one crawl. Screenshots of the dash
 and desktop, go to test-artifacts/."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import shutil
@@ -137,6 +138,36 @@ class Crawl:
         self.outside: dict[str, set[str]] = {}
         self.axe: dict[str, list[str]] = {}
         self.axe_s = 0.0
+        self.close_looks: set[tuple[str, str]] = set()  # (persona kind, kind of page): axe, focus, a tap
+        self.spent: Counter = Counter()  # seconds, by step: where the crawl's time goes
+        self.focus: dict[str, list[str]] = {}
+        self.looked_at: dict[str, list[str]] = {}  # the pages photographed, by account
+        self.photographed: set[tuple[str, str]] = set()  # (persona kind, kind of page)
+
+    def on_a_laptop(self, page, email: str | None):
+        """The pages photographed on the phone, on a laptop: nothing scrolls sideways there either."""
+        if email not in self.looked_at:
+            return
+        page.set_viewport_size(DESKTOP)
+        for path in self.looked_at[email]:
+            page.goto(self.base + path)
+            kind = kind_of(urlsplit(path).path)
+            page.screenshot(path=str(ARTIFACTS / f"every-page-{self.locale}-{_persona(email)}-{_slug(kind)}-desktop.png"),
+                            full_page=True)
+            width = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
+            if width[0] > width[1]:
+                self.wide[f"{email} {path} at {DESKTOP['width']}px"] = f"{width[0]}px wide: {page.evaluate(_WIDEST, width[1])}"
+
+    def photograph(self, page, email: str | None, path: str) -> bool:
+        """The first page of each kind in LOOKED_AT a persona kind reaches, photographed."""
+        kind = kind_of(urlsplit(path).path)
+        persona = _persona(email)
+        if not email or kind not in LOOKED_AT or (persona, kind) in self.photographed:
+            return False
+        self.photographed.add((persona, kind))
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"every-page-{self.locale}-{persona}-{_slug(kind)}-phone.png"), full_page=True)
+        return True
 
     def context(self, browser, viewport=PHONE):
         context = browser.new_context(locale=self.locale, viewport=viewport)
@@ -165,12 +196,14 @@ class Crawl:
         assert self.outside.pop("/login (probe)", None) == {"https://cdn.example.com/probe.js"}, self.outside
 
     def log_in(self, page, email: str):
-        page.goto(f"{self.base}/login")
-        page.fill("#email", email)
-        page.fill("#password", "demo-password")
-        with page.expect_navigation():
-            page.click("main button[type=submit]")
-        assert urlsplit(page.url).path == "/dashboard", f"{email} could not log in: {page.inner_text('main')[:300]}"
+        """The log-in form's own POST (its CSRF token and all) in the page's context, without
+        drawing the form: the crawl looks at the form as the visitor; journeys fill it in."""
+        form = page.context.request.get(f"{self.base}/login").text()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        answer = page.context.request.post(f"{self.base}/login", max_redirects=0, form={
+            "csrf_token": token, "email": email, "password": "demo-password"})
+        assert answer.status in (302, 303) and answer.headers["location"].endswith("/dashboard"), \
+            f"{email} could not log in: {answer.status} {answer.text()[:300]}"
 
     def portal_links(self, hrefs: list[str]) -> list[str]:
         out = []
@@ -197,8 +230,17 @@ class Crawl:
             if found:
                 self.english[where] = found
         if main:
+            self.check_focus(page, where)
             self.run_axe(page, where)
         return seen
+
+    def check_focus(self, page, where: str, tabs: int = 4):
+        """The first few stops of the Tab key each show where the focus is."""
+        for _ in range(tabs):
+            page.keyboard.press("Tab")
+            shown = page.evaluate(_FOCUS)
+            if shown:
+                self.focus.setdefault(where, []).append(shown)
 
     def press_menu(self, page, where: str):
         page.click("label.menu-button")
@@ -210,7 +252,7 @@ class Crawl:
 
     def run_axe(self, page, where: str):
         started = time.monotonic()
-        page.evaluate(AXE.read_text())
+        page.evaluate(_axe_source())
         result = page.evaluate("""async () => {
             const r = await axe.run(document, {resultTypes: ['violations']});
             return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
@@ -225,7 +267,9 @@ class Crawl:
         page = context.new_page()
         try:
             if email:
+                t0 = time.monotonic()
                 self.log_in(page, email)
+                self.spent["log in"] += time.monotonic() - t0
             start = "/dashboard" if email else "/"
             queue, queued = [start], {start}
             main = {start} if email else {start, "/login", "/signup", "/trace"}
@@ -236,7 +280,9 @@ class Crawl:
                     continue
                 seen_kinds[kind] += 1
                 current["url"] = path
-                response = page.goto(self.base + path, wait_until="domcontentloaded")
+                t0 = time.monotonic()
+                response = page.goto(self.base + path)
+                self.spent["load"] += time.monotonic() - t0
                 if response is None or response.status >= 400:
                     self.broken[f"{email or 'visitor'} {path}"] = response.status if response else 0
                     continue
@@ -247,29 +293,66 @@ class Crawl:
                 if path == start and email:  # the main pages: the menu's
                     main |= set(self.portal_links(page.evaluate(
                         "() => [...document.querySelectorAll('#main-nav a[href]')].map(a => a.href)")))
-                seen = self.check(page, where, main=path in main)
+                t0 = time.monotonic()
+                # a main page is looked at closely once per persona kind (every factory has a dashboard)
+                closely = path in main and (_persona(email), kind) not in self.close_looks
+                self.close_looks.add((_persona(email), kind))
+                seen = self.check(page, where, main=closely)
+                t1 = time.monotonic()
+                if self.photograph(page, email, path):
+                    self.looked_at.setdefault(email, []).append(path)
+                self.spent["check"] += t1 - t0
+                self.spent["photograph"] += time.monotonic() - t1
                 for link in self.portal_links(seen["links"]):
                     if link not in queued:
                         queued.add(link)
                         queue.append(link)
+            t0 = time.monotonic()
+            self.on_a_laptop(page, email)
+            self.spent["laptop"] += time.monotonic() - t0
+        finally:
+            context.close()
+        t0 = time.monotonic()
+        self.without_scripts(browser, email)
+        self.spent["without scripts"] += time.monotonic() - t0
+
+    def without_scripts(self, browser, email: str | None):
+        """The pages photographed, on the phone with JavaScript off: the tables keep their columns
+        (tables.js does not run) inside their scroll boxes; the page still does not scroll sideways."""
+        if email not in self.looked_at:
+            return
+        context = browser.new_context(locale=self.locale, viewport=PHONE, java_script_enabled=False)
+        try:
+            page = context.new_page()
+            self.log_in(page, email)
+            for path in self.looked_at[email]:
+                page.goto(self.base + path)
+                width = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
+                if width[0] > width[1]:
+                    self.wide[f"{email} {path} without JavaScript"] = \
+                        f"{width[0]}px wide: {page.evaluate(_WIDEST, width[1])}"
         finally:
             context.close()
 
+
+# the innermost elements that stick out past the right edge of a screen `inner` px wide: what to fix
+_WIDEST = """(inner) => {
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    if (r.right > inner + 1 && r.width > 0 && ![...el.children].some(c => c.getBoundingClientRect().right > inner + 1)) {
+      out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + ` (${Math.round(r.right)}px)`);
+    }
+  }
+  return out.slice(0, 5).join(', ');
+}"""
 
 # one look at a page: how wide it is (and, when too wide, the innermost elements that stick
 # out past the right edge: what to fix), whether its phone menu folds and opens (a tap on the
 # button's label toggles the checkbox), what it shows (ui_text._SHOWN) and where it links
 _LOOK = """() => {
   const inner = window.innerWidth, width = document.scrollingElement.scrollWidth;
-  const widest = [];
-  if (width > inner) {
-    for (const el of document.querySelectorAll('body *')) {
-      const r = el.getBoundingClientRect();
-      if (r.right > inner + 1 && r.width > 0 && ![...el.children].some(c => c.getBoundingClientRect().right > inner + 1)) {
-        widest.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + ` (${Math.round(r.right)}px)`);
-      }
-    }
-  }
+  const widest = width > inner ? (WIDEST)(inner) : '';
   const header = !!document.querySelector('header.top');
   let menu = '';
   if (header) {  // a page to print (a lot's label) has no header and no menu
@@ -287,9 +370,9 @@ _LOOK = """() => {
     }
   }
   const [text, codes] = (SHOWN)();
-  return {width, inner, widest: widest.slice(0, 5).join(', '), header, menu, text, codes,
+  return {width, inner, widest, header, menu, text, codes,
           links: [...document.querySelectorAll('a[href]')].map(a => a.href)};
-}""".replace("SHOWN", _SHOWN)
+}""".replace("SHOWN", _SHOWN).replace("WIDEST", _WIDEST)
 
 
 # pages looked at on a laptop too (and photographed on both screens): each persona's dashboard
@@ -298,28 +381,29 @@ LOOKED_AT = ("/dashboard", "/orders/<id>", "/orders/<id>/quotes", "/orders/<id>/
              "/lots/<id>", "/credit/reports/<id>", "/telemetry", "/factories/<id>/schedule", "/operator/revenue")
 
 
-def _screens(browser, crawl: Crawl, kind: str, email: str):
-    """A few pages of a persona on a phone and on a laptop, photographed for a person to look at;
-    on the laptop, too, nothing may scroll sideways."""
-    paths = {}
-    for where in crawl.visited:
-        who, path = where.split(" ", 1)
-        if who == email and kind_of(urlsplit(path).path) in LOOKED_AT:
-            paths.setdefault(kind_of(urlsplit(path).path), path)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-        context, _ = crawl.context(browser, viewport)
-        page = context.new_page()
-        crawl.log_in(page, email)
-        for path in paths.values():
-            page.goto(crawl.base + path)
-            slug = re.sub(r"[^a-z]+", "-", kind_of(urlsplit(path).path).replace("<id>", "")).strip("-")
-            page.screenshot(path=str(ARTIFACTS / f"every-page-{crawl.locale}-{kind}-{slug}-{name}.png"), full_page=True)
-            if name == "desktop":
-                width = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
-                if width[0] > width[1]:
-                    crawl.wide[f"{email} {path} at {DESKTOP['width']}px"] = f"{width[0]}px wide"
-        context.close()
+# the element the keyboard focus is on, when nothing shows it (no outline, no shadow); the
+# menu's checkbox is hidden: its button shows its focus
+_FOCUS = """() => {
+  let el = document.activeElement;
+  if (!el || el === document.body) return '';
+  if (el.id === 'menu-toggle') el = document.querySelector('label.menu-button');
+  const s = getComputedStyle(el);
+  const shown = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
+  return shown ? '' : el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' ' + (el.textContent || '').trim().slice(0, 30);
+}"""
+
+
+@functools.cache
+def _axe_source() -> str:
+    return AXE.read_text()
+
+
+def _persona(email: str | None) -> str:
+    return email.split("@")[0].rstrip("0123456789") if email else "visitor"
+
+
+def _slug(kind: str) -> str:
+    return re.sub(r"[^a-z]+", "-", kind.replace("<id>", "")).strip("-")
 
 
 def test_the_vendored_axe_core_is_the_pinned_release():
@@ -336,10 +420,11 @@ def test_every_page_of_every_persona_on_a_phone(demo_site, chromium, locale):
         seen_kinds: Counter = Counter()  # each persona kind visits up to PER_KIND pages of a kind
         for email in emails:
             crawl.walk(chromium, email, seen_kinds)
-        if emails[0]:
-            _screens(chromium, crawl, kind, emails[0])
     took = time.monotonic() - started
-    print(f"{locale}: {len(crawl.visited)} pages in {took:.1f} s (axe-core {crawl.axe_s:.1f} s)")
+    timing = (f"{locale}: {len(crawl.visited)} pages on the phone, {sum(map(len, crawl.looked_at.values()))} on a "
+              f"laptop, in {took:.0f} s (axe-core {crawl.axe_s:.0f} s of it); "
+              + ", ".join(f"{step} {s:.0f} s" for step, s in crawl.spent.most_common()))
+    print(timing)
 
     def listed(found: dict) -> str:
         return "\n".join(f"  {where}: {what}" for where, what in sorted(found.items()))
@@ -352,6 +437,7 @@ def test_every_page_of_every_persona_on_a_phone(demo_site, chromium, locale):
         "requests that leave 127.0.0.1 (aborted)": {k: sorted(v) for k, v in crawl.outside.items()},
         "English UI text on Chinese pages": {k: sorted(v) for k, v in crawl.english.items()},
         "axe-core serious or critical violations": crawl.axe,
+        "focus not shown": crawl.focus,
     }
-    report = f"{locale}: {len(crawl.visited)} pages in {took:.0f} s (axe-core {crawl.axe_s:.0f} s)\n" + "\n".join(f"{title} ({len(found)}):\n{listed(found)}" for title, found in problems.items() if found)
+    report = timing + "\n" + "\n".join(f"{title} ({len(found)}):\n{listed(found)}" for title, found in problems.items() if found)
     assert not any(problems.values()), report
