@@ -6,7 +6,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from market.payments.documents import format_minor
-    from market.payments.labels import label
+    from market.payments.labels import label, reason
     from market.payments.services import quote_terms
 
-    app.jinja_env.globals.update(pay_label=label, fmt_minor=format_minor, quote_terms=quote_terms)
+    app.jinja_env.globals.update(pay_label=label, movement_reason=reason, fmt_minor=format_minor, quote_terms=quote_terms)

@@ -17,5 +17,25 @@ LABELS = {
 }
 
 
+# why a movement was made (Movement.reason, written by payments in English): what the portal shows
+REASONS = {
+    "paid after cancellation": _l("paid after cancellation"), "order cancelled": _l("order cancelled"),
+    "dispute": _l("dispute"), "funded from the parent order's escrow": _l("funded from the parent order's escrow"),
+    "sub-order cancelled with its parent": _l("sub-order cancelled with its parent"),
+    "advance on assigned payout": _l("advance on an assigned payout"),
+}
+
+
 def label(code: str | None) -> str:
     return str(LABELS.get(code, code or ""))
+
+
+def reason(text: str | None) -> str:
+    """A movement's reason in the reader's language; one that names its payout ("advance on
+    assigned payout <id>") reads without the id. A reason not known here (a person's note on an
+    operator's refund) is shown as written."""
+    text = (text or "").strip()
+    for known, shown in REASONS.items():
+        if text == known or text.startswith(known + " "):
+            return str(shown)
+    return text

@@ -44,7 +44,7 @@ def test_operator_checkpoint_anchors_and_a_public_proof_verifies_in_another_proc
     portal.post("/login", data={"email": operator_t.email, "password": "correct-horse-1"})
     page = portal.post("/operator/ledger/checkpoint", follow_redirects=True).get_data(as_text=True)
     assert "signed and anchored in block" in page
-    assert "OK 2 entries" in portal.get("/operator/ledger?audit=1").get_data(as_text=True)
+    assert "Verified: 2 entries" in portal.get("/operator/ledger?audit=1").get_data(as_text=True)
 
     bundle = client.get("/api/v1/ledger/entries/1/proof").get_json()
     entry = json.loads(__import__("base64").b64decode(bundle["entry"]))
@@ -123,4 +123,4 @@ def test_a_checkpoint_whose_signed_note_was_altered_fails_the_cli_audit_and_the_
     portal = app.test_client()
     portal.post("/login", data={"email": operator.email, "password": "correct-horse-1"})
     page = portal.get("/operator/ledger?audit=1").get_data(as_text=True)
-    assert "BAD first bad index" in page and "checkpoint #1" in page
+    assert "The ledger is broken from entry" in page and "checkpoint #1" in page
