@@ -291,8 +291,9 @@ def two_sites(api, tenant):
 # What the PostgreSQL pass runs (TEST_DATABASE_URL set): DEVELOPERS' rule "anything about money,
 # concurrency or constraints runs on PostgreSQL too", applied here and nowhere else. SQLite runs
 # every test; on PostgreSQL a test runs when its file (or folder) is listed below, or it is
-# marked `postgres_only` or `postgres` (one test of an unlisted file). TEST_POSTGRES_ALL=1 runs
-# the whole suite on PostgreSQL. A new test file about money, locks, races, constraints, BIGINT
+# marked `postgres_only` or `postgres` (one test of an unlisted file), unless it is marked
+# `sqlite_only` (the phone crawl of every page: layout and wording, minutes of browser time).
+# TEST_POSTGRES_ALL=1 runs the whole suite on PostgreSQL. A new test file about money, locks, races, constraints, BIGINT
 # amounts or migrations gets a line here.
 POSTGRES_PASS = {
     # the ledger and the journeys through the whole product
@@ -355,6 +356,8 @@ POSTGRES_ALL = os.environ.get("TEST_POSTGRES_ALL", "") not in ("", "0")
 
 def _in_postgres_pass(item) -> bool:
     path = item.nodeid.split("::", 1)[0]
+    if "sqlite_only" in item.keywords and not POSTGRES_ALL:
+        return False
     return (POSTGRES_ALL or "postgres_only" in item.keywords or "postgres" in item.keywords
             or any(path == entry or (entry.endswith("/") and path.startswith(entry)) for entry in POSTGRES_PASS))
 

@@ -33,7 +33,8 @@ from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL, _wipe_postgres
 from tests.e2e.conftest import ARTIFACTS, CHROMIUM
 from tests.e2e.ui_text import _SHOWN, english_words
 
-pytestmark = pytest.mark.browser
+# layout and wording: the PostgreSQL pass leaves it out (tests/conftest.py POSTGRES_PASS)
+pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 800}
