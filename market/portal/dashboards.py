@@ -60,6 +60,10 @@ def for_actor(actor: Actor) -> dict:
         from market.credit.services import portfolio
 
         d["portfolio"] = portfolio(actor)
+    if actor.org_kind == "insurer":
+        from market.insurance.services import insurable_machines, policies_of
+
+        d["machines"], d["policies"] = insurable_machines(actor), policies_of(actor)
     if actor.is_operator:
         from market.matching.services import recent_batches
 
