@@ -90,9 +90,11 @@ def accept(policy_id):
 @bp.post("/insurance/<uuid:policy_id>/claims")
 @login_required
 def file_claim(policy_id):
+    actor = portal_actor()
+    services.get(actor, policy_id)  # another's policy is not found, whatever the form holds
     with forms.flashing_errors():
         data = forms.load(sc.ClaimFileIn(), forms.clean(request.form))
-        claims.file_claim(portal_actor(), policy_id, **data)
+        claims.file_claim(actor, policy_id, **data)
         flash(_("Claim filed. The insurer verifies the loss window against the ledger and decides."), "success")
     return redirect(url_for("insurance.detail", policy_id=policy_id))
 
