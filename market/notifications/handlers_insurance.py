@@ -4,7 +4,7 @@ insurer of each claim filed. Nobody else is told: a policy is private to its two
 from __future__ import annotations
 
 from market.db import unit_of_work
-from market.i18n import label, money
+from market.i18n import money
 from market.insurance.domain_events import ClaimDecided, ClaimFiled, PolicyIssued, PremiumInvoiced
 from market.insurance.models import Claim, Policy, PremiumInvoice
 from market.notifications import recipients as who

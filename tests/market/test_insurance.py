@@ -576,3 +576,34 @@ def test_the_parties_are_told_of_the_policy_the_premium_and_the_claim_and_nobody
     assert "claim.filed" in kinds_of("insurer")
     for who in ("insurer_b", "other", "lender"):
         assert not {"policy.issued", "premium.invoiced", "claim.filed", "claim.decided"} & set(kinds_of(who))
+
+
+def _shown(html: str) -> str:
+    """The text a reader sees on a page: its text nodes and its controls' placeholders and titles."""
+    import html as h
+    import re
+
+    attrs = re.findall(r'(?:placeholder|title|aria-label|alt)="([^"]*)"', html)
+    body = re.sub(r"(?s)<(script|style|head)\b.*?</\1>", " ", html)
+    body = re.sub(r"(?s)<[^>]+>", " ", body)
+    return h.unescape(body + "\n" + "\n".join(attrs))
+
+
+def test_the_chinese_insurance_pages_show_no_english(app, world):
+    from market.insurance import premiums
+    from tests.e2e.ui_text import english_words
+
+    w = world
+    p = issued(app, w)
+    with app.app_context():
+        premiums.issue_premiums(now=datetime(2026, 3, 2, 4, tzinfo=timezone.utc))
+    typed = ["VMC-850", "Insured Works", "Test Works", "Ping An Property (test)", "Suzhou", "Insurer B",
+             "python -m ledger verify-evidence"]
+    for tenant in (w["insurer_tenant"], w["owner"]):
+        client = app.test_client()
+        assert client.post("/login", data={"email": tenant.email, "password": "correct-horse-1"}).status_code == 302
+        for url in ("/insurance", f"/insurance/{p['id']}", "/dashboard"):
+            page = client.get(url, headers={"Accept-Language": "zh-CN"})
+            assert page.status_code == 200, url
+            words = english_words(_shown(page.get_data(as_text=True)), typed + [tenant.email, f"{tenant.kind} user"])
+            assert not words, (tenant.kind, url, words)
