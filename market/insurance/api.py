@@ -5,6 +5,7 @@ from uuid import UUID
 
 from flask_smorest import Blueprint
 
+from market.api_common import idempotent
 from market.auth import api_actor, require_token
 from market.insurance import claims, premiums, services
 from market.insurance import schemas as sc
@@ -14,6 +15,7 @@ blp = Blueprint("insurance_api", __name__, url_prefix="/api/v1", description="Us
 
 @blp.route("/insurance-policies", methods=["POST"])
 @require_token("write")
+@idempotent
 @blp.arguments(sc.PolicyIn)
 @blp.response(201, sc.PolicyOut)
 def offer(data):
@@ -63,6 +65,7 @@ def claim_candidates(policy_id: UUID):
 
 @blp.route("/insurance-policies/<uuid:policy_id>/claims", methods=["POST"])
 @require_token("write")
+@idempotent
 @blp.arguments(sc.ClaimFileIn)
 @blp.response(201, sc.ClaimOut)
 def file_claim(data, policy_id: UUID):
@@ -79,6 +82,7 @@ def list_claims(policy_id: UUID):
 
 @blp.route("/insurance-premiums/<uuid:premium_id>/payment", methods=["POST"])
 @require_token("write")
+@idempotent
 @blp.response(200, sc.PremiumOut)
 def pay_premium(premium_id: UUID):
     """The insurer confirms the period's premium was received."""

@@ -607,3 +607,19 @@ def test_the_chinese_insurance_pages_show_no_english(app, world):
             assert page.status_code == 200, url
             words = english_words(_shown(page.get_data(as_text=True)), typed + [tenant.email, f"{tenant.kind} user"])
             assert not words, (tenant.kind, url, words)
+
+
+def test_an_offer_sent_twice_with_one_idempotency_key_makes_one_policy(app, world):
+    from market.db import unit_of_work
+    from market.insurance.models import Policy
+
+    w = world
+    headers = {"Idempotency-Key": "offer-vmc-850-2031"}
+    first = w["insurer"].post("/api/v1/insurance-policies", json=body(w, start_day="2031-01-01"), headers=headers)
+    again = w["insurer"].post("/api/v1/insurance-policies", json=body(w, start_day="2031-01-01"), headers=headers)
+    assert first.status_code == again.status_code == 201 and first.get_json()["id"] == again.get_json()["id"]
+    with app.app_context(), unit_of_work() as s:
+        assert s.scalar(select(func.count(Policy.id))) == 1
+    # without the key the same offer is a second policy over the same days: refused, 409
+    third = w["insurer"].post("/api/v1/insurance-policies", json=body(w, start_day="2031-01-01"))
+    assert third.status_code == 409 and "start_day" in third.get_json()["errors"]
