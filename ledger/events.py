@@ -90,6 +90,12 @@ EVENT_TYPES: dict[str, str | None] = {
     "lease.rent_invoiced": None,
     "lease.rent_paid": None,
     "lease.rent_overdue": None,
+    "insurance.policy_offered": None,
+    "insurance.policy_issued": None,
+    "insurance.premium_invoiced": None,
+    "insurance.premium_paid": None,
+    "insurance.claim_filed": None,
+    "insurance.claim_decided": None,
 }
 
 # Further types are accepted when they are well formed and live in one of these namespaces,

@@ -243,11 +243,61 @@ def _op_usage_rent(rs, args):
     return rent
 
 
+def downtime_indemnity(*, rate: int, deductible_hours: int, limit: int, seconds: int) -> int:
+    """A downtime claim's indemnity in minor units: rate per hour x (down hours - deductible
+    hours), at least 0 and at most `limit`, rounded half-even to a whole minor unit."""
+    hours = Decimal(seconds) / Decimal(3600) - Decimal(deductible_hours)
+    amount = (Decimal(rate) * max(Decimal(0), hours)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    return min(limit, int(amount))
+
+
+def _op_downtime_claim(rs, args):
+    """An insurance claim for downtime: each record is one committed day of one machine, with
+    ``day``, ``machine``, ``down`` (the day's committed down seconds) and ``claimed`` (the
+    seconds the claim counts on that day); from the policy's committed terms ``insured`` (the
+    machine), ``from``/``until`` (its term, days), ``rate`` (minor units per down hour),
+    ``deductible`` (hours) and ``limit``; from the claim's commitment ``total`` (its down
+    seconds) and ``indemnity``. Every day must be of the insured machine, inside the term,
+    counted once, claim no more than the day's committed downtime, the claimed seconds add up
+    to the total, and the indemnity be what the formula gives."""
+    if not rs:
+        return None
+    one = {}
+    for name in ("insured", "from", "until", "rate", "deductible", "limit", "total", "indemnity"):
+        values = {str(r[name]) for r in rs}
+        if len(values) != 1:
+            raise EvidenceError(f"records disagree on {name!r}: {sorted(values)}")
+        one[name] = rs[0][name]
+    days = [str(r["day"]) for r in rs]
+    if len(set(days)) != len(days):
+        raise EvidenceError("a day is counted twice")
+    stray = sorted({str(r["machine"]) for r in rs} - {str(one["insured"])})
+    if stray:
+        raise EvidenceError(f"days of machine {stray[0]} are not of the insured machine {one['insured']}")
+    start, end = _time(one["from"], "from"), _time(one["until"], "until")
+    for r in rs:
+        if not start <= _time(r["day"], "day") < end:
+            raise EvidenceError(f"day {r['day']} is outside the policy term {one['from']} .. {one['until']}")
+        if _num(r["claimed"], "claimed") > _num(r["down"], "down"):
+            raise EvidenceError(f"day {r['day']}: {r['claimed']} s claimed but the committed summary has "
+                                f"{r['down']} s down")
+    seconds = sum((_num(r["claimed"], "claimed") for r in rs), Decimal(0))
+    if seconds != _num(one["total"], "total"):
+        raise EvidenceError(f"the claim says {one['total']} s down but its days add up to {seconds}")
+    amount = Decimal(downtime_indemnity(rate=int(_num(one["rate"], "rate")),
+                                        deductible_hours=int(_num(one["deductible"], "deductible")),
+                                        limit=int(_num(one["limit"], "limit")), seconds=int(seconds)))
+    if amount != _num(one["indemnity"], "indemnity"):
+        raise EvidenceError(f"the claim says {one['indemnity']} but the committed downtime gives {amount}")
+    return amount
+
+
 OPS: dict[str, Callable[[list[dict], dict], Decimal | None]] = {
     "count": _op_count, "sum": _op_sum, "mean": _op_mean, "stdev": _op_stdev, "slope_per_30d": _op_slope_per_30d,
     "share_le": _op_share_le, "share_gt": _op_share_gt, "mean_excess_days": _op_mean_excess_days, "share_eq": _op_share_eq,
     "ratio_sums": _op_ratio_sums, "top_share": _op_top_share, "growth": _op_growth, "log10_sum": _op_log10_sum,
     "months_since_min": _op_months_since_min, "usage_rent": _op_usage_rent,
+    "downtime_claim": _op_downtime_claim,
 }
 
 

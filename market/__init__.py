@@ -31,6 +31,8 @@ def create_app(config: dict | None = None) -> Flask:
     from market.credit import public_profile  # noqa: F401  (adds catalog.public_factory)
     from market.credit import supplier as credit_supplier
     from market.credit import views as credit_views
+    from market.insurance import api as insurance_api
+    from market.insurance import views as insurance_views
     from market.leasing import api as leasing_api
     from market.leasing import credit_facts as leasing_credit
     from market.leasing import views as leasing_views
@@ -119,12 +121,13 @@ def create_app(config: dict | None = None) -> Flask:
     api = problems.ProblemApi(app)
     for module in (accounts_api, catalog_api, orders_api, matching_api, bidding_api, production_api, material_api,
                    trace_api, telemetry_api, credit_api, ratings_api, payments_api, subcontracting_api,
-                   notifications_api, webhook_api, leasing_api):
+                   notifications_api, webhook_api, leasing_api, insurance_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
     for module in (api_docs, portal_views, accounts_views, catalog_views, orders_views, matching_views, bidding_views,
                    production_views, material_views, trace_views, telemetry_views, credit_views, payments_views,
-                   audit_views, mail_views, notifications_views, webhook_views, subcontracting_views, leasing_views):
+                   audit_views, mail_views, notifications_views, webhook_views, subcontracting_views, leasing_views,
+                   insurance_views):
         app.register_blueprint(module.bp)
     csrf.exempt(payments_api.hooks)  # Stripe signs its webhooks; there is no session
     app.register_blueprint(payments_api.hooks)

@@ -98,7 +98,7 @@ LABELS = {
     "active": _l("Active"), "maintenance": _l("Maintenance"), "retired": _l("Retired"),
     "booked": _l("Booked"), "unavailable": _l("Unavailable"), "withdrawn": _l("Withdrawn"),
     # organization kinds
-    "factory": _l("Factory"), "buyer": _l("Buyer"), "lender": _l("Lender"), "operator": _l("Operator"),
+    "factory": _l("Factory"), "buyer": _l("Buyer"), "lender": _l("Lender"), "insurer": _l("Insurer"), "operator": _l("Operator"),
     # QC results and the production events of a lot's trace
     "pass": _l("Pass"), "fail": _l("Fail"),
     "lot.commissioned": _l("Lot started"), "operation.started": _l("Operation started"),
@@ -112,7 +112,9 @@ LABELS = {
     "buyer_supplied": _l("Supplied by the buyer"), "factory_procured": _l("Procured by the factory"),
     # credit: consent purposes, access-log actions, financing kinds and statuses
     "credit_assessment": _l("Credit assessment"), "order_financing": _l("Order financing"),
-    "equipment_financing": _l("Equipment financing"), "monitoring": _l("Monitoring"),
+    "equipment_financing": _l("Equipment financing"), "monitoring": _l("Monitoring"), "insurance": _l("Insurance"),
+    # insurance coverages and claim decisions
+    "breakdown": _l("Breakdown (downtime loss)"), "warranty": _l("Extended warranty"), "rejected": _l("Rejected"),
     "granted": _l("Access granted"), "revoked": _l("Access revoked"), "report_issued": _l("Report issued"),
     "report_viewed": _l("Report viewed"), "report_pdf": _l("Report PDF downloaded"),
     "evidence_downloaded": _l("Evidence downloaded"), "application_reviewed": _l("Application decided"),

@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("subcontracting",),  # sub-orders one tier down: follows orders, matching and payments by their events
     ("credit",),
     ("leasing",),  # equipment leases: rent priced on the machine's ledger-committed telemetry; reads credit consents
+    ("insurance",),  # usage-based insurance: premiums rated on the machine's telemetry; reads credit consents, leasing's periods
     ("trace",),
     ("notifications",),  # listens to every domain above; tells the parties (in-app, mail, webhooks, chat robots)
     ("ops",),

@@ -9,6 +9,7 @@ from market.credit.rating_models import *  # noqa: F401,F403
 from market.bus import OutboxMessage  # noqa: F401
 from market.db import Base
 from market.leasing.models import Lease, RentInvoice  # noqa: F401
+from market.insurance.models import Claim, Policy, PremiumInvoice  # noqa: F401
 from market.mail.models import *  # noqa: F401,F403
 from market.matching.models import *  # noqa: F401,F403
 from market.notifications.models import *  # noqa: F401,F403

@@ -155,6 +155,8 @@ class Settings(BaseSettings):
                                         "alerts; each told once)", ge=0)
     LEASE_RENT_EVERY_S: Seconds = _field(3600, "interval of invoicing lease rent for periods whose days are all "
                                          "closed, and of marking unpaid rent overdue", ge=0)
+    INSURANCE_PREMIUMS_EVERY_S: Seconds = _field(3600, "interval of invoicing insurance premiums for periods that "
+                                                 "have started, and of ending policies past their term", ge=0)
     DIGEST_EVERY_S: Seconds = _field(86400, "period of the notification digest: a user who chose it gets at most "
                                      "one mail per period listing what they were told", gt=0)
     MAIL_SWEEP_EVERY_S: Seconds = _field(60, "interval of sending mail that is due (retries, what a crash left)",

@@ -315,6 +315,7 @@ POSTGRES_PASS = {
     "tests/market/test_bidding.py": "money and locks: bids and awards",
     "tests/market/test_receivables.py": "money: advances, the lender repaid first, the dispute waterfall",
     "tests/market/test_leasing.py": "money and constraints: rent invoices, one open lease per machine",
+    "tests/market/test_insurance.py": "money and constraints: premiums, claims, no overlapping policies, BIGINT sums",
     # concurrency: row locks, races, claims, exactly-once
     "tests/market/test_bidding_race.py": "race: concurrent awards",
     "tests/market/test_ratings_race.py": "race: concurrent ratings",

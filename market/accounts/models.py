@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.db import Base, UTCDateTime, new_public_id, utcnow
 
-ORG_KINDS = ("factory", "buyer", "lender", "operator")
+ORG_KINDS = ("factory", "buyer", "lender", "insurer", "operator")
 ROLES = ("owner", "member")
 SCOPES = ("read", "write")
 

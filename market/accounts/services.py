@@ -23,7 +23,7 @@ from market.mail import compose as mail
 
 log = logging.getLogger("market.accounts")
 
-SELF_SERVICE_KINDS = ("factory", "buyer", "lender")
+SELF_SERVICE_KINDS = ("factory", "buyer", "lender", "insurer")
 LOCKOUT_AFTER = 5
 TOKEN_PREFIX = "smm_"
 SIGNUP_TTL_MINUTES = 24 * 60

@@ -15,7 +15,9 @@ from market.accounts.models import Organization
 from market.catalog.models import Factory
 from market.db import Base, UTCDateTime, new_public_id, utcnow
 
-PURPOSES = ("credit_assessment", "order_financing", "equipment_financing", "monitoring")
+# organizations a factory may grant a consent to: lenders (credit, leases) and insurers (policies)
+GRANTEE_KINDS = ("lender", "insurer")
+PURPOSES = ("credit_assessment", "order_financing", "equipment_financing", "monitoring", "insurance")
 ACCESS_ACTIONS = ("granted", "revoked", "report_issued", "report_viewed", "report_pdf", "evidence_downloaded",
                   "application_reviewed", "refused", "monitored")
 FINANCING_KINDS = ("order", "equipment")

@@ -20,7 +20,7 @@ from market.credit import events as ev
 from market.credit.domain_events import ConsentGranted, ConsentRevoked, CreditReportIssued
 from market.credit import report as report_mod
 from market.credit.access import credit_readable_factories, live_consent
-from market.credit.models import PURPOSES, AccessLogEntry, Consent, CreditReport
+from market.credit.models import GRANTEE_KINDS, PURPOSES, AccessLogEntry, Consent, CreditReport
 from market.db import unit_of_work, utcnow, write_lock
 from market.metrics import CREDIT_REPORTS
 from market.journal.ledger import proved_entries, record
@@ -32,9 +32,10 @@ REPORT_FRESH_HOURS = 24
 # --- consent (the factory's side) ---------------------------------------------------------
 
 def lenders() -> list[Organization]:
-    """Lenders a factory can name in a consent (lenders are a public directory)."""
+    """Lenders and insurers a factory can name in a consent (they are a public directory)."""
     with unit_of_work() as s:
-        return list(s.scalars(select(Organization).where(Organization.kind == "lender").order_by(Organization.name)))
+        return list(s.scalars(select(Organization).where(Organization.kind.in_(GRANTEE_KINDS))
+                              .order_by(Organization.name)))
 
 
 def _own_factory(s: Session, actor: Actor, factory_id: uuid.UUID) -> Factory:
@@ -53,7 +54,8 @@ def grant_consent(actor: Actor, *, factory_id: uuid.UUID, lender_id: uuid.UUID, 
     with unit_of_work() as s:
         write_lock(s)
         factory = _own_factory(s, actor, factory_id)
-        lender = s.scalar(select(Organization).where(Organization.public_id == lender_id, Organization.kind == "lender"))
+        lender = s.scalar(select(Organization).where(Organization.public_id == lender_id,
+                                                    Organization.kind.in_(GRANTEE_KINDS)))
         if lender is None:
             raise errors.Invalid("no such lender", field="lender_id")
         now = utcnow()
@@ -92,10 +94,10 @@ def revoke_consent(actor: Actor, consent_id: uuid.UUID) -> Consent:
 
 
 def consents_of(actor: Actor) -> list[Consent]:
-    """A factory's consents; a lender's consents received (live or not)."""
+    """A factory's consents; a lender's or insurer's consents received (live or not)."""
     with unit_of_work() as s:
         q = select(Consent).join(Factory, Consent.factory_id == Factory.id).order_by(Consent.granted_at.desc())
-        if actor.org_kind == "lender":
+        if actor.org_kind in GRANTEE_KINDS:
             q = q.where(Consent.lender_org_id == actor.org_id)
         elif not actor.is_operator:
             q = q.where(Factory.organization_id == actor.org_id)

@@ -35,6 +35,8 @@ AUDIENCES = {
                           "to quote (then order.awarded_elsewhere or order.cancelled tells it)",
     "next_factory": "the members of the factories that make the lot's next operation",
     "lender": "the members of the lender concerned (its consent, its alert)",
+    "insurer": "the members of the insurer of the policy",
+    "insured": "the members of the factory whose machine the policy insures",
 }
 
 # Where a notification leads: link kind -> (endpoint, URL argument of the public id)
@@ -47,6 +49,7 @@ LINKS = {
     "bid": ("bidding.show", "bid_id"),
     "credit": ("credit.index", None),
     "webhook": ("webhooks.endpoint", "endpoint_id"),
+    "policy": ("insurance.detail", "policy_id"),
 }
 
 
@@ -205,6 +208,21 @@ KINDS: tuple[Kind, ...] = (
     Kind("rating.received", "credit.RatingPosted", ("rated",), False, "order",
          _l("New rating"),
          _l("The buyer of “%(order)s” rated your work %(stars)s of 5 stars. You may reply once, in public.")),
+    # insurance: policies, premiums, claims (amounts only to the two parties)
+    Kind("policy.issued", "insurance.PolicyIssued", ("insurer", "insured"), False, "policy",
+         _l("Policy issued"),
+         _l("%(machine)s is insured by %(insurer)s (%(coverage)s) from %(start)s to %(end)s.")),
+    Kind("premium.invoiced", "insurance.PremiumInvoiced", ("insured",), True, "policy",
+         _l("Premium invoiced"),
+         _l("The premium of %(machine)s from %(start)s is %(amount)s (×%(multiplier)s of the base rate), "
+            "due on %(due)s. The policy page shows which factors moved it.")),
+    Kind("claim.filed", "insurance.ClaimFiled", ("insurer",), True, "policy",
+         _l("Claim filed"),
+         _l("%(insured)s claims %(amount)s for %(hours)s hours of downtime of %(machine)s. Verify the loss window "
+            "against the ledger and decide.")),
+    Kind("claim.decided", "insurance.ClaimDecided", ("insured",), True, "policy",
+         _l("Claim decided"),
+         _l("%(insurer)s decided your claim for %(machine)s: %(state)s, %(amount)s.")),
     # telemetry
     Kind("machine.down", "telemetry.MachineWentDown", ("factory",), True, "machine",
          _l("Machine down"),
@@ -282,7 +300,7 @@ def render(kind_name: str, params: dict, language: str) -> tuple[str, str]:
             if isinstance(short, dict) and short.get("process"):
                 values["reason"] += " " + str(BOTTLENECK) % {"seq": short.get("seq", "?"),
                                                              "process": process_name(short["process"], language)}
-        for coded in ("state", "purpose"):
+        for coded in ("state", "purpose", "coverage"):
             if coded in values:
                 values[coded] = str(label(values[coded]))
         if values.get("alert") in ALERTS:

@@ -171,6 +171,14 @@ def lease_rent() -> dict:
     return {"invoiced": rent.issue_invoices(), "overdue": rent.mark_overdue()}
 
 
+def insurance_premiums() -> dict:
+    """Premiums of policy periods that have started, priced from the machine's last 90 days;
+    then policies past their last day end."""
+    from market.insurance import premiums, services
+
+    return {"invoiced": premiums.issue_premiums(), "ended": services.end_expired()}
+
+
 def send_digests() -> dict:
     """One mail per user and DIGEST_EVERY_S listing the notifications they chose to get as a digest."""
     from market.notifications import digest
@@ -195,6 +203,7 @@ TASKS = {t.name: t for t in (
     Task("reminders", reminders, "REMINDERS_EVERY_S"),
     Task("send_digests", send_digests, "NOTIFY_SEND_EVERY_S"),
     Task("lease_rent", lease_rent, "LEASE_RENT_EVERY_S"),
+    Task("insurance_premiums", insurance_premiums, "INSURANCE_PREMIUMS_EVERY_S"),
 )}
 
 

@@ -73,6 +73,10 @@ def for_actor(actor: Actor, now: datetime | None = None) -> dict:
 
         d["portfolio"] = portfolio(actor)
         d["figures"] = lender_figures(actor, now)
+    if actor.org_kind == "insurer":
+        from market.insurance.services import insurable_machines, policies_of
+
+        d["machines"], d["policies"] = insurable_machines(actor), policies_of(actor)
     if actor.is_operator:
         from market.matching.services import recent_batches
         from market.portal.operator_figures import operator_figures

@@ -52,7 +52,8 @@ def test_beat_schedules_exactly_the_periodic_tasks_that_exist(app):
 
 @pytest.mark.parametrize("name", ["batch_match", "ledger_checkpoint", "expire_quotes", "sweep_jobs",
                                   "telemetry_rollup", "telemetry_purge", "payments_retry", "payout_release",
-                                  "send_notifications", "reminders", "send_digests", "lease_rent"])
+                                  "send_notifications", "reminders", "send_digests", "lease_rent",
+                                  "insurance_premiums"])
 def test_every_periodic_task_runs_on_a_quiet_marketplace(app, tenant, name):
     tenant("operator")
     assert isinstance(_run(app, name), dict)

@@ -10,7 +10,7 @@ from tests.conftest import FACTORY, order_body
 from tests.market.test_quotes import wait_job
 
 PDF = b"%PDF-1.4\n%%EOF\n"
-KINDS = ("factory", "buyer", "lender")
+KINDS = ("factory", "buyer", "lender", "insurer")
 
 # (rule, method) -> request body; every /api/v1 rule with an id in its path must be listed
 API_CASES = {
@@ -97,6 +97,17 @@ API_CASES = {
     ("/api/v1/leases/<uuid:lease_id>/monitor", "GET"): None,
     ("/api/v1/lease-invoices/<uuid:invoice_id>/payment", "POST"): None,
     ("/api/v1/lease-invoices/<uuid:invoice_id>/evidence", "GET"): None,
+    ("/api/v1/insurance-policies/<uuid:policy_id>", "GET"): None,
+    ("/api/v1/insurance-policies/<uuid:policy_id>/accept", "POST"): {"accept": True},
+    ("/api/v1/insurance-policies/<uuid:policy_id>/premiums", "GET"): None,
+    ("/api/v1/insurance-policies/<uuid:policy_id>/claim-candidates", "GET"): None,
+    ("/api/v1/insurance-policies/<uuid:policy_id>/claims", "GET"): None,
+    ("/api/v1/insurance-policies/<uuid:policy_id>/claims", "POST"): {"start_at": "2030-01-01T00:00:00Z",
+                                                                     "end_at": "2030-01-01T01:00:00Z"},
+    ("/api/v1/insurance-premiums/<uuid:premium_id>/payment", "POST"): None,
+    ("/api/v1/insurance-claims/<uuid:claim_id>", "GET"): None,
+    ("/api/v1/insurance-claims/<uuid:claim_id>/decision", "POST"): {"approve": True},
+    ("/api/v1/insurance-claims/<uuid:claim_id>/evidence", "GET"): None,
     ("/api/v1/notifications/<uuid:notification_id>/read", "POST"): None,
     ("/api/v1/webhooks/<uuid:endpoint_id>", "GET"): None,
     ("/api/v1/webhooks/<uuid:endpoint_id>", "PATCH"): {"description": "stolen"},
@@ -171,6 +182,13 @@ def _world(tenant, api):
     consent = factory_api.post("/api/v1/credit/consents", json={
         "factory_id": factory["id"], "lender_id": str(world["lender"].actor.org_public_id), "purpose": "monitoring"}).get_json()
     report = lender_api.post("/api/v1/credit/reports", json={"factory_id": factory["id"]}).get_json()
+    # the factory lets an insurer read its machine data; the insurer offers a policy on the machine
+    factory_api.post("/api/v1/credit/consents", json={
+        "factory_id": factory["id"], "lender_id": str(world["insurer"].actor.org_public_id), "purpose": "insurance"})
+    policy = api(world["insurer"]).post("/api/v1/insurance-policies", json={
+        "factory_id": factory["id"], "machine_id": machine["id"], "coverage": "breakdown", "term_months": 12,
+        "start_day": (datetime.now(timezone.utc) + timedelta(days=2)).date().isoformat(),
+        "sum_insured_minor": 1_000_000, "rate_minor_per_hour": 10_000}).get_json()
     lease = lender_api.post("/api/v1/leases", json={
         "factory_id": factory["id"], "machine_id": machine["id"], "kind": "leaseback", "schedule": "fixed",
         "term_months": 12, "price_minor": 1_000_000, "fixed_minor": 90_000}).get_json()
@@ -203,7 +221,12 @@ def _world(tenant, api):
            "lease_id": lease["id"],
            # invoices come from closed periods of committed machine days (tests/market/test_leasing.py
            # walks real ones); here the lease is refused first
-           "invoice_id": "00000000-0000-4000-8000-000000000000"}
+           "invoice_id": "00000000-0000-4000-8000-000000000000",
+           "policy_id": policy["id"],
+           # premiums and claims come from started periods and committed down days
+           # (tests/market/test_insurance.py walks real ones); here the policy is refused first
+           "premium_id": "00000000-0000-4000-8000-000000000000",
+           "claim_id": "00000000-0000-4000-8000-000000000000"}
     return world, ids
 
 
@@ -248,7 +271,7 @@ def test_lists_never_show_another_tenants_records(two_worlds, api, kind):
     (mine, _), (_theirs, their_ids) = two_worlds
     me = api(mine[kind])
     for url in ("/api/v1/factories", "/api/v1/machines", "/api/v1/capacity-windows", "/api/v1/orders", "/api/v1/tokens",
-                "/api/v1/bids"):
+                "/api/v1/bids", "/api/v1/insurance-policies"):
         text = me.get(url).get_data(as_text=True)
         assert not any(value in text for value in their_ids.values()), (kind, url)
 
