@@ -9,8 +9,9 @@ import re
 WORD = re.compile(r"(?<![\w\-./@])[A-Za-z]*[a-z][A-Za-z]*(?![\w\-/@])")
 # meant as they are: the language menu names each language in itself; "Webhook" is the
 # term of art Chinese products use too (the catalogue translates "Webhooks" so); Ac and Re are
-# ISO 2859-1's (and GB/T 2828.1's) symbols for the acceptance and rejection numbers
-MEANT = {"English", "Webhook", "Ac", "Re"}
+# ISO 2859-1's (and GB/T 2828.1's) symbols for the acceptance and rejection numbers; the HTTP
+# header an API client sends ("Authorization: Bearer <token>") is typed as it is
+MEANT = {"English", "Webhook", "Ac", "Re", "Authorization", "Bearer"}
 
 _SHOWN = """() => {
   const out = [document.body.innerText, document.title];
