@@ -20,6 +20,7 @@ from market.db import utcnow
 from market.errors import NotFound
 from market.i18n import locale_code
 from market.pdf import render_pdf
+from market.orders.services import producing_order_choices
 from market.web import forms
 
 bp = Blueprint("credit", __name__)
@@ -38,6 +39,7 @@ def index():
     return render_template("credit/factory.html", consents=services.consents_of(actor), log=services.access_log(actor),
                            lenders=services.lenders(), factories=catalog.list_factories(actor, page=1, per_page=100).items,
                            applications=financing.applications(actor), purposes=PURPOSES, reports=services.reports_of(actor),
+                           financeable=producing_order_choices(actor, states=financing.FINANCEABLE_ORDER_STATES),
                            now=utcnow(), today=utcnow().date())
 
 

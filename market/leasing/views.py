@@ -49,7 +49,7 @@ def index():
     if actor.org_kind not in ("lender", "factory", "operator"):
         raise NotFound("no lease pages for this organization")
     return render_template("leasing/index.html", leases=services.leases_of(actor), actor=actor, kinds=KINDS,
-                           schedules=SCHEDULES, values={})
+                           schedules=SCHEDULES, values={}, choices=services.offer_choices(actor))
 
 
 @bp.post("/leases")

@@ -15,7 +15,7 @@ from market.catalog.services import check_certifications, check_processes
 from market.db import unit_of_work, utcnow, write_lock
 from market.orders import attachments as files
 from market.orders import bom
-from market.orders.access import visible_orders
+from market.orders.access import producing_orders, visible_orders
 from market.orders.domain_events import MessagePosted, OrderMoveRequested, OrderMoving, QuoteRequested, actor_fields
 from market.orders.models import Attachment, Message, Operation, Order, OrderEvent, QuoteRequest
 from market.orders.states import allowed_targets, check_transition
@@ -191,6 +191,17 @@ def list_orders(actor: Actor, *, state: str | None = None, page: int = 1, per_pa
         if state:
             stmt = stmt.where(Order.state == state)
         return paginate(s, stmt, page, per_page)
+
+
+def producing_order_choices(actor: Actor, *, states: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+    """The orders the actor's factories make a part of (optionally only in `states`), newest
+    first, as a form's picker offers them: (public id, "title · part number"); never an id to type."""
+    with unit_of_work() as s:
+        stmt = select(Order).where(Order.id.in_(producing_orders(actor))).order_by(Order.created_at.desc(), Order.id.desc())
+        if states:
+            stmt = stmt.where(Order.state.in_(states))
+        return [(str(o.public_id), f"{o.title} · {o.part_number}" if o.part_number else o.title)
+                for o in s.scalars(stmt.limit(500))]
 
 
 def order_board(actor: Actor, *, page: int = 1, per_page: int = 20) -> Page[Order]:
