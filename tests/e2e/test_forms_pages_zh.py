@@ -2,7 +2,7 @@
 show no English UI text: the English-text finder over each, with a form's error state too."""
 import pytest
 
-from tests.conftest import FACTORY, order_body
+from tests.conftest import order_body
 from tests.e2e.ui_text import english_on
 from tests.market.test_production import accepted  # noqa: F401  (fixture)
 

@@ -43,31 +43,31 @@ def _factory_world(api, tenant):
     return owner, factory, machine
 
 
-def _signup(app, api, tenant, world):
+def _signup(app, api, tenant, w):
     return None, Case("/signup", {"kind": "buyer", "organization_name": "杭州泵业", "name": "王芳", "email": "not-an-email",
                                   "password": "correct-horse-1"}, "杭州泵业", "email")
 
 
-def _team(app, api, tenant, world):
+def _team(app, api, tenant, w):
     return tenant("buyer").email, Case("/settings/team", {"name": "李雷", "email": "nobody"}, "李雷", "email")
 
 
-def _token(app, api, tenant, world):
+def _token(app, api, tenant, w):
     return tenant("buyer").email, Case("/settings/tokens", {"name": "ERP 接口", "scope": "admin"}, "ERP 接口", "scope")
 
 
-def _factory_new(app, api, tenant, world):
+def _factory_new(app, api, tenant, w):
     return tenant("factory").email, Case("/factories/new", {**{k: str(v) for k, v in FACTORY.items() if k != "certifications"},
                                                             "name": "苏州精工", "latitude": "north"}, "苏州精工", "latitude")
 
 
-def _machine_new(app, api, tenant, world):
+def _machine_new(app, api, tenant, w):
     owner, factory, _machine = _factory_world(api, tenant)
     return owner.email, Case(f"/factories/{factory['id']}/machines/new", {"name": "车床 CK6150", "processes": "cnc_turning",
                                                                          "envelope_x_mm": "wide"}, "车床 CK6150", "envelope_x_mm")
 
 
-def _window(app, api, tenant, world):
+def _window(app, api, tenant, w):
     from tests.conftest import portal_day
     owner, _factory, machine = _factory_world(api, tenant)
     return owner.email, Case(f"/machines/{machine['id']}/windows", {
@@ -75,14 +75,14 @@ def _window(app, api, tenant, world):
         "price": "150", "min_lot": "many"}, "150", "min_lot")
 
 
-def _order(app, api, tenant, world):
+def _order(app, api, tenant, w):
     from tests.conftest import portal_day
     return tenant("buyer").email, Case("/orders/new", {
         "title": "离心泵叶轮", "part_number": "CP-80", "material": "6061", "quantity": "lots", "due_at": portal_day(30),
         "currency": "CNY", "op_process_1": "cnc_milling_3ax", "op_setup_1": "30", "op_run_1": "5"}, "离心泵叶轮", "quantity")
 
 
-def _bid(app, api, tenant, world):
+def _bid(app, api, tenant, w):
     from tests.conftest import portal_day
     buyer = api(tenant("buyer"))
     order = buyer.post("/api/v1/orders", json=order_body(title="泵体")).get_json()
@@ -92,13 +92,13 @@ def _bid(app, api, tenant, world):
                              "苏州交货", "promised_at")
 
 
-def _webhook(app, api, tenant, world):
+def _webhook(app, api, tenant, w):
     owner = tenant("factory")
     return owner.email, Case("/settings/webhooks", {"channel": "standard", "url": "not a url", "description": "ERP 接口",
                                                     "kinds": "order.booked"}, "ERP 接口", "url")
 
 
-def _credit_application(app, api, tenant, world):
+def _credit_application(app, api, tenant, w):
     owner, factory, _machine = _factory_world(api, tenant)
     lender = tenant("lender", "工商银行")
     return owner.email, Case("/credit/applications", {"factory_id": factory["id"], "lender_id": str(lender.actor.org_public_id),
@@ -106,9 +106,9 @@ def _credit_application(app, api, tenant, world):
                                                       "purpose": "购置五轴机床"}, "购置五轴机床", "term_months")
 
 
-def _lease_offer(app, api, tenant, world):
-    return world["lessor_tenant"].email, Case("/leases", {
-        "factory_id": world["factory"]["id"], "machine_id": world["machine"]["id"], "kind": "new", "supplier_id": world["supplier_id"],
+def _lease_offer(app, api, tenant, w):
+    return w["lessor_tenant"].email, Case("/leases", {
+        "factory_id": w["factory"]["id"], "machine_id": w["machine"]["id"], "kind": "new", "supplier_id": w["supplier_id"],
         "schedule": "fixed", "term_months": "a year", "price": "480000", "fixed": "9000"}, "480000", "term_months")
 
 
