@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 
@@ -49,11 +50,20 @@ def ticket(action: str, label, question, fields: dict | None = None) -> str:
     """The signed ticket of one confirmation, asked from the current page."""
     if local_path(action, "") != action:
         raise ValueError(f"a confirmed action posts to a path on this site, not {action!r}")
-    back = request.full_path.rstrip("?") if request else "/"
+    back = _asking_page()
     body = json.dumps({"a": action, "l": str(label), "q": str(question), "b": back,
                        "f": {str(k): str(v) for k, v in (fields or {}).items()}},
                       ensure_ascii=False, separators=(",", ":")).encode()
     return f"{_b64(body)}.{_b64(_mac(body))}"
+
+
+def _asking_page() -> str:
+    """Where "Cancel" returns: the page showing the button; a page rendered for a POST (a form
+    shown again with its errors) returns to the page the form was on, which a GET can open."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    return local_path(referrer.path + (f"?{referrer.query}" if referrer.query else ""), "/")
 
 
 def read(text: str | None) -> Confirmation:

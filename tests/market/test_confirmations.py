@@ -77,3 +77,12 @@ def test_the_confirm_page_needs_a_signed_in_user(app, client, tenant):
     web.post("/settings/tokens", data={"name": "erp", "scope": "write"}, headers=headers)
     ticket = _ticket(web.get("/settings/tokens", headers=headers).get_data(as_text=True))
     assert client.get("/confirm", query_string={"c": ticket}).status_code == 302  # to the login page
+
+
+def test_cancel_on_a_page_shown_again_after_a_post_returns_to_the_form_page(app, tenant):
+    from market.web.confirm import read, ticket
+
+    with app.test_request_context("/settings/tokens", method="POST", headers={"Referer": "http://localhost/settings/tokens"}):
+        assert read(ticket("/settings/tokens/1/revoke", "Revoke", "Really?")).back == "/settings/tokens"
+    with app.test_request_context("/credit/applications", method="POST"):
+        assert read(ticket("/x", "Go", "Really?")).back == "/"
