@@ -56,10 +56,19 @@ class UnsupportedMediaType(DomainError):
 class IllegalTransition(Conflict):
     title = "Illegal state transition"
 
-    def __init__(self, current: str, target: str, reason: str | None = None):
+    def __init__(self, current: str, target: str, reason: str | None = None, *, by_accepting_a_quote: bool = False):
+        from flask_babel import lazy_gettext as _l
+
+        from market.i18n import LABELS
+
         msg = f"cannot move an order from '{current}' to '{target}'"
         super().__init__(f"{msg}: {reason}" if reason else msg, field="to")
         self.current, self.target = current, target
+        # the portal's words (the API keeps `detail`, with the reason in English)
+        names = {"current": LABELS.get(current, current), "target": LABELS.get(target, target)}
+        self.message = (_l("An order becomes %(target)s when you accept one of its quotes.", **names)
+                        if by_accepting_a_quote else _l("An order that is %(current)s cannot move to %(target)s.", **names))
+        self.errors = {"to": [self.message]}
 
 
 def refusal(cls: type[DomainError], message, *, field: str | None = None, detail: str | None = None) -> DomainError:

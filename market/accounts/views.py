@@ -133,16 +133,18 @@ def reset():
 @login_required
 def tokens():
     actor = portal_actor()
-    new_token, errors = None, {}
+    new_token, errors, values = None, {}, {"scope": "write"}
     if request.method == "POST":
+        values = forms.clean(request.form)
         try:
-            data = forms.load(TokenForm(), forms.clean(request.form))
+            data = forms.load(TokenForm(), values)
             _record, new_token = services.create_api_token(actor, **data)
+            values = {"scope": "write"}
         except forms.FormError as exc:
             errors = exc.errors
     return render_template("accounts/tokens.html", tokens=services.list_api_tokens(actor),
-                           new_token=new_token, errors=errors,
-                           may_revoke=lambda token: policy.may_revoke_token(actor, token))
+                           new_token=new_token, errors=errors, values=values,
+                           may_revoke=lambda token: policy.may_revoke_token(actor, token)), 422 if errors else 200
 
 
 @bp.post("/settings/tokens/<uuid:token_id>/revoke")

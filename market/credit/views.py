@@ -17,9 +17,10 @@ from market.credit.featureset import BY_NAME, FEATURES, format_value
 from market.credit.sufficiency import Shortfall
 from market.credit.models import PURPOSES
 from market.db import utcnow
-from market.errors import NotFound
+from market.errors import DomainError, NotFound
 from market.i18n import locale_code
 from market.pdf import render_pdf
+from market.orders.services import producing_order_choices
 from market.web import forms
 
 bp = Blueprint("credit", __name__)
@@ -33,11 +34,18 @@ def index():
         return render_template("credit/lender.html", portfolio=services.portfolio(actor), today=utcnow().date(),
                                applications=financing.applications(actor), overdue=financing.overdue(actor),
                                alerts=alerts.lender_alerts(actor))
+    return _factory_page(actor)
+
+
+def _factory_page(actor, values: dict | None = None, errors: dict | None = None):
+    """The factory's credit page; a refused application form comes back with what was typed."""
     if actor.org_kind != "factory":
         raise NotFound("no credit pages for this organization")
     return render_template("credit/factory.html", consents=services.consents_of(actor), log=services.access_log(actor),
+                           values=values or {}, errors=errors or {},
                            lenders=services.lenders(), factories=catalog.list_factories(actor, page=1, per_page=100).items,
                            applications=financing.applications(actor), purposes=PURPOSES, reports=services.reports_of(actor),
+                           financeable=producing_order_choices(actor, states=financing.FINANCEABLE_ORDER_STATES),
                            now=utcnow(), today=utcnow().date())
 
 
@@ -150,14 +158,18 @@ def report_evidence(report_id):
 @bp.post("/credit/applications")
 @login_required
 def apply():
-    with forms.flashing_errors():
-        try:
-            data = forms.load(sc.ApplicationIn(), _amount_in_major_units(forms.clean(request.form)))
-        except forms.FormError as exc:
-            _form_errors(exc)
-            return redirect(url_for("credit.index"))
-        financing.apply(portal_actor(), **data)
-        flash(_("Application sent to the lender."), "success")
+    actor = portal_actor()
+    values = forms.clean(request.form)
+    try:
+        data = forms.load(sc.ApplicationIn(), _amount_in_major_units(dict(values)))
+        financing.apply(actor, **data)
+    except forms.FormError as exc:
+        return _factory_page(actor, values, exc.errors), 422
+    except NotFound:
+        raise
+    except DomainError as exc:
+        return _factory_page(actor, values, forms.field_errors(exc)), exc.status
+    flash(_("Application sent to the lender."), "success")
     return redirect(url_for("credit.index"))
 
 

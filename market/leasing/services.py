@@ -116,6 +116,26 @@ def get(actor: Actor, lease_id: uuid.UUID) -> Lease:
         return find(s, actor, lease_id)
 
 
+def offer_choices(actor: Actor, now: datetime | None = None) -> dict:
+    """What a lessor's offer form picks from, by name: the factories that granted it live
+    access to their data, their machines, and the organizations that can be paid for new
+    equipment (factories' organizations, the lessor aside)."""
+    if actor.org_kind != "lender":
+        return {"factories": [], "machines": [], "suppliers": []}
+    now = now or utcnow()
+    with unit_of_work() as s:
+        consenting = select(Consent.factory_id).where(live_consent(actor, now))
+        factories = list(s.scalars(select(Factory).where(Factory.id.in_(consenting)).order_by(Factory.name)))
+        machines = list(s.scalars(select(Machine).where(Machine.factory_id.in_([f.id for f in factories]))
+                                  .order_by(Machine.name))) if factories else []
+        names = {f.id: f.name for f in factories}
+        suppliers = s.scalars(select(Organization).where(Organization.kind == "factory", Organization.id != actor.org_id)
+                              .order_by(Organization.name).limit(500))
+        return {"factories": [(str(f.public_id), f.name) for f in factories],
+                "machines": [(str(m.public_id), f"{names[m.factory_id]} · {m.name}") for m in machines],
+                "suppliers": [(str(o.public_id), o.name) for o in suppliers]}
+
+
 def leases_of(actor: Actor) -> list[Lease]:
     with unit_of_work() as s:
         return list(s.scalars(select(Lease).where(visible(actor)).order_by(Lease.created_at.desc()).limit(500)).unique())

@@ -9,7 +9,7 @@ from flask_login import login_required
 
 from market.api_common import MAX_MINOR
 from market.auth import portal_actor
-from market.errors import NotFound
+from market.errors import DomainError, NotFound
 from market.leasing import monitoring, rent, services
 from market.leasing import schemas as sc
 from market.leasing.models import KINDS, SCHEDULES
@@ -45,21 +45,34 @@ def _offer_values(form) -> dict:
 @bp.get("/leases")
 @login_required
 def index():
-    actor = portal_actor()
+    return _index_page(portal_actor())
+
+
+def _index_page(actor, values: dict | None = None, errors: dict | None = None):
+    """The leases page; a refused offer comes back with what was typed and why, by field."""
     if actor.org_kind not in ("lender", "factory", "operator"):
         raise NotFound("no lease pages for this organization")
     return render_template("leasing/index.html", leases=services.leases_of(actor), actor=actor, kinds=KINDS,
-                           schedules=SCHEDULES, values={})
+                           schedules=SCHEDULES, values=values or {}, errors=errors or {},
+                           choices=services.offer_choices(actor))
 
 
 @bp.post("/leases")
 @login_required
 def offer():
-    with forms.flashing_errors():
-        lease = services.offer(portal_actor(), **_offer_values(request.form))
-        flash(_("Lease offered. The factory signs or declines it."), "success")
-        return redirect(url_for("leasing.detail", lease_id=lease.public_id))
-    return redirect(url_for("leasing.index"))
+    actor = portal_actor()
+    try:
+        lease = services.offer(actor, **_offer_values(request.form))
+    except forms.FormError as exc:
+        return _index_page(actor, forms.clean(request.form), exc.errors), 422
+    except NotFound as exc:
+        if not exc.errors:  # an unknown lease or page stays a 404; a refused field is the form's
+            raise
+        return _index_page(actor, forms.clean(request.form), forms.field_errors(exc)), 422
+    except DomainError as exc:
+        return _index_page(actor, forms.clean(request.form), forms.field_errors(exc)), exc.status
+    flash(_("Lease offered. The factory signs or declines it."), "success")
+    return redirect(url_for("leasing.detail", lease_id=lease.public_id))
 
 
 @bp.get("/leases/<uuid:lease_id>")

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from flask_babel import lazy_gettext as _l
+
 from market import errors
 from market.auth import Actor
 from market.catalog.models import CapacityWindow, Machine
@@ -74,9 +76,11 @@ def factory_schedule(actor: Actor, factory_id: uuid.UUID, start: datetime | None
     start = start or utcnow().replace(minute=0, second=0, microsecond=0)
     end = end or start + timedelta(days=14)
     if end <= start:
-        raise errors.Invalid("'to' must be after 'from'", field="to")
+        raise errors.refusal(errors.Invalid, _l("The end must be after the start."), field="to",
+                             detail="'to' must be after 'from'")
     if end - start > MAX_SPAN:
-        raise errors.Invalid(f"a schedule covers at most {MAX_SPAN.days} days", field="to")
+        raise errors.refusal(errors.Invalid, _l("A schedule covers at most %(n)d days.", n=MAX_SPAN.days), field="to",
+                             detail=f"a schedule covers at most {MAX_SPAN.days} days")
     with unit_of_work() as s:
         machines = list(s.scalars(select(Machine).where(Machine.factory_id == factory.id).order_by(Machine.name)))
         rows = {m.id: Row(m.public_id, m.name, m.status) for m in machines}

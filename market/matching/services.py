@@ -10,6 +10,9 @@ from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from flask_babel import lazy_gettext as _l
+
+from market.i18n import LABELS
 from market import bus, errors, policy
 from market.api_common import MAX_MINOR
 from market.auth import Actor
@@ -39,7 +42,9 @@ def request_quotes(actor: Actor, order_id: uuid.UUID) -> SolveJob:
         order = find_order(s, actor, order_id)
         policy.require_order_buyer(actor, order)
         if order.state not in QUOTABLE:
-            raise errors.Conflict(f"quotes are made for open orders; this one is {order.state}")
+            raise errors.refusal(errors.Conflict, _l("Quotes are made for open orders; this one is %(state)s.",
+                                                     state=LABELS.get(order.state, order.state)),
+                                 detail=f"quotes are made for open orders; this one is {order.state}")
     return jobs.enqueue("quote", actor.org_id, order_id=order.id)
 
 
@@ -222,11 +227,14 @@ def accept_quote(actor: Actor, public_id: uuid.UUID) -> Quote:
         q = _quote(s, actor, public_id)
         order = s.scalar(select(Order).where(Order.id == q.order_id).with_for_update(of=Order))
         if q.status != "open":
-            raise errors.Conflict(f"this quote is {q.status}; request fresh quotes")
+            raise errors.refusal(errors.Conflict, _l("This quote is %(status)s; request fresh quotes.",
+                                                     status=LABELS.get(q.status, q.status)),
+                                 detail=f"this quote is {q.status}; request fresh quotes")
         if q.expires_at <= now:
             q.status = "expired"
             s.commit()
-            raise errors.Conflict("this quote has expired; request fresh quotes")
+            raise errors.refusal(errors.Conflict, _l("This quote has expired; request fresh quotes."),
+                                 detail="this quote has expired; request fresh quotes")
         check_transition(order.state, "accepted", policy.party_of(actor, order), via_service=True)
         try:
             for machine_id in sorted({line.machine_id for line in q.lines}):

@@ -8,6 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from flask_babel import lazy_gettext as _l
+
+from market.i18n import LABELS
 from market import errors, policy
 from market.auth import Actor
 from market.catalog.access import own_windows
@@ -70,19 +73,23 @@ def requote_elsewhere(actor: Actor, order_id: uuid.UUID) -> tuple[uuid.UUID, Sol
         order = find_order(s, actor, order_id, lock=True)
         policy.require_order_buyer(actor, order)
         if order.state != "accepted":
-            raise errors.Conflict(f"only an accepted order whose production has not started can be re-quoted; "
-                                  f"this one is {order.state}")
+            raise errors.refusal(errors.Conflict, _l(
+                "Only an accepted order whose production has not started can be re-quoted; this one is %(state)s.",
+                state=LABELS.get(order.state, order.state)),
+                detail=f"only an accepted order whose production has not started can be re-quoted; this one is {order.state}")
         booked = list(s.scalars(select(CapacityWindow).where(CapacityWindow.booked_order_id == order.id,
                                                              CapacityWindow.status == "booked")
                                 .with_for_update(of=CapacityWindow)))
         down = {m.id for m in s.scalars(select(Machine).where(Machine.id.in_(sorted({w.machine_id for w in booked})),
                                                               Machine.status != "active"))}
         if not any(w.machine_id in down and w.end_at > now for w in booked):
-            raise errors.Conflict("no work of this order is stuck on a machine that is down; nothing to re-quote")
+            raise errors.refusal(errors.Conflict, _l(
+                "No work of this order is stuck on a machine that is down; nothing to re-quote."),
+                detail="no work of this order is stuck on a machine that is down; nothing to re-quote")
         check_transition(order.state, "cancelled", policy.party_of(actor, order))
-        copy = repost(s, order, actor, history_notes.REPOSTED(order=order.public_id))
+        copy = repost(s, order, actor, history_notes.REPOSTED(title=order.title))
         record(s, move(s, order, actor, "cancelled",
-                       history_notes.REQUOTED(order=copy.public_id)))
+                       history_notes.REQUOTED(title=copy.title)))
         s.commit()
         new_id = copy.public_id
     return new_id, request_quotes(actor, new_id)

@@ -12,7 +12,9 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from market.errors import Invalid
+from flask_babel import lazy_gettext as _l
+
+from market.errors import Invalid, refusal
 
 MAX_URL = 2048
 
@@ -50,20 +52,20 @@ def is_public(address: str) -> bool:
 def parse(url: str, policy: Policy, *, field: str = "url") -> tuple[str, str, int, str]:
     """Scheme, host, port and request path of `url`, or Invalid naming `field`."""
     if len(url) > MAX_URL:
-        raise Invalid(f"URL longer than {MAX_URL} characters", field=field)
+        raise refusal(Invalid, _l("URL longer than %(n)d characters", n=MAX_URL), field=field)
     try:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError as exc:
-        raise Invalid(f"not a valid URL: {exc}", field=field) from None
+        raise refusal(Invalid, _l("Not a valid URL."), field=field, detail=f"not a valid URL: {exc}") from None
     if parts.scheme not in ("https", "http"):
-        raise Invalid("URL must start with https://", field=field)
+        raise refusal(Invalid, _l("URL must start with https://"), field=field)
     if parts.scheme == "http" and policy.require_https:
-        raise Invalid("URL must use https:// (plain http is refused in production)", field=field)
+        raise refusal(Invalid, _l("URL must use https:// (plain http is refused in production)"), field=field)
     if not parts.hostname:
-        raise Invalid("URL has no host", field=field)
+        raise refusal(Invalid, _l("URL has no host"), field=field)
     if parts.username or parts.password:
-        raise Invalid("URL must not carry a user name or password", field=field)
+        raise refusal(Invalid, _l("URL must not carry a user name or password"), field=field)
     host = parts.hostname.lower().rstrip(".")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return parts.scheme, host, port or (443 if parts.scheme == "https" else 80), path
@@ -76,16 +78,16 @@ def resolve(url: str, policy: Policy, *, field: str = "url") -> Target:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise Invalid(f"host {host} does not resolve", field=field) from None
+        raise refusal(Invalid, _l("host %(host)s does not resolve", host=host), field=field) from None
     addresses = tuple(dict.fromkeys(info[4][0] for info in infos))
     if not addresses:
-        raise Invalid(f"host {host} does not resolve", field=field)
+        raise refusal(Invalid, _l("host %(host)s does not resolve", host=host), field=field)
     trusted = policy.allow_private or host in policy.allowed_hosts
     if not trusted:
         for address in addresses:
             if address.split("%")[0] in policy.allowed_hosts:
                 continue
             if not is_public(address.split("%")[0]):
-                raise Invalid(f"host {host} resolves to {address}, a private, loopback, link-local or reserved "
-                              "address: refused", field=field)
+                raise refusal(Invalid, _l("host %(host)s resolves to %(address)s, a private, loopback, link-local or "
+                                         "reserved address: refused", host=host, address=address), field=field)
     return Target(scheme, host, port, path, addresses)

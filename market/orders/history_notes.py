@@ -43,10 +43,16 @@ NOT_REPLANNED = Note("could not be re-planned: no other machine of the factory c
                      _l("could not be re-planned: no other machine of the factory can take operation(s) %(where)s; the "
                         "work stays booked on a machine that is not running. The buyer may re-quote the order "
                         "elsewhere."))
-REPOSTED = Note("re-posted from order {order} after its re-plan failed",
-                _l("re-posted from order %(order)s after its re-plan failed"))
-REQUOTED = Note("re-quoted as order {order}: its work was stuck on a machine that is down",
-                _l("re-quoted as order %(order)s: its work was stuck on a machine that is down"))
+# orders are named by their title, never by an id (notes written before named the order's UUID:
+# REPOSTED_BY_ID and REQUOTED_BY_ID still recognise those)
+REPOSTED = Note("re-posted from the earlier order “{title}” after its re-plan failed",
+                _l("re-posted from the earlier order “%(title)s” after its re-plan failed"))
+REQUOTED = Note("re-quoted as a new order “{title}”: its work was stuck on a machine that is down",
+                _l("re-quoted as a new order “%(title)s”: its work was stuck on a machine that is down"))
+REPOSTED_BY_ID = Note("re-posted from order {order} after its re-plan failed",
+                      _l("re-posted from order %(order)s after its re-plan failed"))
+REQUOTED_BY_ID = Note("re-quoted as order {order}: its work was stuck on a machine that is down",
+                      _l("re-quoted as order %(order)s: its work was stuck on a machine that is down"))
 SUBCONTRACTED = Note("subcontracted: operation(s) {operations} of a tier-{tier} order",
                      _l("subcontracted: operation(s) %(operations)s of a tier-%(tier)s order"))
 SUB_TIER_STOPS = Note("the sub-tier agreed to stop (the operator settles the work done)",
@@ -62,9 +68,20 @@ DISPUTE_RESOLVED = Note("dispute resolved: {outcome}", _l("dispute resolved: %(o
 AUTO_DELIVERED = Note("delivery confirmed automatically after {days} days",
                       _l("delivery confirmed automatically after %(days)s days"))
 
-NOTES = (QUOTE_READY, QUOTE_ACCEPTED, QUOTES_EXPIRED, REPLANNED, NOT_REPLANNED, REPOSTED, REQUOTED, SUBCONTRACTED,
+NOTES = (QUOTE_READY, QUOTE_ACCEPTED, QUOTES_EXPIRED, REPLANNED, NOT_REPLANNED, REPOSTED, REQUOTED, REPOSTED_BY_ID,
+         REQUOTED_BY_ID, SUBCONTRACTED,
          SUB_TIER_STOPS, SUB_TIER_FINISHES, PARENT_CANCELLED, LOT_STARTED, EVERY_LOT_SHIPPED, EVERY_LOT_RECEIVED,
          DISPUTE_RESOLVED, AUTO_DELIVERED)
+
+
+def _instant(text: str) -> str:
+    """A time a note carries (ISO 8601, UTC) as the portal shows times: local, never UTC."""
+    from market.i18n import iso_local
+
+    try:
+        return iso_local(text)
+    except ValueError:
+        return text
 
 
 def shown(note: str | None) -> str:
@@ -74,7 +91,7 @@ def shown(note: str | None) -> str:
     for template in NOTES:
         m = template.pattern.fullmatch(note)
         if m:
-            params = {k: str(WORDS.get(v, v)) for k, v in m.groupdict().items()}
+            params = {k: _instant(v) if k == "at" else str(WORDS.get(v, v)) for k, v in m.groupdict().items()}
             return str(template.shown_as) % params
     return note
 

@@ -7,6 +7,9 @@ from decimal import Decimal
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
+from flask_babel import lazy_gettext as _l
+
+from market.i18n import LABELS
 from market import bus, errors, policy
 from market.accounts.models import Organization
 from market.auth import Actor
@@ -15,7 +18,7 @@ from market.catalog.services import check_certifications, check_processes
 from market.db import unit_of_work, utcnow, write_lock
 from market.orders import attachments as files
 from market.orders import bom
-from market.orders.access import visible_orders
+from market.orders.access import producing_orders, visible_orders
 from market.orders.domain_events import MessagePosted, OrderMoveRequested, OrderMoving, QuoteRequested, actor_fields
 from market.orders.models import Attachment, Message, Operation, Order, OrderEvent, QuoteRequest
 from market.orders.states import allowed_targets, check_transition
@@ -41,7 +44,9 @@ def _operations(raw: list[dict], components: list[dict] | None = None) -> list[O
     """The operation rows of an order, with its product structure (market/orders/bom.py)
     checked first: nothing is written when any of it is refused."""
     if not 1 <= len(raw) <= MAX_OPERATIONS:
-        raise errors.Invalid(f"an order needs 1 to {MAX_OPERATIONS} operations, got {len(raw)}", field="operations")
+        raise errors.refusal(errors.Invalid, _l("An order needs 1 to %(max)d operations, not %(n)d.", max=MAX_OPERATIONS,
+                                                 n=len(raw)), field="operations",
+                             detail=f"an order needs 1 to {MAX_OPERATIONS} operations, got {len(raw)}")
     check_processes([op["process_code"] for op in raw], field="operations")
     parts = bom.check(raw, components or [])
     rows = []
@@ -59,7 +64,8 @@ def _operations(raw: list[dict], components: list[dict] | None = None) -> list[O
 
 def _check_due(due_at) -> None:
     if due_at <= utcnow():
-        raise errors.Invalid("due date must be in the future", field="due_at")
+        raise errors.refusal(errors.Invalid, _l("The due date must be in the future."), field="due_at",
+                             detail="due date must be in the future")
 
 
 def _record(s: Session, order: Order, actor: Actor | None, frm: str | None, to: str, note: str = "") -> OrderEvent:
@@ -103,7 +109,9 @@ def update_order(actor: Actor, public_id: uuid.UUID, data: dict) -> Order:
         order = find_order(s, actor, public_id, lock=True)
         policy.require_order_buyer(actor, order)
         if order.state not in EDITABLE_STATES:
-            raise errors.Conflict(f"an order can be edited only while {' or '.join(EDITABLE_STATES)}; it is {order.state}")
+            raise errors.refusal(errors.Conflict, _l("An order can be edited only while it is a draft or open; it is %(state)s.",
+                                                     state=LABELS.get(order.state, order.state)),
+                                 detail=f"an order can be edited only while {' or '.join(EDITABLE_STATES)}; it is {order.state}")
         if "components" in data and "operations" not in data:
             raise errors.Invalid("send the operations with the components: together they are the product's structure",
                                  field="components")
@@ -193,6 +201,17 @@ def list_orders(actor: Actor, *, state: str | None = None, page: int = 1, per_pa
         return paginate(s, stmt, page, per_page)
 
 
+def producing_order_choices(actor: Actor, *, states: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+    """The orders the actor's factories make a part of (optionally only in `states`), newest
+    first, as a form's picker offers them: (public id, "title · part number"); never an id to type."""
+    with unit_of_work() as s:
+        stmt = select(Order).where(Order.id.in_(producing_orders(actor))).order_by(Order.created_at.desc(), Order.id.desc())
+        if states:
+            stmt = stmt.where(Order.state.in_(states))
+        return [(str(o.public_id), f"{o.title} · {o.part_number}" if o.part_number else o.title)
+                for o in s.scalars(stmt.limit(500))]
+
+
 def order_board(actor: Actor, *, page: int = 1, per_page: int = 20) -> Page[Order]:
     """Open orders with at least one operation this factory's active machines can do."""
     policy.require_kind(actor, "factory")
@@ -227,10 +246,12 @@ def invite_factory(actor: Actor, public_id: uuid.UUID, factory_id: uuid.UUID | N
         order = find_order(s, actor, public_id, lock=True)
         policy.require_order_buyer(actor, order)
         if order.state not in ("open", "quoted"):
-            raise errors.Conflict(f"quotes can be requested only on open orders; this one is {order.state}")
+            raise errors.refusal(errors.Conflict, _l("Quotes can be requested only on open orders; this one is %(state)s.",
+                                                     state=LABELS.get(order.state, order.state)),
+                                 detail=f"quotes can be requested only on open orders; this one is {order.state}")
         factory = s.scalar(select(Factory).where(Factory.public_id == factory_id)) if factory_id else None
         if factory is None:
-            raise errors.Invalid(f"factory {factory_id} not found", field="factory_id")
+            raise errors.refusal(errors.Invalid, _l("No such factory."), field="factory_id", detail=f"factory {factory_id} not found")
         if s.get(QuoteRequest, (order.id, factory.organization_id)) is None:
             s.add(QuoteRequest(order_id=order.id, factory_org_id=factory.organization_id))
             record(s, ledger_events.quote_requested(order, actor.org_public_id, factory.organization.public_id))
@@ -250,7 +271,8 @@ def invited_factories(actor: Actor, public_id: uuid.UUID) -> list[Organization]:
 def post_message(actor: Actor, public_id: uuid.UUID, body: str, uploads: list = ()) -> Message:
     """A message with optional attachments; all written or nothing (files removed on failure)."""
     if not body.strip() and not uploads:
-        raise errors.Invalid("a message needs text or an attachment", field="body")
+        raise errors.refusal(errors.Invalid, _l("A message needs text or an attachment."), field="body",
+                             detail="a message needs text or an attachment")
     stored = []
     try:
         with unit_of_work() as s:

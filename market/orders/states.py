@@ -51,7 +51,8 @@ def check_transition(current: str, target: str, party: str, *, via_service: bool
     """Raise IllegalTransition unless `party` may move an order from `current` to `target`.
     A move in ONLY_VIA is allowed only with `via_service` (the service that owns it)."""
     if (current, target) in ONLY_VIA and not via_service:
-        raise IllegalTransition(current, target, f"an order becomes {target} when you {ONLY_VIA[(current, target)]}")
+        raise IllegalTransition(current, target, f"an order becomes {target} when you {ONLY_VIA[(current, target)]}",
+                                by_accepting_a_quote=(current, target) == ("quoted", "accepted"))
     if target not in STATES:
         raise IllegalTransition(current, target, f"unknown state; states are {', '.join(STATES)}")
     who = TRANSITIONS.get((current, target))

@@ -6,6 +6,8 @@ import uuid
 
 from sqlalchemy import delete, select
 
+from flask_babel import lazy_gettext as _l
+
 from market import errors, policy
 from market.accounts.models import Organization, User
 from market.auth import Actor
@@ -90,7 +92,8 @@ def set_tier(actor: Actor, organization_public_id: uuid.UUID, tier: str) -> str:
         org = s.scalar(select(Organization).where(Organization.public_id == organization_public_id,
                                                   Organization.kind == "factory"))
         if org is None:
-            raise errors.Invalid(f"factory organization {organization_public_id} not found", field="organization_id")
+            raise errors.refusal(errors.Invalid, _l("No such factory organization."), field="organization_id",
+                                 detail=f"factory organization {organization_public_id} not found")
         plan = s.get(FactoryPlan, org.id) or FactoryPlan(organization_id=org.id)
         plan.tier = tier
         s.add(plan)

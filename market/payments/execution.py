@@ -16,6 +16,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from flask_babel import lazy_gettext as _l
+
 from market import bus, errors, policy
 from market.auth import Actor
 from market.db import unit_of_work, utcnow, write_lock
@@ -322,8 +324,9 @@ def confirm_movement(actor: Actor, order_public_id: uuid.UUID, movement_public_i
         m = s.scalar(select(Movement).where(Movement.public_id == movement_public_id, Movement.payment_id == payment.id)
                      .with_for_update(of=Movement))
         if m is None or m.kind not in EXECUTED:
-            raise errors.Invalid(f"movement {movement_public_id} is not a payout, refund, reversal or advance of this order",
-                                 field="movement_id")
+            raise errors.refusal(errors.Invalid, _l("This is not a payout, refund, reversal or advance of this order."),
+                                 field="movement_id", detail=f"movement {movement_public_id} is not a payout, refund, "
+                                                             "reversal or advance of this order")
         if m.state != "pending":
             raise errors.Conflict(f"this {m.kind} is already {m.state}")
         if m.kind != "disbursement" and payment.state not in PAID and payment.state != "refunded":

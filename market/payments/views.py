@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from market import policy
+from market.accounts import services as accounts_services
 from market.auth import portal_actor
 from market.orders import services as orders
 from market.payments import accounts, assignments, documents, execution, queries, services
@@ -154,7 +155,10 @@ def onboarding():
 @login_required
 def revenue():
     actor = portal_actor()
-    return render_template("payments/revenue.html", data=queries.revenue(actor), rules=accounts.list_rules())
+    data = queries.revenue(actor)  # the operator's page: refused before anything else is read
+    factories = [(str(o.public_id), o.name) for o in accounts_services.list_organizations(actor) if o.kind == "factory"]
+    return render_template("payments/revenue.html", data=data, rules=accounts.list_rules(),
+                           factory_orgs=sorted(factories, key=lambda pair: pair[1]))
 
 
 @bp.post("/operator/commission-rules")

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from market.auth import portal_actor
 from market.i18n import LANGUAGES
 from market.portal import dashboards
+from market.web import confirm as confirmation
 from market.web import readiness
 from market.web.redirects import local_path
 
@@ -52,3 +53,11 @@ def set_language(code: str):
     if code in LANGUAGES:
         session["lang"] = code
     return redirect(local_path(request.form.get("next"), url_for("web.index")))
+
+
+@bp.get("/confirm")
+@login_required
+def confirm():
+    """The confirm page of an irreversible action, for browsers without JavaScript
+    (market/web/confirm.py): the question and the real POST form."""
+    return render_template("confirm.html", c=confirmation.read(request.args.get("c")))

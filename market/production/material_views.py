@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from market.auth import portal_actor
-from market.orders.services import get_order
+from market.orders.services import get_order, producing_order_choices
 from market.production import documents, materials, sampling, services
 from market.production.material_models import DOCUMENT_KINDS, MATERIAL_SOURCES, UNITS
 from market.production.material_schemas import DocumentFormIn, InputIn, MaterialLotIn
@@ -20,6 +20,7 @@ bp = Blueprint("materials", __name__)
 def index():
     actor = portal_actor()
     return render_template("production/materials.html", lots=materials.material_lots(actor),
+                           supplied_for=producing_order_choices(actor),
                            sources=sorted(MATERIAL_SOURCES, reverse=True),  # factory-procured, the usual case, first
                            units=UNITS, kinds=DOCUMENT_KINDS)
 

@@ -14,6 +14,7 @@ from flask import flash
 from flask_babel import gettext as _
 
 from market.errors import DomainError, NotFound
+from market.web.validation import translated
 
 
 class FormError(Exception):
@@ -23,6 +24,8 @@ class FormError(Exception):
 
 
 def load(schema: ma.Schema, raw: dict) -> dict:
+    """The schema's data, or a FormError whose messages are in the reader's language
+    (market/web/validation.py; the API keeps marshmallow's English)."""
     try:
         return schema.load(raw)
     except ma.ValidationError as exc:
@@ -37,7 +40,7 @@ def _flatten(messages, prefix: str = "") -> dict:
         if isinstance(value, dict):
             out.update(_flatten(value, name))
         else:
-            out[name] = value if isinstance(value, list) else [value]
+            out[name] = [translated(m) if isinstance(m, str) else m for m in (value if isinstance(value, list) else [value])]
     return out
 
 
@@ -123,7 +126,7 @@ def local_dates(raw: dict, keys: tuple[str, ...], *, end_of_day: tuple[str, ...]
             try:
                 day = date.fromisoformat(value)
             except ValueError:
-                raise FormError({key: ["Not a valid date (YYYY-MM-DD)."]}) from None
+                raise FormError({key: [_("Not a valid date (YYYY-MM-DD).")]}) from None
             moment = datetime.combine(day, time(), tz)
             out[key] = (moment + timedelta(days=1, seconds=-1) if key in end_of_day else moment).isoformat()
     return out

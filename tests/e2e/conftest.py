@@ -44,3 +44,4 @@ def shot(request):
         return path
 
     return take
+

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.e2e.dialogs import confirm
 from tests.market.test_bidding import market  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
@@ -52,10 +53,10 @@ def test_a_bid_countered_and_accepted_in_the_browser(live_server, browser, shot,
     factory.goto(bid_url)
     assert words["counter"] in factory.inner_text("#counter")
     shot(factory, "countered")
-    factory.click("#accept-counter")
+    confirm(factory, "#accept-counter")
 
     buyer.goto(bid_url)
-    buyer.click("#accept-bid")
+    confirm(buyer, "#accept-bid")
     buyer.wait_for_selector(f"text={words['accepted']}")
     shot(buyer, "accepted")
     factory.goto(bid_url)

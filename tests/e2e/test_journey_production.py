@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from tests.e2e.dialogs import confirm
 from tests.market.test_production import accepted, make_lot  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.browser
@@ -75,7 +76,7 @@ def test_factories_make_and_ship_a_lot_the_buyer_receives_it(live_server, browse
 
     buyer = login(browser, live_server, buyer_api.email, locale)
     buyer.goto(lot_url)
-    buyer.click("#confirm-delivery")
+    confirm(buyer, "#confirm-delivery")
     assert words["delivered"] in buyer.inner_text("h1")
     buyer.goto(f"{live_server}/orders/{order['id']}")
     assert words["delivered"] in buyer.inner_text("h1")

@@ -8,8 +8,8 @@ from tests.conftest import order_body
 pytestmark = pytest.mark.browser
 
 
-WORDS = {"zh-CN": {"accepted_flash": "报价已接受", "accepted": "已确认", "history": r"已发布 → 已报价"},
-         "en-US": {"accepted_flash": "Quote accepted", "accepted": "Accepted", "history": r"Open → Quoted"}}
+WORDS = {"zh-CN": {"accepted_flash": "报价已接受", "accepted": "已确认", "history": r"已发布 → 已报价", "confirm": "请确认"},
+         "en-US": {"accepted_flash": "Quote accepted", "accepted": "Accepted", "history": r"Open → Quoted", "confirm": "Please confirm"}}
 
 
 @pytest.mark.parametrize("locale,factory_locale", [("zh-CN", "en-US"), ("en-US", "zh-CN")])
@@ -34,7 +34,13 @@ def test_buyer_compares_quotes_and_accepts_the_cheapest(live_server, browser, sh
         assert page.evaluate("document.documentElement.scrollWidth") <= width, width
         shot(page, f"quotes-{width}")
     page.set_viewport_size({"width": 1280, "height": 720})
-    page.click("#accept-cheapest")
+    page.click("#accept-cheapest")  # asks first, in a dialog
+    dialog = page.locator("dialog.confirm-dialog[open]")
+    dialog.wait_for(state="visible")
+    assert words["confirm"] in dialog.inner_text() and "Pump bracket" in dialog.inner_text()
+    shot(page, "confirm-accept")
+    with page.expect_navigation():
+        dialog.locator("button.confirm-go").click()
     page.wait_for_selector(f"text={words['accepted_flash']}")
     assert words["accepted"] in page.inner_text("h1")
     assert re.search(words["history"], page.inner_text("body"))

@@ -19,6 +19,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.conftest import FACTORY, portal_day
+from tests.e2e.dialogs import confirm
 from tests.e2e.test_journey_production import login
 from tests.e2e.test_label_qr import decode_qr
 from tests.e2e.ui_text import english_on
@@ -102,6 +103,11 @@ class Pages:
             page.click(selector)
         return self.seen(page)
 
+    def confirm(self, page, selector: str, name: str):
+        # an irreversible action: its button opens a dialog that asks first; that is looked at too
+        confirm(page, selector, before=lambda: (self.seen(page), self.shot(page, f"confirm-{name}")))
+        return self.seen(page)
+
 
 def _post_bom_order(v: Pages, buyer, base: str) -> str:
     v.goto(buyer, f"{base}/orders/new")
@@ -146,7 +152,7 @@ def _accept_bid_from_offers(v: Pages, buyer, base: str, order_id: str, name: str
     v.goto(buyer, f"{base}/orders/{order_id}")
     v.click(buyer, "#compare-offers")
     v.click(buyer, f"tr.offer[data-kind=bid]:has-text('{name}') a")
-    v.click(buyer, "#accept-bid")
+    v.confirm(buyer, "#accept-bid", "accept-bid")
     buyer.wait_for_selector(f"text={WORDS[v.locale]['accepted']}")
 
 
@@ -246,7 +252,7 @@ def _final_qc_and_ship(v: Pages, factory, inspector: str, measurement: tuple[str
 
 def _receive(v: Pages, buyer, lot_url: str):
     v.goto(buyer, lot_url)
-    v.click(buyer, "#confirm-delivery")
+    v.confirm(buyer, "#confirm-delivery", "delivery")
     assert WORDS[v.locale]["delivered"] in buyer.inner_text("h1")
 
 
@@ -275,7 +281,7 @@ def test_a_bom_order_made_by_three_tiers_is_traced_to_its_material_from_a_scanne
     shot(buyer, "offers-countered")
     v.goto(maker, bid_url)
     assert words["counter"] in maker.inner_text("#counter")
-    v.click(maker, "#accept-counter")
+    v.confirm(maker, "#accept-counter", "accept-counter")
     _accept_bid_from_offers(v, buyer, base, order_id, "苏州精工机械")
     shot(buyer, "bid-accepted")
 

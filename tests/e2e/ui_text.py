@@ -12,8 +12,9 @@ WORD = re.compile(r"(?<![\w\-./@])[A-Za-z]*[a-z][A-Za-z]*(?![\w\-/@])")
 # meant as they are: the language menu names each language in itself; "Webhook" is the
 # term of art Chinese products use too (the catalogue translates "Webhooks" so); Ac and Re are
 # ISO 2859-1's (and GB/T 2828.1's) symbols for the acceptance and rejection numbers; units of
-# measure; Gini (the Gini coefficient, a person's name)
-MEANT = {"English", "Webhook", "Ac", "Re", "kg", "mm", "Gini"}
+# measure; Gini (the Gini coefficient, a person's name); the HTTP header an API client sends
+# ("Authorization: Bearer <token>") is typed as it is
+MEANT = {"English", "Webhook", "Ac", "Re", "kg", "mm", "Gini", "Authorization", "Bearer"}
 # names of products, standards and programmes, written the same in Chinese text
 NAMES = ("Standard Webhooks", "Nadcap", "WeCom", "DingTalk", "Feishu", "Stripe", "Python")
 

@@ -8,7 +8,7 @@ from market.orders import history_notes
 from tests.market.test_production import accepted  # noqa: F401  (fixture)
 
 SAMPLES = {"label": "cheapest", "at": "2030-01-02T03:04:00+00:00", "where": "#2", "order": "0b7f",
-           "operations": "#3, #4", "tier": "1", "code": "ABCD-EFGH-JKLM", "outcome": "partial refund", "days": "14"}
+           "title": "泵体 CP-80", "operations": "#3, #4", "tier": "1", "code": "ABCD-EFGH-JKLM", "outcome": "partial refund", "days": "14"}
 
 
 def _params(note):
@@ -21,11 +21,16 @@ def test_every_system_note_is_recognised_and_shown_in_chinese(app, note):
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
         shown = history_notes.shown(written)
     assert shown != written and not any(w in shown for w in ("the ", "order", "quote", "lot ")), shown
-    for value in _params(note).values():
-        if value not in history_notes.WORDS:
+    for name, value in _params(note).items():
+        if name == "at":  # a time: in the portal's zone (Asia/Shanghai), never UTC
+            assert "2030-01-02 11:04" in shown and value not in shown
+        elif value not in history_notes.WORDS:
             assert value in shown
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        assert history_notes.shown(written).lower() == written.lower()
+        if "at" in note.pattern.groupindex:
+            assert history_notes.shown(written) == written.replace(SAMPLES["at"], "2030-01-02 11:04")
+        else:
+            assert history_notes.shown(written).lower() == written.lower()
 
 
 def test_a_typed_note_is_shown_as_typed(app):

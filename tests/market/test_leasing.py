@@ -318,7 +318,8 @@ def test_the_portal_offers_in_major_units_and_shows_the_lease_in_both_languages(
         "factory_id": w["factory"]["id"], "machine_id": w["other_machine"]["id"], "kind": "new",
         "supplier_id": w["supplier_id"], "schedule": "fixed", "term_months": "12", "price": "1e400", "fixed": "1"},
         follow_redirects=True)
-    assert bad.status_code == 200
+    assert bad.status_code == 422  # the form again, with what was typed and why
+    assert 'value="1e400"' in bad.get_data(as_text=True) and 'data-error-for="price_minor"' in bad.get_data(as_text=True)
     with app.app_context(), unit_of_work() as s:
         assert s.scalar(select(func.count(Lease.id))) == 1
 
