@@ -111,3 +111,14 @@ def test_the_peer_spec_keeps_a_feature_without_peers_as_a_gap():
     spec = peers_spec([("On-time rate", 80), ("OEE", None), ("Disputes", 20)], "Peer position")
     data = spec["series"][0]["data"]
     assert data[1] is None and data[0]["value"] == 0.8 and data[2]["itemStyle"]["color"] != data[0]["itemStyle"]["color"]
+
+
+@pytest.mark.parametrize("locale", ["en", "zh-CN"])
+def test_the_telemetry_page_shows_the_device_header_with_its_token_placeholder(app, downtime, locale):
+    # the header sat inside a translated message, where "<token>" read as an HTML tag and vanished
+    owner, factory = downtime
+    client = _portal(app, owner)
+    machine = client.get(f"/factories/{factory['id']}/telemetry").get_data(as_text=True).split("/machines/")[1][:36]
+    html = client.post(f"/machines/{machine}/devices", data={"name": "edge-1"},
+                       headers={"Accept-Language": locale}).get_data(as_text=True)
+    assert 'id="new-device-token"' in html and "<code>Authorization: Bearer &lt;token&gt;</code>" in html
