@@ -49,7 +49,7 @@ from market.db import Base, UTCDateTime, unit_of_work, utcnow
 log = logging.getLogger("market.bus")
 
 MAX_ATTEMPTS = 8
-BATCH = 25  # outbox rows run in one transaction (on SQLite it holds the write lock meanwhile)
+BATCH = 100  # outbox rows run in one transaction (on SQLite it holds the write lock meanwhile: ~0.1-0.3 s)
 LEASE = timedelta(minutes=5)  # a "running" row older than this was lost with its worker
 KEEP_DELIVERED = timedelta(days=7)
 
