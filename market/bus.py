@@ -39,7 +39,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from flask import Flask, current_app
-from sqlalchemy import BigInteger, Index, Integer, String, Text, bindparam, insert, select, update
+from sqlalchemy import BigInteger, Index, Integer, String, Text, bindparam, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.types import JSON
 
@@ -169,7 +169,7 @@ def publish(session: Session, *events) -> None:
     # one Core INSERT for all the events' rows (a fan-out publishes many): no ORM flush per row
     table = OutboxMessage.__table__
     session.flush()  # the business rows first, as an ORM flush of the outbox rows did
-    for row_id in session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows):
+    for row_id in db.insert_ids(session, table, rows):
         db.after_commit(session, "bus_pending", row_id, _deliver_after_commit)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from market import bus
 from market.accounts.models import User
-from market.db import unit_of_work, utcnow
+from market.db import insert_ids, unit_of_work, utcnow
 from market.i18n import LANGUAGES
 from market.notifications import catalogue, quiet
 from market.notifications.email import html_part, send_email
@@ -107,7 +107,7 @@ def write_many(s: Session, told: list[tuple[int, list[Tell], tuple[str, str] | N
              for outbox_id, tell, link in firsts if (outbox_id, tell.user.id, "in_app") not in done]
     if notes:
         table = Notification.__table__
-        new_ids = iter(s.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), notes))
+        new_ids = iter(insert_ids(s, table, notes))
     deliveries, written = [], 0
     for outbox_id, tell, link in firsts:
         user = tell.user

@@ -22,11 +22,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from flask import Flask, current_app
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from market import jobs
-from market.db import after_commit, utcnow
+from market.db import after_commit, insert_ids, utcnow
 from market.notifications.kinds import KINDS
 from market.notifications.webhook_models import WebhookDelivery, WebhookEndpoint
 
@@ -98,7 +98,7 @@ def deliver_webhooks(session: Session, owed: list[Owed], *, endpoint_ids: list[i
         return []
     # a Core insert: the fan-out writes one per event, and the ORM's flush costs more than the row
     table = WebhookDelivery.__table__
-    ids = list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
+    ids = insert_ids(session, table, rows)
     for delivery_id in ids:
         after_commit(session, "webhooks_pending", delivery_id, _dispatch_after_commit)
     return ids
