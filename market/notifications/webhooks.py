@@ -68,26 +68,29 @@ def deliver_webhooks(session: Session, owed: list[Owed], *, endpoint_ids: list[i
         return []
     organization_ids = {item.organization_id for item in owed}
     event_ids = {item.event_id for item in owed}
-    # the endpoints, and which of these events each was told already: two queries for the batch
-    query = (select(WebhookEndpoint.id, WebhookEndpoint.organization_id, WebhookEndpoint.kinds)
+    # the endpoints, with which of these events each was told already: one query for the batch
+    told_event = WebhookDelivery.event_id
+    query = (select(WebhookEndpoint.id, WebhookEndpoint.organization_id, WebhookEndpoint.kinds, told_event)
+             .outerjoin(WebhookDelivery, (WebhookDelivery.endpoint_id == WebhookEndpoint.id)
+                        & WebhookDelivery.event_id.in_(event_ids))
              .where(WebhookEndpoint.organization_id.in_(organization_ids), WebhookEndpoint.status == "active")
              .order_by(WebhookEndpoint.id))
     if endpoint_ids is not None:
         query = query.where(WebhookEndpoint.id.in_(endpoint_ids))
-    endpoints: dict[int, list[tuple[int, list]]] = {}
-    for endpoint_id, organization_id, kinds in session.execute(query):
-        endpoints.setdefault(organization_id, []).append((endpoint_id, kinds))
+    endpoints: dict[int, dict[int, list]] = {}
+    told: set[tuple[int, str]] = set()
+    for endpoint_id, organization_id, kinds, event_id in session.execute(query):
+        endpoints.setdefault(organization_id, {})[endpoint_id] = kinds
+        if event_id is not None:
+            told.add((endpoint_id, event_id))
     if not endpoints:
         return []
-    told = set(tuple(row) for row in session.execute(select(WebhookDelivery.endpoint_id, WebhookDelivery.event_id).where(
-        WebhookDelivery.endpoint_id.in_([e for found in endpoints.values() for e, _ in found]),
-        WebhookDelivery.event_id.in_(event_ids))).all())
     now = utcnow()
     stamp = now.isoformat().replace("+00:00", "Z")
     rows = []
     for item in owed:
         body = None
-        for endpoint_id, kinds in endpoints.get(item.organization_id, ()):
+        for endpoint_id, kinds in endpoints.get(item.organization_id, {}).items():
             if (endpoint_id, item.event_id) in told or (endpoint_ids is None and item.kind not in kinds):
                 continue
             told.add((endpoint_id, item.event_id))
