@@ -334,6 +334,8 @@ POSTGRES_PASS = {
     "tests/market/test_order_events.py": "exactly-once domain events (unique constraint)",
     "tests/market/notifications/test_webhooks_delivery.py": "concurrency: sender threads claim deliveries",
     "tests/market/notifications/test_webhooks_crash.py": "exactly-once delivery across a crash",
+    "tests/market/notifications/test_celery_delivery.py": "concurrency: a worker process claims webhooks and mail",
+    "tests/market/test_bus.py": "concurrency: outbox batches claimed once, savepoints per handler",
     "tests/market/telemetry/test_rollup_concurrency.py": "row locks of the rollup",
     "tests/market/telemetry/test_rollup_equivalence.py": "aggregate SQL of the rollup",
     "tests/market/telemetry/test_mqtt_and_aggregates.py": "aggregate upserts from the MQTT subscriber",

@@ -10,6 +10,7 @@ params their recipients may know: never a price, a budget or another factory's n
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -289,9 +290,27 @@ ALERTS = {
 }
 
 
+_CODED = ("reason", "state", "purpose", "alert")
+
+
+@lru_cache(maxsize=None)
+def _texts(kind_name: str, language: str) -> tuple[str, str]:
+    """A kind's title and body templates in `language` (the catalogues do not change while the
+    process runs; a fan-out renders thousands, and each lookup under force_locale costs)."""
+    kind = BY_NAME[kind_name]
+    with force_locale(language):
+        return str(kind.title), str(kind.body)
+
+
 def render(kind_name: str, params: dict, language: str) -> tuple[str, str]:
     """(title, body) of a notification in `language` ('en', 'zh_CN')."""
     kind = BY_NAME[kind_name]
+    if not any(coded in params for coded in _CODED):  # nothing to translate but the texts
+        title, body = _texts(kind_name, language)
+        try:
+            return title % params, body % params
+        except (KeyError, TypeError, ValueError):
+            return title % {}, ""
     with force_locale(language):
         values = dict(params)
         if "reason" in values:

@@ -15,15 +15,15 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 
 from market import bus
-from market.db import unit_of_work, utcnow
+from market.db import sqlite_writer, unit_of_work, utcnow
 from market.errors import Invalid
 from market.notifications import http, robots, signing, ssrf
 from market.notifications.domain_events import WebhookEndpointDisabled
@@ -31,6 +31,7 @@ from market.notifications.webhook_models import WebhookAttempt, WebhookDelivery,
 
 log = logging.getLogger("market.notifications.sender")
 DUE = ("pending", "sending")  # a "sending" row whose lease is over is due again
+RECORD_EVERY_S = 0.05  # the results of concurrent sends are committed together at this pace
 
 
 def send_due(now: datetime | None = None, limit: int | None = None) -> dict:
@@ -63,7 +64,7 @@ def send_ids(ids: list[int], now: datetime | None = None) -> dict:
 def _claim(now: datetime, ids: list[int] | None, limit: int) -> list[int]:
     lease = timedelta(seconds=current_app.config["WEBHOOK_LEASE_S"])
     due = (WebhookDelivery.status.in_(DUE), WebhookDelivery.next_attempt_at <= now)
-    with unit_of_work() as s:
+    with sqlite_writer(), unit_of_work() as s:
         if ids is None:
             ids = list(s.scalars(select(WebhookDelivery.id).where(*due)
                                  .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id).limit(limit)))
@@ -87,6 +88,7 @@ class _Job:
     url: str
     secret: str | None
     language: str
+    target: ssrf.Target | None = None  # the endpoint's checked addresses, resolved once per batch
 
 
 def _send_all(ids: list[int], now: datetime) -> Counter:
@@ -112,8 +114,11 @@ def _send_all(ids: list[int], now: datetime) -> Counter:
         pool = app.extensions["webhook_senders"] = ThreadPoolExecutor(threads, thread_name_prefix="webhook-send")
     pending = {pool.submit(post, job) for job in jobs}
     while pending:
-        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-        counts.update(_record([f.result() for f in done], now))
+        # what finishes within RECORD_EVERY_S goes in one transaction: few commits, and a crash
+        # repeats at most those requests (at-least-once; the receiver knows them by webhook-id)
+        done, pending = wait(pending, timeout=RECORD_EVERY_S)
+        if done:
+            counts.update(_record([f.result() for f in done], now))
     return counts
 
 
@@ -125,13 +130,22 @@ def _load(ids: list[int]) -> tuple[list[_Job], Counter]:
                                 WebhookEndpoint.url, WebhookEndpoint.secret, WebhookEndpoint.language)
                          .join(WebhookEndpoint).where(WebhookDelivery.id.in_(ids))).all()
         jobs, cancelled = [], []
+        targets: dict[str, ssrf.Target | None] = {}
+        policy = ssrf.Policy.from_config(current_app.config)
         for delivery_id, event_id, body, status, endpoint_status, channel, url, secret, language in rows:
             if status != "sending":
                 counts["skipped"] += 1
             elif endpoint_status != "active":
                 cancelled.append(delivery_id)
             else:
-                jobs.append(_Job(delivery_id, event_id, body, channel, url, secret, language))
+                if channel == "standard" and url not in targets:
+                    # the SSRF check once per endpoint and batch (not per request): its addresses
+                    # are what every request of the batch connects to. A refusal is each job's own.
+                    try:
+                        targets[url] = ssrf.resolve(url, policy)
+                    except Invalid:
+                        targets[url] = None
+                jobs.append(_Job(delivery_id, event_id, body, channel, url, secret, language, targets.get(url)))
         if cancelled:
             s.execute(update(WebhookDelivery).where(WebhookDelivery.id.in_(cancelled))
                       .values(status="cancelled", last_error="endpoint disabled"))
@@ -147,7 +161,7 @@ def _post(job: _Job) -> tuple[int, http.Response, bool]:
     timeouts = {"connect_timeout": config["WEBHOOK_CONNECT_TIMEOUT_S"], "timeout": config["WEBHOOK_TIMEOUT_S"]}
     try:
         if job.channel == "standard":
-            target = ssrf.resolve(job.url, ssrf.Policy.from_config(config))
+            target = job.target or ssrf.resolve(job.url, ssrf.Policy.from_config(config))
             payload = json.dumps(job.body, separators=(",", ":"), ensure_ascii=False)
             headers = signing.standard_headers(job.secret, job.event_id, sent_at, payload)
             answer = http.post(target, payload.encode(), headers, **timeouts)
@@ -168,20 +182,22 @@ def _record(results: list[tuple[int, http.Response, bool]], now: datetime) -> Co
     step (done, retry at its back-off, failed), the endpoint's health. Successes, the bulk
     of the work, are written with a few executemany statements; failures one by one."""
     counts: Counter = Counter()
-    with unit_of_work() as s:
+    with sqlite_writer(), unit_of_work() as s:
         at = utcnow()
         s.execute(insert(WebhookAttempt.__table__), [
             {"delivery_id": delivery_id, "attempted_at": at, "ok": ok, "status_code": answer.status_code,
              "duration_ms": answer.duration_ms, "error": _error(answer, ok), "response_body": answer.body}
             for delivery_id, answer, ok in results])
-        done = [(delivery_id, answer) for delivery_id, answer, ok in results if ok]
-        if done:
-            table = WebhookDelivery.__table__  # Core: one executemany, no ORM bookkeeping
-            s.execute(update(table).where(table.c.id == bindparam("b_id"))
+        by_code: dict[int | None, list[int]] = {}
+        for delivery_id, answer, ok in results:
+            if ok:
+                by_code.setdefault(answer.status_code, []).append(delivery_id)
+        table = WebhookDelivery.__table__  # Core, one UPDATE per status code (nearly always one): no ORM
+        for code, done in by_code.items():
+            s.execute(update(table).where(table.c.id.in_(done))
                       .values(status="delivered", delivered_at=at, attempts=table.c.attempts + 1,
-                              last_status_code=bindparam("b_code"), last_error=None),
-                      [{"b_id": delivery_id, "b_code": answer.status_code} for delivery_id, answer in done])
-            endpoint_ids = select(WebhookDelivery.endpoint_id).where(WebhookDelivery.id.in_([d for d, _ in done]))
+                              last_status_code=code, last_error=None))
+            endpoint_ids = select(table.c.endpoint_id).where(table.c.id.in_(done))
             s.execute(update(WebhookEndpoint).where(WebhookEndpoint.id.in_(endpoint_ids),
                                                     WebhookEndpoint.failing_since.is_not(None))
                       .values(failing_since=None).execution_options(synchronize_session=False))

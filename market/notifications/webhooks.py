@@ -19,13 +19,14 @@ from __future__ import annotations
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from flask import Flask, current_app
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from market import jobs
-from market.db import after_commit, utcnow
+from market.db import after_commit, insert_ids, utcnow
 from market.notifications.kinds import KINDS
 from market.notifications.webhook_models import WebhookDelivery, WebhookEndpoint
 
@@ -37,33 +38,70 @@ def new_event_id() -> str:
     return f"evt_{uuid.uuid4().hex}"
 
 
+@dataclass(frozen=True)
+class Owed:
+    """One event owed to an organization's subscribed endpoints (see deliver_webhooks)."""
+
+    organization_id: int
+    kind: str
+    data: dict
+    event_id: str
+
+
 def deliver_webhook(session: Session, organization_id: int, kind: str, data: dict, *,
                     event_id: str | None = None, endpoint_ids: list[int] | None = None) -> list[int]:
     """Owe event `kind` to every active endpoint of `organization_id` subscribed to it (or
     to `endpoint_ids`, whatever they subscribed to: test events and redeliveries). Returns
     the new deliveries' ids; they go out after `session` commits, never if it rolls back."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown event kind {kind!r}: add it to market/notifications/kinds.py")
-    event_id = event_id or new_event_id()
-    # the endpoints with, for each, whether it was told this event already: one query
-    told = WebhookDelivery.id.is_not(None)
-    query = (select(WebhookEndpoint.id, WebhookEndpoint.kinds, told)
-             .outerjoin(WebhookDelivery, (WebhookDelivery.endpoint_id == WebhookEndpoint.id)
-                        & (WebhookDelivery.event_id == event_id))
-             .where(WebhookEndpoint.organization_id == organization_id, WebhookEndpoint.status == "active"))
-    if endpoint_ids is not None:
-        query = query.where(WebhookEndpoint.id.in_(endpoint_ids))
-    owed = [endpoint_id for endpoint_id, kinds, done in session.execute(query)
-            if not done and (endpoint_ids is not None or kind in kinds)]
+    return deliver_webhooks(session, [Owed(organization_id, kind, data, event_id or new_event_id())],
+                            endpoint_ids=endpoint_ids)
+
+
+def deliver_webhooks(session: Session, owed: list[Owed], *, endpoint_ids: list[int] | None = None) -> list[int]:
+    """`deliver_webhook` for many events at once (a fan-out batch): one query finds the
+    endpoints of all their organizations with what each was told already, one INSERT writes
+    the deliveries. An event id already delivered to an endpoint is not owed again."""
+    for item in owed:
+        if item.kind not in KINDS:
+            raise ValueError(f"unknown event kind {item.kind!r}: add it to market/notifications/kinds.py")
     if not owed:
         return []
+    organization_ids = {item.organization_id for item in owed}
+    event_ids = {item.event_id for item in owed}
+    # the endpoints, with which of these events each was told already: one query for the batch
+    told_event = WebhookDelivery.event_id
+    query = (select(WebhookEndpoint.id, WebhookEndpoint.organization_id, WebhookEndpoint.kinds, told_event)
+             .outerjoin(WebhookDelivery, (WebhookDelivery.endpoint_id == WebhookEndpoint.id)
+                        & WebhookDelivery.event_id.in_(event_ids))
+             .where(WebhookEndpoint.organization_id.in_(organization_ids), WebhookEndpoint.status == "active")
+             .order_by(WebhookEndpoint.id))
+    if endpoint_ids is not None:
+        query = query.where(WebhookEndpoint.id.in_(endpoint_ids))
+    endpoints: dict[int, dict[int, list]] = {}
+    told: set[tuple[int, str]] = set()
+    for endpoint_id, organization_id, kinds, event_id in session.execute(query):
+        endpoints.setdefault(organization_id, {})[endpoint_id] = kinds
+        if event_id is not None:
+            told.add((endpoint_id, event_id))
+    if not endpoints:
+        return []
     now = utcnow()
-    body = {"id": event_id, "type": kind, "timestamp": now.isoformat().replace("+00:00", "Z"), "data": data}
+    stamp = now.isoformat().replace("+00:00", "Z")
+    rows = []
+    for item in owed:
+        body = None
+        for endpoint_id, kinds in endpoints.get(item.organization_id, {}).items():
+            if (endpoint_id, item.event_id) in told or (endpoint_ids is None and item.kind not in kinds):
+                continue
+            told.add((endpoint_id, item.event_id))
+            body = body or {"id": item.event_id, "type": item.kind, "timestamp": stamp, "data": item.data}
+            rows.append({"endpoint_id": endpoint_id, "event_id": item.event_id, "kind": item.kind, "body": body,
+                         "next_attempt_at": now, "created_at": now})
+    if not rows:
+        return []
     # a Core insert: the fan-out writes one per event, and the ORM's flush costs more than the row
     table = WebhookDelivery.__table__
-    rows = [{"endpoint_id": endpoint_id, "event_id": event_id, "kind": kind, "body": body, "next_attempt_at": now,
-             "created_at": now} for endpoint_id in owed]
-    ids = list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
+    ids = insert_ids(session, table, rows)
     for delivery_id in ids:
         after_commit(session, "webhooks_pending", delivery_id, _dispatch_after_commit)
     return ids

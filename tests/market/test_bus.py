@@ -208,3 +208,37 @@ def test_a_crash_mid_batch_leaves_the_whole_batch_pending_with_nothing_written(a
     with unit_of_work() as s:
         copies = s.scalars(select(Organization.name).where(Organization.name.like("copy of %"))).all()
     assert sorted(copies) == ["copy of a", "copy of b", "copy of c"]
+
+
+def test_a_batch_handler_gets_the_batchs_events_at_once_and_a_bad_one_fails_alone(app, wired):
+    app.config["EVENTS_INLINE"] = False
+    calls: list[list[str]] = []
+
+    def write_copies(events: list) -> None:
+        calls.append([event.name for _, event in events])
+        with unit_of_work() as s:
+            for outbox_id, event in events:
+                assert isinstance(outbox_id, int)
+                s.add(Organization(name=f"copy of {event.name}", kind="buyer"))
+            if any(event.name == "poison" for _, event in events):
+                raise RuntimeError("one bad event")
+            s.commit()
+
+    b = app.extensions["bus"]
+    name = remember.__module__ + ".remember"
+    b.handlers[name] = write_copies
+    b.batched.add(name)
+    for event_name in ("a", "b", "c"):
+        rename(wired, event_name)
+    assert bus.deliver_due() == {"done": 3}
+    assert calls == [["a", "b", "c"]]  # one call for the batch
+
+    calls.clear()
+    for event_name in ("d", "poison", "e"):
+        rename(wired, event_name)
+    assert bus.deliver_due() == {"done": 2, "pending": 1}
+    assert calls == [["d", "poison", "e"], ["d"], ["poison"], ["e"]]  # the batch failed: each alone
+    with unit_of_work() as s:
+        copies = s.scalars(select(Organization.name).where(Organization.name.like("copy of %"))).all()
+    assert sorted(copies) == ["copy of a", "copy of b", "copy of c", "copy of d", "copy of e"]
+    assert [r.status for r in outbox()][-3:] == ["done", "pending", "done"]
