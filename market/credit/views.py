@@ -11,7 +11,7 @@ from flask_login import login_required
 from market.api_common import MAX_MINOR
 from market.auth import portal_actor
 from market.catalog import services as catalog
-from market.credit import alerts, charts, financing, services
+from market.credit import alerts, charts, exposure, financing, services
 from market.credit import schemas as sc
 from market.credit.featureset import BY_NAME, FEATURES, format_value
 from market.credit.sufficiency import Shortfall
@@ -99,7 +99,7 @@ def _report_context(rep) -> dict:
     return {"rep": rep, "c": rep.content, "charts": _charts(rep.content), "specs": BY_NAME, "loc": loc,
             "rating": rating, "shortfalls": shortfalls, "fmt": format_value,
             "evidence": {f["name"]: f for f in rep.evidence["facts"]}, "entries_by_fact": by_fact,
-            "base_url": request.host_url.rstrip("/")}
+            "base_url": request.host_url.rstrip("/"), "product_label": exposure.label}
 
 
 @bp.get("/credit/reports/<uuid:report_id>")

@@ -1,0 +1,138 @@
+"""Leases and assigned receivables in the credit report: the exposure outstanding per product,
+the repayment behaviour (instalments paid on time, paid late, unpaid past due), and the
+suggested line reduced by what lenders already carry. Overdue rent is exposure and feeds the
+late share. A product registered by a higher layer (insurance, later) joins the same figures.
+The clock is injected: rent days and due days are simulated."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from tests.market.test_leasing import FLOOR, T0, _uuid, offer_body, signed_lease, world  # noqa: F401
+
+DISBURSED = 40_000_000  # price 480,000.00 less the down payment of 80,000.00
+
+
+def _one_overdue_invoice(app, w, lease):
+    """Disbursed on 1 March; a machine that never ran; March invoiced at the floor, overdue 17 April."""
+    from market.db import unit_of_work
+    from market.leasing import rent, services
+    from market.telemetry import rollup
+    from market.telemetry.models import MachineDay
+
+    with app.app_context():
+        active = services.disburse(w["lessor_tenant"].actor, _uuid(lease["id"]), now=T0)
+        with unit_of_work() as s:
+            for n in range(32):
+                s.add(MachineDay(machine_id=active.machine_id, factory_id=active.factory_id,
+                                 day=date(2026, 3, 1) + timedelta(n), seconds={"idle": 86400}))
+            s.commit()
+        with unit_of_work() as s:
+            rollup.summarize(s, active.factory_id, datetime(2026, 4, 2, 4, tzinfo=timezone.utc))
+            s.commit()
+        assert rent.issue_invoices(now=datetime(2026, 4, 2, 4, tzinfo=timezone.utc)) == 1
+        assert rent.mark_overdue(now=datetime(2026, 4, 17, 4, tzinfo=timezone.utc)) == 1
+        return active.factory_id
+
+
+def _report(w):
+    r = w["lessor"].post("/api/v1/credit/reports", json={"factory_id": w["factory"]["id"]})
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()["content"]
+
+
+def test_a_lease_is_exposure_with_its_rent_behaviour_in_the_credit_report(app, world):
+    from market.db import unit_of_work
+    from market.leasing import rent
+    from market.leasing.models import RentInvoice
+
+    w = world
+    lease = signed_lease(w)
+    before = _report(w)["exposure"]
+    assert before["leases"] == 0 and before["leases_minor"] == 0 and before["total_minor"] == 0
+    _one_overdue_invoice(app, w, lease)
+
+    owed = _report(w)["exposure"]
+    assert (owed["leases"], owed["leases_minor"], owed["overdue_minor"]) == (1, DISBURSED, FLOOR)
+    assert owed["products"]["leases"] == {"contracts": 1, "outstanding_minor": DISBURSED, "overdue_minor": FLOOR,
+                                          "behaviour": {"on_time": 0, "late": 0, "overdue": 1}}
+    assert owed["behaviour"] == {"on_time": 0, "late": 0, "overdue": 1}
+    assert owed["total_minor"] == DISBURSED
+
+    with app.app_context():
+        with unit_of_work() as s:
+            inv_id = s.scalar(select(RentInvoice.public_id))
+        rent.record_payment(w["lessor_tenant"].actor, inv_id, now=datetime(2026, 4, 20, 4, tzinfo=timezone.utc))
+    content = _report(w)
+    owed = content["exposure"]
+    # the rent paid recovers the lessor's money; paid four days late: late, no longer overdue
+    assert (owed["leases_minor"], owed["overdue_minor"]) == (DISBURSED - FLOOR, 0)
+    assert owed["products"]["leases"]["behaviour"] == {"on_time": 0, "late": 1, "overdue": 0}
+    assert content["credit_line"]["exposure_minor"] == owed["total_minor"] == DISBURSED - FLOOR
+    late_share = {f["name"]: f["value"] for f in content["features"]}["repayment_late_share"]
+    assert late_share == "1.0000"  # the late rent is in the features too
+
+
+def test_the_suggested_line_is_reduced_by_the_lease_exposure(app, world, monkeypatch):
+    from market.credit import report as report_mod
+    from market.credit.pricing import credit_line
+
+    w = world
+    lease = signed_lease(w)
+    _one_overdue_invoice(app, w, lease)
+    # enough evidence for a grade, and open receivables the line is built on
+    app.config.update(CREDIT_MIN_HISTORY_DAYS=0, CREDIT_MIN_OEE_DAYS=0, CREDIT_MIN_DELIVERIES=0)
+    monkeypatch.setattr(report_mod, "receivables", lambda facts: 200_000_000)
+    content = _report(w)
+    assert content["grade"] is not None
+    line = content["credit_line"]
+    free = credit_line(grade=content["grade"], pd=content["pd_ppm"] / 1_000_000, revenue_180d_minor=0,
+                       receivables_minor=200_000_000, currency="CNY", base_rate_bp=app.config["CREDIT_BASE_RATE_BP"])
+    assert free.limit_minor > DISBURSED
+    assert line["exposure_minor"] == DISBURSED
+    assert line["limit_minor"] == free.limit_minor - DISBURSED
+
+
+def test_a_product_registered_above_credit_joins_the_exposure_and_the_line(app, world):
+    """The extension point: a product of a higher layer (insurance policies, say) registers a
+    source; the report counts it with no change in credit."""
+    from market.credit import exposure
+
+    w = world
+    factory_pk = {}
+
+    def policies(session, factory_ids, lender_org_id, today):
+        from market.catalog.models import Factory
+
+        f = session.scalar(select(Factory).where(Factory.public_id == _uuid(w["factory"]["id"])))
+        factory_pk["id"] = f.id
+        if factory_ids is not None and f.id not in factory_ids:
+            return []
+        return [exposure.Line("policies", f.id, w["lessor_tenant"].actor.org_id, "p-1", "CNY", 12_345, 345,
+                              on_time=2, late=0, overdue=1)]
+
+    exposure.register_exposure_source("policies", policies)
+    try:
+        owed = _report(w)["exposure"]
+    finally:
+        exposure.SOURCES.pop("policies")
+    assert owed["products"]["policies"] == {"contracts": 1, "outstanding_minor": 12_345, "overdue_minor": 345,
+                                            "behaviour": {"on_time": 2, "late": 0, "overdue": 1}}
+    assert owed["total_minor"] == 12_345 and owed["behaviour"]["on_time"] == 2
+    assert "policies" not in _report(w)["exposure"]["products"]
+
+
+def test_the_report_page_shows_the_exposure_by_product_in_both_languages(app, world):
+    w = world
+    lease = signed_lease(w)
+    _one_overdue_invoice(app, w, lease)
+    r = w["lessor"].post("/api/v1/credit/reports", json={"factory_id": w["factory"]["id"]})
+    report_id = r.get_json()["id"]
+    client = app.test_client()
+    assert client.post("/login", data={"email": w["lessor_tenant"].email, "password": "correct-horse-1"}).status_code == 302
+    for lang, heading, leases in (("en", "Existing exposure", "Leases"), ("zh-CN", "现有风险敞口", "租赁")):
+        page = client.get(f"/credit/reports/{report_id}", headers={"Accept-Language": lang}).get_data(as_text=True)
+        assert heading in page, lang
+        row = page.split('data-product="leases"')[1].split("</tr>")[0]
+        assert leases in row and "¥400,000.00" in row and "¥1,500.00" in row, row
