@@ -27,6 +27,10 @@ from market.credit.models import FinancingApplication
 from market.payments.models import PayoutAssignment
 
 RECEIVABLES, FINANCING = "receivables", "financing"
+# consents a lender waits for on a contract: the buyer's confirmation of an assigned payable,
+# the lessee's signature of an offered lease (a product registering a source may add its own)
+AWAITING = {"buyer_confirmation": _l("The buyer has not confirmed the payable yet."),
+            "lessee_signature": _l("The lessee has not signed the lease offer yet.")}
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Line:
     overdue: int = 0  # unpaid past their due day
     live: bool = True  # still carried (False: closed, kept for its behaviour)
     flags: tuple[str, ...] = ()  # e.g. unconfirmed_by_buyer, recourse
+    awaiting: str | None = None  # another party's consent this contract waits for (AWAITING)
 
 
 # Source(session, factory_ids or None for all, lender org id or None for all, today) -> lines
@@ -89,7 +94,8 @@ def _receivables(s: Session, factory_ids, lender_org_id, today: date) -> list[Li
                                        ("recourse", a.state == "recourse")) if yes)
         out.append(Line(RECEIVABLES, a.factory_id, a.assignee_org_id, str(a.public_id), a.currency,
                         a.outstanding_minor if live else 0, a.outstanding_minor if overdue else 0,
-                        on_time, late, int(overdue), live, flags))
+                        on_time, late, int(overdue), live, flags,
+                        "buyer_confirmation" if live and a.buyer_confirmed_at is None else None))
     return out
 
 

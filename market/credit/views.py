@@ -12,6 +12,7 @@ from market.api_common import MAX_MINOR
 from market.auth import portal_actor
 from market.catalog import services as catalog
 from market.credit import alerts, charts, exposure, financing, services
+from market.credit import portfolio as portfolio_mod
 from market.credit import schemas as sc
 from market.credit.featureset import BY_NAME, FEATURES, format_value
 from market.credit.sufficiency import Shortfall
@@ -39,6 +40,17 @@ def index():
                            lenders=services.lenders(), factories=catalog.list_factories(actor, page=1, per_page=100).items,
                            applications=financing.applications(actor), purposes=PURPOSES, reports=services.reports_of(actor),
                            now=utcnow(), today=utcnow().date())
+
+
+@bp.get("/credit/portfolio")
+@login_required
+def portfolio():
+    """The lender's portfolio: exposure by product, grade and region; alerts; pending consents."""
+    actor = portal_actor()
+    if actor.org_kind != "lender":
+        raise NotFound("the portfolio is a lender's page")
+    return render_template("credit/portfolio.html", p=portfolio_mod.portfolio(actor), product_label=exposure.label,
+                           awaiting=exposure.AWAITING)
 
 
 @bp.post("/credit/consents")

@@ -9,7 +9,7 @@ from datetime import date
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from market.catalog.models import Factory
@@ -33,8 +33,9 @@ def exposure_lines(session: Session, factory_ids: list[int] | None, lessor_org_i
     """One line per disbursed lease. Outstanding: the lessor's money not yet recovered by rent
     (disbursed − rent paid), and never less than the rent invoiced and unpaid; overdue: the
     rent of overdue invoices (and of open ones past their due day, before the periodic marking).
-    Behaviour per invoice: paid on time, paid late, unpaid past due."""
-    q = select(Lease).where(Lease.disbursed_at.is_not(None))
+    Behaviour per invoice: paid on time, paid late, unpaid past due. An offer not yet signed is
+    a line with nothing outstanding that awaits the lessee's signature."""
+    q = select(Lease).where(or_(Lease.disbursed_at.is_not(None), Lease.status == "offered"))
     if factory_ids is not None:
         q = q.where(Lease.factory_id.in_(factory_ids))
     if lessor_org_id is not None:
@@ -46,6 +47,10 @@ def exposure_lines(session: Session, factory_ids: list[int] | None, lessor_org_i
             invoices.setdefault(inv.lease_id, []).append(inv)
     out = []
     for lease in leases:
+        if lease.status == "offered":  # nothing carried yet: the lessor waits for the lessee's signature
+            out.append(exposure.Line("leases", lease.factory_id, lease.lessor_org_id, str(lease.public_id),
+                                     lease.currency, 0, live=False, awaiting="lessee_signature"))
+            continue
         rows = invoices.get(lease.id, [])
         paid = [i for i in rows if i.status == "paid"]
         unpaid = [i for i in rows if i.status != "paid"]

@@ -441,3 +441,20 @@ def test_a_dispute_after_the_lender_was_repaid_refunds_only_what_the_escrow_stil
     _confirm(world, oid, "transfer")
     b = _check(world, oid)
     assert b.holds and (b.assignee_paid, b.transferred, b.commission, b.refunded) == (DUE, 21000, 7200, 10000)
+
+
+def test_the_lender_portfolio_counts_the_assigned_receivable_and_waits_for_the_buyer(world, fin, app):
+    oid = world.order(split=False)
+    aid = fin.apply(oid).get_json()["id"]
+    fin.approve_and_disburse(aid)  # advanced before the buyer confirmed: the lender sees it unconfirmed
+    mine = fin.bank.get("/api/v1/credit/portfolio").get_json()
+    rec = next(p for p in mine["by_product"] if p["product"] == "receivables")
+    assert (rec["contracts"], rec["outstanding_minor"], rec["overdue_minor"]) == (1, DUE, 0)
+    assert mine["total"]["outstanding_minor"] == DUE
+    (a,) = world.buyer.get(f"/api/v1/orders/{oid}/assignments").get_json()
+    assert [(p["kind"], p["product"], p["contract"]) for p in mine["pending"]] == [
+        ("buyer_confirmation", "receivables", a["id"])]
+    outsider = fin.other_bank.get("/api/v1/credit/portfolio").get_json()
+    assert outsider["total"]["outstanding_minor"] == 0 and outsider["pending"] == [] and outsider["factories"] == []
+    assert world.buyer.post(f"/api/v1/orders/{oid}/assignments/{a['id']}/confirm").status_code == 200
+    assert fin.bank.get("/api/v1/credit/portfolio").get_json()["pending"] == []
