@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from market.api_common import idempotent
 from market.auth import api_actor, require_token
-from market.credit import financing, portfolio, services
+from market.credit import advance_evidence, financing, portfolio, services
 from market.credit import schemas as sc
 
 blp = Blueprint("credit_api", __name__, url_prefix="/api/v1", description="Consent, credit reports and financing")
@@ -129,6 +129,18 @@ def apply(data):
 @blp.response(200, sc.ApplicationOut)
 def get_application(application_id: UUID):
     return financing.get(api_actor(), application_id)
+
+
+@blp.route("/financing-applications/<uuid:application_id>/evidence")
+@require_token("read")
+@blp.response(200, content_type="application/json")
+def advance_evidence_bundle(application_id: UUID):
+    """An order advance's evidence bundle (its lender, the factory): the order, its acceptance
+    and the factory's share, production, delivery and the assignment, each with its ledger
+    inclusion proof. Check it offline with `python -m ledger verify-evidence FILE`."""
+    import json
+
+    return Response(json.dumps(advance_evidence.bundle(api_actor(), application_id)), mimetype="application/json")
 
 
 @blp.route("/financing-applications/<uuid:application_id>/decision", methods=["POST"])

@@ -11,7 +11,7 @@ from flask_login import login_required
 from market.api_common import MAX_MINOR
 from market.auth import portal_actor
 from market.catalog import services as catalog
-from market.credit import alerts, charts, exposure, financing, services
+from market.credit import advance_evidence, alerts, charts, exposure, financing, services
 from market.credit import portfolio as portfolio_mod
 from market.credit import schemas as sc
 from market.credit.featureset import BY_NAME, FEATURES, format_value
@@ -141,6 +141,16 @@ def report_evidence(report_id):
     bundle = services.evidence_bundle(portal_actor(), report_id)
     return Response(json.dumps(bundle, indent=1), mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="evidence-{report_id}.json"'})
+
+
+@bp.get("/credit/applications/<uuid:application_id>/evidence")
+@login_required
+def application_evidence(application_id):
+    import json
+
+    bundle = advance_evidence.bundle(portal_actor(), application_id)
+    return Response(json.dumps(bundle, indent=1), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="advance-evidence-{application_id}.json"'})
 
 
 @bp.post("/credit/applications")
