@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ledger.disclosure import new_salt
@@ -100,7 +100,7 @@ def _find_invoice(s, actor: Actor, invoice_id: uuid.UUID, *, lock: bool = False)
         q = q.with_for_update(of=RentInvoice)
     inv = s.scalar(q)
     if inv is None:
-        raise errors.NotFound(_("No such invoice."))
+        raise errors.refusal(errors.NotFound, _l("No such invoice."))
     find(s, actor, inv.lease.public_id)  # the same 404 as the lease for anyone else
     return inv
 
@@ -119,9 +119,9 @@ def record_payment(actor: Actor, invoice_id: uuid.UUID, *, now: datetime | None 
         write_lock(s)
         inv = _find_invoice(s, actor, invoice_id, lock=True)
         if inv.lease.lessor_org_id != actor.org_id:
-            raise errors.Forbidden(_("Only the lessor confirms rent received."))
+            raise errors.refusal(errors.Forbidden, _l("Only the lessor confirms rent received."))
         if inv.status == "paid":
-            raise errors.Conflict(_("This invoice is already paid."))
+            raise errors.refusal(errors.Conflict, _l("This invoice is already paid."))
         inv.status, inv.paid_at = "paid", now
         inv.days_late = max(0, (cal.local_day(now, inv.lease.factory.timezone) - inv.due_on).days)
         inv.paid_ledger_index = record(s, ev.rent_paid(inv, now))[0].index

@@ -384,3 +384,33 @@ def test_the_database_itself_refuses_a_second_open_lease_and_negative_rent(app, 
             s.add(Lease(public_id=uuid.uuid4(), **{**columns, "status": "declined"}))
             s.commit()
             assert s.scalar(select(func.count(Lease.id))) == 2
+
+
+def test_refusals_give_an_english_detail_to_the_api_and_the_readers_language_to_fields_and_the_portal(app, world):
+    w = world
+    zh = {"Accept-Language": "zh-CN"}
+    r = w["lessor"].post("/api/v1/leases", json=offer_body(w, machine_id=w["other_machine"]["id"]), headers=zh)
+    body = r.get_json()
+    assert r.status_code == 422 and body["detail"] == "This machine is not one of the factory's machines."
+    assert "设备" in body["errors"]["machine_id"][0]
+    # several terms that do not hold: each field in the reader's language, the detail in English
+    r = w["lessor"].post("/api/v1/leases", json=offer_body(w, schedule="hybrid", rate_minor_per_hour=0), headers=zh)
+    body = r.get_json()
+    assert r.status_code == 422 and body["detail"] == "A hybrid schedule needs a fixed part above zero."
+    assert set(body["errors"]) == {"fixed_minor", "rate_minor_per_hour"}
+    assert all(not msg[0].isascii() for msg in body["errors"].values()), body["errors"]
+    lease = signed_lease(w)
+    r = w["lessee"].post(f"/api/v1/leases/{lease['id']}/disburse", headers=zh)
+    assert r.status_code == 403 and r.get_json()["detail"] == "Only the lessor disburses a lease."
+    r = w["lessor"].post(f"/api/v1/leases/{lease['id']}/sign", json={"accept": True}, headers=zh)
+    assert r.status_code == 403 and r.get_json()["detail"] == "Only the lessee signs or declines a lease offer."
+    # the portal flashes the same refusal in the reader's language
+    client = app.test_client()
+    assert client.post("/login", data={"email": w["owner"].email, "password": "correct-horse-1"},
+                       headers=zh).status_code == 302
+    page = client.post(f"/leases/{lease['id']}/disburse", headers=zh, follow_redirects=True).get_data(as_text=True)
+    assert "Only the lessor disburses a lease." not in page
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context(), force_locale("zh_CN"):
+        assert gettext("Only the lessor disburses a lease.") in page
