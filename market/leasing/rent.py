@@ -14,11 +14,12 @@ from sqlalchemy import select
 from ledger.disclosure import new_salt
 from ledger.events import format_when
 from ledger.evidence import EVIDENCE_FORMAT, fmt, usage_rent
-from market import errors
+from market import bus, errors
 from market.auth import Actor
 from market.db import unit_of_work, utcnow, write_lock
 from market.journal.ledger import proved_entries, record
 from market.leasing import events as ev
+from market.leasing.domain_events import RentInvoiced, RentOverdue
 from market.leasing.models import Lease, RentInvoice
 from market.leasing.services import find
 from market.leasing.terms import GRACE_DAYS, period
@@ -73,6 +74,7 @@ def issue_invoices(now: datetime | None = None) -> int:
                     issued.append(_invoice(s, lease, n, now))
         if issued:
             s.flush()
+            bus.publish(s, *[RentInvoiced(inv.id, inv.lease_id, inv.due_on.isoformat()) for inv in issued])
             for inv, entry in zip(issued, record(s, *[ev.rent_invoiced(inv, now) for inv in issued])):
                 inv.ledger_index = entry.index
         s.commit()
@@ -88,6 +90,8 @@ def mark_overdue(now: datetime | None = None) -> int:
                 if inv.due_on < cal.local_day(now, inv.lease.factory.timezone)]
         for inv in late:
             inv.status = "overdue"
+        if late:
+            bus.publish(s, *[RentOverdue(inv.id, inv.lease_id, inv.due_on.isoformat()) for inv in late])
         for inv, entry in zip(late, record(s, *[ev.rent_overdue(inv, now) for inv in late]) if late else []):
             inv.overdue_ledger_index = entry.index
         s.commit()

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from ledger.disclosure import new_salt
-from market import errors, policy
+from market import bus, errors, policy
 from market.accounts.models import Organization
 from market.auth import Actor
 from market.catalog.models import Factory, Machine
@@ -19,6 +19,7 @@ from market.db import unit_of_work, utcnow, write_lock
 from market.journal.ledger import record
 from market.leasing import contract
 from market.leasing import events as ev
+from market.leasing.domain_events import LeaseOffered, LeaseSigned
 from market.leasing import terms as lease_terms
 from market.leasing.models import Lease
 from market.telemetry import calendar as cal
@@ -88,6 +89,7 @@ def offer(actor: Actor, *, factory_id: uuid.UUID, machine_id: uuid.UUID, kind: s
         lease.terms = terms_payload(lease)
         s.add(lease)
         s.flush()
+        bus.publish(s, LeaseOffered(lease.id, lease.lessor_org_id, lease.lessee_org_id))
         lease.offer_ledger_index = record(s, ev.offered(lease, now))[0].index
         s.commit()
         return lease
@@ -131,6 +133,7 @@ def sign(actor: Actor, lease_id: uuid.UUID, *, accept: bool, now: datetime | Non
             raise errors.refusal(errors.Forbidden, _l("Only the lessee signs or declines a lease offer."))
         if lease.status != "offered":
             raise errors.refusal(errors.Conflict, _l("This lease is %(status)s; only offers are signed.", status=lease.status))
+        bus.publish(s, LeaseSigned(lease.id, lease.lessor_org_id, lease.lessee_org_id, accept))
         if accept:
             lease.status, lease.signed_at = "signed", now
             contract.attach(lease)
