@@ -18,6 +18,7 @@ from market.credit.models import Consent
 from market.db import unit_of_work, utcnow, write_lock
 from market.journal.ledger import record
 from market.leasing import contract
+from market.payments import contracts
 from market.leasing import events as ev
 from market.leasing.domain_events import LeaseOffered, LeaseSigned
 from market.leasing import terms as lease_terms
@@ -146,7 +147,9 @@ def sign(actor: Actor, lease_id: uuid.UUID, *, accept: bool, now: datetime | Non
 
 def disburse(actor: Actor, lease_id: uuid.UUID, *, now: datetime | None = None) -> Lease:
     """The lessor pays the payee (the supplier; the lessee only in a sale-and-leaseback) the
-    price less the down payment; rent periods start on that day of the factory."""
+    price less the down payment, through the payments module (payments/contracts.py): the
+    transfer is pending until the money arrives (offline: the operator confirms the bank
+    transfer); then `disbursed` activates the lease and rent periods start on that day."""
     now = now or utcnow()
     with unit_of_work() as s:
         write_lock(s)
@@ -154,16 +157,34 @@ def disburse(actor: Actor, lease_id: uuid.UUID, *, now: datetime | None = None) 
         if lease.lessor_org_id != actor.org_id:
             raise errors.refusal(errors.Forbidden, _l("Only the lessor disburses a lease."))
         if lease.status != "signed":
-            raise errors.refusal(errors.Conflict, _l("This lease is %(status)s; only signed leases are disbursed.", status=lease.status))
+            raise errors.refusal(errors.Conflict, _l("This lease is %(status)s; only signed leases are disbursed.",
+                                                     status=lease.status))
         if lease.kind == "new" and lease.supplier_org_id == lease.lessee_org_id:
             raise errors.refusal(errors.Conflict, _l("New equipment is paid to its supplier, never to the lessee."))  # fund-flow guard
-        lease.status, lease.disbursed_at = "active", now
-        lease.disbursed_minor = lease.price_minor - lease.down_payment_minor
-        lease.disbursement_salt = new_salt()
-        lease.start_day = cal.local_day(now, lease.factory.timezone)
-        lease.disbursed_ledger_index = record(s, ev.disbursed(lease, now))[0].index
+        contracts.request(s, kind="lease_disbursement", contract=str(lease.public_id), item=str(lease.public_id),
+                          payer_org_id=lease.lessor_org_id, payee_org_id=lease.supplier_org_id,
+                          amount_minor=lease.price_minor - lease.down_payment_minor, currency=lease.currency, now=now)
         s.commit()
         return lease
+
+
+def disbursed(s, contract: str, amount_minor: int, when: datetime) -> None:
+    """The disbursement reached the payee (in the payments transaction): the lease is active,
+    its rent periods start on that day of the factory."""
+    lease = s.scalar(select(Lease).where(Lease.public_id == uuid.UUID(contract)).with_for_update(of=Lease))
+    if lease is None or lease.status != "signed":
+        raise errors.Conflict(f"lease {contract} is not waiting for its disbursement")
+    lease.status, lease.disbursed_at, lease.disbursed_minor = "active", when, amount_minor
+    lease.disbursement_salt = new_salt()
+    lease.start_day = cal.local_day(when, lease.factory.timezone)
+    lease.disbursed_ledger_index = record(s, ev.disbursed(lease, when))[0].index
+
+
+def transfers(actor: Actor, lease_id: uuid.UUID):
+    """The lease's money through payments (lessor and lessee; 404 for anyone else)."""
+    with unit_of_work() as s:
+        lease = find(s, actor, lease_id)
+        return contracts.of_contract(s, str(lease.public_id))
 
 
 def contract_pdf(actor: Actor, lease_id: uuid.UUID, lang: str) -> bytes:

@@ -91,7 +91,8 @@ def sign(lease_id):
 def disburse(lease_id):
     with forms.flashing_errors():
         services.disburse(portal_actor(), lease_id)
-        flash(_("Disbursement recorded: the supplier is the payee."), "success")
+        flash(_("Disbursement requested: the supplier is the payee; the lease starts when the payment is confirmed."),
+              "success")
     return redirect(url_for("leasing.detail", lease_id=lease_id))
 
 

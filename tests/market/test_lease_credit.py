@@ -12,7 +12,7 @@ import pytest
 
 from sqlalchemy import select
 
-from tests.market.test_leasing import FLOOR, T0, _uuid, signed_lease, world  # noqa: F401
+from tests.market.test_leasing import disburse_confirmed, FLOOR, T0, _uuid, signed_lease, world  # noqa: F401
 
 DISBURSED = 40_000_000  # price 480,000.00 less the down payment of 80,000.00
 
@@ -25,7 +25,7 @@ def _one_overdue_invoice(app, w, lease):
     from market.telemetry.models import MachineDay
 
     with app.app_context():
-        active = services.disburse(w["lessor_tenant"].actor, _uuid(lease["id"]), now=T0)
+        active = disburse_confirmed(w, lease["id"])
         with unit_of_work() as s:
             for n in range(32):
                 s.add(MachineDay(machine_id=active.machine_id, factory_id=active.factory_id,
@@ -177,6 +177,9 @@ def test_a_lender_sees_its_own_exposure_by_product_grade_and_region_with_alerts_
     assert theirs.status_code == 201, theirs.get_json()
     assert w["other"].post(f"/api/v1/leases/{theirs.get_json()['id']}/sign", json={"accept": True}).status_code == 200
     assert bank_b.post(f"/api/v1/leases/{theirs.get_json()['id']}/disburse").status_code == 200
+    (t,) = w["ops"].get("/api/v1/contract-transfers").get_json()
+    assert t["kind"] == "lease_disbursement" and t["amount_minor"] == 7_000_000
+    assert w["ops"].post(f"/api/v1/contract-transfers/{t['id']}/confirm", json={"bank_reference": "B-7"}).status_code == 200
 
     r = w["lessor"].post("/api/v1/credit/reports", json={"factory_id": w["factory"]["id"]})
     grade = r.get_json()["grade"] or "unrated"

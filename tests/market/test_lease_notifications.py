@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from tests.market.notify_helpers import set_locale, told
-from tests.market.test_leasing import T0, _uuid, offer_body, world  # noqa: F401
+from tests.market.test_leasing import disburse_confirmed, T0, _uuid, offer_body, world  # noqa: F401
 
 
 def test_offer_signature_rent_and_machine_alerts_tell_the_lessee_and_the_lessor_and_no_one_else(app, world):
@@ -30,7 +30,7 @@ def test_offer_signature_rent_and_machine_alerts_tell_the_lessee_and_the_lessor_
     assert signed["title"] == "Lease signed" and "Lessee Works" in signed["body"]
 
     with app.app_context():
-        active = services.disburse(lessor_t.actor, _uuid(lease["id"]), now=T0)
+        active = disburse_confirmed(w, lease["id"])
         with unit_of_work() as s:
             for n in range(32):
                 s.add(MachineDay(machine_id=active.machine_id, factory_id=active.factory_id,

@@ -44,7 +44,9 @@ def world(app, api, tenant):
     consent = lessee.post("/api/v1/credit/consents", json={
         "factory_id": factory["id"], "lender_id": str(lessor.actor.org_public_id), "purpose": "equipment_financing"})
     assert consent.status_code == 201, consent.get_json()
+    operator = tenant("operator", "Ops")
     return {"lessee": lessee, "lessor": api(lessor), "bank_b": api(bank_b), "other": other_api, "buyer": api(buyer),
+            "operator": operator, "ops": api(operator),
             "factory": factory, "machine": machine, "other_machine": other_machine,
             "supplier_id": str(supplier.actor.org_public_id), "owner": owner, "lessor_tenant": lessor}
 
@@ -61,6 +63,17 @@ def signed_lease(w):
     lease = r.get_json()
     assert w["lessee"].post(f"/api/v1/leases/{lease['id']}/sign", json={"accept": True}).status_code == 200
     return lease
+
+
+def disburse_confirmed(w, lease_id: str, now=T0):
+    """The lessor disburses through payments and the operator confirms the bank transfer (in an app context)."""
+    from market.leasing import services
+    from market.payments import contracts
+
+    services.disburse(w["lessor_tenant"].actor, _uuid(lease_id), now=now)
+    (t,) = [t for t in contracts.pending(w["operator"].actor) if t.contract == lease_id]
+    contracts.confirm(w["operator"].actor, t.public_id, "BANK-1", now=now)
+    return services.get(w["lessor_tenant"].actor, _uuid(lease_id))
 
 
 def ledger_size(app) -> int:
@@ -87,7 +100,7 @@ def test_three_months_of_usage_rent_follow_the_committed_run_hours_and_a_tampere
     w = world
     lease = signed_lease(w)
     with app.app_context():
-        active = services.disburse(w["lessor_tenant"].actor, _uuid(lease["id"]), now=T0)
+        active = disburse_confirmed(w, lease["id"])
         assert active.start_day == date(2026, 3, 1) and active.disbursed_minor == 40_000_000
         machine_pk = active.machine_id
         # three months of simulated readings, rolled up and summarised day by day on the ledger
@@ -165,7 +178,7 @@ def test_only_lessor_and_lessee_see_a_lease_everyone_else_gets_404(app, world):
     with app.app_context():
         from market.leasing import services
 
-        services.disburse(w["lessor_tenant"].actor, _uuid(lease["id"]), now=T0)
+        disburse_confirmed(w, lease["id"])
     lid = lease["id"]
     for who in ("lessor", "lessee"):
         assert w[who].get(f"/api/v1/leases/{lid}").status_code == 200
@@ -238,7 +251,7 @@ def test_the_supplier_is_paid_the_lessor_watches_the_machine_and_late_rent_is_re
     lease = signed_lease(w)
     lessor = w["lessor_tenant"].actor
     with app.app_context():
-        active = services.disburse(lessor, _uuid(lease["id"]), now=T0)
+        active = disburse_confirmed(w, lease["id"])
         machine_pk, factory_pk = active.machine_id, active.factory_id
         # a machine that reported but never ran from 1 March to 1 April, and went down on 30 March
         with unit_of_work() as s:
