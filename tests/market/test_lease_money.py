@@ -151,3 +151,21 @@ def test_rent_the_lessor_confirms_itself_is_recorded_as_a_settled_transfer(app, 
             t = s.scalar(select(ContractTransfer).where(ContractTransfer.kind == "lease_rent"))
             assert (t.state, t.amount_minor, t.provider) == ("succeeded", FLOOR, "offline")
     _balance(app, lease["id"])
+
+
+def test_the_portal_shows_the_money_waiting_for_the_bank_in_both_languages(app, world):
+    w = world
+    lease = signed_lease(w)
+    for lang, kind, state in (("en", "disbursement to the payee", "waiting for the bank&#39;s confirmation"),
+                              ("zh-CN", "向收款方放款", "等待银行确认")):
+        client = app.test_client()
+        headers = {"Accept-Language": lang}
+        assert client.post("/login", data={"email": w["lessor_tenant"].email, "password": "correct-horse-1"},
+                           headers=headers).status_code == 302
+        if lang == "en":
+            page = client.post(f"/leases/{lease['id']}/disburse", headers=headers, follow_redirects=True)
+            assert "the lease starts when the payment is confirmed" in page.get_data(as_text=True)
+        html = client.get(f"/leases/{lease['id']}", headers=headers).get_data(as_text=True)
+        transfers = html.split('id="transfers"')[1].split("</table>")[0]
+        assert kind in transfers and state in transfers and "¥400,000.00" in transfers, transfers
+        assert f"/leases/{lease['id']}/disburse" not in html  # no second disbursement while one is on its way
