@@ -86,8 +86,10 @@ def settle(s: Session, t: ContractTransfer, *, external_id: str | None, by_org_p
 
 
 def confirm(actor: Actor, transfer_id: uuid.UUID, bank_reference: str, *, now: datetime | None = None) -> ContractTransfer:
-    """Operator, offline: the bank transfer arrived at the payee."""
-    policy.require_kind(actor, "operator")
+    """Operator, offline: the bank transfer arrived at the payee. To anyone else no transfer
+    exists (404, like another tenant's order)."""
+    if not actor.is_operator:
+        raise errors.refusal(errors.NotFound, _l("No such payment."))
     now = now or utcnow()
     with unit_of_work() as s:
         write_lock(s)
