@@ -12,7 +12,7 @@ import pytest
 
 from sqlalchemy import select
 
-from tests.market.test_leasing import disburse_confirmed, FLOOR, T0, _uuid, signed_lease, world  # noqa: F401
+from tests.market.test_leasing import FLOOR, _uuid, disburse_confirmed, signed_lease, world  # noqa: F401
 
 DISBURSED = 40_000_000  # price 480,000.00 less the down payment of 80,000.00
 
@@ -20,7 +20,7 @@ DISBURSED = 40_000_000  # price 480,000.00 less the down payment of 80,000.00
 def _one_overdue_invoice(app, w, lease):
     """Disbursed on 1 March; a machine that never ran; March invoiced at the floor, overdue 17 April."""
     from market.db import unit_of_work
-    from market.leasing import rent, services
+    from market.leasing import rent
     from market.telemetry import rollup
     from market.telemetry.models import MachineDay
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 from tests.market.notify_helpers import set_locale, told
-from tests.market.test_leasing import disburse_confirmed, T0, _uuid, offer_body, world  # noqa: F401
+from tests.market.test_leasing import disburse_confirmed, offer_body, world  # noqa: F401
 
 
 def test_offer_signature_rent_and_machine_alerts_tell_the_lessee_and_the_lessor_and_no_one_else(app, world):
     from market.db import unit_of_work
-    from market.leasing import monitoring, rent, services
+    from market.leasing import monitoring, rent
     from market.telemetry import rollup
     from market.telemetry.models import Alert, MachineDay
 

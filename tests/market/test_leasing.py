@@ -93,7 +93,7 @@ def verify_in_another_process(bundle: dict, tmp_path, name: str) -> subprocess.C
 def test_three_months_of_usage_rent_follow_the_committed_run_hours_and_a_tampered_day_fails_verification(
         app, world, tmp_path):
     from market.db import unit_of_work
-    from market.leasing import rent, services
+    from market.leasing import rent
     from market.telemetry.models import MachineDay
     from market.telemetry.simulation import load_history
 
@@ -176,8 +176,6 @@ def test_only_lessor_and_lessee_see_a_lease_everyone_else_gets_404(app, world):
     w = world
     lease = signed_lease(w)
     with app.app_context():
-        from market.leasing import services
-
         disburse_confirmed(w, lease["id"])
     lid = lease["id"]
     for who in ("lessor", "lessee"):
@@ -243,7 +241,7 @@ def test_domain_refusals_speak_the_users_language(world):
 
 def test_the_supplier_is_paid_the_lessor_watches_the_machine_and_late_rent_is_recorded(app, world):
     from market.db import unit_of_work
-    from market.leasing import monitoring, rent, services
+    from market.leasing import monitoring, rent
     from market.leasing.models import RentInvoice
     from market.telemetry.models import Alert, MachineDay
 
