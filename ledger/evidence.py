@@ -381,6 +381,15 @@ def verify_evidence(bundle: Any, *, trusted_key: str | None = None) -> EvidenceR
                           f"({len(disclosures)} disclosed payloads)" + ("" if trusted_key else "; key taken from the bundle"))
 
 
+def figure(fact: dict, entries: dict, disclosures: list) -> str | None:
+    """The value `fact` has over decoded `entries` (index -> {event, index, signer}) and
+    `disclosures`: what the verifier will recompute (the builder's side, for facts whose
+    records reference entries rather than carry plain values)."""
+    records = [{field: _resolve(ref, entries, disclosures, f"fact {fact.get('name')!r} record {i} field {field!r}")
+                for field, ref in rec.items()} for i, rec in enumerate(fact.get("records", []))]
+    return compute(fact["op"], records, fact.get("args"))
+
+
 def _resolve(ref: Any, entries: dict, disclosures: list, where: str) -> Any:
     if not isinstance(ref, dict):
         raise EvidenceError(f"{where}: a reference must be an object")

@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.insurance import views as insurance_views
     from market.leasing import api as leasing_api
     from market.leasing import credit_facts as leasing_credit
+    from market.leasing import handlers as leasing_handlers
     from market.leasing import views as leasing_views
     from market.matching import api as matching_api
     from market.matching import handlers as matching_handlers
@@ -104,7 +105,7 @@ def create_app(config: dict | None = None) -> Flask:
     ledger.init_app(app)
     # the domains that listen to other domains' events (market/bus.py, docs/architecture.md)
     handlers = (audit_handlers, telemetry_handlers, matching_handlers, bidding_handlers, production_handlers,
-                payments_handlers, subcontracting_handlers, credit_handlers, notifications_handlers,
+                payments_handlers, subcontracting_handlers, credit_handlers, leasing_handlers, notifications_handlers,
                 notifications_subcontracting)
     bus.init_app(app, handlers)
     # the domains' background tasks by name (market/jobs.py owns the broker and the worker thread)

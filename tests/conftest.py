@@ -316,6 +316,8 @@ POSTGRES_PASS = {
     "tests/market/test_receivables.py": "money: advances, the lender repaid first, the dispute waterfall",
     "tests/market/test_leasing.py": "money and constraints: rent invoices, one open lease per machine",
     "tests/market/test_insurance.py": "money and constraints: premiums, claims, no overlapping policies, BIGINT sums",
+    "tests/market/test_lease_money.py": "money: lease disbursement and rent through payments, the invariant",
+    "tests/market/test_lease_credit.py": "money: exposure sums and the line in credit reports and portfolios",
     # concurrency: row locks, races, claims, exactly-once
     "tests/market/test_bidding_race.py": "race: concurrent awards",
     "tests/market/test_ratings_race.py": "race: concurrent ratings",

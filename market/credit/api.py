@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from market.api_common import idempotent
 from market.auth import api_actor, require_token
-from market.credit import financing, services
+from market.credit import advance_evidence, financing, portfolio, services
 from market.credit import schemas as sc
 
 blp = Blueprint("credit_api", __name__, url_prefix="/api/v1", description="Consent, credit reports and financing")
@@ -43,6 +43,17 @@ def revoke(consent_id: UUID):
 def access_log():
     """Who looked at the factory's data, newest first."""
     return services.access_log(api_actor())
+
+
+@blp.route("/credit/portfolio")
+@require_token("read")
+@blp.arguments(sc.PortfolioQuery, location="query")
+@blp.response(200, sc.PortfolioOut)
+def lender_portfolio(query):
+    """Your portfolio (lender): exposure by product, by the grade of your latest report on
+    each factory and by region, in one currency; alerts; what you wait for from others.
+    Only the contracts you carry."""
+    return portfolio.portfolio(api_actor(), currency=query["currency"]).to_dict()
 
 
 @blp.route("/credit/reports", methods=["POST"])
@@ -118,6 +129,18 @@ def apply(data):
 @blp.response(200, sc.ApplicationOut)
 def get_application(application_id: UUID):
     return financing.get(api_actor(), application_id)
+
+
+@blp.route("/financing-applications/<uuid:application_id>/evidence")
+@require_token("read")
+@blp.response(200, content_type="application/json")
+def advance_evidence_bundle(application_id: UUID):
+    """An order advance's evidence bundle (its lender, the factory): the order, its acceptance
+    and the factory's share, production, delivery and the assignment, each with its ledger
+    inclusion proof. Check it offline with `python -m ledger verify-evidence FILE`."""
+    import json
+
+    return Response(json.dumps(advance_evidence.bundle(api_actor(), application_id)), mimetype="application/json")
 
 
 @blp.route("/financing-applications/<uuid:application_id>/decision", methods=["POST"])

@@ -1,8 +1,8 @@
 """Credit line and indicative rate band: pure arithmetic over verified figures.
 
 Limit = (25% of annualised verified platform revenue + 80% of open receivables of accepted
-orders) × a grade factor, minus the exposure lenders already carry on the factory (assigned
-receivables and other financing not yet repaid), never below 0. Rate band = base rate + expected loss (PD × LGD) + a margin,
+orders) × a grade factor, minus the exposure lenders already carry on the factory (credit.exposure: assigned
+receivables, leases, other financing not yet repaid), never below 0. Rate band = base rate + expected loss (PD × LGD) + a margin,
 120 bp wide, capped at 4 × the base rate (the ceiling Chinese courts protect); a grade
 whose band would pass the cap gets no offer.
 """

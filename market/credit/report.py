@@ -8,21 +8,19 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.encoding import canonical_bytes
 
 from market.catalog.models import Factory
+from market.credit import exposure as exposure_mod
 from market.credit import facts as facts_mod
 from market.credit import peers as peers_mod
 from market.credit import sufficiency
 from market.credit.features import Feature, compute_features, oee_defined, oee_value
 from market.credit.featureset import FEATURES
-from market.credit.models import FinancingApplication, Repayment
 from market.credit.pricing import CreditLine, credit_line
 from market.credit.scorecard import Scorecard, load
-from market.payments import assignments
 
 RECEIVABLE_DAYS = 30
 
@@ -57,21 +55,12 @@ def receivables(facts) -> int:
     return sum(s.amount_minor for s in facts.sales if delivered.get(s.order, facts.as_of) >= cutoff)
 
 
-def exposure(session: Session, factory: Factory, currency: str) -> dict:
-    """What lenders already carry on the factory, in the report's currency: assigned
-    receivables not yet repaid from their payouts (payments), and the unpaid instalments of
-    its other disbursed financing. The suggested line is reduced by the total."""
-    assigned = [a for a in assignments.exposure(session, factory.id) if a["currency"] == currency]
-    other = session.scalar(select(func.coalesce(func.sum(Repayment.amount_minor), 0))
-                           .join(FinancingApplication, FinancingApplication.id == Repayment.application_id)
-                           .where(FinancingApplication.factory_id == factory.id, FinancingApplication.kind != "order",
-                                  FinancingApplication.status == "disbursed", FinancingApplication.currency == currency,
-                                  Repayment.paid_at.is_(None))) or 0
-    receivables_minor = sum(a["outstanding_minor"] for a in assigned)
-    return {"assigned_receivables_minor": receivables_minor, "assigned_receivables": len(assigned),
-            "unconfirmed_by_buyer": sum(1 for a in assigned if not a["buyer_confirmed"]),
-            "in_recourse": sum(1 for a in assigned if a["state"] == "recourse"),
-            "other_financing_minor": int(other), "total_minor": receivables_minor + int(other)}
+def exposure(session: Session, factory: Factory, currency: str, as_of: datetime) -> dict:
+    """What lenders already carry on the factory, in the report's currency, product by
+    product (credit.exposure: assigned receivables, other financing, leases, and whatever
+    product registered a source), with the repayment behaviour of each. The suggested line is
+    reduced by `total_minor`."""
+    return exposure_mod.report_exposure(session, factory.id, currency, as_of.date())
 
 
 def series(facts) -> dict:
@@ -105,7 +94,7 @@ def build(session: Session, factory: Factory, lender_public_id: str, report_publ
         score = pd = grade = None
     elif verdict.status == sufficiency.CAPPED:
         grade, pd = sufficiency.capped_grade(grade, floor.cap), max(pd, floor.pd_floor)
-    owed = exposure(session, factory, facts.currency)
+    owed = exposure(session, factory, facts.currency, as_of)
     if grade is None:
         line = CreditLine(facts.currency, revenue, receivables(facts), 0, None, None, owed["total_minor"])
     else:

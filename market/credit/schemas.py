@@ -121,3 +121,72 @@ class DecisionIn(StrictSchema):
 
 class RepaymentIn(StrictSchema):
     seq = Integer(required=True, validate=validate.Range(min=1, max=120))
+
+
+class BehaviourOut(ma.Schema):
+    on_time = fields.Integer()
+    late = fields.Integer()
+    overdue = fields.Integer()
+
+
+class ExposureTotalOut(ma.Schema):
+    contracts = fields.Integer()
+    outstanding_minor = fields.Integer()
+    overdue_minor = fields.Integer()
+    behaviour = fields.Nested(BehaviourOut)
+
+
+class ProductExposureOut(ExposureTotalOut):
+    product = fields.String()
+
+
+class GradeExposureOut(ExposureTotalOut):
+    grade = fields.String(metadata={"description": "the grade of your latest report on the factory, or `unrated`"})
+
+
+class RegionExposureOut(ExposureTotalOut):
+    region = fields.String()
+
+
+class FactoryExposureOut(ExposureTotalOut):
+    factory_id = fields.String()
+    name = fields.String()
+    region = fields.String()
+    grade = fields.String(allow_none=True)
+
+
+class PortfolioAlertOut(ma.Schema):
+    kind = fields.String(metadata={"description": "overdue, grade_drop, oee_collapse or machine_down"})
+    factory_id = fields.String()
+    factory_name = fields.String()
+    product = fields.String()
+    contract = fields.String()
+    overdue_minor = fields.Integer()
+    currency = fields.String()
+    recourse = fields.Boolean()
+    at = fields.String()
+    facts = fields.Dict()
+
+
+class PendingOut(ma.Schema):
+    kind = fields.String(metadata={"description": "buyer_confirmation, lessee_signature or consent_renewal"})
+    product = fields.String(allow_none=True)
+    contract = fields.String(allow_none=True)
+    factory_id = fields.String()
+    factory_name = fields.String()
+    until = fields.DateTime(allow_none=True)
+
+
+class PortfolioQuery(StrictSchema):
+    currency = Currency(load_default="CNY")
+
+
+class PortfolioOut(ma.Schema):
+    currency = fields.String()
+    total = fields.Nested(ExposureTotalOut)
+    by_product = fields.List(fields.Nested(ProductExposureOut))
+    by_grade = fields.List(fields.Nested(GradeExposureOut))
+    by_region = fields.List(fields.Nested(RegionExposureOut))
+    factories = fields.List(fields.Nested(FactoryExposureOut))
+    alerts = fields.List(fields.Nested(PortfolioAlertOut))
+    pending = fields.List(fields.Nested(PendingOut))

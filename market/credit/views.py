@@ -11,7 +11,8 @@ from flask_login import login_required
 from market.api_common import MAX_MINOR
 from market.auth import portal_actor
 from market.catalog import services as catalog
-from market.credit import alerts, charts, financing, services
+from market.credit import advance_evidence, alerts, charts, exposure, financing, services
+from market.credit import portfolio as portfolio_mod
 from market.credit import schemas as sc
 from market.credit.featureset import BY_NAME, FEATURES, format_value
 from market.credit.sufficiency import Shortfall
@@ -47,6 +48,17 @@ def _factory_page(actor, values: dict | None = None, errors: dict | None = None)
                            applications=financing.applications(actor), purposes=PURPOSES, reports=services.reports_of(actor),
                            financeable=producing_order_choices(actor, states=financing.FINANCEABLE_ORDER_STATES),
                            now=utcnow(), today=utcnow().date())
+
+
+@bp.get("/credit/portfolio")
+@login_required
+def portfolio():
+    """The lender's portfolio: exposure by product, grade and region; alerts; pending consents."""
+    actor = portal_actor()
+    if actor.org_kind != "lender":
+        raise NotFound("the portfolio is a lender's page")
+    return render_template("credit/portfolio.html", p=portfolio_mod.portfolio(actor), product_label=exposure.label,
+                           awaiting=exposure.AWAITING)
 
 
 @bp.post("/credit/consents")
@@ -123,7 +135,7 @@ def _report_context(rep) -> dict:
     return {"rep": rep, "c": rep.content, "charts": _charts(rep.content), "specs": BY_NAME, "loc": loc,
             "rating": rating, "shortfalls": shortfalls, "fmt": format_value,
             "evidence": {f["name"]: f for f in rep.evidence["facts"]}, "entries_by_fact": by_fact,
-            "base_url": request.host_url.rstrip("/")}
+            "base_url": request.host_url.rstrip("/"), "product_label": exposure.label}
 
 
 @bp.get("/credit/reports/<uuid:report_id>")
@@ -153,6 +165,16 @@ def report_evidence(report_id):
     bundle = services.evidence_bundle(portal_actor(), report_id)
     return Response(json.dumps(bundle, indent=1), mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="evidence-{report_id}.json"'})
+
+
+@bp.get("/credit/applications/<uuid:application_id>/evidence")
+@login_required
+def application_evidence(application_id):
+    import json
+
+    bundle = advance_evidence.bundle(portal_actor(), application_id)
+    return Response(json.dumps(bundle, indent=1), mimetype="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="advance-evidence-{application_id}.json"'})
 
 
 @bp.post("/credit/applications")

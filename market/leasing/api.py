@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from market.auth import api_actor, require_token
 from market.leasing import monitoring, rent, services
 from market.leasing import schemas as sc
+from market.payments.schemas import ContractTransferOut
 
 blp = Blueprint("leasing_api", __name__, url_prefix="/api/v1", description="Equipment leasing")
 
@@ -83,6 +84,22 @@ def monitor(lease_id: UUID):
 def pay(invoice_id: UUID):
     """The lessor confirms the period's rent was received."""
     return rent.record_payment(api_actor(), invoice_id)
+
+
+@blp.route("/lease-invoices/<uuid:invoice_id>/rent-payment", methods=["POST"])
+@require_token("write")
+@blp.response(201, ContractTransferOut)
+def pay_rent(invoice_id: UUID):
+    """The lessee pays the period's rent through payments (pending until the operator confirms the bank transfer)."""
+    return rent.pay(api_actor(), invoice_id)
+
+
+@blp.route("/leases/<uuid:lease_id>/transfers")
+@require_token("read")
+@blp.response(200, ContractTransferOut(many=True))
+def transfers(lease_id: UUID):
+    """The money of the lease through payments: its disbursement and rent transfers."""
+    return services.transfers(api_actor(), lease_id)
 
 
 @blp.route("/lease-invoices/<uuid:invoice_id>/evidence")

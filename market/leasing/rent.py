@@ -8,19 +8,22 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ledger.disclosure import new_salt
 from ledger.events import format_when
 from ledger.evidence import EVIDENCE_FORMAT, fmt, usage_rent
-from market import errors
+from market import bus, errors
 from market.auth import Actor
 from market.db import unit_of_work, utcnow, write_lock
 from market.journal.ledger import proved_entries, record
 from market.leasing import events as ev
+from market.leasing.domain_events import RentInvoiced, RentOverdue
 from market.leasing.models import Lease, RentInvoice
 from market.leasing.services import find
+from market.payments import contracts
+from market.payments.models import ContractTransfer
 from market.leasing.terms import GRACE_DAYS, period
 from market.telemetry import calendar as cal
 from market.telemetry.models import MachineDay
@@ -73,6 +76,7 @@ def issue_invoices(now: datetime | None = None) -> int:
                     issued.append(_invoice(s, lease, n, now))
         if issued:
             s.flush()
+            bus.publish(s, *[RentInvoiced(inv.id, inv.lease_id, inv.due_on.isoformat()) for inv in issued])
             for inv, entry in zip(issued, record(s, *[ev.rent_invoiced(inv, now) for inv in issued])):
                 inv.ledger_index = entry.index
         s.commit()
@@ -88,6 +92,8 @@ def mark_overdue(now: datetime | None = None) -> int:
                 if inv.due_on < cal.local_day(now, inv.lease.factory.timezone)]
         for inv in late:
             inv.status = "overdue"
+        if late:
+            bus.publish(s, *[RentOverdue(inv.id, inv.lease_id, inv.due_on.isoformat()) for inv in late])
         for inv, entry in zip(late, record(s, *[ev.rent_overdue(inv, now) for inv in late]) if late else []):
             inv.overdue_ledger_index = entry.index
         s.commit()
@@ -100,7 +106,7 @@ def _find_invoice(s, actor: Actor, invoice_id: uuid.UUID, *, lock: bool = False)
         q = q.with_for_update(of=RentInvoice)
     inv = s.scalar(q)
     if inv is None:
-        raise errors.NotFound(_("No such invoice."))
+        raise errors.refusal(errors.NotFound, _l("No such invoice."))
     find(s, actor, inv.lease.public_id)  # the same 404 as the lease for anyone else
     return inv
 
@@ -112,23 +118,57 @@ def invoices_of(actor: Actor, lease_id: uuid.UUID) -> list[RentInvoice]:
                               .order_by(RentInvoice.period_no)).unique())
 
 
-def record_payment(actor: Actor, invoice_id: uuid.UUID, *, now: datetime | None = None) -> RentInvoice:
-    """The lessor confirms it received the period's rent; days late are kept for behaviour."""
+def pay(actor: Actor, invoice_id: uuid.UUID, *, now: datetime | None = None):
+    """The lessee pays the period's rent to the lessor through the payments module: pending
+    until the money arrives (offline: the operator confirms the bank transfer)."""
     now = now or utcnow()
     with unit_of_work() as s:
         write_lock(s)
         inv = _find_invoice(s, actor, invoice_id, lock=True)
-        if inv.lease.lessor_org_id != actor.org_id:
-            raise errors.Forbidden(_("Only the lessor confirms rent received."))
+        lease = inv.lease
+        if lease.lessee_org_id != actor.org_id:
+            raise errors.refusal(errors.Forbidden, _l("Only the lessee pays the rent."))
         if inv.status == "paid":
-            raise errors.Conflict(_("This invoice is already paid."))
-        inv.status, inv.paid_at = "paid", now
-        inv.days_late = max(0, (cal.local_day(now, inv.lease.factory.timezone) - inv.due_on).days)
-        inv.paid_ledger_index = record(s, ev.rent_paid(inv, now))[0].index
+            raise errors.refusal(errors.Conflict, _l("This invoice is already paid."))
+        t = contracts.request(s, kind="lease_rent", contract=str(lease.public_id), item=str(inv.public_id),
+                              payer_org_id=lease.lessee_org_id, payee_org_id=lease.lessor_org_id,
+                              amount_minor=inv.rent_minor, currency=lease.currency, now=now)
         s.commit()
-        return inv
+        return t
 
 
+def record_payment(actor: Actor, invoice_id: uuid.UUID, *, now: datetime | None = None) -> RentInvoice:
+    """The lessor confirms it received the period's rent outside the platform: recorded as a
+    rent transfer the payee itself settled; days late are kept for behaviour."""
+    now = now or utcnow()
+    with unit_of_work() as s:
+        write_lock(s)
+        inv = _find_invoice(s, actor, invoice_id, lock=True)
+        lease = inv.lease
+        if lease.lessor_org_id != actor.org_id:
+            raise errors.refusal(errors.Forbidden, _l("Only the lessor confirms rent received."))
+        if inv.status == "paid":
+            raise errors.refusal(errors.Conflict, _l("This invoice is already paid."))
+        t = s.scalar(select(ContractTransfer).where(ContractTransfer.kind == "lease_rent",
+                                                    ContractTransfer.item == str(inv.public_id),
+                                                    ContractTransfer.state == "pending"))
+        if t is None:
+            t = contracts.request(s, kind="lease_rent", contract=str(lease.public_id), item=str(inv.public_id),
+                                  payer_org_id=lease.lessee_org_id, payee_org_id=lease.lessor_org_id,
+                                  amount_minor=inv.rent_minor, currency=lease.currency, now=now)
+        contracts.settle(s, t, external_id=None, by_org_public_id=str(actor.org_public_id), now=now)
+        s.commit()
+        return s.get(RentInvoice, inv.id)
+
+
+def rent_paid(s, item: str, amount_minor: int, when: datetime) -> None:
+    """The period's rent reached the lessor (in the payments transaction)."""
+    inv = s.scalar(select(RentInvoice).where(RentInvoice.public_id == uuid.UUID(item)).with_for_update(of=RentInvoice))
+    if inv is None or inv.status == "paid" or amount_minor != inv.rent_minor:
+        raise errors.Conflict(f"rent invoice {item} does not wait for {amount_minor}")
+    inv.status, inv.paid_at = "paid", when
+    inv.days_late = max(0, (cal.local_day(when, inv.lease.factory.timezone) - inv.due_on).days)
+    inv.paid_ledger_index = record(s, ev.rent_paid(inv, when))[0].index
 
 
 def facts(lease: Lease, inv: RentInvoice) -> list[dict]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from ledger.disclosure import new_salt
-from market import errors, policy
+from market import bus, errors, policy
 from market.accounts.models import Organization
 from market.auth import Actor
 from market.catalog.models import Factory, Machine
@@ -18,7 +18,9 @@ from market.credit.models import Consent
 from market.db import unit_of_work, utcnow, write_lock
 from market.journal.ledger import record
 from market.leasing import contract
+from market.payments import contracts
 from market.leasing import events as ev
+from market.leasing.domain_events import LeaseOffered, LeaseSigned
 from market.leasing import terms as lease_terms
 from market.leasing.models import Lease
 from market.telemetry import calendar as cal
@@ -55,27 +57,27 @@ def offer(actor: Actor, *, factory_id: uuid.UUID, machine_id: uuid.UUID, kind: s
         consent = factory is not None and s.scalar(select(Consent.id).where(
             Consent.factory_id == factory.id, live_consent(actor, now)).limit(1))
         if not consent:
-            raise errors.NotFound(_("No such factory, or it has not granted you access to its data."),
+            raise errors.refusal(errors.NotFound, _l("No such factory, or it has not granted you access to its data."),
                                   field="factory_id")
         machine = s.scalar(select(Machine).where(Machine.public_id == machine_id).with_for_update(of=Machine))
         if machine is None or machine.factory_id != factory.id:
-            raise errors.Invalid(_("This machine is not one of the factory's machines."), field="machine_id")
+            raise errors.refusal(errors.Invalid, _l("This machine is not one of the factory's machines."), field="machine_id")
         if s.scalar(select(Lease.id).where(Lease.machine_id == machine.id, Lease.status.in_(OPEN)).limit(1)):
-            raise errors.Conflict(_("This machine already has an open lease."), field="machine_id")
+            raise errors.refusal(errors.Conflict, _l("This machine already has an open lease."), field="machine_id")
         lessee = factory.organization
         if kind == "leaseback":
             if supplier_id is not None and supplier_id != lessee.public_id:
-                raise errors.Invalid(_("In a sale-and-leaseback the seller, and so the payee, is the lessee."),
+                raise errors.refusal(errors.Invalid, _l("In a sale-and-leaseback the seller, and so the payee, is the lessee."),
                                      field="supplier_id")
             supplier = lessee
         else:
             supplier = supplier_id is not None and s.scalar(select(Organization).where(
                 Organization.public_id == supplier_id))
             if not supplier:
-                raise errors.Invalid(_("Name the equipment supplier who is paid for the new machine."),
+                raise errors.refusal(errors.Invalid, _l("Name the equipment supplier who is paid for the new machine."),
                                      field="supplier_id")
             if supplier.id in (lessee.id, actor.org_id):
-                raise errors.Invalid(_("The supplier is paid for the machine: it cannot be the lessee or the lessor."),
+                raise errors.refusal(errors.Invalid, _l("The supplier is paid for the machine: it cannot be the lessee or the lessor."),
                                      field="supplier_id")
         lease = Lease(public_id=uuid.uuid4(), lessor_org_id=actor.org_id, lessee_org_id=lessee.id,
                       factory_id=factory.id, machine_id=machine.id, supplier_org_id=supplier.id, kind=kind,
@@ -88,6 +90,7 @@ def offer(actor: Actor, *, factory_id: uuid.UUID, machine_id: uuid.UUID, kind: s
         lease.terms = terms_payload(lease)
         s.add(lease)
         s.flush()
+        bus.publish(s, LeaseOffered(lease.id, lease.lessor_org_id, lease.lessee_org_id))
         lease.offer_ledger_index = record(s, ev.offered(lease, now))[0].index
         s.commit()
         return lease
@@ -107,7 +110,7 @@ def find(s, actor: Actor, lease_id: uuid.UUID, *, lock: bool = False) -> Lease:
         q = q.with_for_update(of=Lease)
     lease = s.scalar(q)
     if lease is None:
-        raise errors.NotFound(_("No such lease."))
+        raise errors.refusal(errors.NotFound, _l("No such lease."))
     return lease
 
 
@@ -148,9 +151,10 @@ def sign(actor: Actor, lease_id: uuid.UUID, *, accept: bool, now: datetime | Non
         write_lock(s)
         lease = find(s, actor, lease_id, lock=True)
         if lease.lessee_org_id != actor.org_id:
-            raise errors.Forbidden(_("Only the lessee signs or declines a lease offer."))
+            raise errors.refusal(errors.Forbidden, _l("Only the lessee signs or declines a lease offer."))
         if lease.status != "offered":
-            raise errors.Conflict(_("This lease is %(status)s; only offers are signed.", status=lease.status))
+            raise errors.refusal(errors.Conflict, _l("This lease is %(status)s; only offers are signed.", status=lease.status))
+        bus.publish(s, LeaseSigned(lease.id, lease.lessor_org_id, lease.lessee_org_id, accept))
         if accept:
             lease.status, lease.signed_at = "signed", now
             contract.attach(lease)
@@ -163,33 +167,53 @@ def sign(actor: Actor, lease_id: uuid.UUID, *, accept: bool, now: datetime | Non
 
 def disburse(actor: Actor, lease_id: uuid.UUID, *, now: datetime | None = None) -> Lease:
     """The lessor pays the payee (the supplier; the lessee only in a sale-and-leaseback) the
-    price less the down payment; rent periods start on that day of the factory."""
+    price less the down payment, through the payments module (payments/contracts.py): the
+    transfer is pending until the money arrives (offline: the operator confirms the bank
+    transfer); then `disbursed` activates the lease and rent periods start on that day."""
     now = now or utcnow()
     with unit_of_work() as s:
         write_lock(s)
         lease = find(s, actor, lease_id, lock=True)
         if lease.lessor_org_id != actor.org_id:
-            raise errors.Forbidden(_("Only the lessor disburses a lease."))
+            raise errors.refusal(errors.Forbidden, _l("Only the lessor disburses a lease."))
         if lease.status != "signed":
-            raise errors.Conflict(_("This lease is %(status)s; only signed leases are disbursed.", status=lease.status))
+            raise errors.refusal(errors.Conflict, _l("This lease is %(status)s; only signed leases are disbursed.",
+                                                     status=lease.status))
         if lease.kind == "new" and lease.supplier_org_id == lease.lessee_org_id:
-            raise errors.Conflict(_("New equipment is paid to its supplier, never to the lessee."))  # fund-flow guard
-        lease.status, lease.disbursed_at = "active", now
-        lease.disbursed_minor = lease.price_minor - lease.down_payment_minor
-        lease.disbursement_salt = new_salt()
-        lease.start_day = cal.local_day(now, lease.factory.timezone)
-        lease.disbursed_ledger_index = record(s, ev.disbursed(lease, now))[0].index
+            raise errors.refusal(errors.Conflict, _l("New equipment is paid to its supplier, never to the lessee."))  # fund-flow guard
+        contracts.request(s, kind="lease_disbursement", contract=str(lease.public_id), item=str(lease.public_id),
+                          payer_org_id=lease.lessor_org_id, payee_org_id=lease.supplier_org_id,
+                          amount_minor=lease.price_minor - lease.down_payment_minor, currency=lease.currency, now=now)
         s.commit()
         return lease
+
+
+def disbursed(s, contract: str, amount_minor: int, when: datetime) -> None:
+    """The disbursement reached the payee (in the payments transaction): the lease is active,
+    its rent periods start on that day of the factory."""
+    lease = s.scalar(select(Lease).where(Lease.public_id == uuid.UUID(contract)).with_for_update(of=Lease))
+    if lease is None or lease.status != "signed":
+        raise errors.Conflict(f"lease {contract} is not waiting for its disbursement")
+    lease.status, lease.disbursed_at, lease.disbursed_minor = "active", when, amount_minor
+    lease.disbursement_salt = new_salt()
+    lease.start_day = cal.local_day(when, lease.factory.timezone)
+    lease.disbursed_ledger_index = record(s, ev.disbursed(lease, when))[0].index
+
+
+def transfers(actor: Actor, lease_id: uuid.UUID):
+    """The lease's money through payments (lessor and lessee; 404 for anyone else)."""
+    with unit_of_work() as s:
+        lease = find(s, actor, lease_id)
+        return contracts.of_contract(s, str(lease.public_id))
 
 
 def contract_pdf(actor: Actor, lease_id: uuid.UUID, lang: str) -> bytes:
     """The contract as the lessee signed it (lessor and lessee only)."""
     if lang not in contract.LANGS:
-        raise errors.Invalid(_("Language is en or zh_CN."), field="lang")
+        raise errors.refusal(errors.Invalid, _l("Language is en or zh_CN."), field="lang")
     with unit_of_work() as s:
         lease = find(s, actor, lease_id)
         data = contract.pdf(lease, lang)
         if data is None:
-            raise errors.NotFound(_("The contract exists once the lessee has signed."))
+            raise errors.refusal(errors.NotFound, _l("The contract exists once the lessee has signed."))
         return data

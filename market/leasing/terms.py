@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from market import errors
 
@@ -15,25 +15,27 @@ def check(*, kind: str, schedule: str, term_months: int, price_minor: int, down_
     """Raise errors.Invalid naming the field of the first term that does not hold."""
     fields = {}
     if down_payment_minor > price_minor:
-        fields["down_payment_minor"] = [_("The down payment cannot exceed the equipment price.")]
+        fields["down_payment_minor"] = [_l("The down payment cannot exceed the equipment price.")]
     if schedule == "fixed":
         if fixed_minor <= 0:
-            fields["fixed_minor"] = [_("A fixed schedule needs a monthly rent above zero.")]
+            fields["fixed_minor"] = [_l("A fixed schedule needs a monthly rent above zero.")]
         if rate_minor_per_hour or floor_minor:
-            fields["rate_minor_per_hour"] = [_("A fixed schedule has no hourly rate and no floor.")]
+            fields["rate_minor_per_hour"] = [_l("A fixed schedule has no hourly rate and no floor.")]
     elif schedule == "usage":
         if rate_minor_per_hour <= 0:
-            fields["rate_minor_per_hour"] = [_("A usage-based schedule needs an hourly rate above zero.")]
+            fields["rate_minor_per_hour"] = [_l("A usage-based schedule needs an hourly rate above zero.")]
         if fixed_minor:
-            fields["fixed_minor"] = [_("A usage-based schedule has no fixed part; choose hybrid.")]
+            fields["fixed_minor"] = [_l("A usage-based schedule has no fixed part; choose hybrid.")]
     elif schedule == "hybrid":
         if fixed_minor <= 0:
-            fields["fixed_minor"] = [_("A hybrid schedule needs a fixed part above zero.")]
+            fields["fixed_minor"] = [_l("A hybrid schedule needs a fixed part above zero.")]
         if rate_minor_per_hour <= 0:
-            fields["rate_minor_per_hour"] = [_("A hybrid schedule needs an hourly rate above zero.")]
+            fields["rate_minor_per_hour"] = [_l("A hybrid schedule needs an hourly rate above zero.")]
     if fields:
         first = next(iter(fields))
-        raise errors.Invalid(fields[first][0], field=first, errors=fields)
+        exc = errors.refusal(errors.Invalid, fields[first][0], field=first)
+        exc.errors = fields  # every term that does not hold, each in the reader's language
+        raise exc
 
 
 def add_months(d: date, months: int) -> date:

@@ -23,7 +23,9 @@ LABELS = {"new": _l("new equipment from a supplier"), "leaseback": _l("sale and 
           "ended": _l("ended"), "open": _l("open"), "paid": _l("paid"), "overdue": _l("overdue"),
           "down_48h": _l("down for 48 hours or more"), "idle": _l("idle: no run time for 7 days"),
           "moved": _l("moved to another factory"), "running": _l("running"), "down": _l("down"),
-          "setup": _l("setup"), "planned_stop": _l("planned stop"), "offline": _l("offline")}
+          "setup": _l("setup"), "planned_stop": _l("planned stop"), "offline": _l("offline"),
+          "lease_disbursement": _l("disbursement to the payee"), "lease_rent": _l("rent to the lessor"),
+          "pending": _l("waiting for the bank's confirmation"), "succeeded": _l("arrived"), "failed": _l("failed")}
 MONEY_FIELDS = ("price", "down_payment", "fixed", "rate_per_hour", "floor")
 
 
@@ -80,8 +82,10 @@ def offer():
 def detail(lease_id):
     actor = portal_actor()
     lease = services.get(actor, lease_id)
+    transfers = services.transfers(actor, lease_id)
     return render_template("leasing/detail.html", lease=lease, actor=actor, m=monitoring.monitor(actor, lease_id),
-                           invoices=rent.invoices_of(actor, lease_id))
+                           invoices=rent.invoices_of(actor, lease_id), transfers=transfers,
+                           moving={t.item for t in transfers if t.state == "pending"})
 
 
 @bp.get("/leases/<uuid:lease_id>/contract-<lang>.pdf")
@@ -104,7 +108,8 @@ def sign(lease_id):
 def disburse(lease_id):
     with forms.flashing_errors():
         services.disburse(portal_actor(), lease_id)
-        flash(_("Disbursement recorded: the supplier is the payee."), "success")
+        flash(_("Disbursement requested: the supplier is the payee; the lease starts when the payment is confirmed."),
+              "success")
     return redirect(url_for("leasing.detail", lease_id=lease_id))
 
 
@@ -114,6 +119,16 @@ def pay(invoice_id):
     with forms.flashing_errors():
         inv = rent.record_payment(portal_actor(), invoice_id)
         return redirect(url_for("leasing.detail", lease_id=inv.lease.public_id))
+    return redirect(url_for("leasing.index"))
+
+
+@bp.post("/lease-invoices/<uuid:invoice_id>/rent-payment")
+@login_required
+def pay_rent(invoice_id):
+    with forms.flashing_errors():
+        t = rent.pay(portal_actor(), invoice_id)
+        flash(_("Rent payment requested: the invoice is paid when the bank transfer is confirmed."), "success")
+        return redirect(url_for("leasing.detail", lease_id=t.contract))
     return redirect(url_for("leasing.index"))
 
 

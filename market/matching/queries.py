@@ -51,6 +51,24 @@ def factory_sales(session: Session, factory_id: int, start: datetime, end: datet
     return sales
 
 
+def order_share(session: Session, order_id: int, factory_id: int) -> Sale | None:
+    """This factory's share of the order's accepted quote (None: no accepted quote with it)."""
+    factory = session.get(Factory, factory_id)
+    row = session.execute(
+        select(Quote, Order).join(Order, Order.id == Quote.order_id)
+        .where(Quote.order_id == order_id, Quote.status == "accepted")
+        .where(Quote.id.in_(select(QuoteLine.quote_id).where(QuoteLine.factory_id == factory_id)))).first()
+    if row is None:
+        return None
+    q, order = row
+    at = session.scalar(select(OrderEvent.at).where(OrderEvent.order_id == order_id, OrderEvent.to_state == "accepted")
+                        .order_by(OrderEvent.at.desc()).limit(1))
+    amount = sum(line.price_minor for line in q.lines if line.factory_id == factory_id)
+    key = str(factory.public_id)
+    return Sale(order.id, order.public_id, order.buyer_org_id, order.state, at, amount, q.currency,
+                share_payload(order, key, amount, q.currency), q.share_salts.get(key, ""), q.accepted_ledger_index)
+
+
 @dataclass(frozen=True)
 class Cancellation:
     """An order this factory had an accepted share in, cancelled afterwards; the

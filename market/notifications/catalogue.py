@@ -38,6 +38,8 @@ AUDIENCES = {
     "lender": "the members of the lender concerned (its consent, its alert)",
     "insurer": "the members of the insurer of the policy",
     "insured": "the members of the factory whose machine the policy insures",
+    "lessor": "the members of the lease's lessor",
+    "lessee": "the members of the lease's lessee (the factory's organization)",
 }
 
 # Where a notification leads: link kind -> (endpoint, URL argument of the public id)
@@ -49,6 +51,7 @@ LINKS = {
     "account": ("notifications.preferences", None),
     "bid": ("bidding.show", "bid_id"),
     "credit": ("credit.index", None),
+    "lease": ("leasing.detail", "lease_id"),
     "webhook": ("webhooks.endpoint", "endpoint_id"),
     "policy": ("insurance.detail", "policy_id"),
 }
@@ -205,6 +208,25 @@ KINDS: tuple[Kind, ...] = (
     Kind("lender.alert", "credit.LenderAlertRaised", ("lender",), True, "credit",
          _l("Alert on a factory"),
          _l("%(factory)s: %(alert)s")),
+    # leasing: offers, signatures, rent, the leased machine (fund-flow monitoring)
+    Kind("lease.offered", "leasing.LeaseOffered", ("lessee",), True, "lease",
+         _l("Lease offered"),
+         _l("%(lessor)s offers to lease %(machine)s to you: %(price)s over %(months)s months. Sign or decline.")),
+    Kind("lease.signed", "leasing.LeaseSigned", ("lessor",), True, "lease",
+         _l("Lease signed"),
+         _l("%(lessee)s signed the lease of %(machine)s. Disburse the price to the supplier.")),
+    Kind("lease.declined", "leasing.LeaseSigned", ("lessor",), False, "lease",
+         _l("Lease declined"),
+         _l("%(lessee)s declined the lease of %(machine)s.")),
+    Kind("lease.rent_invoiced", "leasing.RentInvoiced", ("lessee", "lessor"), True, "lease",
+         _l("Rent invoiced"),
+         _l("Rent for period %(period)s of the lease of %(machine)s: %(rent)s, due on %(due)s.")),
+    Kind("lease.rent_overdue", "leasing.RentOverdue", ("lessee", "lessor"), True, "lease",
+         _l("Rent overdue"),
+         _l("The rent for period %(period)s of the lease of %(machine)s (%(rent)s) was due on %(due)s and is not paid.")),
+    Kind("lease.machine_alert", "leasing.LeasedMachineAlert", ("lessor",), True, "lease",
+         _l("Alert on a leased machine"),
+         _l("%(factory)s: %(alert)s")),
     # credit: ratings
     Kind("rating.received", "credit.RatingPosted", ("rated",), False, "order",
          _l("New rating"),
@@ -287,6 +309,10 @@ ALERTS = {
     "grade_drop": _l("the credit grade fell from %(from)s to %(to)s."),
     "oee_collapse": _l("OEE of the last %(days)s days is %(recent)s against %(baseline)s before."),
     "machine_down": _l("%(machine)s has been down for %(hours)s hours."),
+    # leasing's fund-flow monitoring (market/leasing/monitoring.py)
+    "down_48h": _l("the leased machine %(machine)s has been down for 48 hours or more."),
+    "idle": _l("the leased machine %(machine)s has not run for 7 days."),
+    "moved": _l("the leased machine %(machine)s was moved to another factory."),
 }
 
 

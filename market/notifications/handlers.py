@@ -14,7 +14,7 @@ from market.catalog.models import Factory, Machine
 from market.credit.domain_events import RatingPosted
 from market.db import unit_of_work
 from market.matching.domain_events import NoQuotePossible, QuotesReady, ReplanFailed, Replanned
-from market.notifications import handlers_credit, handlers_insurance, handlers_payments
+from market.notifications import handlers_credit, handlers_insurance, handlers_leasing, handlers_payments
 from market.notifications import recipients as who
 from market.notifications.domain_events import WebhookEndpointDisabled
 from market.notifications.fanout import Tell
@@ -231,7 +231,7 @@ HANDLED = (
     (SecurityActivity, on_security_activity),
     (LotStarted, on_lot_started), (OperationFinished, on_operation_finished),
     (WebhookEndpointDisabled, on_endpoint_disabled),
-    *handlers_payments.HANDLED, *handlers_credit.HANDLED, *handlers_insurance.HANDLED,
+    *handlers_payments.HANDLED, *handlers_credit.HANDLED, *handlers_insurance.HANDLED, *handlers_leasing.HANDLED,
 )
 
 

@@ -165,10 +165,11 @@ def expire_bids() -> dict:
 
 def lease_rent() -> dict:
     """Rent invoices for lease periods whose days are all closed (from the ledger-committed
-    machine days), then unpaid rent past its due day marked overdue."""
-    from market.leasing import rent
+    machine days), then unpaid rent past its due day marked overdue, then the leased machines'
+    alerts told to their lessors (once a day per lease and alert)."""
+    from market.leasing import monitoring, rent
 
-    return {"invoiced": rent.issue_invoices(), "overdue": rent.mark_overdue()}
+    return {"invoiced": rent.issue_invoices(), "overdue": rent.mark_overdue(), "alerts": monitoring.raise_alerts()}
 
 
 def insurance_premiums() -> dict:

@@ -119,8 +119,9 @@ class OrderEvent(Base):
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # the order.state_changed entry of this move (moves made through orders.services.move;
-    # credit counts cancellations by it)
+    # the ledger entry of this move: order.state_changed for moves made through
+    # orders.services.move (credit counts cancellations by it); order.posted on the row of the
+    # order's creation (from_state None; a lender's advance evidence proves the order by it)
     ledger_index: Mapped[int | None] = mapped_column(BigInteger)
 
 

@@ -88,11 +88,12 @@ def create_order(actor: Actor, data: dict) -> Order:
         order.operations = operations
         s.add(order)
         s.flush()
-        _record(s, order, actor, None, "draft")
+        created = _record(s, order, actor, None, "draft")
         if submit:
             order.state = "open"
             _record(s, order, actor, "draft", "open")
-        record(s, ledger_events.order_posted(order, actor.org_public_id))
+        # the creation's row keeps the order.posted entry: a lender's evidence proves the order by it
+        created.ledger_index = record(s, ledger_events.order_posted(order, actor.org_public_id))[0].index
         s.commit()
         return _reload(s, order)
 
@@ -179,8 +180,8 @@ def repost(s: Session, order: Order, actor: Actor, note: str) -> Order:
                        for op in order.operations]
     s.add(copy)
     s.flush()
-    _record(s, copy, actor, None, "open", note)
-    record(s, ledger_events.order_posted(copy, actor.org_public_id))
+    created = _record(s, copy, actor, None, "open", note)
+    created.ledger_index = record(s, ledger_events.order_posted(copy, actor.org_public_id))[0].index
     return copy
 
 

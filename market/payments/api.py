@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from market.api_common import PageArgs, idempotent, page_schema
 from market.auth import api_actor, require_token
-from market.payments import accounts, assignments, documents, execution, queries, services, webhooks
+from market.payments import accounts, assignments, contracts, documents, execution, queries, services, webhooks
 from market.payments import schemas as sc
 
 blp = Blueprint("payments_api", __name__, url_prefix="/api/v1", description="Payments, payouts and disputes")
@@ -202,3 +202,20 @@ def revenue():
 def stripe_webhook():
     outcome = webhooks.receive(request.get_data(), request.headers.get("Stripe-Signature", ""))
     return jsonify({"received": True, "outcome": outcome})
+
+
+@blp.route("/contract-transfers")
+@require_token("read")
+@blp.response(200, sc.ContractTransferOut(many=True))
+def pending_contract_transfers():
+    """Operator: money under contracts (lease disbursements, rent) waiting for the bank's confirmation."""
+    return contracts.pending(api_actor())
+
+
+@blp.route("/contract-transfers/<uuid:transfer_id>/confirm", methods=["POST"])
+@require_token("write")
+@blp.arguments(sc.ContractTransferConfirmIn)
+@blp.response(200, sc.ContractTransferOut)
+def confirm_contract_transfer(data, transfer_id: UUID):
+    """Operator, offline: the bank transfer reached the payee; the contract's owner books it in the same transaction."""
+    return contracts.confirm(api_actor(), transfer_id, data["bank_reference"])

@@ -281,12 +281,3 @@ def of_order(actor: Actor, order_public_id: uuid.UUID) -> list[dict]:
                             "assignee": s.get(Organization, a.assignee_org_id).name})
         return out
 
-
-def exposure(session: Session, factory_id: int) -> list[dict]:
-    """For credit reports: the factory's assigned receivables still owed to an assignee
-    (disbursed, not settled) — principal + fee not yet repaid, and whether the buyer confirmed."""
-    rows = session.scalars(select(PayoutAssignment).where(PayoutAssignment.factory_id == factory_id,
-                                                          PayoutAssignment.state.in_(IN_FORCE))
-                           .order_by(PayoutAssignment.id))
-    return [{"assignment": str(a.public_id), "state": a.state, "outstanding_minor": a.outstanding_minor,
-             "currency": a.currency, "buyer_confirmed": a.buyer_confirmed_at is not None} for a in rows]

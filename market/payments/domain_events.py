@@ -84,3 +84,17 @@ class AssigneePaid:
     paid_minor: int
     due_minor: int
     state: str
+
+
+@dataclass(frozen=True)
+class ContractTransferDone:
+    """Money under a contract (payments/contracts.py: a lease's disbursement to the supplier,
+    a period's rent) reached the payee; published in the unit of work that records it, so
+    the contract's owner books it in the same transaction. `done_at`: ISO instant."""
+
+    transfer_id: int
+    kind: str
+    contract: str
+    item: str
+    amount_minor: int
+    done_at: str

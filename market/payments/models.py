@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Uuid
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Index, String, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.db import Base, UTCDateTime, new_public_id, utcnow
@@ -274,3 +274,44 @@ class PayoutAssignment(Base):
     @property
     def outstanding_minor(self) -> int:
         return max(0, self.due_minor - self.paid_minor)
+
+
+CONTRACT_TRANSFER_KINDS = ("lease_disbursement", "lease_rent")
+CONTRACT_TRANSFER_STATES = ("pending", "succeeded", "failed")
+
+
+class ContractTransfer(Base):
+    """Money between two organizations under a contract that is not an order's escrow: a
+    lessor paying an equipment supplier, a lessee paying rent (payments/contracts.py). The
+    contract's owner (leasing) names it by opaque ids (`contract`, `item`); at most one live
+    (pending or succeeded) transfer per kind and item. Its ledger entries commit to the amount."""
+
+    __tablename__ = "contract_transfers"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {CONTRACT_TRANSFER_KINDS}", name="kind"),
+        CheckConstraint(f"state IN {CONTRACT_TRANSFER_STATES}", name="state"),
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        CheckConstraint("payer_org_id <> payee_org_id", name="two_parties"),
+        Index("ix_contract_transfers_contract", "contract"),
+        Index("uq_contract_transfers_live_item", "kind", "item", unique=True,
+              sqlite_where=text("state IN ('pending', 'succeeded')"),
+              postgresql_where=text("state IN ('pending', 'succeeded')")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_public_id)
+    kind: Mapped[str] = mapped_column(String(24))
+    contract: Mapped[str] = mapped_column(String(64))  # e.g. the lease's public id
+    item: Mapped[str] = mapped_column(String(64))  # e.g. the lease (disbursement) or the rent invoice
+    payer_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    payee_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    provider: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(12), default="pending")
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    salt: Mapped[str] = mapped_column(String(32))
+    ledger_index: Mapped[int | None] = mapped_column(BigInteger)
+    done_ledger_index: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

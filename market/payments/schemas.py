@@ -170,3 +170,23 @@ class PdfArgs(StrictSchema):
 class RevenueOut(ma.Schema):
     per_currency = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Dict(keys=ma.fields.String(),
                                                                                   values=ma.fields.Integer()))
+
+
+class ContractTransferOut(ma.Schema):
+    id = ma.fields.UUID(attribute="public_id")
+    kind = ma.fields.String(metadata={"description": "lease_disbursement (lessor to supplier) or lease_rent (lessee to lessor)"})
+    contract = ma.fields.String()
+    item = ma.fields.String()
+    amount_minor = ma.fields.Integer()
+    currency = ma.fields.String()
+    provider = ma.fields.String()
+    state = ma.fields.String()
+    external_id = ma.fields.String(allow_none=True)
+    ledger_index = ma.fields.Integer(allow_none=True)
+    done_ledger_index = ma.fields.Integer(allow_none=True)
+    created_at = ma.fields.DateTime()
+    done_at = ma.fields.DateTime(allow_none=True)
+
+
+class ContractTransferConfirmIn(StrictSchema):
+    bank_reference = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))

@@ -45,3 +45,22 @@ def factory_qc(session: Session, factory_id: int, start: datetime, end: datetime
     rows = session.scalars(select(QcResult).where(QcResult.factory_id == factory_id, QcResult.recorded_at >= start,
                                                   QcResult.recorded_at < end).order_by(QcResult.id))
     return [QcRecord(qc.lot_id, qc.result, qc.recorded_at, qc.ledger_index) for qc in rows]
+
+
+@dataclass(frozen=True)
+class OrderTrail:
+    """The ledger entries of one order's production and delivery, by type: lot.commissioned,
+    operation.completed (of the operations `factory_id` made), shipment.shipped, delivery.confirmed."""
+    commissioned: list[int]
+    completed: list[int]
+    shipped: list[int]
+    delivered: list[int]
+
+
+def order_trail(session: Session, order_id: int, factory_id: int) -> OrderTrail:
+    lots = list(session.scalars(select(Lot).where(Lot.order_id == order_id).order_by(Lot.id)))
+    return OrderTrail([lot.ledger_index for lot in lots if lot.ledger_index is not None],
+                      [op.finish_ledger_index for lot in lots for op in lot.operations
+                       if op.factory_id == factory_id and op.finish_ledger_index is not None],
+                      [lot.ship_ledger_index for lot in lots if lot.ship_ledger_index is not None],
+                      [lot.delivery_ledger_index for lot in lots if lot.delivery_ledger_index is not None])

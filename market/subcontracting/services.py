@@ -115,10 +115,11 @@ def subcontract(actor: Actor, parent_public_id: uuid.UUID, operation_seqs: list[
                           for n, seq in enumerate(seqs, start=1)]
         s.add(sub)
         s.flush()
-        s.add(OrderEvent(order_id=sub.id, from_state=None, to_state="open", actor_org_id=actor.org_id,
-                         actor_user_id=actor.user_id, note=history_notes.SUBCONTRACTED(
-                             operations="#" + ", #".join(map(str, seqs)), tier=parent.tier)))
-        record(s, ledger_events.order_posted(sub, actor.org_public_id))
+        created = OrderEvent(order_id=sub.id, from_state=None, to_state="open", actor_org_id=actor.org_id,
+                             actor_user_id=actor.user_id, note=history_notes.SUBCONTRACTED(
+                                 operations="#" + ", #".join(map(str, seqs)), tier=parent.tier))
+        s.add(created)
+        created.ledger_index = record(s, ledger_events.order_posted(sub, actor.org_public_id))[0].index
         if s.get(SubcontractNode, parent.id) is None:
             s.add(SubcontractNode(order_id=parent.id, promised_at=_own_promise(s, parent, quote)))
             s.flush()

@@ -44,7 +44,9 @@ def world(app, api, tenant):
     consent = lessee.post("/api/v1/credit/consents", json={
         "factory_id": factory["id"], "lender_id": str(lessor.actor.org_public_id), "purpose": "equipment_financing"})
     assert consent.status_code == 201, consent.get_json()
+    operator = tenant("operator", "Ops")
     return {"lessee": lessee, "lessor": api(lessor), "bank_b": api(bank_b), "other": other_api, "buyer": api(buyer),
+            "operator": operator, "ops": api(operator),
             "factory": factory, "machine": machine, "other_machine": other_machine,
             "supplier_id": str(supplier.actor.org_public_id), "owner": owner, "lessor_tenant": lessor}
 
@@ -61,6 +63,17 @@ def signed_lease(w):
     lease = r.get_json()
     assert w["lessee"].post(f"/api/v1/leases/{lease['id']}/sign", json={"accept": True}).status_code == 200
     return lease
+
+
+def disburse_confirmed(w, lease_id: str, now=T0):
+    """The lessor disburses through payments and the operator confirms the bank transfer (in an app context)."""
+    from market.leasing import services
+    from market.payments import contracts
+
+    services.disburse(w["lessor_tenant"].actor, _uuid(lease_id), now=now)
+    (t,) = [t for t in contracts.pending(w["operator"].actor) if t.contract == lease_id]
+    contracts.confirm(w["operator"].actor, t.public_id, "BANK-1", now=now)
+    return services.get(w["lessor_tenant"].actor, _uuid(lease_id))
 
 
 def ledger_size(app) -> int:
@@ -80,14 +93,14 @@ def verify_in_another_process(bundle: dict, tmp_path, name: str) -> subprocess.C
 def test_three_months_of_usage_rent_follow_the_committed_run_hours_and_a_tampered_day_fails_verification(
         app, world, tmp_path):
     from market.db import unit_of_work
-    from market.leasing import rent, services
+    from market.leasing import rent
     from market.telemetry.models import MachineDay
     from market.telemetry.simulation import load_history
 
     w = world
     lease = signed_lease(w)
     with app.app_context():
-        active = services.disburse(w["lessor_tenant"].actor, _uuid(lease["id"]), now=T0)
+        active = disburse_confirmed(w, lease["id"])
         assert active.start_day == date(2026, 3, 1) and active.disbursed_minor == 40_000_000
         machine_pk = active.machine_id
         # three months of simulated readings, rolled up and summarised day by day on the ledger
@@ -163,9 +176,7 @@ def test_only_lessor_and_lessee_see_a_lease_everyone_else_gets_404(app, world):
     w = world
     lease = signed_lease(w)
     with app.app_context():
-        from market.leasing import services
-
-        services.disburse(w["lessor_tenant"].actor, _uuid(lease["id"]), now=T0)
+        disburse_confirmed(w, lease["id"])
     lid = lease["id"]
     for who in ("lessor", "lessee"):
         assert w[who].get(f"/api/v1/leases/{lid}").status_code == 200
@@ -230,7 +241,7 @@ def test_domain_refusals_speak_the_users_language(world):
 
 def test_the_supplier_is_paid_the_lessor_watches_the_machine_and_late_rent_is_recorded(app, world):
     from market.db import unit_of_work
-    from market.leasing import monitoring, rent, services
+    from market.leasing import monitoring, rent
     from market.leasing.models import RentInvoice
     from market.telemetry.models import Alert, MachineDay
 
@@ -238,7 +249,7 @@ def test_the_supplier_is_paid_the_lessor_watches_the_machine_and_late_rent_is_re
     lease = signed_lease(w)
     lessor = w["lessor_tenant"].actor
     with app.app_context():
-        active = services.disburse(lessor, _uuid(lease["id"]), now=T0)
+        active = disburse_confirmed(w, lease["id"])
         machine_pk, factory_pk = active.machine_id, active.factory_id
         # a machine that reported but never ran from 1 March to 1 April, and went down on 30 March
         with unit_of_work() as s:
@@ -385,3 +396,33 @@ def test_the_database_itself_refuses_a_second_open_lease_and_negative_rent(app, 
             s.add(Lease(public_id=uuid.uuid4(), **{**columns, "status": "declined"}))
             s.commit()
             assert s.scalar(select(func.count(Lease.id))) == 2
+
+
+def test_refusals_give_an_english_detail_to_the_api_and_the_readers_language_to_fields_and_the_portal(app, world):
+    w = world
+    zh = {"Accept-Language": "zh-CN"}
+    r = w["lessor"].post("/api/v1/leases", json=offer_body(w, machine_id=w["other_machine"]["id"]), headers=zh)
+    body = r.get_json()
+    assert r.status_code == 422 and body["detail"] == "This machine is not one of the factory's machines."
+    assert "设备" in body["errors"]["machine_id"][0]
+    # several terms that do not hold: each field in the reader's language, the detail in English
+    r = w["lessor"].post("/api/v1/leases", json=offer_body(w, schedule="hybrid", rate_minor_per_hour=0), headers=zh)
+    body = r.get_json()
+    assert r.status_code == 422 and body["detail"] == "A hybrid schedule needs a fixed part above zero."
+    assert set(body["errors"]) == {"fixed_minor", "rate_minor_per_hour"}
+    assert all(not msg[0].isascii() for msg in body["errors"].values()), body["errors"]
+    lease = signed_lease(w)
+    r = w["lessee"].post(f"/api/v1/leases/{lease['id']}/disburse", headers=zh)
+    assert r.status_code == 403 and r.get_json()["detail"] == "Only the lessor disburses a lease."
+    r = w["lessor"].post(f"/api/v1/leases/{lease['id']}/sign", json={"accept": True}, headers=zh)
+    assert r.status_code == 403 and r.get_json()["detail"] == "Only the lessee signs or declines a lease offer."
+    # the portal flashes the same refusal in the reader's language
+    client = app.test_client()
+    assert client.post("/login", data={"email": w["owner"].email, "password": "correct-horse-1"},
+                       headers=zh).status_code == 302
+    page = client.post(f"/leases/{lease['id']}/disburse", headers=zh, follow_redirects=True).get_data(as_text=True)
+    assert "Only the lessor disburses a lease." not in page
+    from flask_babel import force_locale, gettext
+
+    with app.test_request_context(), force_locale("zh_CN"):
+        assert gettext("Only the lessor disburses a lease.") in page

@@ -441,3 +441,89 @@ def test_a_dispute_after_the_lender_was_repaid_refunds_only_what_the_escrow_stil
     _confirm(world, oid, "transfer")
     b = _check(world, oid)
     assert b.holds and (b.assignee_paid, b.transferred, b.commission, b.refunded) == (DUE, 21000, 7200, 10000)
+
+
+def test_the_lender_portfolio_counts_the_assigned_receivable_and_waits_for_the_buyer(world, fin, app):
+    oid = world.order(split=False)
+    aid = fin.apply(oid).get_json()["id"]
+    fin.approve_and_disburse(aid)  # advanced before the buyer confirmed: the lender sees it unconfirmed
+    mine = fin.bank.get("/api/v1/credit/portfolio").get_json()
+    rec = next(p for p in mine["by_product"] if p["product"] == "receivables")
+    assert (rec["contracts"], rec["outstanding_minor"], rec["overdue_minor"]) == (1, DUE, 0)
+    assert mine["total"]["outstanding_minor"] == DUE
+    (a,) = world.buyer.get(f"/api/v1/orders/{oid}/assignments").get_json()
+    assert [(p["kind"], p["product"], p["contract"]) for p in mine["pending"]] == [
+        ("buyer_confirmation", "receivables", a["id"])]
+    outsider = fin.other_bank.get("/api/v1/credit/portfolio").get_json()
+    assert outsider["total"]["outstanding_minor"] == 0 and outsider["pending"] == [] and outsider["factories"] == []
+    assert world.buyer.post(f"/api/v1/orders/{oid}/assignments/{a['id']}/confirm").status_code == 200
+    assert fin.bank.get("/api/v1/credit/portfolio").get_json()["pending"] == []
+
+
+def _verify_elsewhere(bundle, tmp_path, name):
+    import subprocess
+    import sys
+
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(bundle))
+    return subprocess.run([sys.executable, "-m", "ledger", "verify-evidence", str(path)], capture_output=True, text=True)
+
+
+def test_the_lenders_evidence_proves_the_order_its_acceptance_production_and_delivery_offline(
+        world, fin, app, tmp_path):
+    import base64
+
+    oid = world.order(split=False)
+    aid = _financed(world, fin, oid)
+    url = f"/api/v1/financing-applications/{aid}/evidence"
+    early = fin.bank.get(url).get_json()
+    assert early["subject"]["stages"] == {"order_posted": True, "order_accepted": True, "produced": False,
+                                          "delivered": False, "assigned": True, "payable_confirmed": True}
+    assert _verify_elsewhere(early, tmp_path, "early").returncode == 0
+    world.operator.post(f"/api/v1/orders/{oid}/payment/confirm", json={"bank_reference": "ICBC-1"})
+    for to in ("in_production", "shipped", "delivered"):
+        world.move(oid, to)
+    bundle = fin.bank.get(url).get_json()
+    assert all(bundle["subject"]["stages"].values()), bundle["subject"]
+    facts = {f["name"]: f["value"] for f in bundle["facts"]}
+    assert facts["share_minor"] == "100000.0000" and facts["advance_due_minor"] == f"{DUE}.0000"
+    assert int(facts["operations_completed"].split(".")[0]) >= 1 and facts["pieces_delivered"] != "0.0000"
+    types = {json.loads(base64.b64decode(e["entry"]))["event"]["type"] for e in bundle["entries"]}
+    assert {"order.posted", "quote.accepted", "lot.commissioned", "operation.completed", "shipment.shipped",
+            "delivery.confirmed", "payment.assigned", "payment.payable_confirmed"} <= types
+    done = _verify_elsewhere(bundle, tmp_path, "bundle")
+    assert done.returncode == 0 and done.stdout.startswith("OK"), done.stdout + done.stderr
+    # the factory reads the same bundle; anyone else gets 404
+    assert fin.mill.get(url).status_code == 200
+    for who in (fin.other_bank, fin.other_buyer, world.buyer):
+        assert who.get(url).status_code == 404
+
+    def tampered(change):
+        copy = json.loads(json.dumps(bundle))
+        change(copy)
+        return _verify_elsewhere(copy, tmp_path, "tampered")
+
+    def entry_of(copy, typ):
+        return next(e for e in copy["entries"] if json.loads(base64.b64decode(e["entry"]))["event"]["type"] == typ)
+
+    def rewrite_delivery(copy):  # a delivery confirmed by someone else, in the entry itself
+        e = entry_of(copy, "delivery.confirmed")
+        raw = json.loads(base64.b64decode(e["entry"]))
+        raw["event"]["org"] = str(uuid.uuid4())
+        e["entry"] = base64.b64encode(json.dumps(raw).encode()).decode()
+
+    def more_principal(copy):
+        next(d for d in copy["disclosures"] if "principal_minor" in d["payload"])["payload"]["principal_minor"] += 1
+
+    def claim_produced_by_an_acceptance(copy):  # another entry of the order passed off as production
+        accepted = entry_of(copy, "quote.accepted")
+        rec = next(f for f in copy["facts"] if f["name"] == "produced")["records"][0]
+        rec["x"]["entry"] = json.loads(base64.b64decode(accepted["entry"]))["index"]
+
+    def other_order(copy):
+        next(f for f in copy["facts"] if f["name"] == "delivered")["args"]["value"] = str(uuid.uuid4())
+
+    for change, says in ((rewrite_delivery, "entry"), (more_principal, "do not open the commitment"),
+                         (claim_produced_by_an_acceptance, "not 'lot.commissioned'"), (other_order, "delivered")):
+        done = tampered(change)
+        assert done.returncode != 0 and says in done.stdout + done.stderr, (change.__name__, done.stdout, done.stderr)

@@ -108,6 +108,10 @@ API_CASES = {
     ("/api/v1/insurance-claims/<uuid:claim_id>", "GET"): None,
     ("/api/v1/insurance-claims/<uuid:claim_id>/decision", "POST"): {"approve": True},
     ("/api/v1/insurance-claims/<uuid:claim_id>/evidence", "GET"): None,
+    ("/api/v1/lease-invoices/<uuid:invoice_id>/rent-payment", "POST"): None,
+    ("/api/v1/leases/<uuid:lease_id>/transfers", "GET"): None,
+    ("/api/v1/contract-transfers/<uuid:transfer_id>/confirm", "POST"): {"bank_reference": "B-1"},
+    ("/api/v1/financing-applications/<uuid:application_id>/evidence", "GET"): None,
     ("/api/v1/notifications/<uuid:notification_id>/read", "POST"): None,
     ("/api/v1/webhooks/<uuid:endpoint_id>", "GET"): None,
     ("/api/v1/webhooks/<uuid:endpoint_id>", "PATCH"): {"description": "stolen"},
@@ -226,7 +230,10 @@ def _world(tenant, api):
            # premiums and claims come from started periods and committed down days
            # (tests/market/test_insurance.py walks real ones); here the policy is refused first
            "premium_id": "00000000-0000-4000-8000-000000000000",
-           "claim_id": "00000000-0000-4000-8000-000000000000"}
+           "claim_id": "00000000-0000-4000-8000-000000000000",
+           # the operator confirms contract transfers; to anyone else one is not found
+           # (real ones: tests/market/test_lease_money.py)
+           "transfer_id": "00000000-0000-4000-8000-000000000000"}
     return world, ids
 
 
