@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.credit import supplier as credit_supplier
     from market.credit import views as credit_views
     from market.insurance import api as insurance_api
+    from market.insurance import credit_facts as insurance_credit
     from market.insurance import views as insurance_views
     from market.leasing import api as leasing_api
     from market.leasing import credit_facts as leasing_credit
@@ -119,6 +120,7 @@ def create_app(config: dict | None = None) -> Flask:
     payments_jinja.init_app(app)
     notifications_views.init_app(app)
     leasing_credit.init_app(app)
+    insurance_credit.init_app(app)
 
     api = problems.ProblemApi(app)
     for module in (accounts_api, catalog_api, orders_api, matching_api, bidding_api, production_api, material_api,

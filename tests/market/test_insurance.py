@@ -623,3 +623,35 @@ def test_an_offer_sent_twice_with_one_idempotency_key_makes_one_policy(app, worl
     # without the key the same offer is a second policy over the same days: refused, 409
     third = w["insurer"].post("/api/v1/insurance-policies", json=body(w, start_day="2031-01-01"))
     assert third.status_code == 409 and "start_day" in third.get_json()["errors"]
+
+
+def test_a_policy_is_exposure_in_the_credit_report_with_its_premium_behaviour(app, world):
+    """Premiums invoiced and unpaid are what the factory owes its insurer: outstanding, overdue
+    past their due day, and each paid premium counts on time or late (credit.exposure)."""
+    from market.catalog.models import Factory
+    from market.credit import exposure
+    from market.db import unit_of_work
+    from market.insurance import premiums
+
+    w = world
+    p = issued(app, w)
+    with app.app_context():
+        assert premiums.issue_premiums(now=datetime(2026, 4, 2, 4, tzinfo=timezone.utc)) == 2  # March and April
+
+    def owed(today):
+        with app.app_context(), unit_of_work() as s:
+            f = s.scalar(select(Factory).where(Factory.public_id == uuid.UUID(w["factory"]["id"])))
+            return exposure.report_exposure(s, f.id, "CNY", today)
+
+    listed = w["insured"].get(f"/api/v1/insurance-policies/{p['id']}/premiums").get_json()
+    march, april = (x["premium_minor"] for x in listed)
+    before = owed(date(2026, 4, 2))  # March's premium is past its due day (16 March), April's is not
+    assert before["products"]["policies"] == {"contracts": 1, "outstanding_minor": march + april,
+                                              "overdue_minor": march,
+                                              "behaviour": {"on_time": 0, "late": 0, "overdue": 1}}
+    assert before["total_minor"] >= march + april
+    paid = w["insurer"].post(f"/api/v1/insurance-premiums/{listed[0]['id']}/payment")  # the insurer confirms receipt
+    assert paid.status_code == 200, paid.get_json()
+    after = owed(date(2026, 4, 2))["products"]["policies"]
+    assert (after["outstanding_minor"], after["overdue_minor"]) == (april, 0)
+    assert after["behaviour"]["overdue"] == 0 and after["behaviour"]["on_time"] + after["behaviour"]["late"] == 1

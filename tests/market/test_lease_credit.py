@@ -105,25 +105,25 @@ def test_a_product_registered_above_credit_joins_the_exposure_and_the_line(app, 
     w = world
     factory_pk = {}
 
-    def policies(session, factory_ids, lender_org_id, today):
+    def guarantees(session, factory_ids, lender_org_id, today):
         from market.catalog.models import Factory
 
         f = session.scalar(select(Factory).where(Factory.public_id == _uuid(w["factory"]["id"])))
         factory_pk["id"] = f.id
         if factory_ids is not None and f.id not in factory_ids:
             return []
-        return [exposure.Line("policies", f.id, w["lessor_tenant"].actor.org_id, "p-1", "CNY", 12_345, 345,
+        return [exposure.Line("guarantees", f.id, w["lessor_tenant"].actor.org_id, "p-1", "CNY", 12_345, 345,
                               on_time=2, late=0, overdue=1)]
 
-    exposure.register_exposure_source("policies", policies)
+    exposure.register_exposure_source("guarantees", guarantees)
     try:
         owed = _report(w)["exposure"]
     finally:
-        exposure.SOURCES.pop("policies")
-    assert owed["products"]["policies"] == {"contracts": 1, "outstanding_minor": 12_345, "overdue_minor": 345,
+        exposure.SOURCES.pop("guarantees")
+    assert owed["products"]["guarantees"] == {"contracts": 1, "outstanding_minor": 12_345, "overdue_minor": 345,
                                             "behaviour": {"on_time": 2, "late": 0, "overdue": 1}}
     assert owed["total_minor"] == 12_345 and owed["behaviour"]["on_time"] == 2
-    assert "policies" not in _report(w)["exposure"]["products"]
+    assert "guarantees" not in _report(w)["exposure"]["products"]
 
 
 def test_the_report_page_shows_the_exposure_by_product_in_both_languages(app, world):
