@@ -1,9 +1,9 @@
 """In a browser, in both languages: a factory bids from the order board, the buyer counters,
 the factory accepts the counter, the buyer compares the offers and accepts the bid."""
-from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.conftest import portal_day
 from tests.e2e.dialogs import confirm
 from tests.market.test_bidding import market  # noqa: F401  (fixture)
 
@@ -11,10 +11,6 @@ pytestmark = pytest.mark.browser
 
 WORDS = {"zh-CN": {"sent": "您的投标已发送给买方", "accepted": "投标已接受", "counter": "买方还价"},
          "en-US": {"sent": "Your bid was sent to the buyer", "accepted": "Bid accepted", "counter": "The buyer counters"}}
-
-
-def _day(days: int) -> str:
-    return (datetime.now(timezone.utc) + timedelta(days=days)).date().isoformat()
 
 
 def _login(browser, live_server, who, locale):
@@ -33,8 +29,8 @@ def test_a_bid_countered_and_accepted_in_the_browser(live_server, browser, shot,
     factory.goto(f"{live_server}/board/{m.order['id']}")
     factory.click("#bid-on-order")
     factory.fill("#price", "1500")
-    factory.fill("#promised_at", _day(12))
-    factory.fill("#expires_at", _day(6))
+    factory.fill("#promised_at", portal_day(12))
+    factory.fill("#expires_at", portal_day(6))
     factory.fill("#conditions", "FOB Suzhou")
     shot(factory, "bid-form")
     factory.click("#submit-bid")
