@@ -11,7 +11,7 @@ so they live with the domain that owns the rows (the kernel knows no domain):
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, or_, select, true
 
 from market import errors
 from market.auth import Actor
@@ -39,6 +39,24 @@ def may_revoke_token(actor: Actor, token) -> bool:
 def own_rows(actor: Actor, org_column) -> ColumnElement[bool]:
     """Rows whose `org_column` is the actor's organization (operators: every row)."""
     return true() if actor.is_operator else org_column == actor.org_id
+
+
+def party_rows(actor: Actor, *org_columns) -> ColumnElement[bool]:
+    """Rows of a contract between organizations (a lease, a policy) that the actor is a party
+    to, by any of `org_columns`; operators see every row."""
+    return true() if actor.is_operator else or_(*(column == actor.org_id for column in org_columns))
+
+
+def one_row(s, model, public_id, *where, missing, lock: bool = False):
+    """The row of `model` with this public id that `where` lets the caller see, else the
+    `missing` refusal (404): what is hidden and what does not exist answer alike."""
+    q = select(model).where(model.public_id == public_id, *where)
+    if lock:
+        q = q.with_for_update(of=model)
+    row = s.scalar(q)
+    if row is None:
+        raise errors.refusal(errors.NotFound, missing)
+    return row
 
 
 def sees_budget(actor: Actor, order=None) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ledger.disclosure import new_salt
 from ledger.events import format_when
 from ledger.evidence import EVIDENCE_FORMAT, fmt
-from market import bus, errors
+from market import bus, errors, policy
 from market.auth import Actor
 from market.db import unit_of_work, utcnow, write_lock
 from market.insurance import events as ev
@@ -151,12 +151,7 @@ def file_claim(actor: Actor, policy_id: uuid.UUID, *, start_at: datetime, end_at
 
 
 def _find_claim(s, actor: Actor, claim_id: uuid.UUID, *, lock: bool = False) -> Claim:
-    q = select(Claim).where(Claim.public_id == claim_id)
-    if lock:
-        q = q.with_for_update(of=Claim)
-    claim = s.scalar(q)
-    if claim is None:
-        raise errors.refusal(errors.NotFound, _l("No such claim."))
+    claim = policy.one_row(s, Claim, claim_id, missing=_l("No such claim."), lock=lock)
     find(s, actor, claim.policy.public_id)  # the same 404 as the policy for anyone else
     return claim
 

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ledger.disclosure import new_salt
-from market import bus, errors
+from market import bus, errors, policy
 from market.auth import Actor
 from market.db import unit_of_work, utcnow, write_lock
 from market.insurance import events as ev
@@ -91,10 +91,7 @@ def record_payment(actor: Actor, invoice_id: uuid.UUID, *, now: datetime | None 
     now = now or utcnow()
     with unit_of_work() as s:
         write_lock(s)
-        inv = s.scalar(select(PremiumInvoice).where(PremiumInvoice.public_id == invoice_id)
-                       .with_for_update(of=PremiumInvoice))
-        if inv is None:
-            raise errors.refusal(errors.NotFound, _l("No such invoice."))
+        inv = policy.one_row(s, PremiumInvoice, invoice_id, missing=_l("No such invoice."), lock=True)
         find(s, actor, inv.policy.public_id)  # the same 404 as the policy for anyone else
         if inv.policy.insurer_org_id != actor.org_id:
             raise errors.refusal(errors.Forbidden, _l("Only the insurer confirms a premium received."))

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from ledger.disclosure import new_salt
 from market import bus, errors, policy as rules
@@ -90,19 +90,11 @@ def offer(actor: Actor, *, factory_id: uuid.UUID, machine_id: uuid.UUID, coverag
 def visible(actor: Actor):
     """Policies an actor may see: the insurer's and the insured's own; everything for
     operators. Anyone else gets 404, not even the policy's existence."""
-    if actor.is_operator:
-        return Policy.id.is_not(None)
-    return or_(Policy.insurer_org_id == actor.org_id, Policy.insured_org_id == actor.org_id)
+    return rules.party_rows(actor, Policy.insurer_org_id, Policy.insured_org_id)
 
 
 def find(s, actor: Actor, policy_id: uuid.UUID, *, lock: bool = False) -> Policy:
-    q = select(Policy).where(Policy.public_id == policy_id, visible(actor))
-    if lock:
-        q = q.with_for_update(of=Policy)
-    p = s.scalar(q)
-    if p is None:
-        raise errors.refusal(errors.NotFound, _l("No such policy."))
-    return p
+    return rules.one_row(s, Policy, policy_id, visible(actor), missing=_l("No such policy."), lock=lock)
 
 
 def get(actor: Actor, policy_id: uuid.UUID) -> Policy:

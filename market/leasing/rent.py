@@ -14,7 +14,7 @@ from sqlalchemy import select
 from ledger.disclosure import new_salt
 from ledger.events import format_when
 from ledger.evidence import EVIDENCE_FORMAT, fmt, usage_rent
-from market import bus, errors
+from market import bus, errors, policy
 from market.auth import Actor
 from market.db import unit_of_work, utcnow, write_lock
 from market.journal.ledger import proved_entries, record
@@ -101,12 +101,7 @@ def mark_overdue(now: datetime | None = None) -> int:
 
 
 def _find_invoice(s, actor: Actor, invoice_id: uuid.UUID, *, lock: bool = False) -> RentInvoice:
-    q = select(RentInvoice).where(RentInvoice.public_id == invoice_id)
-    if lock:
-        q = q.with_for_update(of=RentInvoice)
-    inv = s.scalar(q)
-    if inv is None:
-        raise errors.refusal(errors.NotFound, _l("No such invoice."))
+    inv = policy.one_row(s, RentInvoice, invoice_id, missing=_l("No such invoice."), lock=lock)
     find(s, actor, inv.lease.public_id)  # the same 404 as the lease for anyone else
     return inv
 

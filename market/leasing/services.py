@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from ledger.disclosure import new_salt
 from market import bus, errors, policy
@@ -99,19 +99,11 @@ def offer(actor: Actor, *, factory_id: uuid.UUID, machine_id: uuid.UUID, kind: s
 def visible(actor: Actor):
     """Leases an actor may see: the lessor's and the lessee's own; everything for operators.
     Anyone else gets 404, not even the lease's existence."""
-    if actor.is_operator:
-        return Lease.id.is_not(None)
-    return or_(Lease.lessor_org_id == actor.org_id, Lease.lessee_org_id == actor.org_id)
+    return policy.party_rows(actor, Lease.lessor_org_id, Lease.lessee_org_id)
 
 
 def find(s, actor: Actor, lease_id: uuid.UUID, *, lock: bool = False) -> Lease:
-    q = select(Lease).where(Lease.public_id == lease_id, visible(actor))
-    if lock:
-        q = q.with_for_update(of=Lease)
-    lease = s.scalar(q)
-    if lease is None:
-        raise errors.refusal(errors.NotFound, _l("No such lease."))
-    return lease
+    return policy.one_row(s, Lease, lease_id, visible(actor), missing=_l("No such lease."), lock=lock)
 
 
 def get(actor: Actor, lease_id: uuid.UUID) -> Lease:

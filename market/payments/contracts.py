@@ -93,10 +93,7 @@ def confirm(actor: Actor, transfer_id: uuid.UUID, bank_reference: str, *, now: d
     now = now or utcnow()
     with unit_of_work() as s:
         write_lock(s)
-        t = s.scalar(select(ContractTransfer).where(ContractTransfer.public_id == transfer_id)
-                     .with_for_update(of=ContractTransfer))
-        if t is None:
-            raise errors.refusal(errors.NotFound, _l("No such payment."))
+        t = policy.one_row(s, ContractTransfer, transfer_id, missing=_l("No such payment."), lock=True)
         if t.state != "pending":
             raise errors.refusal(errors.Conflict, _l("This payment is already recorded."),
                                  detail=f"the transfer is {t.state}")
