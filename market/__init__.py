@@ -77,7 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.subcontracting import api as subcontracting_api
     from market.subcontracting import handlers as subcontracting_handlers
     from market.subcontracting import views as subcontracting_views
-    from market.web import api_docs, confirm, csrf, input_guard, security
+    from market.web import api_docs, confirm, csrf, input_guard, openapi, security
     from market.portal import views as portal_views
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
@@ -122,7 +122,7 @@ def create_app(config: dict | None = None) -> Flask:
     leasing_credit.init_app(app)
     insurance_credit.init_app(app)
 
-    api = problems.ProblemApi(app)
+    api = problems.ProblemApi(app, spec_kwargs={"extra_plugins": [openapi.ContractPlugin(app)]})
     for module in (accounts_api, catalog_api, orders_api, matching_api, bidding_api, production_api, material_api,
                    trace_api, telemetry_api, credit_api, ratings_api, payments_api, subcontracting_api,
                    notifications_api, webhook_api, leasing_api, insurance_api):

@@ -188,6 +188,7 @@ def idempotent(fn):
             raise
         return response
 
+    wrapper.honours_idempotency_key = True  # market.web.openapi declares the header
     return wrapper
 
 

@@ -36,6 +36,7 @@ class TokenOut(ma.Schema):
 @require_token("read")
 @blp.response(200, OrganizationOut)
 def me():
+    """Your organization: name, kind and public id."""
     return services.get_organization(api_actor())
 
 
@@ -44,6 +45,7 @@ def me():
 @blp.arguments(OrganizationPatch)
 @blp.response(200, OrganizationOut)
 def rename(data):
+    """Rename your organization (owners only)."""
     return services.rename_organization(api_actor(), data["name"])
 
 
@@ -59,4 +61,5 @@ def tokens():
 @require_token("write")
 @blp.response(200, TokenOut)
 def revoke(token_id: UUID):
+    """Revoke an API token: it stops working at once."""
     return services.revoke_api_token(api_actor(), token_id)

@@ -48,6 +48,7 @@ def mine():
 @require_token("read")
 @blp.response(200, sc.BidOut)
 def get(bid_id: UUID):
+    """One bid with its terms and counter-offer."""
     return services.get_bid(api_actor(), bid_id)
 
 
@@ -65,6 +66,7 @@ def revise(data, bid_id: UUID):
 @blp.arguments(sc.NoteIn)
 @blp.response(200, sc.BidOut)
 def withdraw(data, bid_id: UUID):
+    """The factory withdraws its bid."""
     return services.withdraw_bid(api_actor(), bid_id, data["note"])
 
 
@@ -91,6 +93,7 @@ def accept_counter(bid_id: UUID):
 @blp.arguments(sc.NoteIn)
 @blp.response(200, sc.BidOut)
 def reject_counter(data, bid_id: UUID):
+    """The factory rejects the buyer's counter-offer; its bid stands."""
     return services.answer_counter(api_actor(), bid_id, accept=False, note=data["note"])
 
 
@@ -99,6 +102,7 @@ def reject_counter(data, bid_id: UUID):
 @blp.arguments(sc.NoteIn)
 @blp.response(200, sc.BidOut)
 def decline(data, bid_id: UUID):
+    """The buyer declines a bid."""
     return services.decline_bid(api_actor(), bid_id, data["note"])
 
 
@@ -126,6 +130,7 @@ def upload(data, bid_id: UUID):
 @require_token("read")
 @blp.response(200, content_type="application/octet-stream")
 def download(bid_attachment_id: UUID):
+    """Download a bid attachment."""
     return files.send(services.get_attachment(api_actor(), bid_attachment_id))
 
 

@@ -14,6 +14,7 @@ blp = Blueprint("catalog_api", __name__, url_prefix="/api/v1", description="Fact
 
 
 @blp.route("/processes")
+@blp.doc(security=[])  # public: no token
 @blp.response(200, sc.ProcessOut(many=True))
 def processes():
     """The process taxonomy (public)."""
@@ -21,6 +22,7 @@ def processes():
 
 
 @blp.route("/certifications")
+@blp.doc(security=[])  # public: no token
 @blp.response(200, sc.CertificationOut(many=True))
 def certifications():
     """Known certifications (public)."""
@@ -32,6 +34,7 @@ def certifications():
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(sc.FactoryOut))
 def list_factories(args):
+    """Your organization's factories (operators see all; buyers find factories by capacity search)."""
     return services.list_factories(api_actor(), **args)
 
 
@@ -40,6 +43,7 @@ def list_factories(args):
 @blp.arguments(sc.FactoryIn)
 @blp.response(201, sc.FactoryOut)
 def create_factory(data):
+    """Register a factory of your organization."""
     return services.create_factory(api_actor(), data)
 
 
@@ -47,6 +51,7 @@ def create_factory(data):
 @require_token("read")
 @blp.response(200, sc.FactoryOut)
 def get_factory(factory_id: UUID):
+    """One of your factories."""
     return services.get_factory(api_actor(), factory_id)
 
 
@@ -55,6 +60,7 @@ def get_factory(factory_id: UUID):
 @blp.arguments(sc.FactoryPatch(partial=True))
 @blp.response(200, sc.FactoryOut)
 def update_factory(data, factory_id: UUID):
+    """Change a factory's name, address, location or certifications."""
     return services.update_factory(api_actor(), factory_id, data)
 
 
@@ -63,6 +69,7 @@ def update_factory(data, factory_id: UUID):
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, page_schema(sc.MachineOut))
 def list_machines(args):
+    """Your organization's machines, with their processes and pricing."""
     return services.list_machines(api_actor(), **args)
 
 
@@ -71,6 +78,7 @@ def list_machines(args):
 @blp.arguments(sc.MachineIn)
 @blp.response(201, sc.MachineOut)
 def create_machine(data):
+    """Add a machine to one of your factories."""
     return services.create_machine(api_actor(), data)
 
 
@@ -78,6 +86,7 @@ def create_machine(data):
 @require_token("read")
 @blp.response(200, sc.MachineOut)
 def get_machine(machine_id: UUID):
+    """One of your machines."""
     return services.get_machine(api_actor(), machine_id)
 
 
@@ -86,6 +95,7 @@ def get_machine(machine_id: UUID):
 @blp.arguments(sc.MachinePatch(partial=True))
 @blp.response(200, sc.MachineOut)
 def update_machine(data, machine_id: UUID):
+    """Change a machine's processes, pricing or status."""
     return services.update_machine(api_actor(), machine_id, data)
 
 
@@ -94,6 +104,7 @@ def update_machine(data, machine_id: UUID):
 @blp.arguments(sc.WindowListArgs, location="query")
 @blp.response(200, page_schema(sc.WindowOut))
 def list_windows(args):
+    """Your capacity windows (idle machine time offered for sale)."""
     return services.list_windows(api_actor(), **args)
 
 
@@ -119,6 +130,7 @@ def create_recurring(data):
 @require_token("read")
 @blp.response(200, sc.WindowOut)
 def get_window(window_id: UUID):
+    """One capacity window."""
     return services.get_window(api_actor(), window_id)
 
 

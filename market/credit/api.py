@@ -34,6 +34,7 @@ def grant(data):
 @require_token("write")
 @blp.response(200, sc.ConsentOut)
 def revoke(consent_id: UUID):
+    """Revoke a data-access consent given to a lender: its access ends at once."""
     return services.revoke_consent(api_actor(), consent_id)
 
 
@@ -69,6 +70,7 @@ def issue(data):
 @require_token("read")
 @blp.response(200, sc.ReportOut(many=True))
 def list_reports():
+    """Credit reports issued to you (lenders) or about you (factories)."""
     return services.reports_of(api_actor())
 
 
@@ -76,6 +78,7 @@ def list_reports():
 @require_token("read")
 @blp.response(200, sc.ReportOut)
 def get_report(report_id: UUID):
+    """One credit report with its figures and ledger commitments."""
     return services.get_report(api_actor(), report_id)
 
 
@@ -93,6 +96,7 @@ def evidence(report_id: UUID):
 @require_token("read")
 @blp.response(200, content_type="application/pdf")
 def pdf(report_id: UUID):
+    """A credit report as PDF."""
     from market.credit.views import report_pdf_response
 
     rep = services.get_report(api_actor(), report_id, action="report_pdf")
@@ -111,6 +115,7 @@ def factory_report(factory_id: UUID):
 @require_token("read")
 @blp.response(200, sc.ApplicationOut(many=True))
 def list_applications():
+    """Financing applications you made (factories) or received (lenders)."""
     return financing.applications(api_actor())
 
 
@@ -128,6 +133,7 @@ def apply(data):
 @require_token("read")
 @blp.response(200, sc.ApplicationOut)
 def get_application(application_id: UUID):
+    """One financing application with its decision and schedule."""
     return financing.get(api_actor(), application_id)
 
 
@@ -160,6 +166,7 @@ def decide(data, application_id: UUID):
 @idempotent
 @blp.response(200, sc.ApplicationOut)
 def disburse(application_id: UUID):
+    """The lender records the disbursement of an approved application."""
     return financing.disburse(api_actor(), application_id)
 
 
@@ -169,5 +176,6 @@ def disburse(application_id: UUID):
 @blp.arguments(sc.RepaymentIn)
 @blp.response(200, sc.ApplicationOut)
 def repay(data, application_id: UUID):
+    """Record a repayment instalment of a financing."""
     financing.repay(api_actor(), application_id, data["seq"])
     return financing.get(api_actor(), application_id)

@@ -35,6 +35,7 @@ def list_policies():
 @require_token("read")
 @blp.response(200, sc.PolicyOut)
 def get_policy(policy_id: UUID):
+    """One insurance policy with its terms and state."""
     return services.get(api_actor(), policy_id)
 
 
@@ -77,6 +78,7 @@ def file_claim(data, policy_id: UUID):
 @require_token("read")
 @blp.response(200, sc.ClaimOut(many=True))
 def list_claims(policy_id: UUID):
+    """The claims filed on a policy."""
     return claims.claims_of(api_actor(), policy_id)
 
 
@@ -93,6 +95,7 @@ def pay_premium(premium_id: UUID):
 @require_token("read")
 @blp.response(200, sc.ClaimOut)
 def get_claim(claim_id: UUID):
+    """One claim with its evidence and decision."""
     return claims.get_claim(api_actor(), claim_id)
 
 

@@ -34,6 +34,7 @@ def list_leases():
 @require_token("read")
 @blp.response(200, sc.LeaseOut)
 def get_lease(lease_id: UUID):
+    """One lease with its terms and state."""
     return services.get(api_actor(), lease_id)
 
 
@@ -67,6 +68,7 @@ def disburse(lease_id: UUID):
 @require_token("read")
 @blp.response(200, sc.InvoiceOut(many=True))
 def invoices(lease_id: UUID):
+    """A lease's rent invoices."""
     return rent.invoices_of(api_actor(), lease_id)
 
 

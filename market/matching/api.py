@@ -76,6 +76,7 @@ def requote(order_id: UUID):
 @require_token("read")
 @blp.response(200, QuoteOut(many=True))
 def list_quotes(order_id: UUID):
+    """The solver's quotes for an order (the buyer's view)."""
     return services.list_quotes(api_actor(), order_id)
 
 
@@ -83,6 +84,7 @@ def list_quotes(order_id: UUID):
 @require_token("read")
 @blp.response(200, JobOut)
 def job(job_id: UUID):
+    """A background job's state (quote solve, batch match): poll until done."""
     return services.get_job(api_actor(), job_id)
 
 
@@ -90,6 +92,7 @@ def job(job_id: UUID):
 @require_token("read")
 @blp.response(200, QuoteOut)
 def get_quote(quote_id: UUID):
+    """One quote with its lines (machine windows, prices, promised dates)."""
     return services.get_quote(api_actor(), quote_id)
 
 

@@ -25,6 +25,7 @@ def list_notifications(args):
 @require_token("read")
 @blp.response(200, sc.UnreadOut)
 def unread_count():
+    """How many of your notifications are unread."""
     return {"unread": services.unread_count(api_actor())}
 
 
@@ -40,4 +41,5 @@ def mark_read(notification_id: UUID):
 @require_token("write")
 @blp.response(200, sc.MarkedOut)
 def mark_all_read():
+    """Mark all your notifications read."""
     return {"marked": services.mark_all_read(api_actor())}

@@ -112,6 +112,7 @@ def kinds():
 @require_token("read")
 @blp.response(200, EndpointOut(many=True))
 def list_endpoints():
+    """Your webhook endpoints."""
     return services.list_endpoints(api_actor())
 
 
@@ -129,6 +130,7 @@ def create(data):
 @require_token("read")
 @blp.response(200, EndpointOut)
 def get(endpoint_id: UUID):
+    """One webhook endpoint with the event kinds it receives."""
     return services.get_endpoint(api_actor(), endpoint_id)
 
 
@@ -137,6 +139,7 @@ def get(endpoint_id: UUID):
 @blp.arguments(EndpointPatch)
 @blp.response(200, EndpointOut)
 def patch(data, endpoint_id: UUID):
+    """Change a webhook endpoint's URL, kinds or state."""
     return services.update_endpoint(api_actor(), endpoint_id, **data)
 
 
@@ -144,6 +147,7 @@ def patch(data, endpoint_id: UUID):
 @require_token("write")
 @blp.response(204)
 def delete(endpoint_id: UUID):
+    """Delete a webhook endpoint; nothing more is sent to it."""
     services.delete_endpoint(api_actor(), endpoint_id)
 
 
@@ -151,6 +155,7 @@ def delete(endpoint_id: UUID):
 @require_token("write")
 @blp.response(200, CreatedOut)
 def rotate(endpoint_id: UUID):
+    """Rotate a webhook endpoint's signing secret (the new one is shown once)."""
     created = services.rotate_secret(api_actor(), endpoint_id)
     return _with_secret(created)
 

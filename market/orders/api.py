@@ -35,6 +35,7 @@ def create_order(data):
 @require_token("read")
 @blp.response(200, sc.OrderOut)
 def get_order(order_id: UUID):
+    """An order with its operations and history, as its buyer or a factory working on it sees it."""
     return services.get_order(api_actor(), order_id)
 
 
@@ -78,6 +79,7 @@ def invite(data, order_id: UUID):
 @require_token("read")
 @blp.response(200, sc.InvitedOut(many=True))
 def invited(order_id: UUID):
+    """The factories invited to quote on an order (the buyer's view)."""
     return services.invited_factories(api_actor(), order_id)
 
 
@@ -85,6 +87,7 @@ def invited(order_id: UUID):
 @require_token("read")
 @blp.response(200, sc.MessageOut(many=True))
 def messages(order_id: UUID):
+    """The order's message thread between the buyer and its factories."""
     return services.list_messages(api_actor(), order_id)
 
 
@@ -93,6 +96,7 @@ def messages(order_id: UUID):
 @blp.arguments(sc.MessageIn)
 @blp.response(201, sc.MessageOut)
 def post_message(data, order_id: UUID):
+    """Post a message on the order's thread."""
     return services.post_message(api_actor(), order_id, data["body"])
 
 
@@ -100,6 +104,7 @@ def post_message(data, order_id: UUID):
 @require_token("read")
 @blp.response(200, sc.AttachmentOut(many=True))
 def attachments(order_id: UUID):
+    """The order's attachments (drawings, specifications)."""
     return services.list_attachments(api_actor(), order_id)
 
 
@@ -116,4 +121,5 @@ def upload(data, order_id: UUID):
 @require_token("read")
 @blp.response(200, content_type="application/octet-stream")
 def download(attachment_id: UUID):
+    """Download an order attachment."""
     return files.send(services.get_attachment(api_actor(), attachment_id))

@@ -90,6 +90,7 @@ def retry_payout(order_id: UUID, factory_id: UUID):
 @require_token("read")
 @blp.response(200, sc.DisputeOut(many=True))
 def disputes(order_id: UUID):
+    """The disputes opened on an order."""
     return queries.disputes_of(api_actor(), order_id)
 
 

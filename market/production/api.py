@@ -14,6 +14,7 @@ blp = Blueprint("production_api", __name__, url_prefix="/api/v1", description="P
 @require_token("read")
 @blp.response(200, LotOut(many=True))
 def list_lots(order_id: UUID):
+    """The production lots of an order."""
     return services.lots_of(api_actor(), order_id)
 
 
@@ -31,6 +32,7 @@ def commission_lot(data: dict, order_id: UUID):
 @require_token("read")
 @blp.response(200, LotOut)
 def get_lot(lot_id: UUID):
+    """One lot with its operations, QC records and trace code."""
     return services.get_lot(api_actor(), lot_id)[0]
 
 
@@ -48,6 +50,7 @@ def start_operation(data: dict, lot_id: UUID, seq: int):
 @blp.arguments(FinishIn)
 @blp.response(200, LotOut)
 def finish_operation(data: dict, lot_id: UUID, seq: int):
+    """Finish an operation of a lot (good and scrap quantities)."""
     return services.finish_operation(api_actor(), lot_id, seq, data["good"], data["rejected"])
 
 

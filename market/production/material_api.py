@@ -34,6 +34,7 @@ def record_material_lot(data: dict):
 @require_token("read")
 @blp.response(200, sc.MaterialLotOut)
 def get_material_lot(material_lot_id: UUID):
+    """One material lot (material, grade, heat number, supplier, quantity left)."""
     return materials.get_material_lot(api_actor(), material_lot_id)
 
 
@@ -51,6 +52,7 @@ def attach_material_document(form: dict, files: dict, material_lot_id: UUID):
 @require_token("read")
 @blp.response(200, sc.InputOut(many=True))
 def list_inputs(lot_id: UUID):
+    """What a lot consumed: material lots and sub-tier lots, with quantities."""
     return materials.inputs_of(api_actor(), lot_id)
 
 
@@ -69,6 +71,7 @@ def consume(data: dict, lot_id: UUID):
 @require_token("read")
 @blp.response(200, sc.DocumentOut(many=True))
 def list_documents(lot_id: UUID):
+    """A lot's quality documents (certificates, inspection reports)."""
     return documents.lot_documents(api_actor(), lot_id)
 
 
@@ -86,6 +89,7 @@ def attach_document(form: dict, files: dict, lot_id: UUID):
 @require_token("read")
 @blp.response(200, content_type="application/octet-stream")
 def download_document(document_id: UUID):
+    """Download a quality document."""
     return documents.send(documents.document_file(api_actor(), document_id))
 
 
@@ -99,6 +103,7 @@ def set_required_documents(data: dict, order_id: UUID):
 
 
 @blp.route("/sampling-plans")
+@blp.doc(security=[])  # public: no token
 @blp.arguments(sc.SamplingArgs, location="query")
 @blp.response(200, sc.SamplingPlanOut)
 def sampling_plan(args: dict):

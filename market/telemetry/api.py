@@ -59,6 +59,7 @@ def enroll(data, machine_id: UUID):
 @require_token("read")
 @blp.response(200, sc.DeviceOut(many=True))
 def list_devices():
+    """Your telemetry devices and the machines they report for."""
     return devices.list_devices(api_actor())
 
 
@@ -108,6 +109,7 @@ def machine_states(args, machine_id: UUID):
 @require_token("read")
 @blp.response(200, sc.CalendarOut)
 def get_calendar(factory_id: UUID):
+    """A factory's weekly shift calendar, used for OEE."""
     return services.get_shift_calendar(api_actor(), factory_id)
 
 
@@ -124,6 +126,7 @@ def put_calendar(data, factory_id: UUID):
 @require_token("read")
 @blp.response(200, sc.ProfileOut)
 def get_profile(machine_id: UUID):
+    """A machine's telemetry profile (ideal cycle time, signals)."""
     return services.get_profile(api_actor(), machine_id)
 
 

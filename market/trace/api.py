@@ -19,6 +19,7 @@ class BundleOut(ma.Schema):
 
 
 @blp.route("/ledger/entries/<int:index>/proof")
+@blp.doc(security=[])  # public: no token
 @blp.response(200, BundleOut)
 def proof(index: int):
     """Proof bundle of one entry against the latest signed checkpoint (see docs/ledger.md)."""
@@ -78,6 +79,7 @@ class TraceOut(ma.Schema):
 
 
 @blp.route("/trace/<code>")
+@blp.doc(security=[])  # public: no token
 @blp.response(200, TraceOut)
 def trace(code: str):
     """A lot's history by its trace code (no login): every ledger entry with its inclusion
