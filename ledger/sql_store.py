@@ -32,9 +32,11 @@ from ledger.events import Event
 from ledger.sql_tables import (
     ANCHOR_STATUSES,
     ledger_anchors,
+    ledger_cosignatures,
     ledger_checkpoints,
     ledger_entries,
     ledger_head,
+    ledger_nodes,
 )
 from ledger.store import AnchorRecord, AppendedEntry, StoredCheckpoint, TreeHead
 
@@ -135,6 +137,21 @@ class SqlLedgerStore:
         ).scalars()
         return [bytes(r) for r in rows]
 
+    def level_hashes(self, conn: Connection, level: int, start: int, stop: int) -> list[bytes]:
+        """Return the stored complete-subtree hashes ``(level, start) .. (level, stop - 1)``.
+
+        One primary-key range read (a C2SP tile): level 0 from the entries' leaf
+        hashes, higher levels from ``ledger_nodes``.  Missing nodes are simply absent.
+        """
+        if level == 0:
+            query = select(ledger_entries.c.leaf_hash).where(
+                ledger_entries.c.idx >= start, ledger_entries.c.idx < stop).order_by(ledger_entries.c.idx)
+        else:
+            query = select(ledger_nodes.c.hash).where(
+                ledger_nodes.c.level == level, ledger_nodes.c.idx >= start, ledger_nodes.c.idx < stop,
+            ).order_by(ledger_nodes.c.idx)
+        return [bytes(h) for h in conn.execute(query).scalars()]
+
     def _lookup(self, conn: Connection, nodes: Iterable[NodeId]) -> dict[NodeId, bytes]:
         """Fetch complete-subtree hashes in one round trip: leaves from entries, the rest from nodes.
 
@@ -227,6 +244,36 @@ class SqlLedgerStore:
             .order_by(ledger_checkpoints.c.seq.desc()).limit(1)
         ).first()
         return None if row is None else self._checkpoint(row)
+
+    def checkpoints_at_size(self, conn: Connection, tree_size: int) -> list[StoredCheckpoint]:
+        """Return the checkpoints of exactly ``tree_size`` entries, newest first."""
+        rows = conn.execute(
+            select(ledger_checkpoints).where(ledger_checkpoints.c.tree_size == tree_size)
+            .order_by(ledger_checkpoints.c.seq.desc())
+        )
+        return [self._checkpoint(r) for r in rows]
+
+    # ---- witness cosignatures --------------------------------------------------------
+
+    def add_cosignature(self, conn: Connection, *, checkpoint_seq: int, witness: str, key_id: str,
+                        cosigned_at: int, line: str) -> bool:
+        """Store a (verified) cosignature line; ``False`` if that witness key already cosigned it."""
+        exists = conn.execute(select(ledger_cosignatures.c.line).where(
+            ledger_cosignatures.c.checkpoint_seq == checkpoint_seq, ledger_cosignatures.c.witness == witness,
+            ledger_cosignatures.c.key_id == key_id)).first()
+        if exists is not None:
+            return False
+        conn.execute(ledger_cosignatures.insert().values(
+            checkpoint_seq=checkpoint_seq, witness=witness, key_id=key_id, cosigned_at=cosigned_at, line=line,
+            created_at=datetime.now(timezone.utc)))
+        return True
+
+    def cosignature_lines(self, conn: Connection, checkpoint_seq: int) -> list[str]:
+        """The stored cosignature lines of a checkpoint (each ending in a newline), oldest first."""
+        return list(conn.execute(
+            select(ledger_cosignatures.c.line).where(ledger_cosignatures.c.checkpoint_seq == checkpoint_seq)
+            .order_by(ledger_cosignatures.c.created_at, ledger_cosignatures.c.witness)
+        ).scalars())
 
     # ---- anchors ---------------------------------------------------------------------
 
