@@ -123,6 +123,10 @@ class LedgerStore(Protocol):
         """Return the complete-subtree hashes ``(level, start) .. (level, stop - 1)`` that exist."""
         ...
 
+    def published_size(self, conn: Any) -> int:
+        """Return the latest checkpoint's tree size, 0 before the first checkpoint."""
+        ...
+
     def add_cosignature(self, conn: Any, *, checkpoint_seq: int, witness: str, key_id: str, cosigned_at: int,
                         line: str) -> bool:
         """Store a verified witness cosignature line; ``False`` if that key already cosigned it."""

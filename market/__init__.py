@@ -134,6 +134,8 @@ def create_app(config: dict | None = None) -> Flask:
                    audit_views, mail_views, notifications_views, webhook_views, subcontracting_views, leasing_views,
                    insurance_views, trace_tlog):
         app.register_blueprint(module.bp)
+    # tiles are served to monitors by the thousand and cost one range read; caches absorb abuse
+    security.limiter.exempt(trace_tlog.bp)
     csrf.exempt(payments_api.hooks)  # Stripe signs its webhooks; there is no session
     app.register_blueprint(payments_api.hooks)
     return app

@@ -141,8 +141,7 @@ def lot_trace(code_text: str) -> dict:
 
 
 def _published_size(conn) -> int:
-    cp = get_ledger().store.latest_checkpoint(conn)
-    return cp.tree_size if cp else 0
+    return get_ledger().store.published_size(conn)
 
 
 def consistency(old: int, new: int) -> dict:

@@ -6,7 +6,7 @@ import json
 import random
 
 import pytest
-from conftest import append_and_sign
+from tlog_world import append_and_sign
 from tlog_client import (TiledTree, TlogError, leaf, open_signed_note, parse_checkpoint, verify_consistency,
                          verify_inclusion)
 
