@@ -36,7 +36,6 @@ from ledger.sql_tables import (
     ledger_checkpoints,
     ledger_entries,
     ledger_head,
-    ledger_nodes,
 )
 from ledger.store import AnchorRecord, AppendedEntry, StoredCheckpoint, TreeHead
 

@@ -75,6 +75,9 @@ class TraceOut(ma.Schema):
     checkpoint = ma.fields.String(metadata={"description": "C2SP signed checkpoint note"})
     public_key = ma.fields.String()
     anchor = ma.fields.Dict(allow_none=True)
+    witness_keys = ma.fields.List(ma.fields.String(), metadata={
+        "description": "the operator's witnesses (C2SP vkeys, type 0x04) whose cosignatures the checkpoint may carry"})
+    witness_quorum = ma.fields.Integer(metadata={"description": "how many of them must have cosigned"})
 
 
 @blp.route("/trace/<code>")

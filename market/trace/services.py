@@ -6,6 +6,7 @@ import base64
 import logging
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -135,6 +136,8 @@ def lot_trace(code_text: str) -> dict:
     for e in entries:
         e["event"] = decode_entry(base64.b64decode(e["entry"])).event
     return {**facts, "names": names, "entries": entries, "size": cp.tree_size if cp else 0,
+            "witness_keys": list(current_app.config.get("LEDGER_WITNESS_KEYS") or []),
+            "witness_quorum": int(current_app.config.get("LEDGER_WITNESS_QUORUM") or 0),
             "checkpoint": note, "public_key": cp.verifier_key if cp else "",
             "anchor": ({"chain_id": anchors[-1].chain_id, "tx_hash": anchors[-1].tx_hash,
                         "block_number": anchors[-1].block_number} if anchors else None)}
