@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -42,6 +43,9 @@ from ledger.signing import open_note
 from ledger.tiles import TILE_HEIGHT, TILE_WIDTH, TileRef
 
 log = logging.getLogger("ledger.witness")
+
+
+PREFETCH = 64  # level-0 tiles read at once in a full catch-up (bounded memory: 64 x 8 KiB)
 
 
 class ForkDetected(LedgerError):
@@ -112,34 +116,79 @@ class HttpLog:
             raise FetchError(f"GET {path}: HTTP {status}: {data[:200]!r}")
         return data
 
+    def get_many(self, paths: list[str], *, connections: int = 4) -> list[bytes]:
+        """GET ``paths`` over up to ``connections`` keep-alive connections at once, in order.
+
+        A catch-up reads thousands of tiles; one request at a time leaves the server idle
+        while the witness hashes, and the witness idle while the server reads.
+        """
+        if len(paths) <= 1 or connections <= 1:
+            return [self.get(p) for p in paths]
+        from concurrent.futures import ThreadPoolExecutor
+
+        if not hasattr(self, "_pool"):
+            self._pool = ThreadPoolExecutor(connections, thread_name_prefix="tiles")
+            self._local = threading.local()
+            self._clones: list[HttpLog] = []
+
+        def fetch(path: str) -> bytes:
+            clone = getattr(self._local, "log", None)
+            if clone is None:
+                clone = self._local.log = HttpLog(f"{self._scheme}://{self._host}{self._prefix}", timeout=self._timeout)
+                self._clones.append(clone)
+            return clone.get(path)
+
+        out = list(self._pool.map(fetch, paths))
+        self.requests += len(paths)
+        return out
+
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        if hasattr(self, "_pool"):
+            self._pool.shutdown()
+            for clone in self._clones:
+                clone.close()
+            del self._pool
 
 
 class TileHashes:
     """Complete-subtree hashes of a tree of ``size`` leaves, read from tiles (cached per tile)."""
 
-    def __init__(self, fetch: Callable[[str], bytes], size: int) -> None:
+    def __init__(self, fetch: Callable[[str], bytes], size: int,
+                 fetch_many: Callable[[list[str]], list[bytes]] | None = None) -> None:
         self._fetch = fetch
+        self._fetch_many = fetch_many
         self.size = size
         self._tiles: dict[tuple[int, int], bytes] = {}
         self.fetched = 0
 
+    def _ref(self, level: int, index: int) -> TileRef:
+        width = min(TILE_WIDTH, (self.size >> (TILE_HEIGHT * level)) - index * TILE_WIDTH)
+        if width <= 0:
+            raise FetchError(f"tile {level}/{index} is beyond tree size {self.size}")
+        return TileRef(level, index, width)
+
+    def _store(self, ref: TileRef, data: bytes) -> None:
+        self.fetched += 1
+        if len(data) != ref.width * HASH_SIZE:
+            raise FetchError(f"tile {ref.path()} has {len(data)} bytes, want {ref.width * HASH_SIZE}")
+        self._tiles[(ref.level or 0, ref.index)] = data
+
+    def prefetch(self, level: int, indices: range) -> None:
+        """Read several tiles at once (``fetch_many``), for a catch-up."""
+        refs = [self._ref(level, n) for n in indices if (level, n) not in self._tiles]
+        if self._fetch_many is None or len(refs) < 2:
+            return
+        for ref, data in zip(refs, self._fetch_many([r.path() for r in refs])):
+            self._store(ref, data)
+
     def tile(self, level: int, index: int) -> bytes:
         key = (level, index)
         if key not in self._tiles:
-            available = (self.size >> (TILE_HEIGHT * level)) - index * TILE_WIDTH
-            width = min(TILE_WIDTH, available)
-            if width <= 0:
-                raise FetchError(f"tile {level}/{index} is beyond tree size {self.size}")
-            ref = TileRef(level, index, width)
-            data = self._fetch(ref.path())
-            self.fetched += 1
-            if len(data) != width * HASH_SIZE:
-                raise FetchError(f"tile {ref.path()} has {len(data)} bytes, want {width * HASH_SIZE}")
-            self._tiles[key] = data
+            ref = self._ref(level, index)
+            self._store(ref, self._fetch(ref.path()))
         return self._tiles[key]
 
     def hashes(self, level: int, start: int, stop: int) -> list[bytes]:
@@ -240,7 +289,8 @@ class Witness:
     def _fork(self, message: str, note: str) -> ForkDetected:
         return ForkDetected(message, previous=self.state.note or "", offending=note)
 
-    def check(self, note: str, fetch: Callable[[str], bytes]) -> tuple[Checkpoint, list[tuple[int, bytes]]]:
+    def check(self, note: str, fetch: Callable[[str], bytes],
+              fetch_many: Callable[[list[str]], list[bytes]] | None = None) -> tuple[Checkpoint, list[tuple[int, bytes]]]:
         """Verify ``note`` extends the state; return it and its compact range.  Raises ``ForkDetected``."""
         cp = self.verify_note(note)
         st = self.state
@@ -254,12 +304,16 @@ class Witness:
             return cp, list(st.stack)
         if cp.size == 0:
             return cp, []
-        tiles = TileHashes(fetch, cp.size)
+        tiles = TileHashes(fetch, cp.size, fetch_many)
         stack = list(st.stack)
         if self.full:
             # every leaf hash, one level-0 tile after another (partial last tile as the checkpoint says)
             pos = st.size
+            last_tile = (cp.size - 1) // TILE_WIDTH
             while pos < cp.size:
+                n = pos // TILE_WIDTH
+                if pos == st.size or n % PREFETCH == 0:
+                    tiles.prefetch(0, range(n, min(n + PREFETCH, last_tile + 1)))
                 stop = min(cp.size, (pos // TILE_WIDTH + 1) * TILE_WIDTH)
                 for h in tiles.hashes(0, pos, stop):
                     extend(stack, (0, h))
@@ -274,9 +328,10 @@ class Witness:
                              f"the log's tiles give root {base64.b64encode(root).decode()}", note)
         return cp, stack
 
-    def cosign(self, note: str, fetch: Callable[[str], bytes]) -> str:
+    def cosign(self, note: str, fetch: Callable[[str], bytes],
+               fetch_many: Callable[[list[str]], list[bytes]] | None = None) -> str:
         """Check ``note``; if it extends the state, store it and return our cosignature line."""
-        cp, stack = self.check(note, fetch)
+        cp, stack = self.check(note, fetch, fetch_many)
         text, _ = split_note(note)
         line = self.cosigner.cosign(text, int(self.clock()))
         self.state = WitnessState(self.origin, cp.size, cp.root, stack, note + line)
@@ -301,7 +356,7 @@ def follow_once(witness: Witness, client: HttpLog, *, post: bool = True) -> str 
     previous = witness.state.note
     if previous is not None and split_note(previous)[0] == split_note(note)[0]:
         return None
-    line = witness.cosign(note, client.get)
+    line = witness.cosign(note, client.get, client.get_many)
     log.info("cosigned %s at size %d", witness.origin, witness.state.size)
     if post:
         text, _ = split_note(note)
