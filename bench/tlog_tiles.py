@@ -81,7 +81,7 @@ def build(workdir: Path, entries: int) -> str:
     return url
 
 
-def wait_up(url: str, timeout: float = 60) -> None:
+def wait_up(url: str, timeout: float = 300) -> None:  # the app's imports take a minute on a busy machine
     end = time.time() + timeout
     while time.time() < end:
         try:
@@ -100,7 +100,11 @@ def gunicorn(args: list[str], env: dict, port: int, workers: int, threads: int) 
 
 def stop(proc: subprocess.Popen) -> None:
     os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(20)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def _load(port: int, paths: list[str], seconds: float, seed: int, out) -> None:

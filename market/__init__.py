@@ -134,8 +134,7 @@ def create_app(config: dict | None = None) -> Flask:
                    audit_views, mail_views, notifications_views, webhook_views, subcontracting_views, leasing_views,
                    insurance_views, trace_tlog):
         app.register_blueprint(module.bp)
-    # tiles are served to monitors by the thousand and cost one range read; caches absorb abuse
-    security.limiter.exempt(trace_tlog.bp)
+    trace_tlog.init_app(app)  # tiles: answered before Flask (see TileServer)
     csrf.exempt(payments_api.hooks)  # Stripe signs its webhooks; there is no session
     app.register_blueprint(payments_api.hooks)
     return app

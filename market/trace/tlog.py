@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, request
 from ledger.cosign import WitnessKey, parse_witness_keys, split_note, verify_cosignature_line, with_cosignatures
 from ledger.errors import CheckpointError, StoreError
 from ledger.log import note_text
+from ledger.sql_store import SqlLedgerStore
 from ledger.tiles import TileRef, TilePathError, parse_index, parse_level, read_bundle, read_tile, tile_available
 
 from market.db import unit_of_work
@@ -57,37 +58,53 @@ def checkpoint():
     return resp
 
 
-_PUBLISHED = "tlog_published_size"
+class TileServer:
+    """WSGI middleware answering `GET /tile/<L>/<N>[.p/<W>]` and `/tile/entries/<N>[.p/<W>]`
+    before Flask: a tile is one range read, and Flask's per-request work (session, locale,
+    request log, limiter) cost more than that read — tiles are static resources in all but
+    storage (bench/tlog_tiles.py). Only tiles inside the latest checkpoint are served."""
 
+    def __init__(self, wsgi_app, app) -> None:
+        self.wsgi_app = wsgi_app
+        self.app = app
+        self.store = SqlLedgerStore()
+        # The latest checkpoint's size as last read. Checkpoints only grow (the ledger refuses
+        # to sign a smaller or inconsistent one), so a tile inside the remembered size is inside
+        # the current one: most tile requests need no checkpoint query.
+        self.published = 0
 
-@bp.get("/tile/<path:rest>")
-def tile(rest: str):
-    """`/tile/<L>/<N>[.p/<W>]` and `/tile/entries/<N>[.p/<W>]`, within the latest checkpoint."""
-    head, _, tail = rest.partition("/")
-    try:
-        ref = TileRef(None if head == "entries" else parse_level(head), *parse_index(tail))
-    except TilePathError as exc:
-        return _text(f"{exc}\n", 404)
-    store = get_ledger().store
-    with unit_of_work() as s:
-        conn = s.connection()
-        # The latest checkpoint's size as this app last read it. Checkpoints only grow (the ledger
-        # refuses to sign a smaller or inconsistent one), so a tile inside the remembered size is
-        # inside the current one: most tile requests need no checkpoint query.
-        published = current_app.extensions.get(_PUBLISHED, 0)
-        if not tile_available(ref, published):
-            published = current_app.extensions[_PUBLISHED] = store.published_size(conn)
-        # only what a signed checkpoint has published: a client can check everything it gets
-        if not tile_available(ref, published):
-            return _text(f"{ref.path()} is not in the published tree\n", 404)
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith("/tile/") or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return self.wsgi_app(environ, start_response)
+        status, content_type, cache, body = self.tile(path[len("/tile/"):])
+        headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), ("Cache-Control", cache),
+                   ("X-Content-Type-Options", "nosniff"), ("Access-Control-Allow-Origin", "*")]
+        start_response(status, headers)
+        return [b"" if environ["REQUEST_METHOD"] == "HEAD" else body]
+
+    def tile(self, rest: str) -> tuple[str, str, str, bytes]:
+        head, _, tail = rest.partition("/")
         try:
-            data = read_bundle(store, conn, ref) if ref.level is None else read_tile(store, conn, ref)
-        except StoreError as exc:
-            current_app.logger.error("tile %s: %s", ref.path(), exc)
-            return _text(f"{exc}\n", 500)
-    resp = Response(data, content_type="application/octet-stream")
-    resp.headers["Cache-Control"] = IMMUTABLE
-    return resp
+            ref = TileRef(None if head == "entries" else parse_level(head), *parse_index(tail))
+        except TilePathError as exc:
+            return "404 Not Found", TEXT, "no-store", f"{exc}\n".encode()
+        with self.app.extensions["db"].engine.connect() as conn:
+            if not tile_available(ref, self.published):
+                self.published = self.store.published_size(conn)
+            # only what a signed checkpoint has published: a client can check everything it gets
+            if not tile_available(ref, self.published):
+                return "404 Not Found", TEXT, "no-store", f"{ref.path()} is not in the published tree\n".encode()
+            try:
+                data = read_bundle(self.store, conn, ref) if ref.level is None else read_tile(self.store, conn, ref)
+            except StoreError as exc:
+                self.app.logger.error("tile %s: %s", ref.path(), exc)
+                return "500 Internal Server Error", TEXT, "no-store", f"{exc}\n".encode()
+        return "200 OK", "application/octet-stream", IMMUTABLE, data
+
+
+def init_app(app) -> None:
+    app.wsgi_app = TileServer(app.wsgi_app, app)
 
 
 @bp.post("/checkpoint/cosignatures")
