@@ -2,8 +2,8 @@
 bundles, and the witnesses' cosignature drop-box. Any tlog-tiles client or witness can follow
 it; docs/ledger.md "Serving the log" has the formats.
 
-Plain text and octet-stream routes, outside the JSON API (and so outside its rate limit):
-monitors fetch thousands of tiles, and full tiles never change, so caches in front can keep them.
+Plain text and octet-stream, outside the JSON API (and so outside its rate limit): monitors
+fetch thousands of tiles, and full tiles never change, so caches in front can keep them.
 """
 from __future__ import annotations
 
