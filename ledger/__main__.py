@@ -1,4 +1,4 @@
-"""Command line: ``python -m ledger {verify-proof,verify-evidence,audit,export-proof,checkpoint}``.
+"""Command line: ``python -m ledger {verify-proof,verify-evidence,audit,export-proof,checkpoint,witness}``.
 
 Exit status 0 with a line starting ``OK``; 1 with a line starting ``BAD`` or
 ``ERROR`` and the reason.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 def _verify_proof(args: argparse.Namespace) -> int:
     from ledger.bundle import verify_bundle
-    from ledger.errors import BundleError
+    from ledger.errors import BundleError, SigningKeyError
 
     try:
         bundle = json.loads(Path(args.file).read_text(encoding="utf-8"))
@@ -23,8 +23,10 @@ def _verify_proof(args: argparse.Namespace) -> int:
         return 1
     trusted = Path(args.public_key).read_text().strip() if args.public_key and Path(args.public_key).is_file() else args.public_key
     try:
-        result = verify_bundle(bundle, trusted_key=trusted, rpc_url=args.rpc_url)
-    except BundleError as exc:
+        keys, quorum = _witness_keys(args)
+        result = verify_bundle(bundle, trusted_key=trusted, rpc_url=args.rpc_url, witness_keys=keys,
+                               witness_quorum=quorum)
+    except (BundleError, SigningKeyError) as exc:
         print(f"BAD {exc}")
         return 1
     print(f"OK {result.message}")
@@ -32,6 +34,7 @@ def _verify_proof(args: argparse.Namespace) -> int:
 
 
 def _verify_evidence(args: argparse.Namespace) -> int:
+    from ledger.errors import SigningKeyError
     from ledger.evidence import EvidenceError, verify_evidence
 
     try:
@@ -41,8 +44,9 @@ def _verify_evidence(args: argparse.Namespace) -> int:
         return 1
     trusted = Path(args.public_key).read_text().strip() if args.public_key and Path(args.public_key).is_file() else args.public_key
     try:
-        result = verify_evidence(bundle, trusted_key=trusted)
-    except EvidenceError as exc:
+        keys, quorum = _witness_keys(args)
+        result = verify_evidence(bundle, trusted_key=trusted, witness_keys=keys, witness_quorum=quorum)
+    except (EvidenceError, SigningKeyError) as exc:
         print(f"BAD {exc}")
         return 1
     print(f"OK {result.message}")
@@ -115,6 +119,69 @@ def _checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
+def _witness_keys(args: argparse.Namespace):
+    from ledger.cosign import parse_witness_keys
+
+    keys = []
+    for value in args.witness_key or []:
+        path = Path(value)
+        keys.append(path.read_text().strip() if path.is_file() else value)
+    return parse_witness_keys(keys), args.witness_quorum
+
+
+def _witness(args: argparse.Namespace) -> int:
+    import logging
+    import time
+
+    from ledger.cosign import Cosigner
+    from ledger.errors import LedgerError
+    from ledger.signing import load_or_create_private_key, load_public_key
+    from ledger.witness import FetchError, ForkDetected, HttpLog, Witness, follow_once, record_alert
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    cosigner = Cosigner(args.name, load_or_create_private_key(args.key_file))
+    if args.print_key:
+        print(cosigner.key.vkey())
+        return 0
+    if not (args.log_url and args.log_key and args.origin):
+        print("ERROR --log-url, --log-key and --origin are required")
+        return 1
+    key_text = Path(args.log_key).read_text() if Path(args.log_key).is_file() else args.log_key
+    state_dir = Path(args.state_dir)
+    witness = Witness(origin=args.origin, log_public_key=load_public_key(key_text), cosigner=cosigner,
+                      state_path=state_dir / "state.json", full=args.full)
+    client = HttpLog(args.log_url)
+    log = logging.getLogger("ledger.witness")
+    try:
+        while True:
+            try:
+                line = follow_once(witness, client, post=not args.no_post)
+                if line is not None:
+                    print(f"OK cosigned {args.origin} size {witness.state.size}", flush=True)
+            except ForkDetected as fork:
+                record_alert(state_dir / "alerts.jsonl", fork, when=time.time())
+                log.critical("FORK of %s: %s (evidence in %s)", args.origin, fork, state_dir / "alerts.jsonl")
+                print(f"ALERT fork: {fork}", flush=True)
+                return 2
+            except FetchError as exc:
+                log.warning("log unreachable: %s", exc)
+                if args.once:
+                    print(f"ERROR {exc}")
+                    return 1
+            except LedgerError as exc:  # a checkpoint that does not verify: refuse it, keep watching
+                log.error("refused checkpoint: %s", exc)
+                if args.once:
+                    print(f"BAD {exc}")
+                    return 1
+            if args.once:
+                return 0
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        client.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ledger", description="Tamper-evident ledger tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -124,11 +191,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--public-key", help="trusted log key (verifier key, base64, PEM, or a file holding one); "
                                         "default: the key inside the bundle")
     p.add_argument("--rpc-url", help="JSON-RPC URL to check the anchor on instead of the bundle's chain")
+    p.add_argument("--witness-key", action="append", metavar="VKEY|FILE",
+                   help="a witness's cosignature key (name+keyid+base64(0x04||pub)); repeat for each")
+    p.add_argument("--witness-quorum", type=int, default=0, metavar="K",
+                   help="require cosignatures from at least K of the --witness-key witnesses")
     p.set_defaults(func=_verify_proof)
 
     p = sub.add_parser("verify-evidence", help="recompute the figures of an evidence bundle from its entries")
     p.add_argument("file")
     p.add_argument("--public-key", help="trusted log key (as for verify-proof); default: the key inside the bundle")
+    p.add_argument("--witness-key", action="append", metavar="VKEY|FILE",
+                   help="a witness's cosignature key (name+keyid+base64(0x04||pub)); repeat for each")
+    p.add_argument("--witness-quorum", type=int, default=0, metavar="K",
+                   help="require cosignatures from at least K of the --witness-key witnesses")
     p.set_defaults(func=_verify_evidence)
 
     p = sub.add_parser("audit", help="audit the whole stored ledger")
@@ -149,6 +224,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--key-file", default="var/ledger_ed25519.key")
     p.add_argument("--origin", required=True, help="log origin / key name, e.g. smm.example/ledger")
     p.set_defaults(func=_checkpoint)
+
+    p = sub.add_parser("witness", help="follow a tiled log, check it only grows, cosign its checkpoints")
+    p.add_argument("--log-url", help="the log's tile prefix, e.g. https://smm.example (serves /checkpoint, /tile/…)")
+    p.add_argument("--log-key", help="the log's verifier key (name+keyid+base64) or a file holding it")
+    p.add_argument("--origin", help="the log's origin line, e.g. smm.example/ledger")
+    p.add_argument("--name", required=True, help="this witness's key name, e.g. witness.lender.example/w1")
+    p.add_argument("--key-file", default="var/witness_ed25519.key", help="Ed25519 key (PEM), created on first use")
+    p.add_argument("--state-dir", default="var/witness", help="state.json (last cosigned checkpoint) and alerts.jsonl")
+    p.add_argument("--interval", type=float, default=60.0, help="seconds between polls")
+    p.add_argument("--once", action="store_true", help="check the current checkpoint once and exit")
+    p.add_argument("--full", action="store_true", help="read every leaf-hash tile, not just the fewest that cover")
+    p.add_argument("--no-post", action="store_true", help="do not post cosignatures back to the log")
+    p.add_argument("--print-key", action="store_true", help="print this witness's vkey (for the log operator) and exit")
+    p.set_defaults(func=_witness)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ledger.anchor import EMBEDDED, verify_anchor, verify_raw_anchor
 from ledger.checkpoint import Checkpoint, verify_checkpoint
+from ledger.cosign import WitnessKey, log_signed_note, verify_quorum
 from ledger.entry import Entry, decode_entry
 from ledger.errors import AnchorUnavailableError, BundleError, CheckpointError, EncodingError, ProofError, SigningKeyError
 from ledger.hashing import leaf_hash
@@ -71,8 +73,12 @@ def _b64(value: Any, what: str) -> bytes:
         raise BundleError(f"{what} is not valid base64") from exc
 
 
-def verify_bundle(bundle: Any, *, trusted_key: str | None = None, rpc_url: str | None = None) -> BundleResult:
+def verify_bundle(bundle: Any, *, trusted_key: str | None = None, rpc_url: str | None = None,
+                  witness_keys: Sequence[WitnessKey] = (), witness_quorum: int = 0) -> BundleResult:
     """Verify a proof bundle; raise ``BundleError`` with the reason if it does not hold.
+
+    ``witness_quorum`` > 0 also requires that many of ``witness_keys`` to have
+    cosigned the checkpoint (C2SP tlog-cosignature lines on the note).
 
     ``trusted_key`` pins the log's public key (otherwise the bundle's own key is
     used, and the message says so).  ``rpc_url`` overrides the chain to ask
@@ -101,6 +107,10 @@ def verify_bundle(bundle: Any, *, trusted_key: str | None = None, rpc_url: str |
     if checkpoint.size != size:
         raise BundleError(f"bundle size {size} differs from checkpoint tree size {checkpoint.size}")
     try:
+        cosigned = verify_quorum(note, witness_keys, witness_quorum)
+    except CheckpointError as exc:
+        raise BundleError(f"witnesses: {exc}") from exc
+    try:
         check_inclusion(leaf_hash(entry_bytes), index, size, path, checkpoint.root)
     except ProofError as exc:
         raise BundleError(f"inclusion: {exc}") from exc
@@ -114,9 +124,13 @@ def verify_bundle(bundle: Any, *, trusted_key: str | None = None, rpc_url: str |
         f"entry {index} ({entry.event.get('type')}, signer {entry.signer}) is in tree size {size}",
         f"checkpoint signed by {checkpoint.origin}" + ("" if trusted_key else " (key taken from the bundle)"),
     ]
+    if witness_quorum > 0:
+        parts.append(f"cosigned by {len(cosigned)} of {len(witness_keys)} witnesses "
+                     f"({', '.join(sorted(c.name for c in cosigned))}; {witness_quorum} required)")
     anchor = bundle.get("anchor")
     if anchor is not None:
-        parts.append(_verify_anchor_part(anchor, note, rpc_url))
+        # the anchor commits to the note as the log signed it, before witnesses added theirs
+        parts.append(_verify_anchor_part(anchor, log_signed_note(note, checkpoint.origin), rpc_url))
     return BundleResult(message="; ".join(parts), entry=entry, checkpoint=checkpoint)
 
 

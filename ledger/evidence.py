@@ -33,9 +33,11 @@ import base64
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from collections.abc import Sequence
 from typing import Any, Callable
 
 from ledger.bundle import BUNDLE_FORMAT, verify_bundle
+from ledger.cosign import WitnessKey
 from ledger.disclosure import opens
 from ledger.entry import decode_entry
 from ledger.errors import BundleError, LedgerError
@@ -329,7 +331,8 @@ class EvidenceResult:
     message: str
 
 
-def verify_evidence(bundle: Any, *, trusted_key: str | None = None) -> EvidenceResult:
+def verify_evidence(bundle: Any, *, trusted_key: str | None = None, witness_keys: Sequence[WitnessKey] = (),
+                    witness_quorum: int = 0) -> EvidenceResult:
     """Check every entry's inclusion, every disclosure, and recompute every fact; raise
     ``EvidenceError`` naming the first thing that does not hold."""
     if not isinstance(bundle, dict) or bundle.get("format") != EVIDENCE_FORMAT:
@@ -340,7 +343,7 @@ def verify_evidence(bundle: Any, *, trusted_key: str | None = None) -> EvidenceR
                  "entry": item.get("entry"), "inclusion_path": item.get("inclusion_path"),
                  "checkpoint": bundle.get("checkpoint"), "public_key": bundle.get("public_key")}
         try:
-            verify_bundle(proof, trusted_key=trusted_key)
+            verify_bundle(proof, trusted_key=trusted_key, witness_keys=witness_keys, witness_quorum=witness_quorum)
         except BundleError as exc:
             raise EvidenceError(f"entry {item.get('index')}: {exc}") from exc
         entry = decode_entry(base64.b64decode(item["entry"]))

@@ -14,6 +14,7 @@ from typing import Any
 from ledger.anchor import Anchorer
 from ledger.bundle import make_bundle
 from ledger.checkpoint import Checkpoint, check_extends, parse_checkpoint_text
+from ledger.cosign import with_cosignatures
 from ledger.errors import AnchorUnavailableError, InconsistentCheckpointError, StoreError
 from ledger.events import Event
 from ledger.signing import NoteSigner
@@ -120,7 +121,8 @@ def export_bundle(store: LedgerStore, conn: Any, index: int, checkpoint: StoredC
         index=index,
         size=checkpoint.tree_size,
         inclusion_path=store.inclusion_proof(conn, index, checkpoint.tree_size),
-        checkpoint_note=checkpoint.note,
+        # witnesses' cosignatures ride along, so a verifier can require k of n of them
+        checkpoint_note=with_cosignatures(checkpoint.note, store.cosignature_lines(conn, checkpoint.seq)),
         verifier_key=checkpoint.verifier_key,
         anchor=anchor,
     )

@@ -32,6 +32,7 @@ from ledger.events import Event
 from ledger.sql_tables import (
     ANCHOR_STATUSES,
     ledger_anchors,
+    ledger_cosignatures,
     ledger_checkpoints,
     ledger_entries,
     ledger_head,
@@ -135,6 +136,42 @@ class SqlLedgerStore:
         ).scalars()
         return [bytes(r) for r in rows]
 
+    def level_hashes(self, conn: Connection, level: int, start: int, stop: int) -> list[bytes]:
+        """Return the stored complete-subtree hashes ``(level, start) .. (level, stop - 1)``.
+
+        One primary-key range read (a C2SP tile): level 0 from the entries' leaf
+        hashes, higher levels from ``ledger_nodes``.  Missing nodes are simply absent.
+        Runs on the DB-API connection, as ``_lookup`` does: SQLAlchemy's per-row
+        handling cost more than the read itself (256 rows per tile).
+        """
+        if level == 0:
+            sql = "SELECT leaf_hash FROM ledger_entries WHERE idx >= {0} AND idx < {0} ORDER BY idx"
+            params: tuple = (start, stop)
+        else:
+            sql = "SELECT hash FROM ledger_nodes WHERE level = {0} AND idx >= {0} AND idx < {0} ORDER BY idx"
+            params = (level, start, stop)
+        driver = conn.dialect.driver
+        if driver == "psycopg":
+            cursor = conn.connection.driver_connection.cursor(binary=True)
+            try:
+                cursor.execute(sql.format("%s"), params)
+                return [bytes(r[0]) for r in cursor.fetchall()]
+            finally:
+                cursor.close()
+        if driver == "pysqlite":
+            rows = conn.connection.driver_connection.execute(sql.format("?"), params).fetchall()
+            return [bytes(r[0]) for r in rows]
+        names = ["a", "b", "c"][: len(params)]
+        query = text(sql.format("{}").format(*(f":{n}" for n in names)))
+        return [bytes(r[0]) for r in conn.execute(query, dict(zip(names, params)))]
+
+    def published_size(self, conn: Connection) -> int:
+        """Tree size of the latest checkpoint (0 if none): what tiles and proofs may show."""
+        size = conn.execute(
+            select(ledger_checkpoints.c.tree_size).order_by(ledger_checkpoints.c.seq.desc()).limit(1)
+        ).scalar()
+        return 0 if size is None else int(size)
+
     def _lookup(self, conn: Connection, nodes: Iterable[NodeId]) -> dict[NodeId, bytes]:
         """Fetch complete-subtree hashes in one round trip: leaves from entries, the rest from nodes.
 
@@ -227,6 +264,36 @@ class SqlLedgerStore:
             .order_by(ledger_checkpoints.c.seq.desc()).limit(1)
         ).first()
         return None if row is None else self._checkpoint(row)
+
+    def checkpoints_at_size(self, conn: Connection, tree_size: int) -> list[StoredCheckpoint]:
+        """Return the checkpoints of exactly ``tree_size`` entries, newest first."""
+        rows = conn.execute(
+            select(ledger_checkpoints).where(ledger_checkpoints.c.tree_size == tree_size)
+            .order_by(ledger_checkpoints.c.seq.desc())
+        )
+        return [self._checkpoint(r) for r in rows]
+
+    # ---- witness cosignatures --------------------------------------------------------
+
+    def add_cosignature(self, conn: Connection, *, checkpoint_seq: int, witness: str, key_id: str,
+                        cosigned_at: int, line: str) -> bool:
+        """Store a (verified) cosignature line; ``False`` if that witness key already cosigned it."""
+        exists = conn.execute(select(ledger_cosignatures.c.line).where(
+            ledger_cosignatures.c.checkpoint_seq == checkpoint_seq, ledger_cosignatures.c.witness == witness,
+            ledger_cosignatures.c.key_id == key_id)).first()
+        if exists is not None:
+            return False
+        conn.execute(ledger_cosignatures.insert().values(
+            checkpoint_seq=checkpoint_seq, witness=witness, key_id=key_id, cosigned_at=cosigned_at, line=line,
+            created_at=datetime.now(timezone.utc)))
+        return True
+
+    def cosignature_lines(self, conn: Connection, checkpoint_seq: int) -> list[str]:
+        """The stored cosignature lines of a checkpoint (each ending in a newline), oldest first."""
+        return list(conn.execute(
+            select(ledger_cosignatures.c.line).where(ledger_cosignatures.c.checkpoint_seq == checkpoint_seq)
+            .order_by(ledger_cosignatures.c.created_at, ledger_cosignatures.c.witness)
+        ).scalars())
 
     # ---- anchors ---------------------------------------------------------------------
 

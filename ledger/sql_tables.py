@@ -8,8 +8,9 @@
   the subtree completes, so any proof needs O(log n) point reads.
 * ``ledger_checkpoints`` — signed checkpoint notes, numbered ``seq``.
 * ``ledger_anchors`` — anchor attempts and results; a status change is a new row.
+* ``ledger_cosignatures`` — witness cosignature lines per checkpoint (migration 0032).
 
-All of them are append-only; ``ledger.sql_guard`` installs database triggers
+All but the cosignatures are append-only; ``ledger.sql_guard`` installs database triggers
 refusing UPDATE, DELETE and TRUNCATE.  Migration ``0002_ledger`` mirrors this file.
 """
 
@@ -106,6 +107,25 @@ ledger_anchors = Table(
     ),
     CheckConstraint(
         "status IN ('submitted', 'confirmed', 'failed')", name="ck_ledger_anchors_status_known"
+    ),
+)
+
+ledger_cosignatures = Table(
+    "ledger_cosignatures",
+    metadata,
+    # Witness cosignatures (C2SP tlog-cosignature) of a checkpoint, as the witness sent them.
+    # Not under the append-only guard: each line is checked against the configured witness key
+    # by every verifier, so an edited row only loses its cosignature.  Migration 0032.
+    Column("checkpoint_seq", BigInteger, nullable=False, autoincrement=False),
+    Column("witness", String(200), nullable=False),
+    Column("key_id", String(8), nullable=False),
+    Column("cosigned_at", BigInteger, nullable=False),  # the cosignature's POSIX timestamp
+    Column("line", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("checkpoint_seq", "witness", "key_id", name="pk_ledger_cosignatures"),
+    ForeignKeyConstraint(
+        ["checkpoint_seq"], ["ledger_checkpoints.seq"],
+        name="fk_ledger_cosignatures_checkpoint_seq_ledger_checkpoints",
     ),
 )
 

@@ -115,6 +115,27 @@ class LedgerStore(Protocol):
         """Return every checkpoint in order."""
         ...
 
+    def checkpoints_at_size(self, conn: Any, tree_size: int) -> list[StoredCheckpoint]:
+        """Return the checkpoints of exactly ``tree_size`` entries, newest first."""
+        ...
+
+    def level_hashes(self, conn: Any, level: int, start: int, stop: int) -> list[bytes]:
+        """Return the complete-subtree hashes ``(level, start) .. (level, stop - 1)`` that exist."""
+        ...
+
+    def published_size(self, conn: Any) -> int:
+        """Return the latest checkpoint's tree size, 0 before the first checkpoint."""
+        ...
+
+    def add_cosignature(self, conn: Any, *, checkpoint_seq: int, witness: str, key_id: str, cosigned_at: int,
+                        line: str) -> bool:
+        """Store a verified witness cosignature line; ``False`` if that key already cosigned it."""
+        ...
+
+    def cosignature_lines(self, conn: Any, checkpoint_seq: int) -> list[str]:
+        """Return the stored cosignature lines of a checkpoint."""
+        ...
+
     def add_anchor(self, conn: Any, *, checkpoint_seq: int, status: str, chain: str | None = None, chain_id: int | None = None,
                    tx_hash: str | None = None, block_number: int | None = None,
                    raw_tx: bytes | None = None, detail: str | None = None) -> AnchorRecord:

@@ -70,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.mail import tasks as mail_tasks
     from market.mail import views as mail_views
     from market.trace import views as trace_views
+    from market.trace import tlog as trace_tlog
     from market.telemetry import api as telemetry_api
     from market.telemetry import handlers as telemetry_handlers
     from market.telemetry import tasks as telemetry_tasks
@@ -131,8 +132,9 @@ def create_app(config: dict | None = None) -> Flask:
     for module in (api_docs, portal_views, accounts_views, catalog_views, orders_views, matching_views, bidding_views,
                    production_views, material_views, trace_views, telemetry_views, credit_views, payments_views,
                    audit_views, mail_views, notifications_views, webhook_views, subcontracting_views, leasing_views,
-                   insurance_views):
+                   insurance_views, trace_tlog):
         app.register_blueprint(module.bp)
+    trace_tlog.init_app(app)  # tiles: answered before Flask (see TileServer)
     csrf.exempt(payments_api.hooks)  # Stripe signs its webhooks; there is no session
     app.register_blueprint(payments_api.hooks)
     return app

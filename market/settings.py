@@ -133,6 +133,13 @@ class Settings(BaseSettings):
     ANCHOR_RPC_URL: str | None = _field(None, "any Ethereum JSON-RPC endpoint for checkpoint anchors",
                                         shown="unset: in-process EVM (web3 EthereumTesterProvider)", repr=False)
     ANCHOR_PRIVATE_KEY: SecretStr | None = _field(None, "the key paying for anchor transactions")
+    LEDGER_WITNESS_KEYS: Annotated[list[str], NoDecode] = _field(
+        [], "comma-separated witness keys (C2SP vkeys `name+keyid+base64(0x04‖pub)`, from `python -m ledger "
+        "witness --print-key`): cosignatures they post to `/checkpoint/cosignatures` are kept and served on "
+        "`/checkpoint`", shown="none")
+    LEDGER_WITNESS_QUORUM: int = _field(0, "how many of `LEDGER_WITNESS_KEYS` must have cosigned a checkpoint for "
+                                        "the trace page's verifier to accept it (proof bundles and the CLI take "
+                                        "`--witness-quorum`)", ge=0)
 
     # -- periodic tasks (beat and the in-process scheduler; 0: off) ----------------------------
     BATCH_MATCH_EVERY_S: Seconds = _field(3600, "interval of the batch match of open orders", ge=0)
@@ -284,7 +291,27 @@ class Settings(BaseSettings):
     WEBHOOK_MAX_ENDPOINTS: int = _field(20, "webhook and robot endpoints one organization may register", gt=0)
     WEBHOOK_KEEP_DAYS: float = _field(30, "delivery log kept this many days", gt=0)
 
-    @field_validator("WEBHOOK_ALLOWED_HOSTS", "WEBHOOK_RETRY_SCHEDULE_S", mode="before")
+    @field_validator("LEDGER_WITNESS_KEYS")
+    @classmethod
+    def _witness_keys(cls, value: list[str]) -> list[str]:
+        from ledger.cosign import parse_witness_keys
+        from ledger.errors import SigningKeyError
+
+        try:
+            parse_witness_keys(value)
+        except SigningKeyError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("LEDGER_WITNESS_QUORUM")
+    @classmethod
+    def _witness_quorum(cls, value: int, info: ValidationInfo) -> int:
+        keys = info.data.get("LEDGER_WITNESS_KEYS") or []
+        if value > len(keys):
+            raise ValueError(f"a quorum of {value} needs at least {value} LEDGER_WITNESS_KEYS, {len(keys)} given")
+        return value
+
+    @field_validator("WEBHOOK_ALLOWED_HOSTS", "WEBHOOK_RETRY_SCHEDULE_S", "LEDGER_WITNESS_KEYS", mode="before")
     @classmethod
     def _comma_list(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -3,12 +3,14 @@ caller's transaction (the business change and its event commit together or not a
 from __future__ import annotations
 
 import base64
+import dataclasses
 from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from ledger.anchor import Anchorer
+from ledger.cosign import with_cosignatures
 from ledger.errors import StoreError
 from ledger.events import Event
 from ledger.log import Ledger
@@ -54,6 +56,8 @@ def proved_entries(session: Session, indices: list[int]) -> tuple[StoredCheckpoi
         cp = ledger.sign_checkpoint(conn)
         session.commit()
         conn = session.connection()
+    # the note with the witnesses' cosignatures (k-of-n verification of evidence bundles)
+    cp = dataclasses.replace(cp, note=with_cosignatures(cp.note, ledger.store.cosignature_lines(conn, cp.seq)))
     try:
         return cp, [{"index": i, "entry": _b64(ledger.store.entry(conn, i)),
                      "inclusion_path": [_b64(h) for h in ledger.store.inclusion_proof(conn, i, cp.tree_size)]}

@@ -70,6 +70,38 @@
     return hex(await sha256(raw)).slice(0, 16);
   }
 
+  // C2SP tlog-cosignature (Ed25519 cosignature/v1): line "— <name> base64(key id[4] || u64 time || sig[64])"
+  // over "cosignature/v1\ntime <time>\n" + checkpoint text; witness vkeys carry type byte 0x04.
+  // The operator's witnesses and quorum (LEDGER_WITNESS_KEYS / _QUORUM) come with the trace.
+  async function checkCosignatures(cp, vkeys, quorum) {
+    const good = [];
+    for (const vkey of vkeys) {
+      const [name, idHex, ...rest] = vkey.split("+");
+      const raw = b64(rest.join("+"));
+      if (raw[0] !== 4 || raw.length !== 33) throw new Error("not a cosignature/v1 witness key: " + name);
+      const sig = cp.sigs.find((s) => s.name === name && hex(s.sig.slice(0, 4)) === idHex);
+      if (!sig) continue;
+      if (sig.sig.length !== 76) throw new Error("malformed cosignature of " + name);
+      let time = 0n;
+      for (const b of sig.sig.slice(4, 12)) time = time * 256n + BigInt(b);
+      let key;
+      try {
+        key = await crypto.subtle.importKey("raw", raw.slice(1), { name: "Ed25519" }, false, ["verify"]);
+      } catch (e) {
+        throw new Error("this browser cannot check the witnesses' Ed25519 cosignatures");
+      }
+      const message = enc.encode("cosignature/v1\ntime " + time.toString() + "\n" + cp.text);
+      if (!await crypto.subtle.verify({ name: "Ed25519" }, key, sig.sig.slice(12), message)) {
+        throw new Error("cosignature of " + name + " does not verify");
+      }
+      good.push(name);
+    }
+    if (good.length < quorum) {
+      throw new Error("cosigned by " + good.length + " of " + vkeys.length + " witnesses, " + quorum + " required");
+    }
+    return good;
+  }
+
   async function verify() {
     button.disabled = true;
     out.textContent = "…";
@@ -79,6 +111,8 @@
       const cp = parseCheckpoint(trace.checkpoint);
       if (cp.size !== trace.size) throw new Error("checkpoint size differs from the proofs' tree size");
       const keyId = await checkSignature(cp, trace.public_key);
+      const quorum = trace.witness_quorum || 0;
+      const witnesses = quorum > 0 ? await checkCosignatures(cp, trace.witness_keys || [], quorum) : null;
       for (const e of trace.entries) {
         // an entry may be shown more than once (the lot's timeline and its genealogy)
         const rows = document.querySelectorAll('[data-index="' + e.index + '"]');
@@ -99,7 +133,9 @@
       if (failed) throw new Error(failed + " entries");
       out.textContent = button.dataset.msgOk.replace("{n}", trace.entries.length).replace("{size}", cp.size)
         .replace("{root}", hex(cp.root).slice(0, 16) + "…").replace("{key}", keyId || "?")
-        + (keyId ? "" : " " + button.dataset.msgNosig);
+        + (keyId ? "" : " " + button.dataset.msgNosig)
+        + (witnesses ? " " + button.dataset.msgWitnesses.replace("{k}", witnesses.length)
+          .replace("{n}", (trace.witness_keys || []).length).replace("{names}", witnesses.join(", ")) : "");
       out.dataset.state = keyId ? "verified" : "verified-no-signature";
     } catch (err) {
       out.textContent = button.dataset.msgBad + ": " + err.message;

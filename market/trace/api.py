@@ -76,6 +76,9 @@ class TraceOut(ma.Schema):
     checkpoint = ma.fields.String(metadata={"description": "C2SP signed checkpoint note"})
     public_key = ma.fields.String()
     anchor = ma.fields.Dict(allow_none=True)
+    witness_keys = ma.fields.List(ma.fields.String(), metadata={
+        "description": "the operator's witnesses (C2SP vkeys, type 0x04) whose cosignatures the checkpoint may carry"})
+    witness_quorum = ma.fields.Integer(metadata={"description": "how many of them must have cosigned"})
 
 
 @blp.route("/trace/<code>")
@@ -85,3 +88,49 @@ def trace(code: str):
     """A lot's history by its trace code (no login): every ledger entry with its inclusion
     proof against one signed checkpoint. Prices and drawings are never in it."""
     return services.lot_trace(code)
+
+
+class ConsistencyArgs(ma.Schema):
+    old = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0),
+                            metadata={"description": "the smaller tree size"})
+    new = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0),
+                            metadata={"description": "the larger tree size, at most the latest checkpoint's"})
+
+
+class ConsistencyOut(ma.Schema):
+    old_size = ma.fields.Integer()
+    new_size = ma.fields.Integer()
+    old_root = ma.fields.String(metadata={"description": "base64 root hash at the old size"})
+    new_root = ma.fields.String(metadata={"description": "base64 root hash at the new size"})
+    proof = ma.fields.List(ma.fields.String(), metadata={"description": "base64 hashes, RFC 9162 §2.1.4 order"})
+
+
+@blp.route("/ledger/consistency")
+@blp.arguments(ConsistencyArgs, location="query")
+@blp.response(200, ConsistencyOut)
+def consistency(args):
+    """RFC 9162 consistency proof between any two tree sizes up to the latest signed
+    checkpoint (tlog-tiles clients can compute the same from `/tile/...`)."""
+    return services.consistency(args["old"], args["new"])
+
+
+class InclusionArgs(ma.Schema):
+    index = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0))
+    size = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1),
+                             metadata={"description": "tree size, at most the latest checkpoint's"})
+
+
+class InclusionOut(ma.Schema):
+    index = ma.fields.Integer()
+    size = ma.fields.Integer()
+    leaf_hash = ma.fields.String(metadata={"description": "base64 RFC 6962 leaf hash of the entry"})
+    root = ma.fields.String(metadata={"description": "base64 root hash at that size"})
+    proof = ma.fields.List(ma.fields.String(), metadata={"description": "base64 hashes, RFC 9162 §2.1.3 order"})
+
+
+@blp.route("/ledger/inclusion")
+@blp.arguments(InclusionArgs, location="query")
+@blp.response(200, InclusionOut)
+def inclusion(args):
+    """RFC 9162 inclusion proof of entry `index` in the tree of `size` entries."""
+    return services.inclusion(args["index"], args["size"])

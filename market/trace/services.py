@@ -6,12 +6,14 @@ import base64
 import logging
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.anchor import AnchorUnavailableError
 from ledger.audit import AuditReport, audit
+from ledger.cosign import with_cosignatures
 from ledger.entry import decode_entry
 from ledger.errors import StoreError
 from ledger.store import AnchorRecord, StoredCheckpoint
@@ -130,9 +132,46 @@ def lot_trace(code_text: str) -> dict:
                                        for h in ledger.store.inclusion_proof(conn, i, cp.tree_size)]}
                    for i in indices]
         anchors = [a for a in ledger.store.anchors(conn, cp.seq) if a.status == "confirmed"] if cp else []
+        note = with_cosignatures(cp.note, ledger.store.cosignature_lines(conn, cp.seq)) if cp else ""
     for e in entries:
         e["event"] = decode_entry(base64.b64decode(e["entry"])).event
     return {**facts, "names": names, "entries": entries, "size": cp.tree_size if cp else 0,
-            "checkpoint": cp.note if cp else "", "public_key": cp.verifier_key if cp else "",
+            "witness_keys": list(current_app.config.get("LEDGER_WITNESS_KEYS") or []),
+            "witness_quorum": int(current_app.config.get("LEDGER_WITNESS_QUORUM") or 0),
+            "checkpoint": note, "public_key": cp.verifier_key if cp else "",
             "anchor": ({"chain_id": anchors[-1].chain_id, "tx_hash": anchors[-1].tx_hash,
                         "block_number": anchors[-1].block_number} if anchors else None)}
+
+
+def _published_size(conn) -> int:
+    return get_ledger().store.published_size(conn)
+
+
+def consistency(old: int, new: int) -> dict:
+    """Public: the RFC 9162 proof that tree `old` is a prefix of tree `new` (both published)."""
+    store = get_ledger().store
+    with unit_of_work() as s:
+        conn = s.connection()
+        published = _published_size(conn)
+        if not old <= new <= published:
+            raise errors.Invalid(f"need old <= new <= {published} (the latest checkpoint's size)",
+                                 field="new")
+        b64 = lambda h: base64.b64encode(h).decode()  # noqa: E731
+        return {"old_size": old, "new_size": new, "old_root": b64(store.root(conn, old)),
+                "new_root": b64(store.root(conn, new)),
+                "proof": [b64(h) for h in store.consistency_proof(conn, old, new)]}
+
+
+def inclusion(index: int, size: int) -> dict:
+    """Public: the RFC 9162 inclusion proof of entry `index` in the published tree `size`."""
+    store = get_ledger().store
+    with unit_of_work() as s:
+        conn = s.connection()
+        published = _published_size(conn)
+        if not index < size <= published:
+            raise errors.Invalid(f"need index < size <= {published} (the latest checkpoint's size)",
+                                 field="size")
+        b64 = lambda h: base64.b64encode(h).decode()  # noqa: E731
+        return {"index": index, "size": size, "leaf_hash": b64(store.level_hashes(conn, 0, index, index + 1)[0]),
+                "root": b64(store.root(conn, size)),
+                "proof": [b64(h) for h in store.inclusion_proof(conn, index, size)]}
