@@ -106,6 +106,7 @@ class ConsistencyOut(ma.Schema):
 
 
 @blp.route("/ledger/consistency")
+@blp.doc(security=[])  # public: no token
 @blp.arguments(ConsistencyArgs, location="query")
 @blp.response(200, ConsistencyOut)
 def consistency(args):
@@ -129,6 +130,7 @@ class InclusionOut(ma.Schema):
 
 
 @blp.route("/ledger/inclusion")
+@blp.doc(security=[])  # public: no token
 @blp.arguments(InclusionArgs, location="query")
 @blp.response(200, InclusionOut)
 def inclusion(args):
