@@ -1,0 +1,272 @@
+"""Hybrid job-shop search: tabu search, then large-neighbourhood search over CP-SAT
+sub-models alternating with short tabu runs, then CP-SAT on the full model for the rest.
+
+Why: at two cores the bare CP-SAT model spends most of a minute finding what a dedicated
+local search finds in seconds.  Tabu (:mod:`.shop_tabu`) gives a strong incumbent; LNS
+frees part of it (a time window, a few machines or a few jobs — every other operation keeps
+its place in its machine's sequence) and lets CP-SAT re-optimise that part exactly, which
+escapes the tabu search's local optima.  The last share of the budget goes to the full model
+hinted with the incumbent: it may still improve it and, with the one-machine (Jackson
+preemptive) bound, gives the lower bound we report.
+
+Classical job-shops only; flexible problems use the strong model (see :func:`.shop.solve_shop`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import time
+
+from ortools.sat.python import cp_model
+
+from .params import SolverParams
+from .shop import ShopOperation, ShopProblem, ShopSolution, trivial_lower_bound
+from .shop_tabu import Flat, evaluate, links, sequences_from_starts, tabu_search
+from .status import Status
+
+
+def flatten(problem: ShopProblem) -> Flat:
+    if problem.is_flexible:
+        raise ValueError("the hybrid search needs a classical job-shop (one machine per operation)")
+    return Flat.from_jobs(problem.num_machines, [[alt[0] for alt in job] for job in problem.jobs])
+
+
+def static_heads_tails(flat: Flat) -> tuple[list[int], list[int]]:
+    """Sum of the job's earlier / later durations: release date and delivery time of each operation."""
+    head, tail = [0] * flat.n, [0] * flat.n
+    for o in range(flat.n):
+        p = flat.job_prev[o]
+        if p >= 0:
+            head[o] = head[p] + flat.dur[p]
+    for o in reversed(range(flat.n)):
+        s = flat.job_next[o]
+        if s >= 0:
+            tail[o] = tail[s] + flat.dur[s]
+    return head, tail
+
+
+def jackson_bound(flat: Flat) -> int:
+    """Max over machines of the one-machine preemptive bound with heads and tails.
+
+    Each machine alone, operations released at their head and delivered after their tail,
+    preemption allowed: Jackson's rule (run the available operation with the largest tail)
+    is optimal for that relaxation, so its max(completion + tail) is a valid lower bound.
+    """
+    head, tail = static_heads_tails(flat)
+    per_machine: list[list[int]] = [[] for _ in range(flat.num_machines)]
+    for o in range(flat.n):
+        per_machine[flat.mach[o]].append(o)
+    bound = 0
+    for ops in per_machine:
+        ops = sorted(ops, key=lambda o: head[o])
+        ready: list[tuple[int, int]] = []  # (-tail, remaining) as a max-heap on tail
+        t, i, k = 0, 0, len(ops)
+        remaining = {}
+        while i < k or ready:
+            if not ready and t < head[ops[i]]:
+                t = head[ops[i]]
+            while i < k and head[ops[i]] <= t:
+                o = ops[i]
+                remaining[o] = flat.dur[o]
+                heapq.heappush(ready, (-tail[o], o))
+                i += 1
+            _, o = ready[0]
+            run = remaining[o]
+            if i < k:
+                run = min(run, head[ops[i]] - t)
+            t += run
+            remaining[o] -= run
+            if not remaining[o]:
+                heapq.heappop(ready)
+                bound = max(bound, t + tail[o])
+    return bound
+
+
+def lower_bound(problem: ShopProblem) -> int:
+    lb = trivial_lower_bound(problem)
+    if not problem.is_flexible:
+        lb = max(lb, jackson_bound(flatten(problem)))
+    return lb
+
+
+def _model(flat: Flat, cmax: int, lb: int, seqs, free, starts):
+    """CP-SAT model with makespan <= cmax; operations outside ``free`` keep their machine order."""
+    head, tail = static_heads_tails(flat)
+    dur = flat.dur
+    cp = cp_model.CpModel()
+    s = [cp.new_int_var(head[o], max(head[o], cmax - tail[o] - dur[o]), "") for o in range(flat.n)]
+    per_machine: list[list] = [[] for _ in range(flat.num_machines)]
+    for o in range(flat.n):
+        per_machine[flat.mach[o]].append(cp.new_fixed_size_interval_var(s[o], dur[o], ""))
+        nxt = flat.job_next[o]
+        if nxt >= 0:
+            cp.add(s[nxt] >= s[o] + dur[o])
+        if starts is not None:
+            cp.add_hint(s[o], starts[o])
+    for intervals in per_machine:
+        cp.add_no_overlap(intervals)
+    if free is not None:
+        for seq in seqs:
+            fixed = [o for o in seq if o not in free]
+            for a, b in zip(fixed, fixed[1:]):
+                cp.add(s[b] >= s[a] + dur[a])
+    makespan = cp.new_int_var(lb, cmax, "makespan")
+    for o in range(flat.n):
+        if flat.job_next[o] < 0:
+            cp.add(makespan >= s[o] + dur[o])
+    cp.add_hint(makespan, cmax)
+    cp.minimize(makespan)
+    return cp, s
+
+
+def _solver(time_limit: float, workers: int, seed: int, *, log: bool = False) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.05, time_limit)
+    p.num_workers = workers
+    p.random_seed = seed
+    p.log_search_progress = log
+    if workers == 1:
+        p.interleave_search = False
+    return solver
+
+
+def lns_step(flat: Flat, seqs, starts, cmax: int, lb: int, free: set[int], *, time_limit: float,
+             workers: int = 1, seed: int = 0):
+    """Re-optimise the ``free`` operations; returns (status, new seqs or None)."""
+    cp, s = _model(flat, cmax, lb, seqs, free, starts)
+    solver = _solver(time_limit, workers, seed)
+    status = solver.solve(cp)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return status, None
+    return status, sequences_from_starts(flat, [solver.value(v) for v in s])
+
+
+def solver_status_name(status) -> str:
+    return {cp_model.OPTIMAL: "OPT", cp_model.FEASIBLE: "FEAS", cp_model.INFEASIBLE: "INF"}.get(status, "UNK")
+
+
+def choose_free(flat: Flat, kind: str, size: float, starts, cmax: int, rng: random.Random) -> set[int]:
+    n_jobs = sum(1 for o in range(flat.n) if flat.job_prev[o] < 0)
+    if kind == "window":
+        width = max(1, int(size * cmax))
+        t = rng.randrange(max(1, cmax - width + 1))
+        return {o for o in range(flat.n) if t <= starts[o] < t + width}
+    if kind == "machines":
+        k = max(2, min(flat.num_machines, round(size * flat.num_machines)))
+        chosen = set(rng.sample(range(flat.num_machines), k))
+        return {o for o in range(flat.n) if flat.mach[o] in chosen}
+    k = max(2, min(n_jobs, round(size * n_jobs)))
+    firsts = [o for o in range(flat.n) if flat.job_prev[o] < 0]
+    chosen_ops = set()
+    for o in rng.sample(firsts, k):
+        while o >= 0:
+            chosen_ops.add(o)
+            o = flat.job_next[o]
+    return chosen_ops
+
+
+def hybrid_search(flat: Flat, seqs, *, time_limit_s: float, workers: int = 2, seed: int = 0,
+                  lb: int = 0, tabu_share: float = 0.3, final_share: float = 0.15,
+                  started: float | None = None, log=None):
+    """Returns (makespan, starts, lower bound, proven optimal)."""
+    started = time.perf_counter() if started is None else started
+    deadline = started + time_limit_s
+    rng = random.Random(seed)
+
+    def left(): return deadline - time.perf_counter()
+
+    def note(msg):
+        if log:
+            log(f"{time.perf_counter() - started:6.1f}s {msg}")
+
+    res = tabu_search(flat, seqs, seed=seed, deadline=started + tabu_share * time_limit_s, lower_bound=lb,
+                      max_restarts=10)
+    best, best_seqs = res.makespan, res.sequences
+    starts = res.starts
+    note(f"tabu {best} after {res.iterations} iterations")
+    sizes = {"window": 0.25, "machines": 0.3, "jobs": 0.3}
+    kinds = list(sizes)
+    final_at = deadline - final_share * time_limit_s
+    step = 0
+    stale = 0
+    # small instances: every neighbourhood solved to optimality many times over — hand the
+    # rest to the full model, which then proves optimality
+    while best > lb and time.perf_counter() < final_at - 0.2 and stale < 24:
+        step += 1
+        kind = kinds[step % len(kinds)]
+        free = choose_free(flat, kind, sizes[kind], starts, best, rng)
+        limit = min(2.0, final_at - time.perf_counter())
+        t0 = time.perf_counter()
+        status, new = lns_step(flat, best_seqs, starts, best, lb, free, time_limit=limit, workers=workers,
+                               seed=rng.randrange(1 << 30))
+        took = time.perf_counter() - t0
+        if status == cp_model.OPTIMAL and took < 0.5 * limit:
+            sizes[kind] = min(0.8, sizes[kind] * 1.1)
+        elif status != cp_model.OPTIMAL:
+            sizes[kind] = max(0.05, sizes[kind] * 0.9)
+        improved = False
+        if new is not None:
+            mp, ms = links(flat, new)
+            ev = evaluate(flat, mp, ms)
+            if ev is not None and ev[2] <= best:
+                improved = ev[2] < best
+                best, best_seqs, starts = ev[2], new, ev[0]
+        note(f"lns {kind} {len(free)} ops {sizes[kind]:.2f} {solver_status_name(status)} {took:.2f}s -> {best}")
+        if improved:
+            stale = 0
+        else:
+            stale += 1
+        if improved or stale % 8 == 0:
+            tl = min(2.0, final_at - time.perf_counter())
+            if tl > 0.2:
+                r = tabu_search(flat, best_seqs, seed=rng.randrange(1 << 30), time_limit_s=tl, lower_bound=lb,
+                                max_restarts=3)
+                if r.makespan < best:
+                    note(f"tabu -> {r.makespan}")
+                    best, best_seqs, starts = r.makespan, r.sequences, r.starts
+                elif r.makespan == best:
+                    best_seqs, starts = r.sequences, r.starts
+    proven = best <= lb
+    if not proven and left() > 0.1:
+        cp, s = _model(flat, best, lb, best_seqs, None, starts)
+        solver = _solver(left(), workers, seed)
+        status = solver.solve(cp)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            new = sequences_from_starts(flat, [solver.value(v) for v in s])
+            mp, ms = links(flat, new)
+            ev = evaluate(flat, mp, ms)
+            if ev is not None and ev[2] <= best:
+                if ev[2] < best:
+                    note(f"full -> {ev[2]}")
+                best, best_seqs, starts = ev[2], new, ev[0]
+            lb = max(lb, int(solver.best_objective_bound))
+            proven = status == cp_model.OPTIMAL
+        elif status == cp_model.INFEASIBLE:
+            # no schedule with makespan <= best exists below it: best is optimal
+            proven = True
+    if proven:
+        lb = best
+    return best, starts, min(lb, best), proven
+
+
+def solve_hybrid(problem: ShopProblem, params: SolverParams = SolverParams(), *, log=None) -> ShopSolution:
+    from .shop_dispatch import best_dispatch
+
+    started = time.perf_counter()
+    flat = flatten(problem)
+    greedy_makespan, greedy = best_dispatch(problem)
+    starts0 = [0] * flat.n
+    for o in greedy:
+        starts0[flat.index[(o.job, o.operation)]] = o.start
+    lb = lower_bound(problem)
+    import os
+    shares = dict(tabu_share=float(os.environ.get("TS", 0.3)), final_share=float(os.environ.get("FS", 0.15)))
+    best, starts, bound, proven = hybrid_search(
+        flat, sequences_from_starts(flat, starts0), time_limit_s=params.time_limit_s, workers=params.workers,
+        seed=params.seed, lb=lb, started=started, log=log, **shares)
+    schedule = tuple(sorted((ShopOperation(j, k, flat.mach[o], starts[o], starts[o] + flat.dur[o])
+                             for o, (j, k) in enumerate(flat.key)), key=lambda o: (o.job, o.operation)))
+    return ShopSolution(Status.OPTIMAL if proven else Status.FEASIBLE, best, bound,
+                        time.perf_counter() - started, schedule, greedy_makespan)
