@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import random
+import threading
 import time
 
 from ortools.sat.python import cp_model
@@ -167,85 +168,128 @@ def choose_free(flat: Flat, kind: str, size: float, starts, cmax: int, rng: rand
     return chosen_ops
 
 
+class _Incumbent:
+    """The best schedule so far, shared by the tabu thread and the LNS thread."""
+
+    def __init__(self, flat: Flat, makespan: int, seqs, starts) -> None:
+        self.flat = flat
+        self.lock = threading.Lock()
+        self.makespan, self.seqs, self.starts = makespan, [list(q) for q in seqs], list(starts)
+        self.version = 0
+
+    def get(self):
+        with self.lock:
+            return self.makespan, [list(q) for q in self.seqs], list(self.starts), self.version
+
+    def offer(self, seqs, *, equal: bool = False) -> tuple[int, bool]:
+        """Take ``seqs`` if strictly better (or, with ``equal``, as good); returns (its makespan, taken)."""
+        mp, ms = links(self.flat, seqs)
+        ev = evaluate(self.flat, mp, ms)
+        if ev is None:
+            return -1, False
+        with self.lock:
+            if ev[2] < self.makespan or (equal and ev[2] == self.makespan):
+                self.makespan, self.seqs, self.starts = ev[2], [list(q) for q in seqs], ev[0]
+                self.version += 1
+                return ev[2], True
+        return ev[2], False
+
+
 def hybrid_search(flat: Flat, seqs, *, time_limit_s: float, workers: int = 2, seed: int = 0,
-                  lb: int = 0, tabu_share: float = 0.3, final_share: float = 0.15,
-                  started: float | None = None, log=None):
-    """Returns (makespan, starts, lower bound, proven optimal)."""
+                  lb: int = 0, final_share: float = 0.1, started: float | None = None, log=None):
+    """Returns (makespan, starts, lower bound, proven optimal).
+
+    Until ``final_share`` of the budget is left, two threads share one incumbent: this one
+    runs tabu rounds (each from the current incumbent, with a fresh seed), the other runs
+    CP-SAT LNS steps on it with ``workers - 1`` CP-SAT workers (CP-SAT releases the GIL, so
+    the two use two cores — the peers' two workers' worth).  Then the full model with every
+    worker, hinted with the incumbent, improves it further and yields the bound.
+    """
     started = time.perf_counter() if started is None else started
     deadline = started + time_limit_s
+    final_at = deadline - final_share * time_limit_s
     rng = random.Random(seed)
-
-    def left(): return deadline - time.perf_counter()
+    lns_rng = random.Random(rng.randrange(1 << 30))
 
     def note(msg):
         if log:
             log(f"{time.perf_counter() - started:6.1f}s {msg}")
 
-    res = tabu_search(flat, seqs, seed=seed, deadline=started + tabu_share * time_limit_s, lower_bound=lb,
-                      max_restarts=10)
-    best, best_seqs = res.makespan, res.sequences
-    starts = res.starts
-    note(f"tabu {best} after {res.iterations} iterations")
-    sizes = {"window": 0.25, "machines": 0.3, "jobs": 0.3}
-    kinds = list(sizes)
-    final_at = deadline - final_share * time_limit_s
-    step = 0
-    stale = 0
-    # small instances: every neighbourhood solved to optimality many times over — hand the
-    # rest to the full model, which then proves optimality
-    while best > lb and time.perf_counter() < final_at - 0.2 and stale < 24:
-        step += 1
-        kind = kinds[step % len(kinds)]
-        free = choose_free(flat, kind, sizes[kind], starts, best, rng)
-        limit = min(2.0, final_at - time.perf_counter())
-        t0 = time.perf_counter()
-        status, new = lns_step(flat, best_seqs, starts, best, lb, free, time_limit=limit, workers=workers,
-                               seed=rng.randrange(1 << 30))
-        took = time.perf_counter() - t0
-        if status == cp_model.OPTIMAL and took < 0.5 * limit:
-            sizes[kind] = min(0.8, sizes[kind] * 1.1)
-        elif status != cp_model.OPTIMAL:
-            sizes[kind] = max(0.05, sizes[kind] * 0.9)
-        improved = False
-        if new is not None:
-            mp, ms = links(flat, new)
-            ev = evaluate(flat, mp, ms)
-            if ev is not None and ev[2] <= best:
-                improved = ev[2] < best
-                best, best_seqs, starts = ev[2], new, ev[0]
-        note(f"lns {kind} {len(free)} ops {sizes[kind]:.2f} {solver_status_name(status)} {took:.2f}s -> {best}")
-        if improved:
-            stale = 0
-        else:
-            stale += 1
-        if improved or stale % 8 == 0:
-            tl = min(2.0, final_at - time.perf_counter())
-            if tl > 0.2:
-                r = tabu_search(flat, best_seqs, seed=rng.randrange(1 << 30), time_limit_s=tl, lower_bound=lb,
-                                max_restarts=3)
-                if r.makespan < best:
-                    note(f"tabu -> {r.makespan}")
-                    best, best_seqs, starts = r.makespan, r.sequences, r.starts
-                elif r.makespan == best:
-                    best_seqs, starts = r.sequences, r.starts
+    mp, ms = links(flat, seqs)
+    ev = evaluate(flat, mp, ms)
+    inc = _Incumbent(flat, ev[2], seqs, ev[0])
+    stop = threading.Event()
+
+    def lns_loop() -> None:
+        sizes = {"window": 0.25, "machines": 0.3, "jobs": 0.3}
+        kinds = list(sizes)
+        step = stale = 0
+        while not stop.is_set() and inc.makespan > lb and time.perf_counter() < final_at - 0.2 and stale < 40:
+            step += 1
+            kind = kinds[step % len(kinds)]
+            cmax, cur, starts, _ = inc.get()
+            free = choose_free(flat, kind, sizes[kind], starts, cmax, lns_rng)
+            limit = min(2.0, final_at - time.perf_counter())
+            t0 = time.perf_counter()
+            status, new = lns_step(flat, cur, starts, cmax, lb, free, time_limit=limit,
+                                   workers=max(1, workers - 1), seed=lns_rng.randrange(1 << 30))
+            took = time.perf_counter() - t0
+            if status == cp_model.OPTIMAL and took < 0.5 * limit:
+                sizes[kind] = min(0.8, sizes[kind] * 1.1)
+            elif status != cp_model.OPTIMAL:
+                sizes[kind] = max(0.05, sizes[kind] * 0.9)
+            made, taken = inc.offer(new, equal=True) if new is not None else (-1, False)
+            if taken and made < cmax:
+                stale = 0
+                note(f"lns {kind} {len(free)} ops -> {made}")
+            else:
+                stale += 1
+        note(f"lns thread: {step} steps, sizes {sizes}")
+
+    helper = threading.Thread(target=lns_loop, name="shop-lns", daemon=True)
+    if workers > 1:
+        helper.start()
+    rounds = 0
+    while inc.makespan > lb and time.perf_counter() < final_at - 0.1:
+        rounds += 1
+        cmax, cur, _, _ = inc.get()
+        res = tabu_search(flat, cur, seed=rng.randrange(1 << 30), deadline=final_at, lower_bound=lb,
+                          max_restarts=2, on_improve=lambda c, q: inc.offer(q) if c < inc.makespan else None)
+        made, taken = inc.offer(res.sequences)
+        if taken:
+            note(f"tabu round {rounds} -> {made} ({res.iterations} iterations)")
+        if workers == 1 and time.perf_counter() < final_at - 0.1:
+            # no second core: LNS steps take turns with the tabu rounds
+            cmax, cur, starts, _ = inc.get()
+            free = choose_free(flat, rng.choice(["window", "machines", "jobs"]), 0.25, starts, cmax, rng)
+            _, new = lns_step(flat, cur, starts, cmax, lb, free, time_limit=min(1.0, final_at - time.perf_counter()),
+                              workers=1, seed=rng.randrange(1 << 30))
+            if new is not None:
+                inc.offer(new, equal=True)
+        if res.makespan <= lb:
+            break
+        if rounds >= 200 and res.makespan >= cmax and workers == 1:
+            break
+    note(f"tabu: {rounds} rounds, incumbent {inc.makespan}")
+    stop.set()
+    if helper.is_alive():
+        helper.join()
+    best, best_seqs, starts, _ = inc.get()
     proven = best <= lb
-    if not proven and left() > 0.1:
+    left = deadline - time.perf_counter()
+    if not proven and left > 0.1:
         cp, s = _model(flat, best, lb, best_seqs, None, starts)
-        solver = _solver(left(), workers, seed)
+        solver = _solver(left, workers, seed)
         status = solver.solve(cp)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            new = sequences_from_starts(flat, [solver.value(v) for v in s])
-            mp, ms = links(flat, new)
-            ev = evaluate(flat, mp, ms)
-            if ev is not None and ev[2] <= best:
-                if ev[2] < best:
-                    note(f"full -> {ev[2]}")
-                best, best_seqs, starts = ev[2], new, ev[0]
+            made, taken = inc.offer(sequences_from_starts(flat, [solver.value(v) for v in s]))
+            if taken:
+                note(f"full model -> {made}")
             lb = max(lb, int(solver.best_objective_bound))
             proven = status == cp_model.OPTIMAL
         elif status == cp_model.INFEASIBLE:
-            # no schedule with makespan <= best exists below it: best is optimal
-            proven = True
+            proven = True  # nothing below the incumbent: it is optimal
+    best, best_seqs, starts, _ = inc.get()
     if proven:
         lb = best
     return best, starts, min(lb, best), proven
@@ -262,7 +306,7 @@ def solve_hybrid(problem: ShopProblem, params: SolverParams = SolverParams(), *,
         starts0[flat.index[(o.job, o.operation)]] = o.start
     lb = lower_bound(problem)
     import os
-    shares = dict(tabu_share=float(os.environ.get("TS", 0.3)), final_share=float(os.environ.get("FS", 0.15)))
+    shares = dict(final_share=float(os.environ.get("FS", 0.1)))
     best, starts, bound, proven = hybrid_search(
         flat, sequences_from_starts(flat, starts0), time_limit_s=params.time_limit_s, workers=params.workers,
         seed=params.seed, lb=lb, started=started, log=log, **shares)

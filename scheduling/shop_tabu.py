@@ -220,13 +220,14 @@ class TabuResult:
 
 def tabu_search(flat: Flat, seqs: list[list[int]], *, seed: int = 0, time_limit_s: float | None = None,
                 max_iterations: int | None = None, stall: int | None = None, deadline: float | None = None,
-                lower_bound: int = 0, max_restarts: int | None = None) -> TabuResult:
+                lower_bound: int = 0, max_restarts: int | None = None, on_improve=None) -> TabuResult:
     """Improve ``seqs`` (machine sequences of a feasible schedule); never returns a worse one.
 
     Stops at ``max_iterations``, after ``time_limit_s`` or at the ``deadline``
     (``time.perf_counter()`` value), on reaching ``lower_bound``, or after ``max_restarts``
     restarts from the best without improving it, whichever comes first.  ``stall``:
     iterations without a new best before a restart (default grows with the instance).
+    ``on_improve(makespan, sequences)`` is called with every new best (a copy).
     """
     rng = random.Random(seed)
     n = flat.n
@@ -247,8 +248,10 @@ def tabu_search(flat: Flat, seqs: list[list[int]], *, seed: int = 0, time_limit_
     best, best_seqs, best_head = cmax, [list(s) for s in seqs], head[:n]
     if deadline is None and time_limit_s is not None:
         deadline = time.perf_counter() + time_limit_s
-    jobs_per_machine = n / max(1, flat.num_machines)
-    base = 10 + int(jobs_per_machine / max(1, flat.num_machines) * 10)
+    # tenure ~ 10 + jobs / machines (Taillard 1994); measured on ta11-ta13 at 10 s: base 12
+    # 3.7 % mean gap, 23 5.3 %, 40 worse still
+    n_jobs = sum(1 for o in range(n) if jp[o] < 0)
+    base = 10 + n_jobs // max(1, flat.num_machines)
     tabu: dict[int, int] = {}
     it = 0
     since_best = 0
@@ -296,6 +299,8 @@ def tabu_search(flat: Flat, seqs: list[list[int]], *, seed: int = 0, time_limit_
         tabu[u * n + v] = it + base + rng.randrange(base // 2 + 2)
         if cmax < best:
             best, best_seqs, best_head, since_best, restarts = cmax, [list(s) for s in seqs], head[:n], 0, 0
+            if on_improve is not None:
+                on_improve(best, best_seqs)
         else:
             since_best += 1
             if since_best >= stall:
