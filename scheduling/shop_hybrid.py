@@ -1,11 +1,13 @@
-"""Hybrid job-shop search: tabu search, then large-neighbourhood search over CP-SAT
-sub-models alternating with short tabu runs, then CP-SAT on the full model for the rest.
+"""Hybrid job-shop search: tabu search and large-neighbourhood search over CP-SAT sub-models
+sharing one incumbent (two threads), then CP-SAT on the full model for the rest.
 
 Why: at two cores the bare CP-SAT model spends most of a minute finding what a dedicated
 local search finds in seconds.  Tabu (:mod:`.shop_tabu`) gives a strong incumbent; LNS
 frees part of it (a time window, a few machines or a few jobs — every other operation keeps
 its place in its machine's sequence) and lets CP-SAT re-optimise that part exactly, which
-escapes the tabu search's local optima.  The last share of the budget goes to the full model
+escapes the tabu search's local optima; each tabu round starts from the shared incumbent.
+Small instances (at most ``SMALL`` operations) first get a short full-model solve, which
+usually proves optimality at once.  The last share of the budget goes to the full model
 hinted with the incumbent: it may still improve it and, with the one-machine (Jackson
 preemptive) bound, gives the lower bound we report.
 
@@ -168,6 +170,9 @@ def choose_free(flat: Flat, kind: str, size: float, starts, cmax: int, rng: rand
     return chosen_ops
 
 
+SMALL = 100  # operations
+
+
 class _Incumbent:
     """The best schedule so far, shared by the tabu thread and the LNS thread."""
 
@@ -218,6 +223,15 @@ def hybrid_search(flat: Flat, seqs, *, time_limit_s: float, workers: int = 2, se
     mp, ms = links(flat, seqs)
     ev = evaluate(flat, mp, ms)
     inc = _Incumbent(flat, ev[2], seqs, ev[0])
+    if flat.n <= SMALL and ev[2] > lb:
+        cp, s = _model(flat, ev[2], lb, seqs, None, ev[0])
+        solver = _solver(min(1.0, 0.1 * time_limit_s), workers, seed)
+        status = solver.solve(cp)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            inc.offer(sequences_from_starts(flat, [solver.value(v) for v in s]))
+        if status == cp_model.OPTIMAL or status == cp_model.INFEASIBLE:
+            best, _, starts, _ = inc.get()
+            return best, starts, best, True
     stop = threading.Event()
 
     def lns_loop() -> None:
@@ -305,11 +319,9 @@ def solve_hybrid(problem: ShopProblem, params: SolverParams = SolverParams(), *,
     for o in greedy:
         starts0[flat.index[(o.job, o.operation)]] = o.start
     lb = lower_bound(problem)
-    import os
-    shares = dict(final_share=float(os.environ.get("FS", 0.1)))
     best, starts, bound, proven = hybrid_search(
         flat, sequences_from_starts(flat, starts0), time_limit_s=params.time_limit_s, workers=params.workers,
-        seed=params.seed, lb=lb, started=started, log=log, **shares)
+        seed=params.seed, lb=lb, started=started, log=log)
     schedule = tuple(sorted((ShopOperation(j, k, flat.mach[o], starts[o], starts[o] + flat.dur[o])
                              for o, (j, k) in enumerate(flat.key)), key=lambda o: (o.job, o.operation)))
     return ShopSolution(Status.OPTIMAL if proven else Status.FEASIBLE, best, bound,
