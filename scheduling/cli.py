@@ -13,7 +13,7 @@ import sys
 
 from .formats import PARSERS, FormatError
 from .params import SolverParams
-from .shop import solve_shop
+from .shop import MODELS, solve_shop
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--time-limit", type=float, default=10.0, help="seconds (default 10)")
     solve.add_argument("--workers", type=int, default=1, help="CP-SAT worker threads (default 1)")
     solve.add_argument("--seed", type=int, default=0)
-    solve.add_argument("--model", choices=["strong", "bare"], default="strong")
+    solve.add_argument("--model", choices=list(MODELS), default="hybrid")
     return parser
 
 

@@ -7,6 +7,9 @@
   ``AddMaxEquality`` makespan, plus what helps CP-SAT: a greedy hint (best of several
   dispatching rules), the greedy makespan as horizon, head/tail-tightened domains,
   machine-load and job-length lower bounds on the makespan.
+* ``model="hybrid"`` (the default) — :mod:`.shop_hybrid`: tabu search on the N5
+  neighbourhood, CP-SAT large-neighbourhood search, then the full model hinted with the
+  incumbent; classical job-shops only (flexible ones use "strong").
 * ``model="bare"`` — the textbook model: interval + NoOverlap + precedence + makespan
   with the trivial horizon (sum of durations), nothing else.
 """
@@ -102,10 +105,20 @@ def trivial_lower_bound(problem: ShopProblem) -> int:
     return max(job_bound, max(load))
 
 
-def solve_shop(problem: ShopProblem, params: SolverParams = SolverParams(), *, model: str = "strong") -> ShopSolution:
-    """Minimise the makespan.  ``model`` is "strong" (default) or "bare"."""
-    if model not in ("strong", "bare"):
-        raise ValueError(f"model must be 'strong' or 'bare', got {model!r}")
+MODELS = ("hybrid", "strong", "bare")
+
+
+def solve_shop(problem: ShopProblem, params: SolverParams = SolverParams(), *, model: str = "hybrid") -> ShopSolution:
+    """Minimise the makespan.  ``model``: "hybrid" (default: tabu search + CP-SAT LNS, see
+    :mod:`.shop_hybrid`; flexible problems fall back to "strong"), "strong" or "bare"."""
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
+    if model == "hybrid":
+        if not problem.is_flexible:
+            from .shop_hybrid import solve_hybrid
+
+            return solve_hybrid(problem, params)
+        model = "strong"
     from .shop_dispatch import best_dispatch
 
     started = time.perf_counter()
