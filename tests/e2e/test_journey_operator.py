@@ -17,8 +17,8 @@ from tests.e2e.test_every_page import _typed_in_demo
 pytestmark = pytest.mark.browser
 
 REASON = "12 件孔径超差 / 12 pieces out of tolerance"
-WORDS = {"zh-CN": {"console": "运营控制台", "done": "已完成", "saved": "佣金规则已保存。"},
-         "en-US": {"console": "Operator console", "done": "Done", "saved": "Commission rule saved."}}
+WORDS = {"zh-CN": {"console": "运营控制台", "done": "已完成", "saved": "佣金规则已保存。", "rate": "佣金比例"},
+         "en-US": {"console": "Operator console", "done": "Done", "saved": "Commission rule saved.", "rate": "Commission rate"}}
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +105,7 @@ def test_the_operator_reads_liquidity_runs_a_batch_match_and_looks_at_disputes_a
     assert words["saved"] in page.inner_text(".flash")
     rule = page.locator("#rules tr", has_text="6.50 %")
     assert rule.count() >= 1 and "¥20.00" in rule.first.inner_text()
+    assert words["rate"] in page.inner_text("#rules th >> nth=2")  # a share of the price, not a machine's hourly rate
     checks.seen(page, "commission")
 
     # the organizations on the platform, by kind
