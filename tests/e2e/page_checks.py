@@ -1,6 +1,7 @@
 """What every persona journey checks on each page it visits (issue #18's acceptance), in one place:
 
-- on a phone (390 px) nothing scrolls sideways;
+- on a phone (390 px) nothing scrolls sideways, and a table's empty state is not shown as the
+  value of its first column;
 - in Chinese, no English UI text besides what the parties typed (ui_text.english_words);
 - no request leaves 127.0.0.1 (every other request is aborted and named; so is what the
   Content-Security-Policy refused before it reached the network);
@@ -52,6 +53,11 @@ AXE_RUN = """async () => {
 
 _WIDTH = """() => { const inner = window.innerWidth, width = document.scrollingElement.scrollWidth;
   return [width, inner, width > inner ? (WIDEST)(inner) : '']; }""".replace("WIDEST", WIDEST)
+# a table's row-wide message (an empty state: one cell spanning the columns) shown on a phone as the
+# value of its first column ("Created: No applications yet.")
+_MISLABELLED = """() => [...document.querySelectorAll('table.cards tr')]
+  .filter(r => r.cells.length === 1 && r.cells[0].colSpan > 1 && r.cells[0].hasAttribute('data-label'))
+  .map(r => r.closest('table').id + ': ' + r.cells[0].getAttribute('data-label') + ' · ' + r.cells[0].innerText.trim())"""
 
 
 @functools.cache
@@ -71,6 +77,7 @@ class Checks:
         self.locale, self.screen, self.viewport = locale, screen, SCREENS[screen]
         self.shot, self.data = shot, list(data)
         self.wide: dict[str, str] = {}
+        self.mislabelled: dict[str, list[str]] = {}
         self.english: dict[str, set[str]] = {}
         self.outside: dict[str, set[str]] = {}
         self.axe: dict[str, list[str]] = {}
@@ -100,6 +107,10 @@ class Checks:
         width, inner, widest = page.evaluate(_WIDTH)
         if width > inner:
             self.wide[where] = f"{width}px wide on a {inner}px screen: {widest}"
+        if self.screen == "phone":
+            mislabelled = page.evaluate(_MISLABELLED)
+            if mislabelled:
+                self.mislabelled[where] = mislabelled
         if self.locale == "zh-CN":
             text, codes = page.evaluate(_SHOWN)
             found = english_words(text, [*self.data, *data, *(c for c in codes if c.strip())])
@@ -119,6 +130,7 @@ class Checks:
     def assert_clean(self):
         problems = {
             "pages wider than the screen": self.wide,
+            "row-wide messages labelled as a column on a phone": self.mislabelled,
             "English UI text on a Chinese page": {k: sorted(v) for k, v in self.english.items()},
             "requests that leave 127.0.0.1 (aborted)": {k: sorted(v) for k, v in self.outside.items()},
             "axe-core serious or critical violations": self.axe,
