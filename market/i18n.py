@@ -121,6 +121,8 @@ LABELS = {
     "refused": _l("Access refused"), "monitored": _l("Alerts checked"), "order": _l("Order financing"), "equipment": _l("Equipment financing"),
     "submitted": _l("Submitted"), "approved": _l("Approved"), "declined": _l("Declined"),
     "disbursed": _l("Disbursed"), "repaid": _l("Repaid"),
+    # background jobs (quotes, batch matches)
+    "queued": _l("Waiting to start"), "running": _l("In progress"), "done": _l("Done"), "failed": _l("Failed"),
 }
 
 

@@ -5,10 +5,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from market import policy
 from market.auth import portal_actor
 from market.matching import services, stranded
 from market.orders import services as orders
-from market.errors import Conflict, Forbidden
+from market.errors import Conflict, Forbidden, NotFound
 from market.web import forms
 
 bp = Blueprint("matching", __name__)
@@ -75,9 +76,21 @@ def requote(order_id):
 @bp.post("/operator/batch-match")
 @login_required
 def batch_match():
-    services.request_batch_match(portal_actor())
+    job = services.request_batch_match(portal_actor())
     flash(_("Batch match started: every open order is being matched against all open capacity."), "success")
-    return redirect(url_for("web.dashboard"))
+    return redirect(url_for("matching.batch", job_id=job.public_id))
+
+
+@bp.get("/operator/batches/<uuid:job_id>")
+@login_required
+def batch(job_id):
+    """A batch match's progress: the page polls while it runs and stops when it is done."""
+    actor = portal_actor()
+    policy.require_kind(actor, "operator")
+    job = services.get_job(actor, job_id)
+    if job.kind != "batch":
+        raise NotFound(f"batch {job_id} not found")
+    return render_template("matching/batch.html", job=job)
 
 
 def order_panel(actor, order) -> dict:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from market import policy
+from market.api_common import MAX_MINOR
 from market.accounts import services as accounts_services
 from market.auth import portal_actor
 from market.orders import services as orders
@@ -170,6 +171,9 @@ def set_rule():
         raw = forms.clean(request.form)
         if "percent" in raw:  # the form speaks percent; the rule stores basis points
             raw["percent_bp"] = forms.scaled_int(raw.pop("percent"), "percent", places=2, maximum=10000)
+        if "minimum" in raw:  # and yuan: the rule stores minor units (fen)
+            raw["minimum_minor"] = forms.scaled_int(raw.pop("minimum"), "minimum", places=forms.minor_places("CNY"),
+                                                    maximum=MAX_MINOR)
         data = forms.load(sc.RuleIO(), raw)
         accounts.set_rule(actor, **data)
         flash(_("Commission rule saved."), "success")

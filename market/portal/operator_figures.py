@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, select
 
-from market.catalog.models import CapacityWindow
+from market.accounts.models import Organization
+from market.catalog.models import CapacityWindow, Factory
 from market.db import unit_of_work
 from market.orders.models import Order, OrderEvent, Quote
 from market.payments.models import Dispute, Movement
@@ -48,11 +49,16 @@ def _hours(s, status: tuple[str, ...], start: datetime, end: datetime) -> float:
     return total
 
 
+def _waiting(now: datetime):
+    """Orders open for quotes and due in the future, and the condition "has a live quote"."""
+    live_quote = exists().where(and_(Quote.order_id == Order.id, Quote.status == "open", Quote.expires_at > now))
+    return (Order.state.in_(("open", "quoted")), Order.due_at > now), live_quote
+
+
 def operator_figures(now: datetime) -> OperatorFigures:
     since = now - timedelta(days=PERIOD_DAYS)
     with unit_of_work() as s:
-        live_quote = exists().where(and_(Quote.order_id == Order.id, Quote.status == "open", Quote.expires_at > now))
-        waiting = (Order.state.in_(("open", "quoted")), Order.due_at > now)
+        waiting, live_quote = _waiting(now)
         open_orders = s.scalar(select(func.count()).select_from(Order).where(*waiting)) or 0
         unquoted = s.scalar(select(func.count()).select_from(Order).where(*waiting, ~live_quote)) or 0
         horizon = now + timedelta(days=HORIZON_DAYS)
@@ -75,3 +81,33 @@ def operator_figures(now: datetime) -> OperatorFigures:
         disputes = s.scalar(select(func.count()).select_from(Dispute).where(Dispute.state != "resolved")) or 0
         return OperatorFigures(unquoted, open_orders, round(unbooked, 1), round(offered, 1), posted, filled,
                                dict(gmv), dict(commission), disputes)
+
+
+@dataclass
+class UnbookedCapacity:
+    factory_name: str
+    factory_public_id: object
+    windows: int
+    hours: float  # on sale and not booked, over the horizon
+
+
+def liquidity(now: datetime, limit: int = 100) -> dict:
+    """Behind the console's two liquidity figures: the open orders without a live quote (soonest
+    due first, with their buyer) and, by factory, the capacity on sale over the next
+    HORIZON_DAYS that nobody booked (most hours first)."""
+    horizon = now + timedelta(days=HORIZON_DAYS)
+    with unit_of_work() as s:
+        waiting, live_quote = _waiting(now)
+        orders = s.execute(select(Order, Organization.name).join(Organization, Organization.id == Order.buyer_org_id)
+                           .where(*waiting, ~live_quote).order_by(Order.due_at).limit(limit)).all()
+        hours: dict[int, list] = {}
+        for factory_id, a, b in s.execute(select(CapacityWindow.factory_id, CapacityWindow.start_at, CapacityWindow.end_at)
+                                          .where(CapacityWindow.status == "open", CapacityWindow.start_at < horizon,
+                                                 CapacityWindow.end_at > now)):
+            entry = hours.setdefault(factory_id, [0, 0.0])
+            entry[0] += 1
+            entry[1] += (min(b, horizon) - max(a, now)).total_seconds() / 3600
+        names = {f.id: f for f in s.scalars(select(Factory).where(Factory.id.in_(hours)))} if hours else {}
+        capacity = sorted((UnbookedCapacity(names[i].name, names[i].public_id, n, round(h, 1)) for i, (n, h) in hours.items()),
+                          key=lambda c: -c.hours)
+        return {"orders": [(o, buyer) for o, buyer in orders], "capacity": capacity, "horizon_days": HORIZON_DAYS}

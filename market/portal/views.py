@@ -48,6 +48,18 @@ def dashboard():
     return render_template(f"dashboard/{actor.org_kind}.html", d=dashboards.for_actor(actor), portfolio_url=portfolio)
 
 
+@bp.get("/operator/liquidity")
+@login_required
+def liquidity():
+    """Behind the console's liquidity figures: the orders nobody quoted, the capacity nobody booked."""
+    from market import policy
+    from market.db import utcnow
+    from market.portal.operator_figures import liquidity as liquidity_of
+
+    policy.require_kind(portal_actor(), "operator")
+    return render_template("dashboard/liquidity.html", liq=liquidity_of(utcnow()))
+
+
 @bp.post("/lang/<code>")
 def set_language(code: str):
     if code in LANGUAGES:

@@ -23,6 +23,9 @@
     for (var r = 0; r < table.rows.length; r++) {
       var row = table.rows[r];
       if (row === head) continue;
+      // one cell across the columns is a message for the whole table (an empty state), not the
+      // first column's value: no heading before it
+      if (row.cells.length === 1 && row.cells[0].colSpan > 1) continue;
       for (var c = 0, col = 0; c < row.cells.length; c++) {
         var cell = row.cells[c];
         if (names[col] && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", names[col]);

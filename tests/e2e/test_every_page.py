@@ -15,32 +15,23 @@ pytest-xdist never builds the world twice for one crawl. Screenshots of the dash
 and desktop, go to test-artifacts/."""
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
-import shutil
-import threading
 import time
 from collections import Counter
-from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL, _wipe_postgres
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.page_checks import AXE, AXE_RUN, DESKTOP, PHONE, WIDEST, axe_source, kind_of
 from tests.e2e.ui_text import _SHOWN, english_words
 
 # layout and wording: the PostgreSQL pass leaves it out (tests/conftest.py POSTGRES_PASS)
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 800}
 HEADER_PX = 64  # one row of the header on a phone, with the menu folded
 PER_KIND = 1  # pages of one kind (same path with the ids taken out) the crawl visits
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 AXE_SHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"  # axe-core 4.14.1 (vendor/axe-core/README.md)
 
 PERSONAS = {
@@ -54,8 +45,6 @@ PERSONAS = {
 # the monitoring endpoints
 SKIP = re.compile(r"(\.pdf|\.json|\.svg|\.png|\.ico|\.webmanifest)$|^/(api|static|attachments|bid-attachments|documents|"
                   r"metrics|healthz|readyz)(/|$)|/trace/[^/]+/documents/|/(evidence|pdf)$")
-UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-CODE = re.compile(r"^/trace/[^/]+")
 
 
 def _typed_in_demo() -> list[str]:
@@ -79,51 +68,6 @@ def _typed_in_demo() -> list[str]:
              "QC-07", "demo.local", "Suzhou", "Dongguan", "CNY", "ISO9001", "IATF16949", "ISO14001", "ISO13485",
              "AS9100", "NADCAP", "mm", "µm"]
     return data
-
-
-@pytest.fixture(scope="module")
-def demo_site(migrated_template, tmp_path_factory):
-    """The demo world on a fresh database, served on 127.0.0.1 (one per module, not per test)."""
-    from market import create_app
-    from market.demo import seed
-
-    tmp = tmp_path_factory.mktemp("demo-site")
-    if ON_POSTGRES:
-        _wipe_postgres(TEST_DATABASE_URL)
-        url = TEST_DATABASE_URL
-    else:
-        shutil.copy(migrated_template, tmp / "market.db")
-        url = f"sqlite:///{tmp / 'market.db'}"
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "test-secret", "UPLOAD_DIR": str(tmp / "uploads"),
-                      "WTF_CSRF_ENABLED": True, "LOG_LEVEL": "WARNING", "VAR_DIR": str(tmp),
-                      "TELEMETRY_ROLLUP_AFTER_INGEST": "off"})
-    with app.app_context():
-        seed.seed_world(history_days=2)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    # the platform's bank details, as the operator configured them: data, not UI text
-    yield SimpleNamespace(base=f"http://127.0.0.1:{server.server_port}", typed=[app.config["PLATFORM_BANK_DETAILS"]])
-    server.shutdown()
-    app.extensions["db"].dispose()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
-
-
-def kind_of(path: str) -> str:
-    """/orders/<uuid>/quotes and /orders/<another uuid>/quotes are one kind of page."""
-    return CODE.sub("/trace/<code>", UUID.sub("<id>", path))
 
 
 class Crawl:
@@ -158,7 +102,7 @@ class Crawl:
                             full_page=True)
             width = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
             if width[0] > width[1]:
-                self.wide[f"{email} {path} at {DESKTOP['width']}px"] = f"{width[0]}px wide: {page.evaluate(_WIDEST, width[1])}"
+                self.wide[f"{email} {path} at {DESKTOP['width']}px"] = f"{width[0]}px wide: {page.evaluate(WIDEST, width[1])}"
 
     def photograph(self, page, email: str | None, path: str) -> bool:
         """The first page of each kind in LOOKED_AT a persona kind reaches, photographed."""
@@ -254,12 +198,8 @@ class Crawl:
 
     def run_axe(self, page, where: str):
         started = time.monotonic()
-        page.evaluate(_axe_source())
-        result = page.evaluate("""async () => {
-            const r = await axe.run(document, {resultTypes: ['violations']});
-            return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-                .map(v => `${v.impact} ${v.id}: ${v.help} — ` + v.nodes.slice(0, 4).map(n => n.target.join(' ')).join(' | '));
-        }""")
+        page.evaluate(axe_source())
+        result = page.evaluate(AXE_RUN)
         if result:
             self.axe[where] = result
         self.axe_s += time.monotonic() - started
@@ -332,22 +272,10 @@ class Crawl:
                 width = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
                 if width[0] > width[1]:
                     self.wide[f"{email} {path} without JavaScript"] = \
-                        f"{width[0]}px wide: {page.evaluate(_WIDEST, width[1])}"
+                        f"{width[0]}px wide: {page.evaluate(WIDEST, width[1])}"
         finally:
             context.close()
 
-
-# the innermost elements that stick out past the right edge of a screen `inner` px wide: what to fix
-_WIDEST = """(inner) => {
-  const out = [];
-  for (const el of document.querySelectorAll('body *')) {
-    const r = el.getBoundingClientRect();
-    if (r.right > inner + 1 && r.width > 0 && ![...el.children].some(c => c.getBoundingClientRect().right > inner + 1)) {
-      out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + ` (${Math.round(r.right)}px)`);
-    }
-  }
-  return out.slice(0, 5).join(', ');
-}"""
 
 # one look at a page: how wide it is (and, when too wide, the innermost elements that stick
 # out past the right edge: what to fix), whether its phone menu folds and opens (a tap on the
@@ -376,7 +304,7 @@ _LOOK = """() => {
   const [text, codes] = (SHOWN)();
   return {width, inner, widest, header, menu, text, codes,
           links: [...document.querySelectorAll('a[href]')].map(a => a.href)};
-}""".replace("SHOWN", _SHOWN).replace("WIDEST", _WIDEST).replace("HEADER_PX", str(HEADER_PX))
+}""".replace("SHOWN", _SHOWN).replace("WIDEST", WIDEST).replace("HEADER_PX", str(HEADER_PX))
 
 
 # pages looked at on a laptop too (and photographed on both screens): each persona's dashboard
@@ -395,11 +323,6 @@ _FOCUS = """() => {
   const shown = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
   return shown ? '' : el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' ' + (el.textContent || '').trim().slice(0, 30);
 }"""
-
-
-@functools.cache
-def _axe_source() -> str:
-    return AXE.read_text()
 
 
 def _persona(email: str | None) -> str:
