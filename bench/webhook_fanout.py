@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -82,15 +83,22 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def notification_path(app, receiver: str, n: int, bare: float, bare_fresh: float, *, rate: float | None = None,
-                      label: str = "notify") -> None:
+                      label: str = "notify", sender_env: dict | None = None) -> None:
     """In-app + webhook for `n` notifications through the bus, against the bare loop's rate.
     A fresh organization (one user, one endpoint) so its deliveries are told apart. With
     `rate`, published continuously at that many notifications/s (10 per transaction) instead
-    of as fast as possible: the delay a steady stream of business commits sees."""
+    of as fast as possible: the delay a steady stream of business commits sees. With
+    `sender_env`, the webhooks are sent by a sender process (`market webhooks-send --follow`)
+    started before the clock starts, instead of this process's background thread."""
     owner = accounts.sign_up(email=f"bench-{label}@example.test", password="correct-horse-1", name="Bench",
                              organization_name=f"Bench {label}", kind="factory").actor
     endpoint_id = endpoints.create_endpoint(owner, url=receiver, kinds=["order.shipped"]).endpoint.id
-    app.config.update(WEBHOOK_DISPATCH="background", EVENTS_INLINE=True)
+    app.config.update(WEBHOOK_DISPATCH="background" if sender_env is None else "sweep", EVENTS_INLINE=True)
+    process = None
+    if sender_env is not None:
+        process = subprocess.Popen([str(ROOT / ".venv/bin/market"), "webhooks-send", "--follow", "0.02"],
+                                   env={**os.environ, **sender_env}, stderr=subprocess.PIPE, text=True)
+        process.stderr.readline()  # "sending what is due ...": it is ready
     mine = (WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "delivered")
     started = time.perf_counter()
     per_tx = 100 if rate is None else 10
@@ -109,6 +117,9 @@ def notification_path(app, receiver: str, n: int, bare: float, bare_fresh: float
                 break
         time.sleep(0.1)
     elapsed = time.perf_counter() - started
+    if process is not None:
+        process.terminate()
+        process.wait()
     with unit_of_work() as s:
         notes = s.execute(select(Notification.params, Notification.created_at)
                           .where(Notification.user_id == owner.user_id)).all()
@@ -120,7 +131,8 @@ def notification_path(app, receiver: str, n: int, bare: float, bare_fresh: float
               f"(10 per transaction), all delivered after {elapsed:.1f} s")
     else:
         achieved = len(webhook) / elapsed
-        print(f"notifications       {achieved:8.0f} notifications/s (in-app + e-mail row + webhook; {len(notes)} "
+        how = "sender process" if process is not None else "in-process sender"
+        print(f"notifications       {achieved:8.0f} notifications/s ({how}; in-app + e-mail row + webhook; {len(notes)} "
               f"in-app, {len(webhook)} webhooks delivered) ratio {achieved / bare:.2f} x bare loop (target >= 0.5), "
               f"{achieved / bare_fresh:.2f} x the bare loop with fresh connections")
     print(f"commit -> in-app    p50 {statistics.median(in_app) * 1000:.0f} ms  p99 {percentile(in_app, 0.99) * 1000:.0f} ms")
@@ -178,6 +190,8 @@ def main() -> None:
     parser.add_argument("--continuous-rate", type=float, default=200,
                         help="then publish notifications continuously at this rate (per s); 0: skip")
     parser.add_argument("--continuous-seconds", type=float, default=30)
+    parser.add_argument("--sender-process", action="store_true",
+                        help="also run the --notifications path with a sender process (market webhooks-send --follow)")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="webhook-bench-")
@@ -248,6 +262,13 @@ def main() -> None:
               f"over {len(delays)} events (target p99 <= 5 s)")
         if args.notifications:
             notification_path(app, receiver, args.notifications, bare, bare_fresh)
+        if args.notifications and args.sender_process:
+            sender_env = {"DATABASE_URL": url, "MARKET_VAR_DIR": tmp, "LOG_LEVEL": "WARNING",
+                          "IN_PROCESS_SCHEDULER": "false", "WEBHOOK_REQUIRE_HTTPS": "false",
+                          "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "WEBHOOK_SENDER_THREADS": str(args.threads),
+                          "WEBHOOK_BATCH": "500"}
+            notification_path(app, receiver, args.notifications, bare, bare_fresh, label="process",
+                              sender_env=sender_env)
         if args.continuous_rate:
             notification_path(app, receiver, int(args.continuous_rate * args.continuous_seconds), bare, bare_fresh,
                               rate=args.continuous_rate, label="continuous")

@@ -227,7 +227,8 @@ def deliver_batch(ids: list[int] | None, now: datetime | None = None, limit: int
     with db.enclosing_transaction() as tx, db.sqlite_writer():  # released before the hand-offs run
         # the WHERE is evaluated again under the row lock: of two workers, one gets each row
         claimed = tx.connection.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_(ids), *due)
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids) if not isinstance(ids, list)
+                                        else db.among(tx.connection, OutboxMessage.id, ids), *due)
             .values(status="running", attempts=OutboxMessage.attempts + 1, available_at=now + LEASE)
             .returning(OutboxMessage.id, OutboxMessage.event_type, OutboxMessage.handler, OutboxMessage.payload,
                        OutboxMessage.attempts)).all()

@@ -316,15 +316,21 @@ def events_table(bus) -> str:
 
 @main.command("webhooks-send")
 @click.option("--until-empty", is_flag=True, help="keep sending until nothing is due, then stop")
+@click.option("--follow", type=float, default=None, metavar="SECONDS",
+              help="run as a sender process: keep sending, looking for due deliveries every SECONDS")
 @click.option("--at", "at", default=None, help="ISO 8601 moment to treat as now (default: the clock)")
 @with_appcontext
-def webhooks_send(until_empty: bool, at: str | None) -> None:
+def webhooks_send(until_empty: bool, follow: float | None, at: str | None) -> None:
     """Send the webhook and chat-robot deliveries that are due (what the periodic sweep does)."""
     from datetime import datetime
 
     from market.notifications import sender
 
     now = datetime.fromisoformat(at) if at else None
+    if follow is not None:
+        click.echo(f"sending what is due, looking every {follow:g} s", err=True)
+        sender.follow(follow)
+        return
     while True:
         counts = sender.send_due(now)
         click.echo(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing due")

@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 from typing import Callable, Iterator
 
 from flask import Flask, current_app, g, has_app_context
-from sqlalchemy import DateTime, Float, MetaData, create_engine, event, text
+from sqlalchemy import JSON, DateTime, Float, MetaData, Text, any_, bindparam, cast, create_engine, event, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -293,21 +294,45 @@ def sqlite_writer() -> Iterator[None]:
         writers.release()
 
 
-def insert_ids(session: Session, table, rows: list[dict]) -> list[int]:
+def insert_ids(session: Session, table, rows: list[dict], *, statement=None) -> list[int]:
     """INSERT `rows` into `table` (an integer `id` primary key) and return their ids, in order.
     SQLite: one INSERT ... RETURNING (SQLAlchemy's insertmanyvalues). PostgreSQL: the ids are
     drawn from the table's sequence first (one statement) and the rows go in as a plain
     executemany: psycopg prepares that statement once, where a RETURNING of many rows is one
     long statement that psycopg parses anew each time (its cache stops at 50 parameters), the
-    main cost of a fan-out batch there."""
+    main cost of a fan-out batch there. `statement`: the INSERT to use (e.g. with a column's
+    bound parameter of its own type, json_text), default `table.insert()`."""
     if not rows:
         return []
+    statement = table.insert() if statement is None else statement
     if session.get_bind().dialect.name == "postgresql" and len(rows) * len(rows[0]) > 50:  # few: RETURNING
         ids = list(session.scalars(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) "
                                         "FROM generate_series(1, :n)"), {"t": table.name, "n": len(rows)}))
-        session.execute(table.insert(), [{**row, "id": row_id} for row, row_id in zip(rows, ids)])
+        session.execute(statement, [{**row, "id": row_id} for row, row_id in zip(rows, ids)])
         return ids
-    return list(session.scalars(table.insert().returning(table.c.id, sort_by_parameter_order=True), rows))
+    return list(session.scalars(statement.returning(table.c.id, sort_by_parameter_order=True), rows))
+
+
+def among(bind, column, values):
+    """`column IN values` for a long list of ids in a batch statement. On PostgreSQL it is
+    `column = ANY(:array)`: one parameter whatever the count, so the statement text is the
+    same each time and psycopg prepares it once, where `IN (:p1, ..., :p500)` is a new text
+    for each count that psycopg parses anew (its cache stops at 50 parameters). `bind` is a
+    Session or a Connection."""
+    values = list(values)
+    dialect = bind.dialect if hasattr(bind, "dialect") else bind.get_bind().dialect
+    if dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+def json_text(bind, name: str):
+    """A bound parameter `name` carrying JSON already encoded (a str), for an INSERT into a
+    JSON column: stored as given, not encoded again, so what is read back as text (cast to
+    Text) is byte for byte what was encoded once (the webhook bodies we sign and send)."""
+    dialect = bind.dialect if hasattr(bind, "dialect") else bind.get_bind().dialect
+    param = bindparam(name, type_=Text)
+    return cast(param, JSON) if dialect.name == "postgresql" else param
 
 
 def write_lock(session: Session) -> None:

@@ -9,7 +9,8 @@ from market.bidding.domain_events import (BidAccepted, BidCountered, BidExpired,
 from market.bidding.models import Bid
 from market.db import unit_of_work
 from market.notifications import recipients as who
-from market.notifications.fanout import Tell, write
+from market.notifications.fanout import Tell
+from market.notifications.telling import save
 from market.orders.models import Order
 
 
@@ -26,8 +27,7 @@ def _tell(event, kind: str, *, to_buyer: bool, actor_user_id: int | None = None,
             if skip_invited and bid.factory_org_id in who.invited_orgs(s, order.id):
                 orgs = []  # told by order.awarded_elsewhere / order.cancelled already
         users = who.members(s, orgs, exclude_user_id=actor_user_id)
-        write(s, [Tell(u, kind, dict(params)) for u in users], ("bid", str(bid.public_id)))
-        s.commit()
+        save(s, [Tell(u, kind, dict(params)) for u in users], ("bid", str(bid.public_id)))
 
 
 def on_bid_submitted(event: BidSubmitted) -> None:

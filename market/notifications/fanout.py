@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from market import bus
 from market.accounts.models import User
-from market.db import insert_ids, unit_of_work, utcnow
+from market.db import among, insert_ids, unit_of_work, utcnow
 from market.i18n import LANGUAGES
 from market.notifications import catalogue, quiet
 from market.notifications.email import html_part, send_email
@@ -89,7 +89,7 @@ def write_many(s: Session, told: list[tuple[int, list[Tell], tuple[str, str] | N
     done = set(tuple(row) for row in s.execute(
         select(NotificationDelivery.outbox_id, NotificationDelivery.user_id, NotificationDelivery.channel,
                NotificationDelivery.notification_id)
-        .where(NotificationDelivery.outbox_id.in_({outbox_id for outbox_id, _, _ in told}))).all())
+        .where(among(s, NotificationDelivery.outbox_id, {outbox_id for outbox_id, _, _ in told}))).all())
     notified = {(outbox_id, user_id): note_id for outbox_id, user_id, channel, note_id in done if channel == "in_app"}
     done = {row[:3] for row in done}
     # each event's recipients, each once (the first tell)
@@ -158,7 +158,7 @@ def _preferences(s: Session, user_ids: set[int]) -> dict[int, NotificationPrefer
     if not user_ids:
         return {}
     return {p.user_id: p for p in s.scalars(select(NotificationPreference)
-                                             .where(NotificationPreference.user_id.in_(user_ids)))}
+                                             .where(among(s, NotificationPreference.user_id, user_ids)))}
 
 
 def _to_webhooks(s: Session, told: list[tuple[int, list[Tell], tuple[str, str] | None]]) -> None:

@@ -18,7 +18,7 @@ from market.notifications import handlers_credit, handlers_insurance, handlers_l
 from market.notifications import recipients as who
 from market.notifications.domain_events import WebhookEndpointDisabled
 from market.notifications.fanout import Tell
-from market.notifications.telling import order_link as _order_link, save as _save, tell as _tell, when as _when
+from market.notifications.telling import in_batch, order_link as _order_link, save as _save, tell as _tell, when as _when
 from market.orders.domain_events import MessagePosted, OrderMoving, QuoteRequested
 from market.orders.models import Message, Order
 from market.production import codes
@@ -239,4 +239,5 @@ def register(b: bus.MessageBus) -> None:
     from market.notifications import bid_handlers
 
     for event_type, handler in HANDLED + bid_handlers.HANDLED:
-        b.after_commit(event_type, handler)
+        # batch handlers: a batch of events of one type writes its notifications together
+        b.after_commit(event_type, in_batch(handler), batch=True)

@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import Text, cast, delete, insert, or_, select, update
 
 from market import bus
-from market.db import sqlite_writer, unit_of_work, utcnow
+from market.db import among, sqlite_writer, unit_of_work, utcnow
 from market.errors import Invalid
 from market.notifications import http, robots, signing, ssrf
 from market.notifications.domain_events import WebhookEndpointDisabled
@@ -51,6 +52,27 @@ def send_due(now: datetime | None = None, limit: int | None = None) -> dict:
     return dict(totals)
 
 
+def follow(every_s: float, *, stop=None) -> None:
+    """A sender process (`market webhooks-send --follow SECONDS`, with WEBHOOK_DISPATCH=sweep in
+    the processes that write deliveries): claim and send what is due, look again after
+    `every_s` when nothing was, until `stop` (a threading.Event) is set. Its own interpreter,
+    so its POSTs and bookkeeping do not queue for the GIL behind the web or fan-out work of
+    the writing process (the figures are in docs/notifications.md). Old log rows are purged
+    once a minute, not on every look."""
+    limit = current_app.config["WEBHOOK_BATCH"]
+    purged_at = 0.0
+    while stop is None or not stop.is_set():
+        now = utcnow()
+        claimed = _claim(now, None, limit)
+        if claimed:
+            _send_all(claimed, now)
+        if time.monotonic() - purged_at > 60:
+            _purge(now)
+            purged_at = time.monotonic()
+        if len(claimed) < limit:
+            time.sleep(every_s)
+
+
 def send_ids(ids: list[int], now: datetime | None = None) -> dict:
     """Send these deliveries now if they are still due (the hand-off after a commit)."""
     now = now or utcnow()
@@ -71,7 +93,7 @@ def _claim(now: datetime, ids: list[int] | None, limit: int) -> list[int]:
         if not ids:
             return []
         # the WHERE is evaluated again under the row lock: of two senders, one gets each row
-        claimed = list(s.scalars(update(WebhookDelivery).where(WebhookDelivery.id.in_(ids), *due)
+        claimed = list(s.scalars(update(WebhookDelivery).where(among(s, WebhookDelivery.id, ids), *due)
                                  .values(status="sending", next_attempt_at=now + lease)
                                  .returning(WebhookDelivery.id)))
         s.commit()
@@ -82,8 +104,9 @@ def _claim(now: datetime, ids: list[int] | None, limit: int) -> list[int]:
 class _Job:
     """What a sender thread needs for one delivery (read for the whole batch in one query)."""
     delivery_id: int
+    endpoint_id: int
     event_id: str
-    body: dict
+    body: str  # the JSON text as written when the delivery was owed (webhooks.deliver_webhooks)
     channel: str
     url: str
     secret: str | None
@@ -125,14 +148,16 @@ def _send_all(ids: list[int], now: datetime) -> Counter:
 def _load(ids: list[int]) -> tuple[list[_Job], Counter]:
     counts: Counter = Counter()
     with unit_of_work() as s:
-        rows = s.execute(select(WebhookDelivery.id, WebhookDelivery.event_id, WebhookDelivery.body,
-                                WebhookDelivery.status, WebhookEndpoint.status, WebhookEndpoint.channel,
-                                WebhookEndpoint.url, WebhookEndpoint.secret, WebhookEndpoint.language)
-                         .join(WebhookEndpoint).where(WebhookDelivery.id.in_(ids))).all()
+        # the body as stored text: sent and signed as is, never decoded and encoded again
+        rows = s.execute(select(WebhookDelivery.id, WebhookDelivery.endpoint_id, WebhookDelivery.event_id,
+                                cast(WebhookDelivery.body, Text), WebhookDelivery.status, WebhookEndpoint.status,
+                                WebhookEndpoint.channel, WebhookEndpoint.url, WebhookEndpoint.secret,
+                                WebhookEndpoint.language)
+                         .join(WebhookEndpoint).where(among(s, WebhookDelivery.id, ids))).all()
         jobs, cancelled = [], []
         targets: dict[str, ssrf.Target | None] = {}
         policy = ssrf.Policy.from_config(current_app.config)
-        for delivery_id, event_id, body, status, endpoint_status, channel, url, secret, language in rows:
+        for delivery_id, endpoint_id, event_id, body, status, endpoint_status, channel, url, secret, language in rows:
             if status != "sending":
                 counts["skipped"] += 1
             elif endpoint_status != "active":
@@ -145,16 +170,17 @@ def _load(ids: list[int]) -> tuple[list[_Job], Counter]:
                         targets[url] = ssrf.resolve(url, policy)
                     except Invalid:
                         targets[url] = None
-                jobs.append(_Job(delivery_id, event_id, body, channel, url, secret, language, targets.get(url)))
+                jobs.append(_Job(delivery_id, endpoint_id, event_id, body, channel, url, secret, language,
+                                 targets.get(url)))
         if cancelled:
-            s.execute(update(WebhookDelivery).where(WebhookDelivery.id.in_(cancelled))
+            s.execute(update(WebhookDelivery).where(among(s, WebhookDelivery.id, cancelled))
                       .values(status="cancelled", last_error="endpoint disabled"))
             counts["cancelled"] += len(cancelled)
         s.commit()
     return jobs, counts
 
 
-def _post(job: _Job) -> tuple[int, http.Response, bool]:
+def _post(job: _Job) -> tuple[_Job, http.Response, bool]:
     """The request of one delivery (no database): its answer and whether it counts as received."""
     config = current_app.config
     sent_at = utcnow()  # what the receiver checks against its clock, whatever the sweep's `now` is
@@ -162,49 +188,52 @@ def _post(job: _Job) -> tuple[int, http.Response, bool]:
     try:
         if job.channel == "standard":
             target = job.target or ssrf.resolve(job.url, ssrf.Policy.from_config(config))
-            payload = json.dumps(job.body, separators=(",", ":"), ensure_ascii=False)
+            payload = job.body.encode()
             headers = signing.standard_headers(job.secret, job.event_id, sent_at, payload)
-            answer = http.post(target, payload.encode(), headers, **timeouts)
-            return job.delivery_id, answer, answer.ok
-        robot_url, payload_bytes = robots.request_for(job.channel, job.url, job.secret, job.body, job.language,
-                                                      sent_at)
+            answer = http.post(target, payload, headers, **timeouts)
+            return job, answer, answer.ok
+        robot_url, payload_bytes = robots.request_for(job.channel, job.url, job.secret, json.loads(job.body),
+                                                      job.language, sent_at)
         answer = http.post(ssrf.resolve(robot_url, ssrf.Policy.from_config(config)), payload_bytes, {}, **timeouts)
-        return job.delivery_id, answer, robots.accepted(job.channel, answer.status_code, answer.body)
+        return job, answer, robots.accepted(job.channel, answer.status_code, answer.body)
     except Invalid as exc:  # the host now resolves to a refused address (DNS rebinding) or none
-        return job.delivery_id, http.Response(False, None, 0, None, f"refused: {exc.detail}"), False
+        return job, http.Response(False, None, 0, None, f"refused: {exc.detail}"), False
     except Exception as exc:  # a bug must not leave the claim to its lease only: log it as an attempt
         log.exception("webhook send failed", extra={"delivery_id": job.delivery_id})
-        return job.delivery_id, http.Response(False, None, 0, None, f"internal error: {type(exc).__name__}"), False
+        return job, http.Response(False, None, 0, None, f"internal error: {type(exc).__name__}"), False
 
 
-def _record(results: list[tuple[int, http.Response, bool]], now: datetime) -> Counter:
+def _record(results: list[tuple[_Job, http.Response, bool]], now: datetime) -> Counter:
     """Write the outcome of these requests in one transaction: the log, the delivery's next
     step (done, retry at its back-off, failed), the endpoint's health. Successes, the bulk
-    of the work, are written with a few executemany statements; failures one by one."""
+    of the work, are written with a few statements (one executemany for the log, one UPDATE
+    of the deliveries per status code, one of their endpoints); failures one by one."""
     counts: Counter = Counter()
     with sqlite_writer(), unit_of_work() as s:
         at = utcnow()
         s.execute(insert(WebhookAttempt.__table__), [
-            {"delivery_id": delivery_id, "attempted_at": at, "ok": ok, "status_code": answer.status_code,
+            {"delivery_id": job.delivery_id, "attempted_at": at, "ok": ok, "status_code": answer.status_code,
              "duration_ms": answer.duration_ms, "error": _error(answer, ok), "response_body": answer.body}
-            for delivery_id, answer, ok in results])
+            for job, answer, ok in results])
         by_code: dict[int | None, list[int]] = {}
-        for delivery_id, answer, ok in results:
+        endpoint_ids: set[int] = set()
+        for job, answer, ok in results:
             if ok:
-                by_code.setdefault(answer.status_code, []).append(delivery_id)
+                by_code.setdefault(answer.status_code, []).append(job.delivery_id)
+                endpoint_ids.add(job.endpoint_id)
         table = WebhookDelivery.__table__  # Core, one UPDATE per status code (nearly always one): no ORM
         for code, done in by_code.items():
-            s.execute(update(table).where(table.c.id.in_(done))
+            s.execute(update(table).where(among(s, table.c.id, done))
                       .values(status="delivered", delivered_at=at, attempts=table.c.attempts + 1,
                               last_status_code=code, last_error=None))
-            endpoint_ids = select(table.c.endpoint_id).where(table.c.id.in_(done))
-            s.execute(update(WebhookEndpoint).where(WebhookEndpoint.id.in_(endpoint_ids),
+            counts["delivered"] += len(done)
+        if endpoint_ids:  # a success ends the endpoint's failing spell (the job knows its endpoint)
+            s.execute(update(WebhookEndpoint).where(among(s, WebhookEndpoint.id, endpoint_ids),
                                                     WebhookEndpoint.failing_since.is_not(None))
                       .values(failing_since=None).execution_options(synchronize_session=False))
-            counts["delivered"] += len(done)
-        for delivery_id, answer, ok in results:
+        for job, answer, ok in results:
             if not ok:
-                counts[_failed(s, delivery_id, answer, now)] += 1
+                counts[_failed(s, job.delivery_id, answer, now)] += 1
         s.commit()
     return counts
 

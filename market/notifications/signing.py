@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timezone
+from functools import lru_cache
 from urllib.parse import quote_plus
 
 from standardwebhooks.webhooks import Webhook
@@ -26,11 +27,19 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
 
 
-def standard_headers(secret: str, message_id: str, at: datetime, body: str) -> dict[str, str]:
-    """The three Standard Webhooks headers for `body` sent at `at`."""
+def standard_headers(secret: str, message_id: str, at: datetime, body: str | bytes) -> dict[str, str]:
+    """The three Standard Webhooks headers for `body` (the exact bytes sent, or their UTF-8
+    text) sent at `at`."""
     at = at.astimezone(timezone.utc).replace(microsecond=0)
-    signature = Webhook(secret).sign(message_id, at, body)
+    signature = _signer(secret).sign(message_id, at, body)
     return {"webhook-id": message_id, "webhook-timestamp": str(int(at.timestamp())), "webhook-signature": signature}
+
+
+@lru_cache(maxsize=1024)
+def _signer(secret: str) -> Webhook:
+    """The library's signer of one endpoint's secret, made once (it decodes the key): a
+    fan-out signs thousands of bodies with a few secrets. A rotated secret is a new key."""
+    return Webhook(secret)
 
 
 def dingtalk_query(secret: str, at: datetime) -> str:

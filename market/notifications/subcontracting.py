@@ -6,6 +6,7 @@ from market import bus
 from market.db import unit_of_work
 from market.notifications import recipients as who
 from market.notifications.handlers import _order_link, _save, _tell, _when
+from market.notifications.telling import in_batch
 from market.orders.models import Order
 from market.subcontracting.domain_events import SubOrderCancelBlocked, SubOrderCancelled, SubOrderDelayed
 
@@ -34,6 +35,6 @@ def on_sub_order_cancel_blocked(event: SubOrderCancelBlocked) -> None:
 
 
 def register(b: bus.MessageBus) -> None:
-    b.after_commit(SubOrderDelayed, on_sub_order_delayed)
-    b.after_commit(SubOrderCancelled, on_sub_order_cancelled)
-    b.after_commit(SubOrderCancelBlocked, on_sub_order_cancel_blocked)
+    b.after_commit(SubOrderDelayed, in_batch(on_sub_order_delayed), batch=True)
+    b.after_commit(SubOrderCancelled, in_batch(on_sub_order_cancelled), batch=True)
+    b.after_commit(SubOrderCancelBlocked, in_batch(on_sub_order_cancel_blocked), batch=True)

@@ -16,17 +16,18 @@ idempotent: the same event told twice to an endpoint is one delivery.
 """
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from market import jobs
-from market.db import after_commit, insert_ids, utcnow
+from market.db import after_commit, among, insert_ids, json_text, utcnow
 from market.notifications.kinds import KINDS
 from market.notifications.webhook_models import WebhookDelivery, WebhookEndpoint
 
@@ -72,7 +73,7 @@ def deliver_webhooks(session: Session, owed: list[Owed], *, endpoint_ids: list[i
     told_event = WebhookDelivery.event_id
     query = (select(WebhookEndpoint.id, WebhookEndpoint.organization_id, WebhookEndpoint.kinds, told_event)
              .outerjoin(WebhookDelivery, (WebhookDelivery.endpoint_id == WebhookEndpoint.id)
-                        & WebhookDelivery.event_id.in_(event_ids))
+                        & among(session, WebhookDelivery.event_id, event_ids))
              .where(WebhookEndpoint.organization_id.in_(organization_ids), WebhookEndpoint.status == "active")
              .order_by(WebhookEndpoint.id))
     if endpoint_ids is not None:
@@ -94,14 +95,17 @@ def deliver_webhooks(session: Session, owed: list[Owed], *, endpoint_ids: list[i
             if (endpoint_id, item.event_id) in told or (endpoint_ids is None and item.kind not in kinds):
                 continue
             told.add((endpoint_id, item.event_id))
-            body = body or {"id": item.event_id, "type": item.kind, "timestamp": stamp, "data": item.data}
+            # encoded once, here: the sender sends (and signs) this very text, on every attempt
+            body = body or json.dumps({"id": item.event_id, "type": item.kind, "timestamp": stamp,
+                                       "data": item.data}, separators=(",", ":"), ensure_ascii=False)
             rows.append({"endpoint_id": endpoint_id, "event_id": item.event_id, "kind": item.kind, "body": body,
                          "next_attempt_at": now, "created_at": now})
     if not rows:
         return []
-    # a Core insert: the fan-out writes one per event, and the ORM's flush costs more than the row
+    # a Core insert: the fan-out writes one per event, and the ORM's flush costs more than the row;
+    # the body goes in as the text encoded above (json_text), not encoded again by the JSON type
     table = WebhookDelivery.__table__
-    ids = insert_ids(session, table, rows)
+    ids = insert_ids(session, table, rows, statement=insert(table).values(body=json_text(session, "body")))
     for delivery_id in ids:
         after_commit(session, "webhooks_pending", delivery_id, _dispatch_after_commit)
     return ids
