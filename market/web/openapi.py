@@ -10,6 +10,8 @@ and an integrator's tools read the API as it behaves:
 """
 from __future__ import annotations
 
+from copy import deepcopy
+
 from apispec import BasePlugin
 from flask import Flask
 
@@ -35,6 +37,7 @@ class ContractPlugin(BasePlugin):
 
     def init_spec(self, spec):
         super().init_spec(spec)
+        self.spec = spec
         for name, description in RATE_LIMIT_HEADERS.items():
             spec.components.header(name, {"description": description, "schema": {"type": "integer"}})
 
@@ -46,7 +49,7 @@ class ContractPlugin(BasePlugin):
         for method, operation in operations.items():
             suffix = f"_{method}" if len(operations) > 1 else ""
             operation.setdefault("operationId", f"{domain.removesuffix('_api')}_{view_name}{suffix}")
-            _form_fields_into_multipart_body(operation)
+            _form_fields_into_multipart_body(operation, self.spec.components.schemas)
             if getattr(view, "honours_idempotency_key", False):
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY)
             responses = operation.setdefault("responses", {})
@@ -57,19 +60,24 @@ class ContractPlugin(BasePlugin):
             responses.setdefault("429", "TOO_MANY_REQUESTS")  # flask-smorest's, as problem+json
 
 
-def _form_fields_into_multipart_body(operation: dict) -> None:
+def _form_fields_into_multipart_body(operation: dict, schemas: dict) -> None:
     """An upload with form fields (`@blp.arguments(..., location="form")` beside `"files"`):
     flask-smorest documents the fields as OpenAPI 2's `in: formData` parameters, which OpenAPI 3
-    does not have. They are parts of the multipart body: add them to its schema."""
+    does not have. They are parts of the multipart body: merged into its schema (inline, not
+    `allOf`: the file part's schema admits no other property, so an `allOf` admits nothing)."""
     form = [p for p in operation.get("parameters", []) if p.get("in") == "formData"]
     if not form:
         return
     operation["parameters"] = [p for p in operation["parameters"] if p.get("in") != "formData"]
-    fields = {"type": "object", "properties": {p["name"]: {**p.get("schema", {}), **(
-        {"description": p["description"]} if "description" in p else {})} for p in form}}
+    body = operation.setdefault("requestBody", {"required": True, "content": {}})["content"].setdefault(
+        "multipart/form-data", {})
+    schema = body.get("schema", {"type": "object", "properties": {}})
+    if "$ref" in schema:
+        schema = deepcopy(schemas[schema["$ref"].rsplit("/", 1)[-1]])
+    properties = schema.setdefault("properties", {})
+    for p in form:
+        properties[p["name"]] = {**p.get("schema", {}), **({"description": p["description"]} if "description" in p else {})}
     required = [p["name"] for p in form if p.get("required")]
     if required:
-        fields["required"] = required
-    content = operation.setdefault("requestBody", {"required": True, "content": {}})["content"]
-    body = content.setdefault("multipart/form-data", {})
-    body["schema"] = {"allOf": [body["schema"], fields]} if "schema" in body else fields
+        schema["required"] = sorted(set(schema.get("required", [])) | set(required))
+    body["schema"] = schema
