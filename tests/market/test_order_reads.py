@@ -12,6 +12,8 @@ from market.pagination import Page
 from tests.conftest import FACTORY, order_body
 from tests.market.test_orders_bom import BOM
 
+pytestmark = pytest.mark.postgres  # on PostgreSQL too: column types read back (Numeric, UUID, JSON) as the schema dumps them
+
 
 def _entity_dump(app, actor, *, detail=None, **list_args):
     with app.test_request_context():

@@ -10,6 +10,8 @@ from market.accounts.models import Organization, User
 from market.db import unit_of_work
 from tests.conftest import Api
 
+pytestmark = pytest.mark.postgres  # on PostgreSQL too: two app instances on one database see a revocation at once
+
 
 @pytest.fixture
 def second_app(app, database_url, tmp_path):
