@@ -13,6 +13,18 @@ from tests.conftest import Api
 pytestmark = pytest.mark.postgres  # on PostgreSQL too: two app instances on one database see a revocation at once
 
 
+@pytest.fixture(autouse=True)
+def _counter_row(app):
+    """The migration writes the counter row; the PostgreSQL pass wipes tables between tests
+    (without the row nothing is cached, which is safe but would test nothing here)."""
+    from market.accounts.models import TokenGeneration
+
+    with app.app_context(), unit_of_work() as s:
+        if s.get(TokenGeneration, 1) is None:
+            s.add(TokenGeneration(id=1, value=0))
+            s.commit()
+
+
 @pytest.fixture
 def second_app(app, database_url, tmp_path):
     """Another app instance (another process, in production) on the same database."""
