@@ -159,8 +159,14 @@ def main() -> None:
         health = run_phase(host, Health, args.users, args.baseline_seconds)
         mixed = run_phase(host, Mixed, args.users, args.seconds)
     finally:
+        # a loaded machine may take gunicorn longer than 20 s to stop: kill it then, and keep
+        # the figures (a TimeoutExpired here used to lose the whole run)
         server.terminate()
-        server.wait(20)
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(20)
 
     print(f"\ngunicorn {args.workers} workers x 2 threads, {args.users} users, no think time; locust and the server "
           f"share the machine's {os.cpu_count()} cores (load average now {os.getloadavg()[0]:.1f})\n")

@@ -23,7 +23,10 @@ class Page(Generic[T]):
         return max(1, -(-self.total // self.per_page))
 
 
-def paginate(session: Session, stmt: Select, page: int, per_page: int, *, scalars: bool = True) -> Page:
+def paginate(session: Session, stmt: Select, page: int, per_page: int, *, scalars: bool = True,
+             count: Select | None = None) -> Page:
+    """A page of `stmt`. `count`: a cheaper statement of the same number of rows (without the
+    joins that only add columns), run instead of counting `stmt` when a full page needs a total."""
     if page > MAX_PAGE:  # a page number from a link (?page=10^20) would overflow the OFFSET
         from market.errors import Invalid
 
@@ -35,5 +38,6 @@ def paginate(session: Session, stmt: Select, page: int, per_page: int, *, scalar
     if 0 < len(items) < per_page or (not items and page == 1):
         total = offset + len(items)  # the last page says the total: no count(*) over the whole list
     else:
-        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        total = session.scalar(count if count is not None
+                               else select(func.count()).select_from(stmt.order_by(None).subquery()))
     return Page(items, page, per_page, total)

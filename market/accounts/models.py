@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Uuid
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.db import Base, UTCDateTime, new_public_id, utcnow
@@ -112,3 +112,16 @@ class LoginThrottle(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+
+
+class TokenGeneration(Base):
+    """One row: a counter bumped in the same transaction as any change to what a bearer token
+    acts as (revoked, its creator's role or organization, its organization's name or kind).
+    Each API call reads it (one primary-key row) and reuses its in-process copy of the token's
+    actor while it is unchanged (market/accounts/token_cache.py): a revocation is seen by
+    every process on the database with its next call."""
+
+    __tablename__ = "token_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

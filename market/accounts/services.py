@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from market import bus, errors, policy
+from market.accounts import token_cache
 from market.accounts.domain_events import SecurityActivity
 from market.accounts.models import ApiToken, LoginThrottle, Organization, PasswordResetToken, SignupRequest, User
 from market.accounts.passwords import hash_password, verify_password
@@ -313,16 +314,23 @@ def revoke_api_token(actor: Actor, public_id: uuid.UUID) -> ApiToken:
 def authenticate_token(plaintext: str) -> Actor | None:
     if not plaintext.startswith(TOKEN_PREFIX):
         return None
-    # Every API call comes through here: one round trip reads the token, its organization and
-    # its creator's role as plain columns (no entity graph), and it writes only when stale.
+    digest = _sha256(plaintext)
+    cache: token_cache.TokenCache | None = current_app.extensions.get("token_cache")
+    # Every API call comes through here: a cached actor costs one primary-key read of the
+    # token generation (market/accounts/token_cache.py); otherwise one round trip reads the
+    # token, its organization and its creator's role as plain columns (no entity graph), and
+    # it writes only when stale.
     with unit_of_work() as s:
+        generation = token_cache.read_generation(s.connection()) if cache is not None else None
+        if cache is not None and (actor := cache.get(digest, generation)) is not None:
+            return actor
         row = s.execute(
             select(ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, ApiToken.scope, ApiToken.created_by_id,
                    Organization.id.label("org_id"), Organization.public_id, Organization.kind, Organization.name,
                    User.role, User.organization_id.label("creator_org_id"))
             .join(Organization, Organization.id == ApiToken.organization_id)
             .outerjoin(User, User.id == ApiToken.created_by_id)
-            .where(ApiToken.token_hash == _sha256(plaintext))
+            .where(ApiToken.token_hash == digest)
         ).one_or_none()
         if row is None or row.revoked_at is not None:
             return None
@@ -337,7 +345,10 @@ def authenticate_token(plaintext: str) -> Actor | None:
             s.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
             s.commit()
         scopes = frozenset({"read", "write"}) if row.scope == "write" else frozenset({"read"})
-        return Actor(row.org_id, row.public_id, row.kind, row.name, row.created_by_id, row.role, scopes)
+        actor = Actor(row.org_id, row.public_id, row.kind, row.name, row.created_by_id, row.role, scopes)
+        if cache is not None:
+            cache.put(digest, generation, actor)
+        return actor
 
 
 def get_organization(actor: Actor) -> Organization:

@@ -1,13 +1,14 @@
 """REST API for factories, machines, capacity windows, capacity search and the taxonomy."""
 from uuid import UUID
 
+from flask import jsonify
 from flask_smorest import Blueprint
 
 from market.api_common import PageArgs, page_schema
 from market.auth import api_actor, require_token
 from market.catalog import schemas as sc
 from market.catalog import services
-from market.catalog.search import CapacityQuery, search_capacity
+from market.catalog.search import CapacityQuery, page_json, search_capacity
 from market.catalog.taxonomy import taxonomy
 
 blp = Blueprint("catalog_api", __name__, url_prefix="/api/v1", description="Factories, machines and capacity")
@@ -149,4 +150,5 @@ def withdraw_window(window_id: UUID):
 def search(args):
     """Open capacity by process, time range, region or distance, certification and price."""
     args["certifications"] = tuple(args.get("certifications", ()))
-    return search_capacity(CapacityQuery(**args))
+    # dumped as the declared schema would, without marshmallow per field (market/catalog/search.py)
+    return jsonify(page_json(search_capacity(CapacityQuery(**args))))

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ARRAY, Integer, any_, bindparam, select
+from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select
 
 from market import errors
 from market.catalog.models import CapacityWindow, Factory, Machine, MachineProcess
@@ -174,6 +174,7 @@ def search_capacity(q: CapacityQuery) -> Page[Hit]:
                 mstmt = mstmt.where(Machine.factory_id.in_(factory_ids))
             machine_ids = list(s.scalars(mstmt))
 
+        since = q.start or utcnow()
         # Plain columns, not entities: a search page must not pay for eager-loaded graphs.
         W, M, F = CapacityWindow, Machine, Factory
         stmt = (
@@ -184,22 +185,31 @@ def search_capacity(q: CapacityQuery) -> Page[Hit]:
             .join(Machine, CapacityWindow.machine_id == Machine.id)
             .join(Factory, CapacityWindow.factory_id == Factory.id)
             .outerjoin(SupplierQuality, SupplierQuality.factory_id == CapacityWindow.factory_id)
-            .where(CapacityWindow.status == "open", CapacityWindow.end_at > (q.start or utcnow()))
+            .where(CapacityWindow.status == "open", CapacityWindow.end_at > since)
             .order_by(*SORTS[q.sort])
         )
+        # the same conditions on the windows alone count the hits: the machine, factory and
+        # quality joins add columns, never rows (foreign keys; quality is one row per factory)
+        count = select(func.count()).select_from(CapacityWindow).where(
+            CapacityWindow.status == "open", CapacityWindow.end_at > since)
         if machine_ids is None:
             stmt = stmt.where(Machine.status == "active")
+            count = count.join(Machine, CapacityWindow.machine_id == Machine.id).where(Machine.status == "active")
         else:
             stmt = stmt.where(_one_of(s, CapacityWindow.machine_id, machine_ids))
+            count = count.where(_one_of(s, CapacityWindow.machine_id, machine_ids))
+        extra = []
         if q.end:
-            stmt = stmt.where(CapacityWindow.start_at < q.end)
+            extra.append(CapacityWindow.start_at < q.end)
         if q.pricing_mode:
-            stmt = stmt.where(CapacityWindow.pricing_mode == q.pricing_mode)
+            extra.append(CapacityWindow.pricing_mode == q.pricing_mode)
         if q.max_price is not None:
-            stmt = stmt.where(CapacityWindow.price <= q.max_price)
+            extra.append(CapacityWindow.price <= q.max_price)
         if q.min_lot_at_most is not None:
-            stmt = stmt.where(CapacityWindow.min_lot <= q.min_lot_at_most)
-        page = paginate(s, stmt, q.page, q.per_page, scalars=False)
+            extra.append(CapacityWindow.min_lot <= q.min_lot_at_most)
+        if extra:
+            stmt, count = stmt.where(*extra), count.where(*extra)
+        page = paginate(s, stmt, q.page, q.per_page, scalars=False, count=count)
         processes = defaultdict(list)
         on_page = {row[11] for row in page.items}
         if on_page:
@@ -213,3 +223,33 @@ def search_capacity(q: CapacityQuery) -> Page[Hit]:
             for row in page.items
         ]
         return page
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def hit_json(hit: Hit) -> dict:
+    """One hit as schemas.HitOut dumps it, without marshmallow's per-field work (a search page
+    is the mixed load's most frequent call); test_capacity_search_json compares the two."""
+    w, m, f = hit.window, hit.machine, hit.factory
+    return {
+        "window": {"id": str(w.public_id), "machine_id": str(w.machine_public_id), "start": _iso(w.start_at),
+                   "end": _iso(w.end_at), "pricing_mode": w.pricing_mode, "price": None if w.price is None else int(w.price),
+                   "currency": w.currency, "min_lot": None if w.min_lot is None else int(w.min_lot),
+                   "lead_time_days": None if w.lead_time_days is None else int(w.lead_time_days), "status": w.status,
+                   "series_id": None if w.series_id is None else str(w.series_id)},
+        "machine": {"id": str(m.public_id), "name": m.name, "model": m.model,
+                    "processes": None if m.processes is None else [str(p) for p in m.processes],
+                    "tolerance_um": None if m.tolerance_um is None else int(m.tolerance_um)},
+        "factory": {"id": str(f.public_id), "name": f.name, "region": f.region,
+                    "certifications": None if f.certifications is None else [str(c) for c in f.certifications],
+                    "quality": None if f.quality is None else float(f.quality)},
+        "distance_km": None if hit.distance_km is None else float(hit.distance_km),
+    }
+
+
+def page_json(page: Page[Hit]) -> dict:
+    """A search page as page_schema(HitOut) dumps it."""
+    return {"items": [hit_json(h) for h in page.items], "page": page.page, "per_page": page.per_page,
+            "total": page.total, "pages": page.pages}

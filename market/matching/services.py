@@ -189,7 +189,7 @@ def get_job(actor: Actor, public_id: uuid.UUID) -> SolveJob:
 
 def list_quotes(actor: Actor, order_id: uuid.UUID) -> list[Quote]:
     with unit_of_work() as s:
-        order = find_order(s, actor, order_id)
+        order = find_order(s, actor, order_id, graph=False)
         policy.require_order_buyer(actor, order)
         return list(s.scalars(select(Quote).where(Quote.order_id == order.id).order_by(Quote.id.desc())))
 

@@ -15,8 +15,14 @@ def visible_orders(actor: Actor) -> ColumnElement[bool]:
     those they make a part of (an accepted quote can place work with any factory)."""
     if actor.is_operator:
         return true()
-    invited = exists().where(and_(QuoteRequest.order_id == Order.id, QuoteRequest.factory_org_id == actor.org_id))
-    return or_(Order.buyer_org_id == actor.org_id, invited, Order.id.in_(producing_orders(actor)))
+    return visible_to_org(actor.org_id)
+
+
+def visible_to_org(org) -> ColumnElement[bool]:
+    """`visible_orders` of a non-operator organization `org` (an id, or a bind parameter: the
+    hot reads build their statement once and bind the viewer per call)."""
+    invited = exists().where(and_(QuoteRequest.order_id == Order.id, QuoteRequest.factory_org_id == org))
+    return or_(Order.buyer_org_id == org, invited, Order.id.in_(_producing(org)))
 
 
 def lot_orders(actor: Actor) -> ColumnElement[bool]:
@@ -30,6 +36,10 @@ def lot_orders(actor: Actor) -> ColumnElement[bool]:
 
 def producing_orders(actor: Actor):
     """Ids of orders in whose accepted quote one of the actor's factories has an operation."""
+    return _producing(actor.org_id)
+
+
+def _producing(org):
     return (select(Quote.order_id).join(QuoteLine, QuoteLine.quote_id == Quote.id)
             .join(Factory, Factory.id == QuoteLine.factory_id)
-            .where(Quote.status == "accepted", Factory.organization_id == actor.org_id))
+            .where(Quote.status == "accepted", Factory.organization_id == org))

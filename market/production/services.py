@@ -164,7 +164,7 @@ def get_lot(actor: Actor, public_id: uuid.UUID) -> tuple[Lot, Order]:
 def lots_of(actor: Actor, order_id: uuid.UUID) -> list[Lot]:
     """The order's lots; not found unless the actor may read them (`orders.access.lot_orders`)."""
     with unit_of_work() as s:
-        order = find_order(s, actor, order_id)
+        order = find_order(s, actor, order_id, graph=False)
         if s.scalar(select(Order.id).where(Order.id == order.id, lot_orders(actor))) is None:
             raise errors.NotFound(f"order {order_id} not found")
         lots = list(s.scalars(select(Lot).where(Lot.order_id == order.id).order_by(Lot.id)))

@@ -77,3 +77,15 @@ def test_a_short_page_says_the_total_without_counting_and_every_page_says_it_rig
     full, _ = _count(statements, lambda: buyer.get("/api/v1/orders?per_page=2&page=1"))
     short, seen = _count(statements, lambda: buyer.get("/api/v1/orders?per_page=2&page=3"))
     assert short == full - 1 and not any("count(" in s for s in seen)
+
+
+def test_the_order_sub_lists_read_the_order_row_without_its_graph(api, tenant, statements):
+    """Messages, attachments and quote requests of an order check access on the order's row:
+    its operations and history (selectin) are not loaded for that."""
+    buyer = _world(api, tenant, orders=1, windows=0)
+    order = buyer.get("/api/v1/orders").get_json()["items"][0]["id"]
+    assert buyer.post(f"/api/v1/orders/{order}/messages", json={"body": "hello"}).status_code == 201
+    for path in ("messages", "attachments", "quote-requests", "quotes", "lots"):
+        n, seen = _count(statements, lambda: buyer.get(f"/api/v1/orders/{order}/{path}"))
+        assert not any("FROM order_operations" in s or "FROM order_events" in s for s in seen), (path, seen)
+        assert n <= 4, (path, n, seen)
