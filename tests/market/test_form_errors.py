@@ -112,7 +112,8 @@ def _bid_revision(app, api, tenant, get):
     from tests.conftest import portal_day
     from tests.market.test_bidding import bid_body
     buyer = api(tenant("buyer"))
-    order = buyer.post("/api/v1/orders", json=order_body(title="泵盖")).get_json()
+    order = buyer.post("/api/v1/orders", json=order_body(title="泵盖", operations=[  # one the bidder can make whole
+        {"process_code": "cnc_milling_3ax", "setup_minutes": 60, "run_minutes_per_unit": 2.5}])).get_json()
     owner, _factory, _machine = _factory_world(api, tenant)
     bid = api(owner).post(f"/api/v1/orders/{order['id']}/bids", json=bid_body())
     assert bid.status_code == 201, bid.get_json()
