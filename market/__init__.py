@@ -78,7 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.subcontracting import api as subcontracting_api
     from market.subcontracting import handlers as subcontracting_handlers
     from market.subcontracting import views as subcontracting_views
-    from market.web import api_docs, confirm, csrf, input_guard, openapi, security
+    from market.web import api_docs, confirm, csrf, forms as web_forms, input_guard, openapi, security
     from market.portal import views as portal_views
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
@@ -100,6 +100,7 @@ def create_app(config: dict | None = None) -> Flask:
     input_guard.init_app(app)
     i18n.init_app(app)
     confirm.init_app(app)
+    web_forms.init_app(app)
     catalog_templating.init_app(app)
     production_templating.init_app(app)
     history_notes.init_app(app)

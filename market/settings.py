@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     MAX_UPLOAD_BYTES: int = _field(20 * 1024 * 1024, "largest accepted upload", gt=0)
     BABEL_DEFAULT_TIMEZONE: str = _field("Asia/Shanghai", "zone in which the portal shows times that belong to "
                                          "no factory (an IANA name)", env="PORTAL_TIMEZONE")
+    PLATFORM_CURRENCY: str = _field("CNY", "ISO 4217 code of the platform's own amounts that belong to no order "
+                                    "(the commission rules' minimum is typed and shown in it)")
     PASSWORD_RESET_TTL_MINUTES: int = _field(60, "lifetime of a password reset link", gt=0)
     # RFC 9106's second recommended Argon2id option; each hash records its own parameters, so
     # changing them never locks anyone out (the test suite lowers them: one hash per sign-up)
@@ -344,6 +346,15 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from None
         return value
+
+    @field_validator("PLATFORM_CURRENCY")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        from babel.numbers import list_currencies
+
+        if value.upper() not in list_currencies():
+            raise ValueError(f"unknown currency {value!r} (an ISO 4217 code such as CNY)")
+        return value.upper()
 
     @field_validator("API_RATE_LIMIT", "LOGIN_RATE_LIMIT")
     @classmethod

@@ -9,6 +9,7 @@ import uuid
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ledger.disclosure import new_salt
@@ -161,13 +162,16 @@ def decide(actor: Actor, application_id: uuid.UUID, *, approve: bool, amount_min
         app = _find(s, actor, application_id, lock=True)
         policy.require_kind(actor, "lender")
         if app.status != "submitted":
-            raise errors.Conflict(f"this application is {app.status}; only submitted ones are decided")
+            raise errors.refusal(errors.Conflict, _l("This application is already decided."),
+                                 detail=f"this application is {app.status}; only submitted ones are decided")
         rep = _reference_report(s, actor, app, report_id)
         if approve:
             if not amount_minor or amount_minor <= 0 or amount_minor > app.amount_minor:
-                raise errors.Invalid(f"approve between 1 and the {app.amount_minor} applied for", field="amount_minor")
+                raise errors.refusal(errors.Invalid, _l("Approve more than nothing and at most the amount applied for."),
+                                     field="amount_minor", detail=f"approve between 1 and the {app.amount_minor} applied for")
             if rate_bp is None or not 0 < rate_bp <= 10000:
-                raise errors.Invalid("annual rate in basis points, 1 to 10000", field="rate_bp")
+                raise errors.refusal(errors.Invalid, _l("An approval states its annual rate in percent, above 0 and at most 100."),
+                                     field="rate_bp", detail="annual rate in basis points, 1 to 10000")
             suggested = rep.content.get("credit_line", {}).get("limit_minor", 0) if rep is not None else None
             if suggested is not None and amount_minor > suggested and not confirm_above_suggested:
                 raise AboveSuggestedLine(amount_minor, suggested, rep)
@@ -175,7 +179,8 @@ def decide(actor: Actor, application_id: uuid.UUID, *, approve: bool, amount_min
         else:
             reasons = [r.strip() for r in (reasons or []) if r.strip()]
             if not reasons:
-                raise errors.Invalid("a declined application states its reasons", field="reasons")
+                raise errors.refusal(errors.Invalid, _l("A declined application states its reasons."), field="reasons",
+                                     detail="a declined application states its reasons")
             app.status, app.decline_reasons = "declined", reasons[:4]
             assignments.withdraw(s, str(app.public_id))
         if report_id is not None:

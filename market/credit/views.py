@@ -22,6 +22,7 @@ from market.errors import DomainError, NotFound
 from market.i18n import locale_code
 from market.pdf import render_pdf
 from market.orders.services import producing_order_choices
+from market.web import confirm as confirmation
 from market.web import forms
 
 bp = Blueprint("credit", __name__)
@@ -32,18 +33,25 @@ bp = Blueprint("credit", __name__)
 def index():
     actor = portal_actor()
     if actor.org_kind == "lender":
-        return render_template("credit/lender.html", portfolio=services.portfolio(actor), today=utcnow().date(),
-                               applications=financing.applications(actor), overdue=financing.overdue(actor),
-                               alerts=alerts.lender_alerts(actor))
+        return _lender_page(actor)
     return _factory_page(actor)
 
 
-def _factory_page(actor, values: dict | None = None, errors: dict | None = None):
-    """The factory's credit page; a refused application form comes back with what was typed."""
+def _lender_page(actor, refused: str | None = None, values: dict | None = None, errors: dict | None = None):
+    """The lender's page; a refused decision form (refused = "decision-<application id>")
+    comes back with what was typed."""
+    return render_template("credit/lender.html", portfolio=services.portfolio(actor), today=utcnow().date(),
+                           applications=financing.applications(actor), overdue=financing.overdue(actor),
+                           alerts=alerts.lender_alerts(actor), refused=refused, values=values or {}, errors=errors or {})
+
+
+def _factory_page(actor, values: dict | None = None, errors: dict | None = None, refused: str | None = "application"):
+    """The factory's credit page; a refused form (refused = "consent" or "application") comes
+    back with what was typed."""
     if actor.org_kind != "factory":
         raise NotFound("no credit pages for this organization")
     return render_template("credit/factory.html", consents=services.consents_of(actor), log=services.access_log(actor),
-                           values=values or {}, errors=errors or {},
+                           values=values or {}, errors=errors or {}, refused=refused,
                            lenders=services.lenders(), factories=catalog.list_factories(actor, page=1, per_page=100).items,
                            applications=financing.applications(actor), purposes=PURPOSES, reports=services.reports_of(actor),
                            financeable=producing_order_choices(actor, states=financing.FINANCEABLE_ORDER_STATES),
@@ -64,14 +72,14 @@ def portfolio():
 @bp.post("/credit/consents")
 @login_required
 def grant():
-    with forms.flashing_errors():
-        try:
-            data = forms.load(sc.ConsentIn(), forms.clean(request.form))
-        except forms.FormError as exc:
-            _form_errors(exc)
-            return redirect(url_for("credit.index"))
-        services.grant_consent(portal_actor(), **data)
-        flash(_("Access granted. The lender can now read your credit report."), "success")
+    actor = portal_actor()
+    values = forms.clean(request.form)
+    try:
+        services.grant_consent(actor, **forms.load(sc.ConsentIn(), values))
+    except (forms.FormError, DomainError) as exc:
+        errors, status = forms.refused(exc)
+        return _factory_page(actor, values, errors, refused="consent"), status
+    flash(_("Access granted. The lender can now read your credit report."), "success")
     return redirect(url_for("credit.index"))
 
 
@@ -185,12 +193,9 @@ def apply():
     try:
         data = forms.load(sc.ApplicationIn(), _amount_in_major_units(dict(values)))
         financing.apply(actor, **data)
-    except forms.FormError as exc:
-        return _factory_page(actor, values, exc.errors), 422
-    except NotFound:
-        raise
-    except DomainError as exc:
-        return _factory_page(actor, values, forms.field_errors(exc)), exc.status
+    except (forms.FormError, DomainError) as exc:
+        errors, status = forms.refused(exc)
+        return _factory_page(actor, values, errors, refused="application"), status
     flash(_("Application sent to the lender."), "success")
     return redirect(url_for("credit.index"))
 
@@ -202,30 +207,47 @@ def _amount_in_major_units(raw: dict) -> dict:
     return raw
 
 
-def _form_errors(exc: forms.FormError) -> None:
-    flash("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items()) or exc.detail, "error")
-
-
 @bp.post("/credit/applications/<uuid:application_id>/decision")
 @login_required
 def decide(application_id):
-    financing.get(portal_actor(), application_id)  # another tenant's application: 404 before anything
-    with forms.flashing_errors():
-        raw = forms.clean(request.form, lists=("reasons",))
-        raw["approve"] = raw.get("approve") == "1"
-        try:
-            data = forms.load(sc.DecisionIn(), _amount_in_major_units(raw))
-        except forms.FormError as exc:
-            _form_errors(exc)
-            return redirect(url_for("credit.index"))
-        try:
-            financing.decide(portal_actor(), application_id, **data)
-        except financing.AboveSuggestedLine as exc:  # a confirmation step, nothing recorded yet
-            return render_template("credit/confirm_decision.html", application=financing.get(portal_actor(), application_id),
-                                   data=data, amount_minor=exc.amount_minor, suggested_minor=exc.suggested_minor,
-                                   report_id=exc.extra["report_id"])
-        flash(_("Decision recorded."), "success")
+    actor = portal_actor()
+    application = financing.get(actor, application_id)  # another tenant's application: 404 before anything
+    values = forms.clean(request.form, lists=("reasons",))
+    raw = dict(values, approve=values.get("approve") == "1")
+    try:
+        # the form speaks major units and percent; the decision stores minor units and basis points
+        raw = forms.typed_amount(_amount_in_major_units(raw), "rate", into="rate_bp", places=2, maximum=10000)
+        data = forms.load(sc.DecisionIn(), raw)
+        # an irreversible decision on typed figures is asked first (the above-the-line page,
+        # its box ticked, was a confirmation already)
+        asked = None if data["confirm_above_suggested"] else confirmation.typed(
+            _("Approve") if data["approve"] else _("Decline"), _decision_question(application, data))
+        if asked is not None:
+            return asked
+        financing.decide(actor, application_id, **data)
+    except financing.AboveSuggestedLine as exc:  # a confirmation step, nothing recorded yet
+        return render_template("credit/confirm_decision.html", application=application, data=data,
+                               amount_minor=exc.amount_minor, suggested_minor=exc.suggested_minor,
+                               report_id=exc.extra["report_id"])
+    except (forms.FormError, DomainError) as exc:
+        errors, status = forms.refused(exc)
+        return _lender_page(actor, f"decision-{application_id}-{'approve' if raw['approve'] else 'decline'}",
+                            values, errors), status
+    flash(_("Decision recorded."), "success")
     return redirect(url_for("credit.index"))
+
+
+def _decision_question(application, data: dict) -> str:
+    from decimal import Decimal
+
+    from market.i18n import money
+
+    if data["approve"]:
+        return _("Approve %(amount)s for %(factory)s at %(rate)s%% a year? The factory is told at once and the "
+                 "decision goes on the ledger.", amount=money(data.get("amount_minor") or 0, application.currency),
+                 factory=application.factory.name, rate=f"{Decimal(data.get('rate_bp') or 0).scaleb(-2):f}")
+    return _("Decline the application of %(factory)s for %(amount)s? The factory is told your reasons.",
+             factory=application.factory.name, amount=money(application.amount_minor, application.currency))
 
 
 @bp.post("/credit/applications/<uuid:application_id>/disbursement")
@@ -241,12 +263,8 @@ def disburse(application_id):
 @login_required
 def repay(application_id):
     financing.get(portal_actor(), application_id)
-    with forms.flashing_errors():
-        try:
-            data = forms.load(sc.RepaymentIn(), forms.clean(request.form))
-        except forms.FormError as exc:
-            _form_errors(exc)
-            return redirect(url_for("credit.index"))
+    with forms.flashing_errors():  # a button: its only field is drawn by the page, nothing typed
+        data = forms.load(sc.RepaymentIn(), forms.clean(request.form))
         financing.repay(portal_actor(), application_id, data["seq"])
         flash(_("Repayment recorded."), "success")
     return redirect(url_for("credit.index"))

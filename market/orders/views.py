@@ -102,7 +102,11 @@ def _to_minor(amount: str | None, field: str = "budget_minor"):
 @bp.get("/orders/<uuid:order_id>")
 @login_required
 def show(order_id):
-    actor = portal_actor()
+    return _order_page(portal_actor(), order_id)
+
+
+def _order_page(actor, order_id, refused: str | None = None, values: dict | None = None, errors: dict | None = None):
+    """The order's page; a refused form (refused = "message") comes back with what was typed."""
     order = services.get_order(actor, order_id)
     # production moves (start, ship) are made lot by lot on the production card
     moves = [m for m in services.next_states(actor, order) if m not in ("in_production", "shipped")]
@@ -112,6 +116,7 @@ def show(order_id):
                            attachments=services.list_attachments(actor, order_id),
                            invited=services.invited_factories(actor, order_id),
                            is_buyer=order.buyer_org_id == actor.org_id,
+                           refused=refused, values=values or {}, errors=errors or {},
                            **page.panels(actor, order))
 
 
@@ -127,9 +132,15 @@ def move(order_id):
 @bp.post("/orders/<uuid:order_id>/messages")
 @login_required
 def message(order_id):
+    actor = portal_actor()
+    services.get_order(actor, order_id)  # another tenant's order: 404 before the form is read
+    values = forms.clean(request.form)
     uploads = [f for f in request.files.getlist("files") if f and f.filename]
-    with forms.flashing_errors():
-        services.post_message(portal_actor(), order_id, request.form.get("body", ""), uploads)
+    try:
+        services.post_message(actor, order_id, request.form.get("body", ""), uploads)
+    except DomainError as exc:
+        errors, status = forms.refused(exc)
+        return _order_page(actor, order_id, "message", values, errors), status
     return redirect(url_for("orders.show", order_id=order_id) + "#thread")
 
 

@@ -87,6 +87,10 @@ class ConfirmMovementIn(StrictSchema):
     bank_reference = ma.fields.String(load_default="", validate=ma.validate.Length(max=64))
 
 
+class ReceiptIn(StrictSchema):
+    bank_reference = ma.fields.String(load_default="", validate=ma.validate.Length(max=64))
+
+
 class DisputeIn(StrictSchema):
     reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
     qc_data = ma.fields.String(load_default="", validate=ma.validate.Length(max=20000),

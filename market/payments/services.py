@@ -9,6 +9,7 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,7 @@ from market.auth import Actor
 from market.catalog.models import Factory
 from market.catalog.taxonomy import taxonomy
 from market.db import unit_of_work, utcnow, write_lock
+from market.i18n import money
 from market.orders import history_notes
 from market.orders.models import Order
 from market.payments import assignments, commission, events, execution, sub_escrow
@@ -299,7 +301,8 @@ def open_dispute(actor: Actor, order_public_id: uuid.UUID, reason: str, qc_data:
     from market.orders import services as orders
 
     if not reason.strip():
-        raise errors.Invalid("say what is wrong with the delivery", field="reason")
+        raise errors.refusal(errors.Invalid, _l("Say what is wrong with the delivery."), field="reason",
+                             detail="say what is wrong with the delivery")
     orders.transition(actor, order_public_id, "disputed", note=reason.strip()[:2000])
     with unit_of_work() as s:
         order = orders.find_order(s, actor, order_public_id)
@@ -334,7 +337,9 @@ def decide_dispute(actor: Actor, order_public_id: uuid.UUID, outcome: str, refun
             if payment is None:
                 raise errors.Invalid("this order has no payment to refund", field="refund_minor")
             if refund_minor is None or not 0 < refund_minor < left:
-                raise errors.Invalid(f"a partial refund is between 1 and {left - 1} minor units", field="refund_minor")
+                raise errors.refusal(errors.Invalid, _l("A partial refund is more than nothing and less than the %(left)s "
+                                                        "the platform holds.", left=money(left, payment.currency)),
+                                     field="refund_minor", detail=f"a partial refund is between 1 and {left - 1} minor units")
         else:
             raise errors.Invalid("outcome is released, partial_refund or full_refund", field="outcome")
         dispute.state, dispute.outcome, dispute.refund_minor = "resolving", outcome, refund_minor

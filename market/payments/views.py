@@ -12,11 +12,15 @@ from flask_login import login_required
 
 from market import policy
 from market.api_common import MAX_MINOR
+from market.errors import DomainError
+from market.i18n import money
+from market.payments.labels import label
 from market.accounts import services as accounts_services
 from market.auth import portal_actor
 from market.orders import services as orders
 from market.payments import accounts, assignments, documents, execution, queries, services
 from market.payments import schemas as sc
+from market.web import confirm as confirmation
 from market.web import forms
 from market.web.links import external_url
 
@@ -52,34 +56,70 @@ def page(order_id):
     actor = portal_actor()
     if request.args.get("payment_intent"):  # back from Stripe's form: ask Stripe now, not only by webhook
         execution.sync_payment(actor, order_id)
+    return _payment_page(actor, order_id)
+
+
+def _payment_page(actor, order_id, refused: str | None = None, values: dict | None = None, errors: dict | None = None):
+    """The order's payment page; a refused form (refused = "receipt", "movement-<id>",
+    "resolve", "dispute") comes back with what was typed."""
     view = queries.payment_view(actor, order_id)
     disputes = queries.disputes_of(actor, order_id)
     response = current_app.make_response(render_template(
         "payments/payment.html", pay=view, disputes=disputes, actor=actor, order_id=order_id,
-        assignments=assignments.of_order(actor, order_id),
+        assignments=assignments.of_order(actor, order_id), refused=refused, values=values or {}, errors=errors or {},
         stripe_js=current_app.config["STRIPE_JS_URL"]))
     return _stripe_csp(response) if view["provider"] == "stripe" and view["client_secret"] else response
+
+
+def _shown_again(exc, page):
+    """A refused form's page again (`page(errors)`), with the refusal's status."""
+    errors, status = forms.refused(exc)
+    response = page(errors)
+    response = current_app.make_response(response)
+    response.status_code = status
+    return response
 
 
 @bp.post("/orders/<uuid:order_id>/payment/confirm")
 @login_required
 def confirm_receipt(order_id):
-    with _flashing():
-        execution.confirm_receipt(portal_actor(), order_id, request.form.get("bank_reference", ""))
-        flash(_("Payment received: the factories may start production."), "success")
+    actor = portal_actor()
+    orders.get_order(actor, order_id)  # another tenant's order: 404 before the form is read
+    values = forms.clean(request.form)
+    try:
+        data = forms.load(sc.ReceiptIn(), values)
+        asked = confirmation.typed(_("The buyer's transfer has arrived"),
+                                   _("Record that the buyer's transfer has arrived (bank reference %(ref)s)? Production "
+                                     "may start and the receipt goes on the ledger.", ref=data["bank_reference"] or "—"))
+        if asked is not None:
+            return asked
+        execution.confirm_receipt(actor, order_id, data["bank_reference"])
+    except (forms.FormError, DomainError) as exc:
+        return _shown_again(exc, lambda errors: _payment_page(actor, order_id, "receipt", values, errors))
+    flash(_("Payment received: the factories may start production."), "success")
     return redirect(url_for("payments.page", order_id=order_id))
 
 
 @bp.post("/orders/<uuid:order_id>/movements/confirm")
 @login_required
 def confirm_movement(order_id):
-    orders.get_order(portal_actor(), order_id)  # another tenant's order: 404 before the form is read
-    with _flashing():
-        data = forms.load(sc.ConfirmMovementIn(), forms.clean(request.form, skip=("csrf_token", "back")))
-        execution.confirm_movement(portal_actor(), order_id, data["movement_id"], data["bank_reference"])
-        flash(_("Bank transfer recorded."), "success")
-    return redirect(request.form.get("back") == "revenue" and url_for("payments.revenue")
-                    or url_for("payments.page", order_id=order_id))
+    actor = portal_actor()
+    orders.get_order(actor, order_id)  # another tenant's order: 404 before the form is read
+    values = forms.clean(request.form, skip=("back",))
+    back = request.form.get("back") == "revenue"
+    try:
+        data = forms.load(sc.ConfirmMovementIn(), values)
+        asked = confirmation.typed(_("Sent"), _("Record that this bank transfer was sent (bank reference %(ref)s)? "
+                                                "It goes on the ledger.", ref=data["bank_reference"] or "—"))
+        if asked is not None:
+            return asked
+        execution.confirm_movement(actor, order_id, data["movement_id"], data["bank_reference"])
+    except (forms.FormError, DomainError) as exc:
+        refused = f"movement-{values.get('movement_id', '')}"
+        return _shown_again(exc, lambda errors: _revenue_page(actor, refused, values, errors) if back
+                            else _payment_page(actor, order_id, refused, values, errors))
+    flash(_("Bank transfer recorded."), "success")
+    return redirect(back and url_for("payments.revenue") or url_for("payments.page", order_id=order_id))
 
 
 @bp.post("/orders/<uuid:order_id>/assignments/<uuid:assignment_id>/confirm")
@@ -111,23 +151,44 @@ def statement(order_id, factory_id):
 @login_required
 def open_dispute(order_id):
     actor = portal_actor()
-    with _flashing():
-        orders.get_order(actor, order_id)  # 404 before anything is stored
-        evidence = [str(orders.add_attachment(actor, order_id, f).public_id)
-                    for f in request.files.getlist("photos") if f and f.filename]
-        services.open_dispute(actor, order_id, request.form.get("reason", ""), request.form.get("qc_data", ""), evidence)
-        flash(_("Dispute opened: the payouts are frozen until the operator decides."), "success")
+    orders.get_order(actor, order_id)  # 404 before anything is stored
+    values = forms.clean(request.form)
+    try:
+        data = forms.load(sc.DisputeIn(), values)
+        photos = [f for f in request.files.getlist("photos") if f and f.filename]
+        asked = None if photos else confirmation.typed(  # photos cannot ride through a page: asked in the dialog only
+            _("Open a dispute"), _("Open a dispute on this order? The payouts freeze until the operator decides."))
+        if asked is not None:
+            return asked
+        evidence = [str(orders.add_attachment(actor, order_id, f).public_id) for f in photos]
+        services.open_dispute(actor, order_id, data["reason"], data["qc_data"], evidence)
+    except (forms.FormError, DomainError) as exc:
+        return _shown_again(exc, lambda errors: _payment_page(actor, order_id, "dispute", values, errors))
+    flash(_("Dispute opened: the payouts are frozen until the operator decides."), "success")
     return redirect(url_for("payments.page", order_id=order_id))
 
 
 @bp.post("/orders/<uuid:order_id>/dispute/resolve")
 @login_required
 def resolve(order_id):
-    orders.get_order(portal_actor(), order_id)
-    with _flashing():
-        data = forms.load(sc.ResolveIn(), forms.clean(request.form))
-        services.decide_dispute(portal_actor(), order_id, data["outcome"], data["refund_minor"], data["note"])
-        flash(_("Dispute resolved."), "success")
+    actor = portal_actor()
+    orders.get_order(actor, order_id)
+    values = forms.clean(request.form)
+    try:
+        currency = queries.payment_view(actor, order_id)["currency"]
+        raw = forms.typed_amount(values, "refund", into="refund_minor", places=forms.minor_places(currency), maximum=MAX_MINOR)
+        data = forms.load(sc.ResolveIn(), raw)
+        asked = confirmation.typed(_("Resolve"), _("Resolve the dispute: %(outcome)s%(refund)s? The payouts or the refund "
+                                                   "are carried out and cannot be taken back.",
+                                                   outcome=label(data["outcome"]),
+                                                   refund=f" ({money(data['refund_minor'], currency)})"
+                                                   if data["refund_minor"] else ""))
+        if asked is not None:
+            return asked
+        services.decide_dispute(actor, order_id, data["outcome"], data["refund_minor"], data["note"])
+    except (forms.FormError, DomainError) as exc:
+        return _shown_again(exc, lambda errors: _payment_page(actor, order_id, "resolve", values, errors))
+    flash(_("Dispute resolved."), "success")
     return redirect(url_for("payments.page", order_id=order_id))
 
 
@@ -155,11 +216,18 @@ def onboarding():
 @bp.get("/operator/revenue")
 @login_required
 def revenue():
-    actor = portal_actor()
+    return _revenue_page(portal_actor())
+
+
+def _revenue_page(actor, refused: str | None = None, values: dict | None = None, errors: dict | None = None):
+    """The operator's revenue page; a refused form (refused = "rule", "plan", "movement-<id>")
+    comes back with what was typed."""
     data = queries.revenue(actor)  # the operator's page: refused before anything else is read
     factories = [(str(o.public_id), o.name) for o in accounts_services.list_organizations(actor) if o.kind == "factory"]
     return render_template("payments/revenue.html", data=data, rules=accounts.list_rules(),
-                           factory_orgs=sorted(factories, key=lambda pair: pair[1]))
+                           factory_orgs=sorted(factories, key=lambda pair: pair[1]),
+                           platform_currency=current_app.config["PLATFORM_CURRENCY"],
+                           refused=refused, values=values or {}, errors=errors or {})
 
 
 @bp.post("/operator/commission-rules")
@@ -167,24 +235,30 @@ def revenue():
 def set_rule():
     actor = portal_actor()
     policy.require_kind(actor, "operator")  # before anything of the form is parsed
-    with _flashing():
-        raw = forms.clean(request.form)
-        if "percent" in raw:  # the form speaks percent; the rule stores basis points
-            raw["percent_bp"] = forms.scaled_int(raw.pop("percent"), "percent", places=2, maximum=10000)
-        if "minimum" in raw:  # and yuan: the rule stores minor units (fen)
-            raw["minimum_minor"] = forms.scaled_int(raw.pop("minimum"), "minimum", places=forms.minor_places("CNY"),
-                                                    maximum=MAX_MINOR)
-        data = forms.load(sc.RuleIO(), raw)
-        accounts.set_rule(actor, **data)
-        flash(_("Commission rule saved."), "success")
+    values = forms.clean(request.form)
+    try:
+        # the form speaks percent and major units of the platform's currency (a rule has no
+        # currency of its own); the rule stores basis points and minor units
+        raw = forms.typed_amount(values, "percent", into="percent_bp", places=2, maximum=10000)
+        raw = forms.typed_amount(raw, "minimum", into="minimum_minor", maximum=MAX_MINOR,
+                                 places=forms.minor_places(current_app.config["PLATFORM_CURRENCY"]))
+        accounts.set_rule(actor, **forms.load(sc.RuleIO(), raw))
+    except (forms.FormError, DomainError) as exc:
+        return _shown_again(exc, lambda errors: _revenue_page(actor, "rule", values, errors))
+    flash(_("Commission rule saved."), "success")
     return redirect(url_for("payments.revenue"))
 
 
 @bp.post("/operator/plans")
 @login_required
 def set_plan():
-    with _flashing():
-        data = forms.load(sc.PlanIn(), forms.clean(request.form))
-        accounts.set_tier(portal_actor(), data["organization_id"], data["tier"])
-        flash(_("Subscription tier saved."), "success")
+    actor = portal_actor()
+    policy.require_kind(actor, "operator")
+    values = forms.clean(request.form)
+    try:
+        data = forms.load(sc.PlanIn(), values)
+        accounts.set_tier(actor, data["organization_id"], data["tier"])
+    except (forms.FormError, DomainError) as exc:
+        return _shown_again(exc, lambda errors: _revenue_page(actor, "plan", values, errors))
+    flash(_("Subscription tier saved."), "success")
     return redirect(url_for("payments.revenue"))

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from market.auth import portal_actor
+from market.errors import DomainError
 from market.orders.services import get_order, producing_order_choices
 from market.production import documents, materials, sampling, services
 from market.production.material_models import DOCUMENT_KINDS, MATERIAL_SOURCES, UNITS
@@ -18,23 +19,30 @@ bp = Blueprint("materials", __name__)
 @bp.get("/materials")
 @login_required
 def index():
-    actor = portal_actor()
+    return _materials_page(portal_actor())
+
+
+def _materials_page(actor, refused: str | None = None, values: dict | None = None, errors: dict | None = None):
+    """The material lots page; a refused form (refused = "record") comes back with what was typed."""
     return render_template("production/materials.html", lots=materials.material_lots(actor),
                            supplied_for=producing_order_choices(actor),
                            sources=sorted(MATERIAL_SOURCES, reverse=True),  # factory-procured, the usual case, first
-                           units=UNITS, kinds=DOCUMENT_KINDS)
+                           units=UNITS, kinds=DOCUMENT_KINDS, refused=refused, values=values or {}, errors=errors or {})
 
 
 @bp.post("/materials")
 @login_required
 def record():
-    with forms.flashing_errors():
-        raw = forms.clean(request.form)
-        raw["public_cert"] = "public_cert" in raw
-        data = forms.load(MaterialLotIn(), raw)
+    actor = portal_actor()
+    values = forms.clean(request.form)
+    try:
+        data = forms.load(MaterialLotIn(), {**values, "public_cert": "public_cert" in values})
         upload = request.files.get("certificate")
-        m = materials.record_material_lot(portal_actor(), data, upload if upload and upload.filename else None)
-        flash(_("Material lot %(heat)s recorded.", heat=m.heat_number), "success")
+        m = materials.record_material_lot(actor, data, upload if upload and upload.filename else None)
+    except (forms.FormError, DomainError) as exc:
+        errors, status = forms.refused(exc)
+        return _materials_page(actor, "record", values, errors), status
+    flash(_("Material lot %(heat)s recorded.", heat=m.heat_number), "success")
     return redirect(url_for("materials.index"))
 
 

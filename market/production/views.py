@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from market.auth import portal_actor
+from market.errors import DomainError
 from market.orders.services import get_order
 from market.production import labels, material_views, services
 from market.production.schemas import FinishIn, LotIn, QcIn, ShipmentIn
@@ -15,10 +16,17 @@ bp = Blueprint("production", __name__)
 @bp.get("/lots/<uuid:lot_id>")
 @login_required
 def lot(lot_id):
-    view = services.lot_view(portal_actor(), lot_id)
+    return lot_page(portal_actor(), lot_id)
+
+
+def lot_page(actor, lot_id, refused: str | None = None, values: dict | None = None, errors: dict | None = None):
+    """The lot's page; a refused form (refused = "qc", "ship", "consume", "document") comes
+    back with what was typed."""
+    view = services.lot_view(actor, lot_id)
     return render_template("production/lot.html", v=view, lot=view.lot, order=view.order,
                            trace_url=labels.trace_url(view.lot.trace_code),
-                           **material_views.lot_panel(portal_actor(), view))
+                           refused=refused, values=values or {}, errors=errors or {},
+                           **material_views.lot_panel(actor, view))
 
 
 @bp.get("/lots/<uuid:lot_id>/label")
@@ -55,34 +63,56 @@ def operation(lot_id, seq, step):
     return redirect(url_for("production.lot", lot_id=lot_id))
 
 
+MEASUREMENT_KEYS = ("name", "value", "unit", "lower", "upper")  # one table row per measurement
+
+
 @bp.post("/lots/<uuid:lot_id>/qc")
 @login_required
 def qc(lot_id):
-    services.get_lot(portal_actor(), lot_id)  # someone else's lot is a 404, whatever the form says
-    with forms.flashing_errors():
-        raw = forms.clean(request.form, skip=("csrf_token", "m_name", "m_value", "m_unit", "m_lower", "m_upper",
-                                              "sampling_aql", "sampling_nonconforming"))
-        if request.form.get("sampling_aql"):  # an AQL plan decides the result from the count found
-            raw["sampling"] = {"aql": request.form["sampling_aql"],
-                               "nonconforming": request.form.get("sampling_nonconforming", "")}
-            raw.pop("result", None)
-        keys = ("name", "value", "unit", "lower", "upper")  # one table row per measurement
-        rows = zip(*(request.form.getlist(f"m_{k}") for k in keys))
-        raw["measurements"] = [{k: v.strip() for k, v in zip(keys, row) if v.strip()}
-                               for row in rows if any(v.strip() for v in row)]
-        services.record_qc(portal_actor(), lot_id, forms.load(QcIn(), raw))
-        flash(_("Inspection recorded."), "success")
+    actor = portal_actor()
+    services.get_lot(actor, lot_id)  # someone else's lot is a 404, whatever the form says
+    values = forms.clean(request.form, skip=tuple(f"m_{k}" for k in MEASUREMENT_KEYS))
+    # the table's rows as typed, blank ones too, so each comes back in its place
+    values["m"] = [dict(zip(MEASUREMENT_KEYS, (v.strip() for v in row)))
+                   for row in zip(*(request.form.getlist(f"m_{k}") for k in MEASUREMENT_KEYS))]
+    raw = {k: v for k, v in values.items() if k not in ("m", "sampling_aql", "sampling_nonconforming")}
+    if values.get("sampling_aql"):  # an AQL plan decides the result from the count found
+        raw["sampling"] = {"aql": values["sampling_aql"], "nonconforming": values.get("sampling_nonconforming", "")}
+        raw.pop("result", None)
+    # the rows with anything typed; an error of measurement n names row n of these
+    typed_rows = [i for i, row in enumerate(values["m"]) if any(row.values())]
+    raw["measurements"] = [{k: v for k, v in values["m"][i].items() if v} for i in typed_rows]
+    try:
+        services.record_qc(actor, lot_id, forms.load(QcIn(), raw))
+    except (forms.FormError, DomainError) as exc:
+        errors, status = forms.refused(exc)
+        errors = {_table_row(k, typed_rows): v for k, v in errors.items()}
+        return lot_page(actor, lot_id, "qc", values, errors), status
+    flash(_("Inspection recorded."), "success")
     return redirect(url_for("production.lot", lot_id=lot_id) + "#qc")
+
+
+def _table_row(key: str, typed_rows: list[int]) -> str:
+    """"measurements.1.value" (the 2nd typed row) -> "m.<its row in the table>.value"."""
+    parts = key.split(".")
+    if parts[0] == "measurements" and len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(typed_rows):
+        return ".".join(["m", str(typed_rows[int(parts[1])]), *parts[2:]])
+    return key
 
 
 @bp.post("/lots/<uuid:lot_id>/shipment")
 @login_required
 def ship(lot_id):
-    services.get_lot(portal_actor(), lot_id)  # someone else's lot is a 404, whatever the form says
-    with forms.flashing_errors():
-        data = forms.load(ShipmentIn(), forms.clean(request.form))
-        services.ship_lot(portal_actor(), lot_id, data["carrier"], data["tracking_ref"])
-        flash(_("Lot shipped."), "success")
+    actor = portal_actor()
+    services.get_lot(actor, lot_id)  # someone else's lot is a 404, whatever the form says
+    values = forms.clean(request.form)
+    try:
+        data = forms.load(ShipmentIn(), values)
+        services.ship_lot(actor, lot_id, data["carrier"], data["tracking_ref"])
+    except (forms.FormError, DomainError) as exc:
+        errors, status = forms.refused(exc)
+        return lot_page(actor, lot_id, "ship", values, errors), status
+    flash(_("Lot shipped."), "success")
     return redirect(url_for("production.lot", lot_id=lot_id))
 
 

@@ -6,6 +6,8 @@ import re
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
+
 from market import errors
 
 # Two 6-hour shifts on weekdays, 08:00-20:00: nights and weekends are what factories sell.
@@ -19,7 +21,8 @@ def _clock(text: str, field: str) -> time | None:
     """'HH:MM' -> time; '24:00' -> None (the next midnight)."""
     m = _HHMM.match(text) if isinstance(text, str) else None
     if not m or (m.group(1) == "24" and m.group(2) != "00"):
-        raise errors.Invalid(f"{text!r} is not a time of day HH:MM (00:00 to 24:00)", field=field)
+        raise errors.refusal(errors.Invalid, _l("'%(text)s' is not a time of day HH:MM (00:00 to 24:00).", text=str(text)),
+                             field=field, detail=f"{text!r} is not a time of day HH:MM (00:00 to 24:00)")
     return None if m.group(1) == "24" else time(int(m.group(1)), int(m.group(2)))
 
 
@@ -33,15 +36,19 @@ def check_weekly(weekly) -> dict[str, list[list[str]]]:
         if str(key) not in {str(d) for d in range(7)}:
             raise errors.Invalid(f"weekday {key!r} must be 0 (Monday) .. 6 (Sunday)", field=field)
         if not isinstance(shifts, list) or len(shifts) > 6:
-            raise errors.Invalid("a list of at most 6 [start, end] shifts is required", field=field)
+            raise errors.refusal(errors.Invalid, _l("At most 6 shifts a day."), field=field,
+                                 detail="a list of at most 6 [start, end] shifts is required")
         for shift in shifts:
             if not isinstance(shift, (list, tuple)) or len(shift) != 2:
-                raise errors.Invalid("each shift is [\"HH:MM\", \"HH:MM\"]", field=field)
+                raise errors.refusal(errors.Invalid, _l("Each shift is HH:MM-HH:MM."), field=field,
+                                     detail="each shift is [\"HH:MM\", \"HH:MM\"]")
             start, end = _clock(shift[0], field), _clock(shift[1], field)
             if start is None:
-                raise errors.Invalid("a shift cannot start at 24:00", field=field)
+                raise errors.refusal(errors.Invalid, _l("A shift cannot start at 24:00."), field=field,
+                                     detail="a shift cannot start at 24:00")
             if end is not None and end == start:
-                raise errors.Invalid("a shift must not end when it starts", field=field)
+                raise errors.refusal(errors.Invalid, _l("A shift must not end when it starts."), field=field,
+                                     detail="a shift must not end when it starts")
         if shifts:
             out[str(key)] = [[s, e] for s, e in shifts]
     return out

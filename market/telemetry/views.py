@@ -1,6 +1,8 @@
 """Portal: the factory's telemetry dashboard, device enrollment, shift calendar, ideal cycles."""
 from __future__ import annotations
 
+import marshmallow as ma
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -8,7 +10,9 @@ from flask_login import login_required
 from market.auth import portal_actor
 from market.catalog import services as catalog
 from market import errors
+from market.api_common import StrictSchema
 from market.telemetry import dashboard, devices, services
+from market.web import forms
 
 bp = Blueprint("telemetry", __name__)
 
@@ -24,12 +28,14 @@ def index():
 
 @bp.get("/factories/<uuid:factory_id>/telemetry")
 @login_required
-def factory(factory_id, new_token=None, new_device=None):
+def factory(factory_id, new_token=None, new_device=None, refused=None, values=None, errors=None):
+    """The factory's telemetry page; a refused form (refused = "calendar", "profile-<machine
+    id>", "device-<machine id>") comes back with what was typed."""
     actor = portal_actor()
     data = dashboard.factory_dashboard(actor, factory_id)
     calendar = services.get_shift_calendar(actor, factory_id)
     return render_template("telemetry/dashboard.html", d=data, calendar=calendar, new_token=new_token,
-                           new_device=new_device)
+                           new_device=new_device, refused=refused, values=values or {}, errors=errors or {})
 
 
 @bp.get("/factories/<uuid:factory_id>/telemetry/lost-time")
@@ -44,16 +50,20 @@ def lost_time(factory_id):
 @bp.post("/factories/<uuid:factory_id>/telemetry/calendar")
 @login_required
 def set_calendar(factory_id):
+    values = forms.clean(request.form)
     weekly = {}
     for day in range(7):
-        text = request.form.get(f"day{day}", "").strip()
+        text = values.get(f"day{day}", "")
         if text:
-            weekly[str(day)] = [part.strip().split("-", 1) for part in text.split(",") if part.strip()]
+            weekly[str(day)] = [part.strip().split("-", 1) for part in text.replace("，", ",").split(",") if part.strip()]
     try:
         services.set_shift_calendar(portal_actor(), factory_id, weekly)
-        flash(_("Shift calendar saved; it applies from today on."), "success")
-    except errors.Invalid as exc:
-        flash(exc.detail, "error")
+    except errors.DomainError as exc:
+        found, status = forms.refused(exc)
+        # the service names a weekday "weekly.N"; the form's field for it is "dayN"
+        found = {k.replace("weekly.", "day"): v for k, v in found.items()}
+        return factory(factory_id, refused="calendar", values=values, errors=found), status
+    flash(_("Shift calendar saved; it applies from today on."), "success")
     return redirect(url_for("telemetry.factory", factory_id=factory_id) + "#calendar")
 
 
@@ -61,7 +71,14 @@ def set_calendar(factory_id):
 @login_required
 def enroll(machine_id):
     actor = portal_actor()
-    device, token = devices.enroll(actor, machine_id, request.form.get("name", ""))
+    machine = catalog.get_machine(actor, machine_id)  # another tenant's machine: 404
+    values = forms.clean(request.form)
+    try:
+        data = forms.load(DeviceIn(), values)
+        device, token = devices.enroll(actor, machine_id, data.get("name", ""))
+    except (forms.FormError, errors.DomainError) as exc:
+        found, status = forms.refused(exc)
+        return factory(machine.factory.public_id, refused=f"device-{machine_id}", values=values, errors=found), status
     return factory(device.machine.factory.public_id, new_token=token, new_device=device)
 
 
@@ -78,13 +95,22 @@ def revoke(device_id):
 def set_profile(machine_id):
     actor = portal_actor()
     machine = catalog.get_machine(actor, machine_id)
-    raw = request.form.get("ideal_cycle_s", "").strip()
+    values = forms.clean(request.form)
     try:
-        value = float(raw) if raw else None
-        if value is not None and not 0.001 <= value <= 86400:
-            raise ValueError
-        services.set_profile(actor, machine_id, value)
-        flash(_("Ideal cycle time saved."), "success")
-    except ValueError:
-        flash(_("The ideal cycle time is a number of seconds per part."), "error")
+        data = forms.load(ProfileIn(), values)
+        services.set_profile(actor, machine_id, data.get("ideal_cycle_s"))
+    except (forms.FormError, errors.DomainError) as exc:
+        found, status = forms.refused(exc)
+        return factory(machine.factory.public_id, refused=f"profile-{machine_id}", values=values, errors=found), status
+    flash(_("Ideal cycle time saved."), "success")
     return redirect(url_for("telemetry.factory", factory_id=machine.factory.public_id))
+
+
+class DeviceIn(StrictSchema):
+    """The portal's enrollment form (the API takes the same name)."""
+    name = ma.fields.String(load_default="", validate=ma.validate.Length(max=100))
+
+
+class ProfileIn(StrictSchema):
+    """The portal's ideal cycle form: seconds per part, or empty to clear it."""
+    ideal_cycle_s = ma.fields.Float(load_default=None, allow_none=True, validate=ma.validate.Range(min=0.001, max=86400))

@@ -6,6 +6,13 @@ real POST form. With JavaScript (static/confirm.js) the button opens the dialog 
 without it, the GET opens the confirm page, which shows the same question and the same POST
 form. The ticket is signed (HMAC-SHA256) with the app's secret, so a link made elsewhere cannot put words of
 its choosing above one of our buttons, and its action is a path on this site.
+
+An action on typed input (a decision with an amount, a dispute with its reason) cannot carry
+its values in a ticket made when the page was drawn: its form posts what was typed, the view
+checks it (a mistake comes back on the form) and, unless the post says `confirmed`, answers
+with the same confirm page whose POST form carries the typed values through as hidden fields
+(`typed`). With JavaScript the `confirm_typed` macro's <dialog> asks in place and adds
+`confirmed` itself.
 """
 from __future__ import annotations
 
@@ -16,7 +23,7 @@ import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, render_template, request
 
 from market.errors import NotFound
 from market.web.redirects import local_path
@@ -78,6 +85,21 @@ def read(text: str | None) -> Confirmation:
         raise NotFound("no such confirmation") from None
     return Confirmation(action=local_path(data["a"], "/"), label=data["l"], question=data["q"],
                         fields=dict(data["f"]), back=local_path(data["b"], "/"))
+
+
+CONFIRMED = "confirmed"  # the field a confirmed post of typed input carries
+
+
+def typed(label, question):
+    """The confirm page for the typed input of this POST, or None once it is confirmed.
+    The page's form posts every field back (lists whole) with `confirmed`; its Cancel
+    returns to the page the form was on."""
+    if request.form.get(CONFIRMED) == "1":
+        return None
+    fields = {k: request.form.getlist(k) for k in request.form if k not in ("csrf_token", CONFIRMED)}
+    fields[CONFIRMED] = "1"
+    c = Confirmation(action=request.path, label=str(label), question=str(question), fields=fields, back=_asking_page())
+    return render_template("confirm.html", c=c)
 
 
 def init_app(app: Flask) -> None:

@@ -60,10 +60,11 @@ def field_errors(exc: DomainError) -> dict:
 
 
 def clean(form: MultiDict, *, lists: tuple[str, ...] = (), skip: tuple[str, ...] = ("csrf_token",)) -> dict:
-    """request.form -> dict: empty strings dropped (so defaults apply), list fields kept whole."""
+    """request.form -> dict: empty strings dropped (so defaults apply), list fields kept whole;
+    the CSRF token and a typed confirmation's flag (market/web/confirm.py) are no input."""
     out: dict = {}
     for key in form:
-        if key in skip:
+        if key in skip or key in ("csrf_token", "confirmed"):
             continue
         if key in lists:
             out[key] = [v for v in form.getlist(key) if v != ""]
@@ -144,3 +145,24 @@ def flashing_errors():
     except FormError as exc:  # a small action form: its field errors go in the flash
         flash("; ".join(f"{name}: {' '.join(map(str, msgs))}" for name, msgs in exc.errors.items()) or exc.detail,
               "error")
+
+
+def refused(exc: Exception) -> tuple[dict, int]:
+    """A refused portal form shown again: its field errors ("_": the form as a whole) and the
+    status of the page (422 for what was typed wrong, the refusal's own status otherwise).
+    The view renders the form's page with what was typed (`forms.clean(request.form)`) and
+    these errors, naming the form (`refused="..."`) where a page has several; an unknown id
+    stays a 404. Used by every portal form instead of a flash and a redirect, which lose
+    what was typed."""
+    if isinstance(exc, NotFound):
+        raise exc
+    if isinstance(exc, FormError):
+        return (exc.errors or {"_": [exc.detail]}), 422
+    if isinstance(exc, DomainError):
+        return field_errors(exc), exc.status
+    raise exc
+
+
+def init_app(app) -> None:
+    """Templates show amounts in a form as the plain number typed (`major`)."""
+    app.jinja_env.globals.update(major=major)

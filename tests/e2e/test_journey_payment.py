@@ -35,7 +35,8 @@ def test_bank_transfer_payment_receipt_and_a_dispute_in_the_portal(live_server, 
     operator = _login(browser, live_server, world.operator_t, operator_locale)
     operator.goto(f"{live_server}/orders/{oid}/payment")
     operator.fill("#bank_reference", "ICBC-20261122-001")
-    operator.click("#confirm-receipt")
+    operator.click("#confirm-receipt")  # asks first, in a dialog (the typed reference goes with "go")
+    operator.click("#confirm-confirm-receipt-go")
     operator.wait_for_selector(f"text={heard['received']}")
     assert operator.inner_text("#pay-state") == heard["paid"]
     for to in ("in_production", "shipped"):
@@ -44,14 +45,16 @@ def test_bank_transfer_payment_receipt_and_a_dispute_in_the_portal(live_server, 
     buyer.fill("#reason", "10 件孔径超差")
     buyer.fill("#qc_data", "bore 10.08 / 10.09 mm, spec 10.00 ± 0.02")
     buyer.click("#open-dispute")
+    buyer.click("#confirm-open-dispute-go")
     buyer.wait_for_selector("#disputes .dispute")
     assert "10 件孔径超差" in buyer.inner_text("#disputes")
     assert {p["state"] for p in world.payment(oid)["payouts"]} == {"frozen"}
     shot(buyer, "dispute")
     operator.goto(f"{live_server}/orders/{oid}/payment")
     operator.select_option("#outcome", "partial_refund")
-    operator.fill("#refund_minor", "16300")
+    operator.fill("#refund", "163.00")  # typed in yuan
     operator.click("#resolve-form button[type=submit]")
+    operator.click("#confirm-resolve-go")
     operator.wait_for_selector(f"text={heard['resolved']}")
     shot(operator, "resolved")
     assert world.balance(oid).pending == 3  # two reduced payouts and the refund wait for the bank

@@ -189,7 +189,8 @@ def test_approving_far_above_the_suggested_line_must_be_confirmed(delivered, app
     assert a.get(f"/api/v1/financing-applications/{aid}").get_json()["status"] == "submitted"
     # the portal asks for the same confirmation before it records anything
     portal = _login(app, w["lenders"][0])
-    form = {"approve": "1", "amount_minor": "35000000", "rate_bp": "650"}
+    # (as the confirmed decision form posts it: the decision itself was asked first)
+    form = {"approve": "1", "amount_minor": "35000000", "rate_bp": "650", "confirmed": "1"}
     page = portal.post(f"/credit/applications/{aid}/decision", data=form, follow_redirects=True).get_data(as_text=True)
     assert "above the suggested credit line" in page and 'name="confirm_above_suggested"' in page
     assert a.get(f"/api/v1/financing-applications/{aid}").get_json()["status"] == "submitted"

@@ -140,7 +140,11 @@ def test_portal_pages_for_buyer_factory_and_operator(world, app):
     page = buyer.get(f"/orders/{oid}/payment").get_data(as_text=True)
     assert 'id="bank-transfer"' in page and world.payment(oid)["reference"] in page
     assert f'/orders/{oid}/payment' in buyer.get(f"/orders/{oid}").get_data(as_text=True)
-    page = operator.post(f"/orders/{oid}/payment/confirm", data={"bank_reference": "X1"}, follow_redirects=True)
+    asked = operator.post(f"/orders/{oid}/payment/confirm", data={"bank_reference": "X1"}).get_data(as_text=True)
+    assert "Please confirm" in asked and 'name="bank_reference" value="X1"' in asked  # asked first, X1 carried through
+    assert world.payment(oid)["state"] == "requires_payment"
+    page = operator.post(f"/orders/{oid}/payment/confirm", data={"bank_reference": "X1", "confirmed": "1"},
+                         follow_redirects=True)
     assert "Payment received" in page.get_data(as_text=True)
     for to in ("in_production", "shipped", "delivered"):
         world.move(oid, to)
@@ -148,7 +152,7 @@ def test_portal_pages_for_buyer_factory_and_operator(world, app):
     assert "¥1,630.00" in console and console.count('name="movement_id"') == 2
     movement = next(m for m in world.payment(oid)["movements"] if m["kind"] == "transfer")
     operator.post(f"/orders/{oid}/movements/confirm", data={"movement_id": movement["id"], "bank_reference": "B2",
-                                                            "back": "revenue"})
+                                                            "back": "revenue", "confirmed": "1"})
     assert operator.get("/operator/revenue").get_data(as_text=True).count('name="movement_id"') == 1
     balance = factory.get("/payments/balance").get_data(as_text=True)
     assert "Payout account" in balance and "bank transfer" in balance

@@ -124,9 +124,9 @@ def test_the_shift_calendar_defaults_then_takes_valid_shifts(plant):
     ({"0": [["8:00", "16:00"]]}, "weekly.0", "is not a time of day"),
     ({"1": [["10:00", "10:00"]]}, "weekly.1", "must not end when it starts"),
     ({"2": [["24:00", "06:00"]]}, "weekly.2", "cannot start at 24:00"),
-    ({"3": [["08:00"]]}, "weekly.3", "each shift is"),
-    ({"4": "08:00-16:00"}, "weekly.4", "at most 6"),
-    ({"0": [["00:00", "01:00"]] * 7}, "weekly.0", "at most 6"),
+    ({"3": [["08:00"]]}, "weekly.3", "Each shift is"),
+    ({"4": "08:00-16:00"}, "weekly.4", "At most 6"),
+    ({"0": [["00:00", "01:00"]] * 7}, "weekly.0", "At most 6"),
 ])
 def test_a_bad_shift_calendar_is_refused_naming_the_weekday(plant, weekly, field, words):
     url = f"/api/v1/factories/{plant['factory']['id']}/shift-calendar"
