@@ -5,7 +5,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from market import policy
 from market.auth import portal_actor
 from market.matching import services, stranded
 from market.orders import services as orders
@@ -86,7 +85,8 @@ def batch_match():
 def batch(job_id):
     """A batch match's progress: the page polls while it runs and stops when it is done."""
     actor = portal_actor()
-    policy.require_kind(actor, "operator")
+    if not actor.is_operator:  # batches are the operator's: to anyone else none exists (404, not 403)
+        raise NotFound(f"batch {job_id} not found")
     job = services.get_job(actor, job_id)
     if job.kind != "batch":
         raise NotFound(f"batch {job_id} not found")
