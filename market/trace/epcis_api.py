@@ -13,7 +13,7 @@ blp = Blueprint("epcis_api", __name__, url_prefix="/api/v1", description="GS1 EP
 
 
 class EpcisDocumentOut(ma.Schema):
-    context = ma.fields.Raw(data_key="@context", metadata={
+    context = ma.fields.Raw(attribute="@context", data_key="@context", metadata={
         "description": "the GS1 EPCIS 2.0 context and our `mkt` namespace for extension fields"})
     type = ma.fields.String(metadata={"description": "EPCISDocument"})
     schemaVersion = ma.fields.String(metadata={"description": "2.0"})  # noqa: N815 - EPCIS spelling

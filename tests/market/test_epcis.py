@@ -87,7 +87,7 @@ def test_a_lots_document_validates_and_follows_its_ledger_in_order(app, full_lot
         ("delivery.confirmed", "ObjectEvent", "OBSERVE", "receiving")]
     indices = [e["mkt:ledgerIndex"] for e in events]
     assert indices == sorted(indices) and len(set(indices)) == len(indices)
-    lot_uri = f"{base.rstrip('/')}/trace/{lot['trace_code']}"
+    lot_uri = f"{base.rstrip('/')}/trace/{lot['trace_code'].replace('-', '')}"  # the ledger's canonical form
     commissioned, transform, delivered = events[1], events[-3], events[-1]
     assert commissioned["quantityList"] == [{"epcClass": lot_uri, "quantity": 50}]
     assert commissioned["bizLocation"]["id"].startswith(f"{base.rstrip('/')}/factories/")
@@ -127,7 +127,7 @@ def test_an_orders_document_holds_all_its_lots_and_strangers_get_404(app, full_l
     assert_valid(doc)
     codes = {e["quantityList"][0]["epcClass"].rsplit("/", 1)[1] for e in doc["epcisBody"]["eventList"]
              if e["mkt:ledgerType"] == "lot.commissioned"}
-    assert codes == {lot["trace_code"], other["trace_code"]}
+    assert codes == {lot["trace_code"].replace("-", ""), other["trace_code"].replace("-", "")}
     stranger = api(tenant("buyer"))
     assert stranger.get(f"/api/v1/lots/{lot['id']}/epcis").status_code == 404
     assert stranger.get(f"/api/v1/orders/{order['id']}/epcis").status_code == 404
