@@ -66,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.production import templating as production_templating
     from market.production import views as production_views
     from market.trace import api as trace_api
+    from market.trace import epcis_api
     from market.journal import ledger
     from market.mail import tasks as mail_tasks
     from market.mail import views as mail_views
@@ -126,7 +127,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     api = problems.ProblemApi(app, spec_kwargs={"extra_plugins": [openapi.ContractPlugin(app)]})
     for module in (accounts_api, catalog_api, orders_api, matching_api, bidding_api, production_api, material_api,
-                   trace_api, telemetry_api, credit_api, ratings_api, payments_api, subcontracting_api,
+                   trace_api, epcis_api, telemetry_api, credit_api, ratings_api, payments_api, subcontracting_api,
                    notifications_api, webhook_api, leasing_api, insurance_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)

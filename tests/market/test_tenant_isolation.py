@@ -45,6 +45,8 @@ API_CASES = {
     ("/api/v1/orders/<uuid:order_id>/lots", "GET"): None,
     ("/api/v1/orders/<uuid:order_id>/lots", "POST"): {},
     ("/api/v1/lots/<uuid:lot_id>", "GET"): None,
+    ("/api/v1/lots/<uuid:lot_id>/epcis", "GET"): None,
+    ("/api/v1/orders/<uuid:order_id>/epcis", "GET"): None,
     ("/api/v1/lots/<uuid:lot_id>/operations/<int:seq>/start", "POST"): {},
     ("/api/v1/lots/<uuid:lot_id>/operations/<int:seq>/finish", "POST"): {"good": 1},
     ("/api/v1/lots/<uuid:lot_id>/qc", "POST"): {"result": "fail", "inspector": "x"},
