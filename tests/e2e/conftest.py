@@ -24,8 +24,8 @@ def live_server(app):
     server.shutdown()
 
 
-@pytest.fixture
-def browser():
+def _launch_chromium():
+    """Debian's Chromium, headless: one launcher for the per-test and the per-module fixture."""
     if not shutil.which(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does)")
     from playwright.sync_api import sync_playwright
@@ -35,6 +35,11 @@ def browser():
             "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"])
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser():
+    yield from _launch_chromium()
 
 
 @pytest.fixture
@@ -80,12 +85,4 @@ def demo_site(migrated_template, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chromium():
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (.ci/run does)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
+    yield from _launch_chromium()
