@@ -272,8 +272,11 @@ def test_the_operator_starts_a_batch_match_from_the_console(app, tenant, two_sit
     operator = tenant("operator")
     portal = app.test_client()
     portal.post("/login", data={"email": operator.email, "password": "correct-horse-1"})
-    page = portal.post("/operator/batch-match", follow_redirects=True).get_data(as_text=True)
-    assert "Batch match started" in page and "Batch matches" in page
+    started = portal.post("/operator/batch-match")
+    assert started.status_code == 302 and "/operator/batches/" in started.headers["Location"]
+    page = portal.get(started.headers["Location"]).get_data(as_text=True)  # its progress page
+    assert "Batch match started" in page and 'id="batch"' in page
+    assert "Batch matches" in portal.get("/dashboard").get_data(as_text=True)  # and the console lists it
 
 
 def test_a_solve_that_crashes_is_recorded_as_failed_with_its_reason(api, tenant, two_sites, monkeypatch):
