@@ -298,7 +298,13 @@ def two_sites(api, tenant):
 POSTGRES_PASS = {
     # the ledger and the journeys through the whole product
     "tests/ledger/": "the ledger's SQL store: append-only triggers, checkpoints, its migration",
-    "tests/e2e/": "the browser journeys: orders, quotes, payment, production, credit on the production database",
+    # the browser journeys that move money or book capacity; the others check pages, which read
+    # the same whatever the database (their data paths are tested on PostgreSQL at the API level)
+    "tests/e2e/test_journey_quote.py": "a quote accepted in the browser books capacity (row locks)",
+    "tests/e2e/test_journey_bids.py": "a bid countered and awarded in the browser: money and locks",
+    "tests/e2e/test_journey_payment.py": "money: a bank transfer, its receipt and a dispute in the browser",
+    "tests/e2e/test_journey_credit.py": "money: financing read and granted in the browser",
+    "tests/e2e/test_supply_chain_journey.py": "money: escrow per tier of a BOM order, in the browser",
     "tests/market/test_journey_api.py": "the API journey from sign-up to delivery",
     "tests/market/test_ledger_in_market.py": "ledger entries written in the market's transactions",
     # money (integer minor units, BIGINT; escrow, payouts, refunds, commission, financing)
