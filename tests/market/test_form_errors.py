@@ -387,7 +387,8 @@ BUTTONS = {
     "matching.batch_match", "notifications.open_one", "notifications.read_all", "notifications.read_one", "orders.move",
     "payments.confirm_payable", "payments.onboarding", "production.delivery", "subcontracting.agreement",
     "subcontracting.consent", "telemetry.revoke", "trace.checkpoint", "web.set_language", "webhooks.act",
-    "webhooks.redeliver", "payment_webhooks.stripe_webhook",  # (the last: Stripe's, not a person's)
+    "webhooks.redeliver", "payment_webhooks.stripe_webhook",  # (Stripe's, not a person's)
+    "tlog.add_cosignature",  # (a transparency-log witness's signed note, not a person's)
     # a factory's "Ask to quote" on the capacity search (its id drawn by the page), the factory's
     # answer to a counter-offer and the buyer's decline (confirm buttons: no note is typed)
     "orders.invite", "bidding.answer", "bidding.decline",
