@@ -116,16 +116,22 @@ def request_sign_up(*, email: str, password: str, name: str, organization_name: 
         s.commit()
 
 
+def _link_expired(kind: str) -> errors.DomainError:
+    message = (_l("This sign-up link is invalid or has expired.") if kind == "sign-up"
+               else _l("This reset link is invalid or has expired."))
+    return errors.refusal(errors.Invalid, message, field="token", detail=f"this {kind} link is invalid or has expired")
+
+
 def confirm_sign_up(token: str) -> SessionUser:
     """Create the organization and its owner from a confirmed sign-up request; once."""
     with unit_of_work() as s:
         row = s.scalar(select(SignupRequest).where(SignupRequest.token_hash == _sha256(token)).with_for_update())
         if row is None or row.used_at is not None or row.expires_at <= utcnow():
-            raise errors.Invalid("this sign-up link is invalid or has expired", field="token")
+            raise _link_expired("sign-up")
         row.used_at = utcnow()
         if s.scalar(select(func.count()).select_from(User).where(User.email == row.email)):
             s.commit()
-            raise errors.Invalid("this sign-up link is invalid or has expired", field="token")
+            raise _link_expired("sign-up")
         org = Organization(kind=row.kind, name=row.organization_name)
         user = User(organization=org, email=row.email, name=row.name, password_hash=row.password_hash, role="owner")
         s.add_all([org, user])
@@ -245,7 +251,7 @@ def reset_password(token: str, new_password: str) -> None:
     with unit_of_work() as s:
         row = s.scalar(select(PasswordResetToken).where(PasswordResetToken.token_hash == _sha256(token)).with_for_update())
         if row is None or row.user_id is None or row.used_at is not None or row.expires_at <= utcnow():
-            raise errors.Invalid("this reset link is invalid or has expired", field="token")
+            raise _link_expired("reset")
         user = s.get(User, row.user_id)
         user.password_hash = hash_password(new_password)
         s.execute(delete(LoginThrottle).where(LoginThrottle.subject == _sha256(user.email)))  # the owner is back

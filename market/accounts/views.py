@@ -33,6 +33,17 @@ class ResetForm(StrictSchema):
     password = Password()
 
 
+class LoginForm(StrictSchema):
+    # no format check on the address nor a minimum on the password: an account made under
+    # older rules still signs in, and a wrong one costs a failure (the throttle) like any other
+    email = ma.fields.String(required=True, validate=ma.validate.Length(max=254))
+    password = ma.fields.String(required=True, validate=ma.validate.Length(max=200))
+
+
+class ForgotForm(StrictSchema):
+    email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
+
+
 class MemberForm(StrictSchema):
     email = ma.fields.Email(required=True)
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
@@ -65,30 +76,35 @@ def signup():
 @bp.route("/signup/confirm", methods=["GET", "POST"])
 def confirm():
     """GET shows a button, POST signs up: a mail scanner opening the link changes nothing."""
-    token, errors = request.values.get("token", ""), {}
+    token, errors, status = request.values.get("token", ""), {}, 200
     if request.method == "POST":
         try:
             login_user(services.confirm_sign_up(token))
             flash(_("Welcome! Your organization is ready."), "success")
             return redirect(url_for("web.dashboard"))
         except DomainError as exc:
-            errors = {"token": [exc.detail]}
-    return render_template("accounts/confirm.html", token=token, errors=errors), 422 if errors else 200
+            errors, status = forms.refused(exc)
+    return render_template("accounts/confirm.html", token=token, errors=errors), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
-    error = None
+    values, errors, status = {}, {}, 200
     if request.method == "POST":
+        # the typed address comes back, the password never; a refusal names no field, so the
+        # page does not tell whether an account has the address
+        values = {k: v for k, v in forms.clean(request.form).items() if k != "password"}
         try:
-            user = services.authenticate(request.form.get("email", ""), request.form.get("password", ""),
-                                         source=request.remote_addr or "")
-            login_user(user)
+            data = forms.load(LoginForm(), forms.clean(request.form))
+            login_user(services.authenticate(data["email"], data["password"], source=request.remote_addr or ""))
             return redirect(local_path(request.args.get("next"), url_for("web.dashboard")))
-        except DomainError as exc:
-            error = _("Too many failed attempts; try again later.") if exc.status == 403 else _("Wrong email or password.")
-    return render_template("accounts/login.html", error=error, email=request.form.get("email", "")), 401 if error else 200
+        except forms.FormError as exc:
+            errors, status = forms.refused(exc)
+        except DomainError as exc:  # a lock or a wrong pair: 401 either way, for any address
+            errors, status = {"_": [_("Too many failed attempts; try again later.") if exc.status == 403
+                                    else _("Wrong email or password.")]}, 401
+    return render_template("accounts/login.html", values=values, errors=errors), status
 
 
 @bp.post("/logout")
@@ -102,19 +118,24 @@ def logout():
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def forgot():
+    values, errors, status = {}, {}, 200
     if request.method == "POST":
-        services.request_password_reset(request.form.get("email", ""),
-                                        lambda token: external_url("accounts.reset", token=token),
-                                        language=locale_code())
-        flash(_("If an account exists for that address, we e-mailed a reset link to it."), "info")
-        flash_where_mail_goes()
-        return redirect(url_for("accounts.login"))
-    return render_template("accounts/forgot.html")
+        values = forms.clean(request.form)
+        try:
+            data = forms.load(ForgotForm(), values)
+            services.request_password_reset(data["email"], lambda token: external_url("accounts.reset", token=token),
+                                            language=locale_code())
+            flash(_("If an account exists for that address, we e-mailed a reset link to it."), "info")
+            flash_where_mail_goes()
+            return redirect(url_for("accounts.login"))
+        except forms.FormError as exc:
+            errors, status = forms.refused(exc)
+    return render_template("accounts/forgot.html", values=values, errors=errors), status
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
 def reset():
-    errors = {}
+    errors, status = {}, 200
     token = request.values.get("token", "")
     if request.method == "POST":
         try:
@@ -122,11 +143,9 @@ def reset():
             services.reset_password(data["token"], data["password"])
             flash(_("Your password was changed. Please sign in."), "success")
             return redirect(url_for("accounts.login"))
-        except forms.FormError as exc:
-            errors = exc.errors
-        except DomainError as exc:
-            errors = {"token": [exc.detail]}
-    return render_template("accounts/reset.html", token=token, errors=errors), 422 if errors else 200
+        except (forms.FormError, DomainError) as exc:
+            errors, status = forms.refused(exc)
+    return render_template("accounts/reset.html", token=token, errors=errors), status
 
 
 @bp.route("/settings/tokens", methods=["GET", "POST"])

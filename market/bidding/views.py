@@ -106,11 +106,17 @@ def index():
 @bp.get("/bids/<uuid:bid_id>")
 @login_required
 def show(bid_id):
-    actor = portal_actor()
+    return _bid_page(portal_actor(), bid_id)
+
+
+def _bid_page(actor, bid_id, refused: str | None = None, values: dict | None = None, errors: dict | None = None):
+    """The bid's page; a refused buyer's form (refused = "counter") comes back with what was typed
+    (the factory's revise form has its own view)."""
     bid = services.get_bid(actor, bid_id)
     return render_template("bidding/show.html", bid=bid, order=services.order_of(actor, bid),
                            is_factory=bid.factory_org_id == actor.org_id, now=utcnow(),
-                           values=_current_values(bid), errors={})
+                           values=_current_values(bid) if refused is None else values, errors=errors or {},
+                           refused=refused)
 
 
 @bp.post("/bids/<uuid:bid_id>/revise")
@@ -146,16 +152,21 @@ def withdraw(bid_id):
 @bp.post("/bids/<uuid:bid_id>/counter")
 @login_required
 def counter(bid_id):
-    with forms.flashing_errors():
-        typed = forms.clean(request.form)
+    actor = portal_actor()
+    services.get_bid(actor, bid_id)  # another tenant's bid: 404 before the form is read
+    typed = forms.clean(request.form)
+    try:
         values = {"note": typed.get("note", "")}
         if typed.get("price"):
-            values["price_minor"] = _minor(typed["price"], "price_minor")
+            values["price_minor"] = _minor(typed["price"], "price")
         if typed.get("promised_at"):
             values["promised_at"] = typed["promised_at"]
         data = forms.load(sc.CounterIn(), forms.local_dates(values, ("promised_at",), end_of_day=("promised_at",)))
-        services.counter_bid(portal_actor(), bid_id, data)
-        flash(_("Your counter-offer was sent to the factory."), "success")
+        services.counter_bid(actor, bid_id, data)
+    except (forms.FormError, DomainError) as exc:
+        errors, status = forms.refused(exc)
+        return _bid_page(actor, bid_id, "counter", typed, errors), status
+    flash(_("Your counter-offer was sent to the factory."), "success")
     return redirect(url_for("bidding.show", bid_id=bid_id))
 
 

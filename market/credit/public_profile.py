@@ -13,6 +13,11 @@ from market.credit.supplier import supplier_card
 
 @bp.get("/f/<uuid:factory_id>")
 def public_factory(factory_id):
+    return profile_page(factory_id)
+
+
+def profile_page(factory_id, refused: str | None = None, values: dict | None = None, errors: dict | None = None):
+    """The profile; a refused reply (refused = "reply-<rating id>") comes back with what was typed."""
     factory = services.public_profile(factory_id)
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and len(page) < 7 else 1
@@ -20,4 +25,5 @@ def public_factory(factory_id):
     own = current_user.is_authenticated and current_user.actor.org_id == factory.organization_id
     return render_template("catalog/public_factory.html", factory=factory, supplier=supplier_card(factory_id),
                            rating_summary=ratings.summary(factory_id), histogram=ratings.stars_histogram(factory_id),
-                           ratings_page=ratings.public_ratings(factory_id, page=page), may_reply=own)
+                           ratings_page=ratings.public_ratings(factory_id, page=page), may_reply=own,
+                           refused=refused, values=values or {}, errors=errors or {})

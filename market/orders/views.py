@@ -102,11 +102,12 @@ def _to_minor(amount: str | None, field: str = "budget_minor"):
 @bp.get("/orders/<uuid:order_id>")
 @login_required
 def show(order_id):
-    return _order_page(portal_actor(), order_id)
+    return order_page(portal_actor(), order_id)
 
 
-def _order_page(actor, order_id, refused: str | None = None, values: dict | None = None, errors: dict | None = None):
-    """The order's page; a refused form (refused = "message") comes back with what was typed."""
+def order_page(actor, order_id, refused: str | None = None, values: dict | None = None, errors: dict | None = None):
+    """The order's page; a refused form (refused = "message", or a higher domain's, e.g. credit's
+    "rating") comes back with what was typed."""
     order = services.get_order(actor, order_id)
     # production moves (start, ship) are made lot by lot on the production card
     moves = [m for m in services.next_states(actor, order) if m not in ("in_production", "shipped")]
@@ -140,7 +141,7 @@ def message(order_id):
         services.post_message(actor, order_id, request.form.get("body", ""), uploads)
     except DomainError as exc:
         errors, status = forms.refused(exc)
-        return _order_page(actor, order_id, "message", values, errors), status
+        return order_page(actor, order_id, "message", values, errors), status
     return redirect(url_for("orders.show", order_id=order_id) + "#thread")
 
 

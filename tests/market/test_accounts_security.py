@@ -279,3 +279,15 @@ def test_signing_up_with_a_taken_address_answers_exactly_like_a_new_one(app, cli
     confirm = re.search(r"(/signup/confirm\?token=[\w-]+)", _mails(app, "cy@example.test")[-1].body).group(1)
     assert client.post(confirm).status_code == 302 and "Y" in client.get("/dashboard").get_data(as_text=True)
     assert client.post(confirm).status_code == 422  # once
+
+
+def test_a_refused_login_keeps_the_address_never_the_password_and_reads_the_same_for_any_address(client):
+    _signup(client)
+    client.post("/logout")
+    pages = {}
+    for email in ("ann@example.test", "nobody@example.test"):
+        r = _login(client, email, password="typed-secret-9")
+        page = r.get_data(as_text=True)
+        assert r.status_code == 401 and f'value="{email}"' in page and "typed-secret-9" not in page
+        pages[email] = re.findall(r'<p class="err"[^>]*>([^<]+)</p>', page)
+    assert pages["ann@example.test"] == pages["nobody@example.test"] == ["Wrong email or password."]
