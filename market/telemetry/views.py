@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -11,7 +11,7 @@ from market.auth import portal_actor
 from market.catalog import services as catalog
 from market import errors
 from market.api_common import StrictSchema
-from market.telemetry import dashboard, devices, services
+from market.telemetry import dashboard, devices, services, topics
 from market.web import forms
 
 bp = Blueprint("telemetry", __name__)
@@ -79,7 +79,9 @@ def enroll(machine_id):
     except (forms.FormError, errors.DomainError) as exc:
         found, status = forms.refused(exc)
         return factory(machine.factory.public_id, refused=f"device-{machine_id}", values=values, errors=found), status
-    return factory(device.machine.factory.public_id, new_token=token, new_device=device)
+    topic = topics.device_topic(current_app.config["TELEMETRY_MQTT_TOPIC_PREFIX"], device.machine.factory.public_id,
+                                device.machine.public_id, device.public_id)
+    return factory(device.machine.factory.public_id, new_token=token, new_device=device, new_mqtt_topic=topic)
 
 
 @bp.post("/devices/<uuid:device_id>/revoke")
