@@ -4,12 +4,12 @@ from __future__ import annotations
 import functools
 from uuid import UUID
 
-from flask import current_app, g, request
+from flask import g, request
 from flask_smorest import Blueprint
 
 from market import errors
 from market.auth import api_actor, require_token
-from market.telemetry import devices, ingest, services, topics
+from market.telemetry import devices, ingest, services
 from market.telemetry import schemas as sc
 
 blp = Blueprint("telemetry_api", __name__, url_prefix="/api/v1", description="Machine telemetry and OEE")
@@ -51,9 +51,7 @@ def post_readings(data):
 def enroll(data, machine_id: UUID):
     """Enroll a device for the machine; the token is in this response only."""
     device, token = devices.enroll(api_actor(), machine_id, data["name"])
-    device.token, device.mqtt_username = token, str(device.public_id)
-    device.mqtt_topic = topics.device_topic(current_app.config["TELEMETRY_MQTT_TOPIC_PREFIX"],
-                                            device.machine.factory.public_id, device.machine.public_id, device.public_id)
+    device.token, device.mqtt_username, device.mqtt_topic = token, str(device.public_id), devices.mqtt_topic(device)
     return device
 
 

@@ -9,6 +9,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -17,7 +18,7 @@ from market.auth import Actor
 from market.catalog.access import own_machines
 from market.catalog.models import Factory, Machine
 from market.db import unit_of_work, utcnow
-from market.telemetry import broker_accounts
+from market.telemetry import broker_accounts, topics
 from market.telemetry.models import Device
 
 TOKEN_PREFIX = "smmdev_"
@@ -59,6 +60,12 @@ def enroll(actor: Actor, machine_public_id: uuid.UUID, name: str) -> tuple[Devic
         s.commit()
         s.refresh(device)
         return device, plaintext
+
+
+def mqtt_topic(device: Device) -> str:
+    """The one topic the device's broker account may publish readings on."""
+    return topics.device_topic(current_app.config["TELEMETRY_MQTT_TOPIC_PREFIX"], device.machine.factory.public_id,
+                               device.machine.public_id, device.public_id)
 
 
 def own_devices(actor: Actor):

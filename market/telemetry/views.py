@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -11,7 +11,7 @@ from market.auth import portal_actor
 from market.catalog import services as catalog
 from market import errors
 from market.api_common import StrictSchema
-from market.telemetry import dashboard, devices, services, topics
+from market.telemetry import dashboard, devices, services
 from market.web import forms
 
 bp = Blueprint("telemetry", __name__)
@@ -35,7 +35,8 @@ def factory(factory_id, new_token=None, new_device=None, refused=None, values=No
     data = dashboard.factory_dashboard(actor, factory_id)
     calendar = services.get_shift_calendar(actor, factory_id)
     return render_template("telemetry/dashboard.html", d=data, calendar=calendar, new_token=new_token,
-                           new_device=new_device, refused=refused, values=values or {}, errors=errors or {})
+                           new_device=new_device, new_mqtt_topic=new_device and devices.mqtt_topic(new_device),
+                           refused=refused, values=values or {}, errors=errors or {})
 
 
 @bp.get("/factories/<uuid:factory_id>/telemetry/lost-time")
@@ -79,9 +80,7 @@ def enroll(machine_id):
     except (forms.FormError, errors.DomainError) as exc:
         found, status = forms.refused(exc)
         return factory(machine.factory.public_id, refused=f"device-{machine_id}", values=values, errors=found), status
-    topic = topics.device_topic(current_app.config["TELEMETRY_MQTT_TOPIC_PREFIX"], device.machine.factory.public_id,
-                                device.machine.public_id, device.public_id)
-    return factory(device.machine.factory.public_id, new_token=token, new_device=device, new_mqtt_topic=topic)
+    return factory(device.machine.factory.public_id, new_token=token, new_device=device)
 
 
 @bp.post("/devices/<uuid:device_id>/revoke")
