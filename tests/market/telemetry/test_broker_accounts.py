@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -182,7 +181,8 @@ def test_a_revoked_device_can_no_longer_connect_to_the_broker(app, plant, broker
     assert a.connected()
     a.close()
     assert plant["client"].delete(f"/api/v1/devices/{broker['devices'][0]}").status_code == 200
-    acl = open(app.config["TELEMETRY_BROKER_ACL_FILE"]).read()
+    with open(app.config["TELEMETRY_BROKER_ACL_FILE"]) as f:
+        acl = f.read()
     assert broker["devices"][0] not in acl and broker["devices"][1] in acl
 
     refused = False
