@@ -191,6 +191,18 @@ class Settings(BaseSettings):
                            "for TLS)", repr=False)
     TELEMETRY_MQTT_TOPIC_PREFIX: str = _field("", "prefix of `factories/{factory}/machines/{machine}/telemetry`, e.g. "
                                               "`plant1/`", shown="empty")
+    TELEMETRY_MQTT_DEVICE_AUTH: Literal["auto", "broker", "token", "both"] = _field(
+        "auto", "who vouches for an MQTT device: `broker` (the broker authenticated it; it publishes on its own "
+        "`…/devices/{device}/telemetry` topic without a token), `token` (the device token in every payload, for "
+        "a broker without per-device accounts), `both` (while devices move over); `auto`: `broker` when "
+        "`MQTT_URL` carries a username, else `token`")
+    TELEMETRY_BROKER_PASSWORD_FILE: str | None = _field(
+        None, "Mosquitto `password_file` that `market telemetry broker-sync` (and every enroll or revoke) "
+        "rewrites from the device table", shown="unset: no broker accounts are written")
+    TELEMETRY_BROKER_ACL_FILE: str | None = _field(None, "Mosquitto `acl_file` written with the password file",
+                                                   shown="unset: no broker accounts are written")
+    TELEMETRY_BROKER_PID_FILE: str | None = _field(None, "Mosquitto's `pid_file`: the broker gets SIGHUP after the "
+                                                   "files change, to reload them", shown="unset: no reload signal")
     TELEMETRY_RETENTION_DAYS: int = _field(180, "raw readings older than this are purged (and refused); daily "
                                            "aggregates are kept", gt=0)
     TELEMETRY_MAX_SKEW_S: int = _field(300, "readings further ahead of server time are refused (device clock)", ge=0)

@@ -51,7 +51,7 @@ def post_readings(data):
 def enroll(data, machine_id: UUID):
     """Enroll a device for the machine; the token is in this response only."""
     device, token = devices.enroll(api_actor(), machine_id, data["name"])
-    device.token = token
+    device.token, device.mqtt_username, device.mqtt_topic = token, str(device.public_id), devices.mqtt_topic(device)
     return device
 
 

@@ -1,5 +1,5 @@
-"""`market telemetry ...`: the MQTT subscriber, the edge simulator, the periodic rollup
-and the retention purge."""
+"""`market telemetry ...`: the MQTT subscriber, the broker's device accounts, the edge
+simulator, the periodic rollup and the retention purge."""
 from __future__ import annotations
 
 import json
@@ -28,11 +28,28 @@ def subscribe(url, prefix, shared) -> None:
     sub = Subscriber(app, url=url or app.config["MQTT_URL"],
                      prefix=app.config["TELEMETRY_MQTT_TOPIC_PREFIX"] if prefix is None else prefix, shared_group=shared)
     signal.signal(signal.SIGTERM, lambda *_: sub.stop.set())
-    click.echo(f"subscribed to {sub.filter} on {sub.broker.host}:{sub.broker.port}")
+    click.echo(f"subscribed to {sub.filter} on {sub.broker.host}:{sub.broker.port} (device auth: {sub.mode})")
     try:
         sub.run()
     except KeyboardInterrupt:
         sub.stop.set()
+
+
+@telemetry_group.command("broker-sync")
+@with_appcontext
+def broker_sync() -> None:
+    """Write Mosquitto's password and ACL files from the device table and make it reload them
+    (TELEMETRY_BROKER_PASSWORD_FILE, _ACL_FILE, _PID_FILE; cron, e.g. every minute)."""
+    from market.telemetry import broker_accounts
+
+    try:
+        result = broker_accounts.sync_configured()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(result.to_dict()))
+    if result.without_account:
+        click.echo(f"{result.without_account} device(s) enrolled before broker accounts cannot log in to the "
+                   "broker: enroll them again", err=True)
 
 
 @telemetry_group.command("simulate")

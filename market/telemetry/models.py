@@ -15,8 +15,8 @@ ALERT_KINDS = ("down", "stale")  # stale: a device went silent
 
 
 class Device(Base):
-    """An edge device (gateway, PLC bridge) enrolled for one machine. Only the SHA-256 of
-    its token is stored; the token is shown once at enrollment."""
+    """An edge device (gateway, PLC bridge) enrolled for one machine. Only hashes of its
+    token are stored; the token is shown once at enrollment. Its MQTT username is its public id."""
 
     __tablename__ = "telemetry_devices"
 
@@ -29,6 +29,9 @@ class Device(Base):
     name: Mapped[str] = mapped_column(String(100))
     prefix: Mapped[str] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # the same token as the device's MQTT password, in the broker's own hash (Mosquitto's
+    # PBKDF2-SHA512 `$7$…`), copied into its password file; None: enrolled before broker accounts
+    mqtt_password_hash: Mapped[str | None] = mapped_column(String(160))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,10 +1,11 @@
-"""MQTT ingest: `market telemetry subscribe` listens on
-`{prefix}factories/{factory_id}/machines/{machine_id}/telemetry` and feeds every message to
-the same ingest path as HTTP. A message is a batch `{"token": "...", "readings": [...]}`,
-a list of readings, or one reading; the device token comes from the payload's "token" or
-an MQTT 5 user property `token`. The outcome (the HTTP response body, or a problem) is
-published to the same topic + `/ack`. The broker's own ACLs should still restrict each
-device to its topic; this process checks it again against the device's credential."""
+"""MQTT ingest: `market telemetry subscribe` listens on the topics of `topics` and feeds every
+message to the same ingest path as HTTP. A message is a batch `{"readings": [...]}`, a list of
+readings, or one reading. On a device's own topic (`…/devices/{device}/telemetry`) the broker
+has authenticated the publisher (broker_accounts writes its accounts and ACLs), so the topic
+names the device and no token is needed. On the older machine topic the device token comes
+from the payload's "token" or an MQTT 5 user property `token`, and is checked here. Which of
+the two are accepted is TELEMETRY_MQTT_DEVICE_AUTH. The outcome (the HTTP response body, or a
+problem) is published to the same topic + `/ack`."""
 from __future__ import annotations
 
 import json
@@ -17,10 +18,10 @@ from urllib.parse import unquote, urlparse
 from flask import Flask
 
 from market.errors import DomainError
-from market.telemetry import devices, effects, ingest
+from market.telemetry import devices, effects, ingest, topics
 
 log = logging.getLogger("market.telemetry.mqtt")
-TOPIC = "factories/{factory_id}/machines/{machine_id}/telemetry"
+TOPIC = topics.MACHINE_TOPIC
 
 
 @dataclass(frozen=True)
@@ -42,20 +43,15 @@ class Broker:
 
 
 def topic_for(prefix: str, factory_id, machine_id) -> str:
-    return prefix + TOPIC.format(factory_id=factory_id, machine_id=machine_id)
+    return topics.machine_topic(prefix, factory_id, machine_id)
 
 
-def parse_topic(prefix: str, topic: str) -> tuple[uuid.UUID, uuid.UUID]:
-    parts = topic[len(prefix):].split("/") if topic.startswith(prefix) else []
-    if len(parts) != 5 or parts[0] != "factories" or parts[2] != "machines" or parts[4] != "telemetry":
-        raise ValueError(f"topic {topic!r} is not {prefix}{TOPIC}")
-    return uuid.UUID(parts[1]), uuid.UUID(parts[3])
-
-
-def handle(prefix: str, topic: str, payload: bytes, user_token: str | None = None) -> dict:
-    """One message through the ingest path; returns the acknowledgement document."""
+def handle(prefix: str, topic: str, payload: bytes, user_token: str | None = None, *,
+           mode: topics.Mode = "token") -> dict:
+    """One message through the ingest path; returns the acknowledgement document. `mode`
+    says which topic form is trusted (a broker misconfigured to deliver the other is refused)."""
     try:
-        factory_id, machine_id = parse_topic(prefix, topic)
+        factory_id, machine_id, device_id = topics.parse(prefix, topic)
     except ValueError as exc:
         return {"status": 400, "detail": str(exc)}
     try:
@@ -70,9 +66,18 @@ def handle(prefix: str, topic: str, payload: bytes, user_token: str | None = Non
         readings = [body]
     else:
         readings = body
-    device = devices.authenticate(token if isinstance(token, str) else None)
-    if device is None:
-        return {"status": 401, "detail": "invalid or revoked device token"}
+    if device_id is not None:
+        if mode == "token":
+            return {"status": 403, "detail": "device topics are not trusted: TELEMETRY_MQTT_DEVICE_AUTH is token"}
+        device = devices.authenticate_account(device_id)  # the broker checked the password; a token is ignored
+        if device is None:
+            return {"status": 401, "detail": f"device {device_id} is unknown or revoked"}
+    else:
+        if mode == "broker":
+            return {"status": 403, "detail": "tokens in payloads are not accepted: publish on the device's own topic"}
+        device = devices.authenticate(token if isinstance(token, str) else None)
+        if device is None:
+            return {"status": 401, "detail": "invalid or revoked device token"}
     if device.factory_public_id != factory_id:
         return {"status": 403, "detail": f"this device belongs to factory {device.factory_public_id}"}
     try:
@@ -93,10 +98,11 @@ class Subscriber:
     every `sweep_s` seconds (a machine that went down and silent raises its alert here)."""
 
     def __init__(self, app: Flask, *, url: str, prefix: str = "", shared_group: str | None = None,
-                 sweep_s: float = 60.0, client_id: str | None = None):
+                 sweep_s: float = 60.0, client_id: str | None = None, mode: topics.Mode | None = None):
         self.app, self.broker, self.prefix, self.sweep_s = app, Broker.parse(url), prefix, sweep_s
-        flt = prefix + TOPIC.format(factory_id="+", machine_id="+")
-        self.filter = f"$share/{shared_group}/{flt}" if shared_group else flt
+        self.mode = mode or topics.mode({**app.config, "MQTT_URL": url})
+        self.filters = [f"$share/{shared_group}/{f}" if shared_group else f for f in topics.filters(prefix, self.mode)]
+        self.filter = " ".join(self.filters)
         self.client_id = client_id or f"market-telemetry-{uuid.uuid4().hex[:8]}"
         self.subscribed = threading.Event()
         self.stop = threading.Event()
@@ -116,7 +122,7 @@ class Subscriber:
             if reason_code.is_failure:
                 log.error("MQTT connect refused", extra={"reason": str(reason_code)})
                 return
-            client.subscribe(self.filter, qos=1)
+            client.subscribe([(f, 1) for f in self.filters])
 
         def on_subscribe(client, userdata, mid, reason_codes, properties):
             self.subscribed.set()
@@ -124,7 +130,7 @@ class Subscriber:
         def on_message(client, userdata, msg):
             with self.app.app_context():
                 try:
-                    ack = handle(self.prefix, msg.topic, msg.payload, _user_token(msg.properties))
+                    ack = handle(self.prefix, msg.topic, msg.payload, _user_token(msg.properties), mode=self.mode)
                 except Exception as exc:  # never lose the subscriber over one message
                     log.exception("telemetry message failed", extra={"topic": msg.topic})
                     ack = {"status": 500, "detail": f"{type(exc).__name__}"}

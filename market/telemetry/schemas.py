@@ -60,7 +60,10 @@ class DeviceOut(ma.Schema):
 
 
 class DeviceCreated(DeviceOut):
-    token = fields.String(metadata={"description": "shown once; send as 'Authorization: Bearer <token>'"})
+    token = fields.String(metadata={"description": "shown once; send as 'Authorization: Bearer <token>'; "
+                                                   "also the device's MQTT password"})
+    mqtt_username = fields.String(metadata={"description": "the device's MQTT username (its id)"})
+    mqtt_topic = fields.String(metadata={"description": "the only topic it may publish readings on over MQTT"})
 
 
 class OeeArgs(StrictSchema):

@@ -35,7 +35,8 @@ def factory(factory_id, new_token=None, new_device=None, refused=None, values=No
     data = dashboard.factory_dashboard(actor, factory_id)
     calendar = services.get_shift_calendar(actor, factory_id)
     return render_template("telemetry/dashboard.html", d=data, calendar=calendar, new_token=new_token,
-                           new_device=new_device, refused=refused, values=values or {}, errors=errors or {})
+                           new_device=new_device, new_mqtt_topic=new_device and devices.mqtt_topic(new_device),
+                           refused=refused, values=values or {}, errors=errors or {})
 
 
 @bp.get("/factories/<uuid:factory_id>/telemetry/lost-time")

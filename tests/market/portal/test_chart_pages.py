@@ -122,3 +122,5 @@ def test_the_telemetry_page_shows_the_device_header_with_its_token_placeholder(a
     html = client.post(f"/machines/{machine}/devices", data={"name": "edge-1"},
                        headers={"Accept-Language": locale}).get_data(as_text=True)
     assert 'id="new-device-token"' in html and "<code>Authorization: Bearer &lt;token&gt;</code>" in html
+    mqtt = html.split('id="new-device-mqtt">')[1].split("</p>")[0]  # the broker login and the device's own topic
+    assert f"/machines/{machine}/devices/" in mqtt and ("MQTT：以" in mqtt) == ("将读数 POST 到" in html)
