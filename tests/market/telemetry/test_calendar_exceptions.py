@@ -222,3 +222,28 @@ def test_another_tenants_factory_has_no_closures_to_read_and_a_buyer_cannot_add_
     assert other.get(url).status_code == 404
     assert other.post(url, json={"first_day": "2026-10-08"}).status_code == 404
     assert api(tenant("buyer")).post(url, json={"first_day": "2026-10-08"}).status_code in (403, 404)
+
+
+@pytest.mark.parametrize("language, words", [("en", "closures: 1 days"), ("zh-CN", "停产 1 天")])
+def test_the_machine_data_page_says_why_running_on_a_closed_day_is_not_in_oee(app, plant, language, words):
+    """Wall-clock relative like the page itself (its trend is the last 30 days): a closure
+    three days back, the machine running four hours on it."""
+    from tests.market.telemetry.conftest import iso, recent_midnight_shanghai
+    from tests.market.telemetry.conftest import rollup as drain
+
+    client, factory = plant["client"], plant["factory"]["id"]
+    midnight = recent_midnight_shanghai(3)
+    day = (midnight + timedelta(hours=8)).date().isoformat()
+    assert client.post(f"/api/v1/factories/{factory}/calendar-closures", json={"first_day": day}).status_code == 201
+    readings = [{"ts": iso(r.ts), **({"state": r.state} if r.state else {}), "total": r.total, "good": r.good}
+                for r in run(midnight + timedelta(hours=9), midnight + timedelta(hours=13), (0, 0), 100, 100)]
+    r = plant["devices"][0].post("/api/v1/telemetry", json={"readings": readings})
+    assert r.status_code == 200 and not r.get_json().get("rejected"), r.get_json()
+    drain(app)
+    portal = app.test_client()
+    headers = {"Accept-Language": language}
+    assert portal.post("/login", data={"email": plant["tenant"].email, "password": "correct-horse-1"},
+                       headers=headers).status_code == 302
+    page = portal.get(f"/factories/{factory}/telemetry", headers=headers).get_data(as_text=True)
+    line = page.split('id="outside-calendar">', 1)[1].split("</p>", 1)[0]
+    assert words in line and ("4.0 h" in line or "4.0 小时" in line), line
