@@ -322,6 +322,8 @@ POSTGRES_PASS = {
     "tests/market/test_large_amounts.py": "BIGINT: amounts past 2^31 minor units",
     "tests/market/test_credit.py": "money: financing and repayments",
     "tests/market/test_credit_report.py": "money: sums in the credit report",
+    "tests/market/telemetry/test_calendar_exceptions.py": "constraints: closures' named check; OEE that credit reads, "
+                                                          "recomputed with ledger corrections",
     "tests/market/test_notifications_payments.py": "money: payment reminders by due date",
     "tests/market/test_tenant_isolation.py": "money and data of other tenants (payments, payouts, refunds)",
     "tests/market/test_bidding.py": "money and locks: bids and awards",

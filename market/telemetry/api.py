@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from market import errors
 from market.auth import api_actor, require_token
-from market.telemetry import devices, ingest, services
+from market.telemetry import closures, devices, ingest, services
 from market.telemetry import schemas as sc
 
 blp = Blueprint("telemetry_api", __name__, url_prefix="/api/v1", description="Machine telemetry and OEE")
@@ -119,7 +119,33 @@ def get_calendar(factory_id: UUID):
 @blp.response(200, sc.CalendarOut)
 def put_calendar(data, factory_id: UUID):
     """Set the weekly shifts (planned time for OEE); applies from today on."""
-    return services.set_shift_calendar(api_actor(), factory_id, data["weekly"])
+    return services.set_shift_calendar(api_actor(), factory_id, data["weekly"], data.get("public_holidays"))
+
+
+@blp.route("/factories/<uuid:factory_id>/calendar-closures")
+@require_token("read")
+@blp.response(200, sc.ClosureOut(many=True))
+def list_closures(factory_id: UUID):
+    """The factory's closures: local days without planned time."""
+    return closures.list_closures(api_actor(), factory_id)
+
+
+@blp.route("/factories/<uuid:factory_id>/calendar-closures", methods=["POST"])
+@require_token("write")
+@blp.arguments(sc.ClosureIn)
+@blp.response(201, sc.ClosureOut)
+def add_closure(data, factory_id: UUID):
+    """Close the factory on local days [first_day, last_day] (at most 366): no planned time
+    for OEE; days already computed are recomputed."""
+    return closures.add_closure(api_actor(), factory_id, data["first_day"], data["last_day"], data["reason"])
+
+
+@blp.route("/factories/<uuid:factory_id>/calendar-closures/<uuid:closure_id>", methods=["DELETE"])
+@require_token("write")
+@blp.response(204)
+def delete_closure(factory_id: UUID, closure_id: UUID):
+    """Remove a closure; its days are recomputed with the weekly shifts."""
+    closures.delete_closure(api_actor(), factory_id, closure_id)
 
 
 @blp.route("/machines/<uuid:machine_id>/telemetry-profile")

@@ -1,14 +1,20 @@
-"""Shift calendars: a factory's weekly shifts in its own time zone, turned into the UTC
-spans of one local day (DST-aware: a local day may last 23 or 25 hours). Pure."""
+"""Shift calendars: a factory's weekly shifts in its own time zone, with its exceptions
+(public holidays, 调休 make-up workdays, the factory's own closures), turned into the UTC
+spans of one local day (DST-aware: a local day may last 23 or 25 hours). Pure.
+
+A shift belongs to the local day it starts on: a night shift starting 22:00 on the eve of
+a holiday is worked in full, one starting 22:00 on the holiday is not."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
 from market import errors
+from market.telemetry import holidays
 
 # Two 6-hour shifts on weekdays, 08:00-20:00: nights and weekends are what factories sell.
 DEFAULT_WEEKLY: dict[str, list[list[str]]] = {str(d): [["08:00", "20:00"]] for d in range(5)}
@@ -66,14 +72,60 @@ def local_day(moment: datetime, tz_name: str) -> date:
     return moment.astimezone(ZoneInfo(tz_name)).date()
 
 
+# what a local day is, for planning: its kind decides which shifts start on it
+ORDINARY, HOLIDAY, MAKEUP, CLOSED = "ordinary", "holiday", "makeup", "closed"
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A factory's weekly shifts and their exceptions. `closures` are inclusive local
+    [first, last] day ranges; `public_holidays` says whether China's holidays and make-up
+    workdays apply (see market.telemetry.holidays)."""
+
+    weekly: dict
+    tz: str
+    closures: tuple[tuple[date, date], ...] = ()
+    public_holidays: bool = False
+
+    def kind(self, day: date) -> str:
+        """A closure beats everything (a factory may close on a make-up Saturday too)."""
+        if any(first <= day <= last for first, last in self.closures):
+            return CLOSED
+        if self.public_holidays:
+            if holidays.public_holiday(day):
+                return HOLIDAY
+            if holidays.makeup_workday(day):
+                return MAKEUP
+        return ORDINARY
+
+    def shifts_starting(self, day: date) -> list:
+        """The [start, end] shifts that start on local `day`. A make-up workday works the
+        factory's weekday shifts: Monday's, or the first weekday that has any (the notice
+        moves a working day onto the weekend; which one matters little, they are usually equal)."""
+        kind = self.kind(day)
+        if kind in (CLOSED, HOLIDAY):
+            return []
+        if kind == MAKEUP:
+            return next((self.weekly[str(d)] for d in range(5) if self.weekly.get(str(d))), [])
+        return self.weekly.get(str(day.weekday()), [])
+
+    def spans(self, day: date) -> list[Span]:
+        return _spans(self.shifts_starting, self.tz, day)
+
+
 def shift_spans(weekly: dict, tz_name: str, day: date) -> list[Span]:
+    """The weekly shifts that fall on local `day`, with no exceptions (see Calendar)."""
+    return _spans(lambda d: weekly.get(str(d.weekday()), []), tz_name, day)
+
+
+def _spans(shifts_starting, tz_name: str, day: date) -> list[Span]:
     """The shifts that fall on local `day`, clipped to it, in UTC: the day's own shifts and
     the overnight shifts of the day before that run into it."""
     tz = ZoneInfo(tz_name)
     lo, hi = day_bounds(day, tz_name)
     spans = []
     for start_day in (day - timedelta(days=1), day):
-        for start_text, end_text in weekly.get(str(start_day.weekday()), []):
+        for start_text, end_text in shifts_starting(start_day):
             start, end = _clock(start_text, "weekly"), _clock(end_text, "weekly")
             a = datetime.combine(start_day, start, tz)
             if end is None or end <= start:  # ends at or past the next midnight

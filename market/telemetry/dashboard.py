@@ -20,6 +20,7 @@ from market.telemetry import calendar as cal
 from market.telemetry.effects import current_state
 from market.telemetry.models import Alert, Device, FactoryDay, MachineDay, MachineProfile
 from market.telemetry.queries import factory_figures, machine_intervals
+from market.telemetry.rollup import factory_calendar
 
 TREND_DAYS = 30
 HEATMAP_DAYS = 28
@@ -49,6 +50,23 @@ def _heatmap(rows, machines, tz, start, end) -> dict:
             t = nxt
     weeks = max((end - start).days / 7, 1)
     return {m.id: [min(v / (3600 * weeks), 1.0) for v in run[m.id]] for m in machines}
+
+
+def outside_calendar(days, calendar: cal.Calendar) -> dict | None:
+    """Why running time is missing from OEE: (day, run_total_s, run_s) of recent machine days
+    -> the hours run outside planned time and the days that held them, by the calendar's kind
+    of day (a public holiday, a closure, or a day or hour its shifts leave out); None if none."""
+    hours, kinds = 0.0, {"holiday": set(), "closed": set(), "other": set()}
+    for day, run_total_s, run_s in days:
+        outside = run_total_s - run_s
+        if outside < 60:  # a minute's overlap at a shift's edge is no story
+            continue
+        hours += outside / 3600
+        kind = calendar.kind(day)
+        kinds[kind if kind in ("holiday", "closed") else "other"].add(day)
+    if hours == 0:
+        return None
+    return {"hours": hours, **{k: len(v) for k, v in kinds.items()}}
 
 
 def _own_factory(s, actor: Actor, factory_id: uuid.UUID) -> Factory:
@@ -127,6 +145,9 @@ def factory_dashboard(actor: Actor, factory_id: uuid.UUID) -> dict:
             if idle_h >= 8:
                 quiet = sorted(range(168), key=lambda h: heat[m.id][h])[:3]
                 suggestions.append({"machine": m, "idle_hours_per_day": idle_h, "quiet_hours": quiet})
-        return {"factory": factory, "timezone": tz, "live": live, "trend": trend, "pareto": pareto, "heatmap": heat,
+        calendar = factory_calendar(s, factory)
+        outside = outside_calendar(s.execute(select(MachineDay.day, MachineDay.run_total_s, MachineDay.run_s).where(
+            MachineDay.factory_id == factory.id, MachineDay.day >= first)).all(), calendar)
+        return {"factory": factory, "timezone": tz, "live": live, "outside": outside, "days": TREND_DAYS, "trend": trend, "pareto": pareto, "heatmap": heat,
                 "machines": machines, "alerts": alerts, "suggestions": suggestions, "now": now,
                 "down": [x for x in live if x["current"].state == "down"]}

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (JSON, BigInteger, CheckConstraint, Date, Float, ForeignKey, Index, Integer, PrimaryKeyConstraint,
                         String, UniqueConstraint, Uuid)
+from sqlalchemy import true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.catalog.models import Machine
@@ -67,7 +68,27 @@ class ShiftCalendar(Base):
 
     factory_id: Mapped[int] = mapped_column(ForeignKey("factories.id"), primary_key=True)
     weekly: Mapped[dict] = mapped_column(JSON)
+    # China's public holidays and 调休 make-up workdays apply (a factory in a mainland zone
+    # without a row of its own follows them too); off for a plant that runs through them
+    public_holidays: Mapped[bool] = mapped_column(default=True, server_default=true())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CalendarClosure(Base):
+    """Local days [first_day, last_day] a factory is closed (a shutdown, an annual
+    maintenance, a local holiday): no planned time, whatever the weekly shifts say."""
+
+    __tablename__ = "telemetry_calendar_closures"
+    __table_args__ = (CheckConstraint("last_day >= first_day", name="days_in_order"),
+                      Index("ix_telemetry_calendar_closures_factory_days", "factory_id", "first_day"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_public_id)
+    factory_id: Mapped[int] = mapped_column(ForeignKey("factories.id"))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class MachineProfile(Base):

@@ -20,9 +20,9 @@ from ledger import disclosure
 from ledger.events import Correction
 from market.catalog.models import CapacityWindow, Factory, Machine
 from market.telemetry import calendar as cal
-from market.telemetry import events
+from market.telemetry import events, holidays
 from market.telemetry.intervals import Carry, Point, machine_day
-from market.telemetry.models import FactoryDay, MachineDay, MachineProfile, Reading, ShiftCalendar, StateInterval
+from market.telemetry.models import CalendarClosure, FactoryDay, MachineDay, MachineProfile, Reading, ShiftCalendar, StateInterval
 from market.journal.ledger import record
 
 
@@ -33,6 +33,17 @@ def offline_after() -> timedelta:
 def weekly_calendar(s: Session, factory_id: int) -> dict:
     row = s.get(ShiftCalendar, factory_id)
     return row.weekly if row else cal.DEFAULT_WEEKLY
+
+
+def factory_calendar(s: Session, factory: Factory) -> cal.Calendar:
+    """The factory's shifts with their exceptions. China's holidays apply to a factory in a
+    mainland zone unless its calendar turns them off; closures are loaded whole (a factory
+    has a handful a year)."""
+    row = s.get(ShiftCalendar, factory.id)
+    closures = tuple(s.execute(select(CalendarClosure.first_day, CalendarClosure.last_day)
+                               .where(CalendarClosure.factory_id == factory.id)).all())
+    follows = (row.public_holidays if row else True) and factory.timezone in holidays.CN_ZONES
+    return cal.Calendar(row.weekly if row else cal.DEFAULT_WEEKLY, factory.timezone, closures, follows)
 
 
 def _carry_before(s: Session, machine_id: int, lo: datetime) -> Carry:
@@ -108,7 +119,7 @@ def recompute_machine(s: Session, machine_id: int, days: set[date], now: datetim
     days = sorted(d for d in days if d <= today)
     if not days:
         return set()
-    weekly = weekly_calendar(s, machine.factory_id)
+    calendar = factory_calendar(s, machine.factory)
     ideal_ms = s.scalar(select(MachineProfile.ideal_cycle_ms).where(MachineProfile.machine_id == machine_id))
     first_lo, last_hi = cal.day_bounds(days[0], tz)[0], cal.day_bounds(days[-1], tz)[1]
     carry = _carry_before(s, machine_id, first_lo)
@@ -126,7 +137,7 @@ def recompute_machine(s: Session, machine_id: int, days: set[date], now: datetim
         start = bisect_left(stamps, lo)
         carry = _carry_through(carry, points, idx, start)
         idx = bisect_left(stamps, hi)
-        planned = (cal.shift_spans(weekly, tz, day) if machine.status == "active" else []) + \
+        planned = (calendar.spans(day) if machine.status == "active" else []) + \
             [(max(a, lo), min(b, hi)) for a, b in booked if a < hi and b > lo]
         fig = machine_day(points[start:idx], carry, lo, hi, now=now, planned=planned, offline_after=gap)
         carry = _carry_through(carry, points, start, idx)

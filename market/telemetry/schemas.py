@@ -106,6 +106,8 @@ class StateOut(ma.Schema):
 
 class CalendarIn(StrictSchema):
     weekly = fields.Dict(required=True, metadata={"description": "{'0'..'6' (Monday=0): [['08:00', '20:00'], ...]} in the factory's zone"})
+    public_holidays = fields.Boolean(metadata={"description": "China's public holidays are off and 调休 make-up days "
+                                                              "worked (default true; applies in mainland zones)"})
 
 
 class CalendarOut(ma.Schema):
@@ -113,6 +115,23 @@ class CalendarOut(ma.Schema):
     timezone = fields.String()
     weekly = fields.Dict()
     is_default = fields.Boolean()
+    public_holidays = fields.Boolean()
+    public_holidays_apply = fields.Boolean(metadata={"description": "public_holidays and a mainland China zone"})
+    public_holiday_years = fields.List(fields.Integer(), metadata={"description": "first and last year the holiday data covers; "
+                                                                                  "later years plan by the weekly shifts"})
+
+
+class ClosureIn(StrictSchema):
+    first_day = fields.Date(required=True, metadata={"description": "first closed local day"})
+    last_day = fields.Date(load_default=None, allow_none=True, metadata={"description": "last closed day (default: first_day)"})
+    reason = fields.String(load_default="", validate=ma.validate.Length(max=200))
+
+
+class ClosureOut(ma.Schema):
+    id = fields.UUID()
+    first_day = fields.Date()
+    last_day = fields.Date()
+    reason = fields.String()
 
 
 class ProfileIn(StrictSchema):

@@ -16,7 +16,7 @@ from market.catalog.access import own_factories, own_machines
 from market.catalog.models import Factory, Machine
 from market.db import unit_of_work, utcnow, write_lock
 from market.telemetry import calendar as cal
-from market.telemetry import dirty, effects
+from market.telemetry import dirty, effects, holidays
 from market.telemetry.models import Device, FactoryDay, MachineDay, MachineProfile, Reading, ShiftCalendar
 from market.telemetry.oee import Figures
 from market.telemetry.queries import factory_figures, machine_intervals
@@ -152,11 +152,17 @@ def get_shift_calendar(actor: Actor, factory_id: uuid.UUID) -> dict:
     with unit_of_work() as s:
         factory = _factory(s, actor, factory_id)
         row = s.get(ShiftCalendar, factory.id)
+        follows = row.public_holidays if row else True
         return {"factory_id": factory.public_id, "timezone": factory.timezone,
-                "weekly": row.weekly if row else cal.DEFAULT_WEEKLY, "is_default": row is None}
+                "weekly": row.weekly if row else cal.DEFAULT_WEEKLY, "is_default": row is None,
+                "public_holidays": follows,
+                # China's holidays apply only in a mainland zone, for the years the data covers
+                "public_holidays_apply": follows and factory.timezone in holidays.CN_ZONES,
+                "public_holiday_years": [holidays.FIRST_YEAR, holidays.LAST_YEAR]}
 
 
-def set_shift_calendar(actor: Actor, factory_id: uuid.UUID, weekly: dict) -> dict:
+def set_shift_calendar(actor: Actor, factory_id: uuid.UUID, weekly: dict, public_holidays: bool | None = None) -> dict:
+    """Set the weekly shifts (and, when given, whether China's public holidays apply)."""
     now = utcnow()
     with unit_of_work() as s:
         write_lock(s)
@@ -165,9 +171,12 @@ def set_shift_calendar(actor: Actor, factory_id: uuid.UUID, weekly: dict) -> dic
         weekly = cal.check_weekly(weekly)
         row = s.get(ShiftCalendar, factory.id)
         if row is None:
-            s.add(ShiftCalendar(factory_id=factory.id, weekly=weekly, updated_at=now))
+            row = ShiftCalendar(factory_id=factory.id, weekly=weekly, public_holidays=True, updated_at=now)
+            s.add(row)
         else:
             row.weekly, row.updated_at = weekly, now
+        if public_holidays is not None:
+            row.public_holidays = public_holidays
         s.flush()
         _mark_today(s, factory, [m.id for m in factory.machines], now)
         factory_pk = factory.id

@@ -11,7 +11,8 @@ from market.auth import portal_actor
 from market.catalog import services as catalog
 from market import errors
 from market.api_common import StrictSchema
-from market.telemetry import dashboard, devices, services
+from market.telemetry import closures, dashboard, devices, services
+from market.telemetry.schemas import ClosureIn
 from market.web import forms
 
 bp = Blueprint("telemetry", __name__)
@@ -34,7 +35,8 @@ def factory(factory_id, new_token=None, new_device=None, refused=None, values=No
     actor = portal_actor()
     data = dashboard.factory_dashboard(actor, factory_id)
     calendar = services.get_shift_calendar(actor, factory_id)
-    return render_template("telemetry/dashboard.html", d=data, calendar=calendar, new_token=new_token,
+    return render_template("telemetry/dashboard.html", d=data, calendar=calendar,
+                           closures=closures.list_closures(actor, factory_id), new_token=new_token,
                            new_device=new_device, new_mqtt_topic=new_device and devices.mqtt_topic(new_device),
                            refused=refused, values=values or {}, errors=errors or {})
 
@@ -58,7 +60,8 @@ def set_calendar(factory_id):
         if text:
             weekly[str(day)] = [part.strip().split("-", 1) for part in text.replace("，", ",").split(",") if part.strip()]
     try:
-        services.set_shift_calendar(portal_actor(), factory_id, weekly)
+        # an unticked checkbox sends nothing: the form always says whether holidays apply
+        services.set_shift_calendar(portal_actor(), factory_id, weekly, public_holidays=bool(values.get("public_holidays")))
     except errors.DomainError as exc:
         found, status = forms.refused(exc)
         # the service names a weekday "weekly.N"; the form's field for it is "dayN"
@@ -66,6 +69,28 @@ def set_calendar(factory_id):
         return factory(factory_id, refused="calendar", values=values, errors=found), status
     flash(_("Shift calendar saved; it applies from today on."), "success")
     return redirect(url_for("telemetry.factory", factory_id=factory_id) + "#calendar")
+
+
+@bp.post("/factories/<uuid:factory_id>/telemetry/closures")
+@login_required
+def add_closure(factory_id):
+    values = forms.clean(request.form)
+    try:
+        data = forms.load(ClosureIn(), values)
+        closures.add_closure(portal_actor(), factory_id, data["first_day"], data.get("last_day"), data.get("reason", ""))
+    except (forms.FormError, errors.DomainError) as exc:
+        found, status = forms.refused(exc)
+        return factory(factory_id, refused="closure", values=values, errors=found), status
+    flash(_("Closure saved; the days already computed are recomputed."), "success")
+    return redirect(url_for("telemetry.factory", factory_id=factory_id) + "#closures")
+
+
+@bp.post("/factories/<uuid:factory_id>/telemetry/closures/<uuid:closure_id>/delete")
+@login_required
+def delete_closure(factory_id, closure_id):
+    closures.delete_closure(portal_actor(), factory_id, closure_id)
+    flash(_("Closure removed."), "success")
+    return redirect(url_for("telemetry.factory", factory_id=factory_id) + "#closures")
 
 
 @bp.post("/machines/<uuid:machine_id>/devices")

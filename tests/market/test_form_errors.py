@@ -192,6 +192,12 @@ def _shift_calendar(app, api, tenant, get):
                              "07:30-19:30", "day0")
 
 
+def _closure(app, api, tenant, get):
+    owner, factory, _machine = _factory_world(api, tenant)
+    return owner.email, Case(f"/factories/{factory['id']}/telemetry/closures",
+                             {"first_day": "2026-10-08", "last_day": "2026-10-07", "reason": "年度检修"}, "年度检修", "last_day")
+
+
 def _ideal_cycle(app, api, tenant, get):
     owner, _factory, machine = _factory_world(api, tenant)
     return owner.email, Case(f"/machines/{machine['id']}/telemetry-profile", {"ideal_cycle_s": "fast"}, "fast", "ideal_cycle_s")
@@ -318,7 +324,7 @@ def _reply(app, api, tenant, get):
 
 FORMS: dict[str, Callable] = {"bid revision": _bid_revision, "factory edit": _factory_edit, "machine edit": _machine_edit,
                               "commission rule": _commission_rule, "subscription plan": _plan,
-                              "shift calendar": _shift_calendar, "ideal cycle": _ideal_cycle, "device": _device,
+                              "shift calendar": _shift_calendar, "calendar closure": _closure, "ideal cycle": _ideal_cycle, "device": _device,
                               "material lot": _material_lot, "qc record": _qc, "shipment": _ship, "message": _message,
                               "payment receipt": _receipt, "bank transfer sent": _movement, "dispute": _dispute,
                               "dispute decision": _resolve,
@@ -338,7 +344,7 @@ FORM_ENDPOINTS = {
     "webhook": "webhooks.webhooks", "credit application": "credit.apply", "lease offer": "leasing.offer",
     "consent": "credit.grant", "financing approval": "credit.decide", "financing decline": "credit.decide",
     "commission rule": "payments.set_rule", "subscription plan": "payments.set_plan",
-    "shift calendar": "telemetry.set_calendar", "ideal cycle": "telemetry.set_profile", "device": "telemetry.enroll",
+    "shift calendar": "telemetry.set_calendar", "calendar closure": "telemetry.add_closure", "ideal cycle": "telemetry.set_profile", "device": "telemetry.enroll",
     "material lot": "materials.record", "qc record": "production.qc", "shipment": "production.ship",
     "message": "orders.message", "payment receipt": "payments.confirm_receipt",
     "bank transfer sent": "payments.confirm_movement", "dispute": "payments.open_dispute",
@@ -386,7 +392,7 @@ BUTTONS = {
     "leasing.pay_rent", "leasing.sign", "mail.retry", "matching.accept", "matching.request_quotes", "matching.requote",
     "matching.batch_match", "notifications.open_one", "notifications.read_all", "notifications.read_one", "orders.move",
     "payments.confirm_payable", "payments.onboarding", "production.delivery", "subcontracting.agreement",
-    "subcontracting.consent", "telemetry.revoke", "trace.checkpoint", "web.set_language", "webhooks.act",
+    "subcontracting.consent", "telemetry.delete_closure", "telemetry.revoke", "trace.checkpoint", "web.set_language", "webhooks.act",
     "webhooks.redeliver", "payment_webhooks.stripe_webhook",  # (Stripe's, not a person's)
     "tlog.add_cosignature",  # (a transparency-log witness's signed note, not a person's)
     # a factory's "Ask to quote" on the capacity search (its id drawn by the page), the factory's

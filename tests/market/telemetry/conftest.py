@@ -64,9 +64,11 @@ def recent_midnight_shanghai(days_ago: int = 2) -> datetime:
 
 def recent_workday_midnight_shanghai(days_ago: int = 2) -> datetime:
     """The latest Monday-to-Friday local midnight in Asia/Shanghai at least `days_ago` days
-    back, in UTC: a day the default shift calendar (weekdays 08:00-20:00) plans, whatever
-    day of the week the test runs on."""
+    back, in UTC, that is no public holiday: a day the default shift calendar (weekdays
+    08:00-20:00) plans, whatever day of the year the test runs on."""
+    from market.telemetry import holidays
+
     midnight = recent_midnight_shanghai(days_ago)
-    while (midnight + timedelta(hours=8)).weekday() >= 5:
+    while (midnight + timedelta(hours=8)).weekday() >= 5 or holidays.public_holiday((midnight + timedelta(hours=8)).date()):
         midnight -= timedelta(days=1)
     return midnight
