@@ -19,12 +19,15 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('city', sa.String(length=100), server_default='', nullable=False))
         batch_op.add_column(sa.Column('region_code', sa.String(length=6), nullable=True))
         batch_op.create_index(batch_op.f('ix_factories_region_code'), ['region_code'], unique=False)
-    # Every factory so far is in China (the only country the portal offered). The resolver of
-    # this release reads the free text; a region it cannot place (unknown, or "Suzhou" with
-    # nothing saying which) keeps no code and still matches by its text until it is edited.
+    backfill(op.get_bind())
+
+
+def backfill(bind) -> None:
+    """Every factory so far is in China (the only country the portal offered). The resolver of
+    this release reads the free text; a region it cannot place (unknown, or "Suzhou" with
+    nothing saying which) keeps no code and still matches by its text until it is edited."""
     from market.regions.resolve import Unresolved, resolve_place
 
-    bind = op.get_bind()
     factories = sa.table('factories', sa.column('id', sa.Integer), sa.column('name', sa.String),
                          sa.column('address', sa.String), sa.column('region', sa.String),
                          sa.column('region_code', sa.String))
