@@ -12,7 +12,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # kernel: infrastructure every domain may use; it knows no domain
     ("config", "settings", "db", "errors", "logs", "metrics", "pagination", "problems", "pdf", "bus",
      "i18n", "auth", "policy", "api_common", "jobs", "journal", "web", "mail"),
-    ("accounts",),
+    # regions: China's administrative divisions (reference data) and reading places from text
+    ("accounts", "regions"),
     ("audit",),
     ("catalog",),
     ("telemetry",),

@@ -24,7 +24,13 @@ class Factory(Base):
     address: Mapped[str] = mapped_column(String(500))
     latitude: Mapped[float]
     longitude: Mapped[float]
+    # the region as the factory wrote it; in China also resolved to its GB/T 2260 division
+    # (market/regions), which search and credit peers use. Elsewhere country, region and city
+    # stay free text and match as written (case and surrounding spaces aside).
     region: Mapped[str] = mapped_column(String(100), index=True)
+    country: Mapped[str] = mapped_column(String(2), default="CN", server_default="CN")
+    city: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    region_code: Mapped[str | None] = mapped_column(String(6), index=True)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     certifications: Mapped[list[str]] = mapped_column(JSON, default=list)
     description: Mapped[str] = mapped_column(default="")

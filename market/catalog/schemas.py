@@ -13,7 +13,11 @@ class FactoryIn(StrictSchema):
     address = fields.String(required=True, validate=validate.Length(min=1, max=500))
     latitude = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
     longitude = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
-    region = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    region = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
+        "description": "in China a province, city or district (苏州, Suzhou, 320500; the address may "
+                       "make it more precise): it must resolve to a GB/T 2260 division; elsewhere free text"})
+    country = fields.String(load_default="CN", validate=validate.Regexp(r"^[A-Z]{2}$", error="ISO 3166-1 alpha-2 code, e.g. CN"))
+    city = fields.String(load_default="", validate=validate.Length(max=100))
     timezone = fields.String(load_default="Asia/Shanghai", validate=validate.Length(max=64))
     certifications = fields.List(fields.String(), load_default=list)
     description = fields.String(load_default="", validate=validate.Length(max=5000))
@@ -39,6 +43,9 @@ class FactoryOut(ma.Schema):
     latitude = fields.Float()
     longitude = fields.Float()
     region = fields.String()
+    region_code = fields.String(allow_none=True, metadata={"description": "GB/T 2260 code of the division (China)"})
+    country = fields.String()
+    city = fields.String()
     timezone = fields.String()
     certifications = fields.List(fields.String())
     description = fields.String()
@@ -49,6 +56,7 @@ class FactoryPublicOut(ma.Schema):
     id = fields.UUID(attribute="public_id")
     name = fields.String()
     region = fields.String()
+    region_code = fields.String(allow_none=True, metadata={"description": "GB/T 2260 code of the division (China)"})
     certifications = fields.List(fields.String())
     quality = fields.Float(metadata={"description": "supplier quality in [0, 1] (scorecard and buyers' ratings); "
                                                     "`sort=quality` ranks by it"})
@@ -135,7 +143,9 @@ class SearchArgs(PageArgs):
     process_class = fields.String()
     from_ = fields.AwareDateTime(data_key="from", attribute="start")
     to = fields.AwareDateTime(attribute="end")
-    region = fields.String()
+    region = fields.String(metadata={"description": "a GB/T 2260 code or a Chinese or English name of a province, "
+                                                    "city or district, in any case and spacing (a city finds its "
+                                                    "districts); elsewhere the region or city as written"})
     lat = fields.Float(attribute="latitude", validate=validate.Range(min=-90, max=90))
     lon = fields.Float(attribute="longitude", validate=validate.Range(min=-180, max=180))
     radius_km = fields.Float(validate=validate.Range(min=0, max=20000))

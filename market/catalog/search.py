@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ARRAY, Integer, any_, bindparam, func, select
+from sqlalchemy import ARRAY, Integer, any_, bindparam, func, or_, select
 
 from market import errors
 from market.catalog.models import CapacityWindow, Factory, Machine, MachineProcess
@@ -20,6 +20,7 @@ from market.catalog.quality import SupplierQuality, permille_column
 from market.catalog.taxonomy import taxonomy
 from market.db import unit_of_work, utcnow
 from market.pagination import Page, paginate
+from market.regions.resolve import lookup
 
 EARTH_RADIUS_KM = 6371.0
 SORTS = {
@@ -78,6 +79,7 @@ class FactoryView:
     public_id: uuid.UUID
     name: str
     region: str
+    region_code: str | None
     timezone: str
     certifications: list[str]
     quality: float  # supplier quality in [0, 1]
@@ -118,11 +120,20 @@ def _validate(q: CapacityQuery) -> None:
         raise errors.Invalid(f"unknown certification(s): {', '.join(unknown)}", field="certification")
 
 
+def in_region(term: str):
+    """Factories in the divisions `term` names (a code, a Chinese or English name in any case
+    and spacing; a city takes in its districts, and an English name every place spelled so:
+    "Suzhou" is 苏州 and 宿州), or whose region or city is written `term` (other countries)."""
+    written = " ".join(term.split()).lower()
+    return or_(*(Factory.region_code.startswith(d.prefix, autoescape=True) for d in lookup(term)),
+               func.lower(func.trim(Factory.region)) == written, func.lower(func.trim(Factory.city)) == written)
+
+
 def _factories_matching(s, q: CapacityQuery, distances: dict[int, float]) -> list[int]:
     """Factory ids with every wanted certification within the radius; fills `distances`."""
     stmt = select(Factory.id, Factory.certifications, Factory.latitude, Factory.longitude)
     if q.region:
-        stmt = stmt.where(Factory.region == q.region)
+        stmt = stmt.where(in_region(q.region))
     if q.radius_km is not None:
         # a bounding box in SQL first, the exact great-circle distance in Python after
         dlat = math.degrees(q.radius_km / EARTH_RADIUS_KM)
@@ -169,7 +180,7 @@ def search_capacity(q: CapacityQuery) -> Page[Hit]:
                 mstmt = mstmt.where(Machine.id.in_(
                     select(MachineProcess.machine_id).where(MachineProcess.process_code.in_(codes))))
             if q.region:
-                mstmt = mstmt.where(Machine.factory_id.in_(select(Factory.id).where(Factory.region == q.region)))
+                mstmt = mstmt.where(Machine.factory_id.in_(select(Factory.id).where(in_region(q.region))))
             if factory_ids is not None:
                 mstmt = mstmt.where(Machine.factory_id.in_(factory_ids))
             machine_ids = list(s.scalars(mstmt))
@@ -180,7 +191,7 @@ def search_capacity(q: CapacityQuery) -> Page[Hit]:
         stmt = (
             select(W.public_id, M.public_id, W.start_at, W.end_at, W.pricing_mode, W.price, W.currency, W.min_lot,
                    W.lead_time_days, W.status, W.series_id, M.id, M.public_id, M.name, M.model, M.tolerance_um,
-                   F.id, F.public_id, F.name, F.region, F.timezone, F.certifications, permille_column())
+                   F.id, F.public_id, F.name, F.region, F.region_code, F.timezone, F.certifications, permille_column())
             .select_from(CapacityWindow)
             .join(Machine, CapacityWindow.machine_id == Machine.id)
             .join(Factory, CapacityWindow.factory_id == Factory.id)
@@ -219,7 +230,7 @@ def search_capacity(q: CapacityQuery) -> Page[Hit]:
                 processes[mid].append(code)
         page.items = [
             Hit(WindowView(*row[:11]), MachineView(row[12], row[13], row[14], row[15], processes[row[11]]),
-                FactoryView(*row[17:22], row[22] / 1000), distances.get(row[16]))
+                FactoryView(*row[17:23], row[23] / 1000), distances.get(row[16]))
             for row in page.items
         ]
         return page
@@ -242,7 +253,7 @@ def hit_json(hit: Hit) -> dict:
         "machine": {"id": str(m.public_id), "name": m.name, "model": m.model,
                     "processes": None if m.processes is None else [str(p) for p in m.processes],
                     "tolerance_um": None if m.tolerance_um is None else int(m.tolerance_um)},
-        "factory": {"id": str(f.public_id), "name": f.name, "region": f.region,
+        "factory": {"id": str(f.public_id), "name": f.name, "region": f.region, "region_code": f.region_code,
                     "certifications": None if f.certifications is None else [str(c) for c in f.certifications],
                     "quality": None if f.quality is None else float(f.quality)},
         "distance_km": None if hit.distance_km is None else float(hit.distance_km),

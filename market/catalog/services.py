@@ -16,9 +16,11 @@ from market.catalog.recurrence import Recurrence, expand, local_to_utc
 from market.catalog.taxonomy import taxonomy
 from market.db import unit_of_work, utcnow, write_lock
 from market.pagination import Page, paginate
+from market.regions.places import region_code
 
 MAX_WINDOW = timedelta(days=31)
 BLOCKING_STATUSES = ("open", "booked", "unavailable")
+PLACE_FIELDS = {"country", "region", "address", "name"}  # what a factory's division is read from
 
 
 def check_processes(codes: list[str], field: str = "processes") -> list[str]:
@@ -53,6 +55,7 @@ def create_factory(actor: Actor, data: dict) -> Factory:
     policy.require_kind(actor, "factory")
     data = dict(data)
     data["certifications"] = check_certifications(data.get("certifications", []))
+    data["region_code"] = region_code(data.get("country", "CN"), data["region"], data.get("address", ""), data.get("name", ""))
     with unit_of_work() as s:
         factory = Factory(organization_id=actor.org_id, **data)
         s.add(factory)
@@ -67,6 +70,8 @@ def update_factory(actor: Actor, public_id: uuid.UUID, data: dict) -> Factory:
             data["certifications"] = check_certifications(data["certifications"])
         for key, value in data.items():
             setattr(factory, key, value)
+        if PLACE_FIELDS & set(data):
+            factory.region_code = region_code(factory.country, factory.region, factory.address, factory.name)
         s.commit()
         return factory
 

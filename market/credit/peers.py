@@ -1,5 +1,7 @@
 """Peer comparison (天正's 'competition radius'): the factory's features against factories
-of the same process class in the same region."""
+of the same process class in the same region: in China the same city (the first four digits
+of the GB/T 2260 code, so Kunshan 320583 is Suzhou 320500's peer), elsewhere the same region
+as written."""
 from __future__ import annotations
 
 from collections import Counter
@@ -24,7 +26,9 @@ def process_class(factory: Factory) -> str | None:
 
 def peer_factories(session: Session, factory: Factory) -> tuple[str | None, list[Factory]]:
     klass = process_class(factory)
-    rows = session.scalars(select(Factory).where(Factory.region == factory.region, Factory.id != factory.id)
+    same_region = (Factory.region_code.startswith(factory.region_code[:4]) if factory.region_code
+                   else Factory.region == factory.region)
+    rows = session.scalars(select(Factory).where(same_region, Factory.id != factory.id)
                            .order_by(Factory.id)).unique().all()
     return klass, [f for f in rows if process_class(f) == klass][:MAX_PEERS]
 

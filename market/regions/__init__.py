@@ -1,0 +1,1 @@
+"""Regions as data: China's administrative divisions and reading places from text."""
