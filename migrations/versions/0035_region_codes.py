@@ -1,14 +1,14 @@
 """region codes: factories get a country, a city and the GB/T 2260 code their region resolves to
 
 Revision ID: 0035_region_codes
-Revises: 0033_token_generation
+Revises: 0034_calendar_exceptions
 
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0035_region_codes'
-down_revision = '0033_token_generation'
+down_revision = '0034_calendar_exceptions'
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """device MQTT credentials: the broker's hash of a device's token, for Mosquitto's password file
 
 Revision ID: 0036_device_mqtt_credentials
-Revises: 0033_token_generation
+Revises: 0035_region_codes
 
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0036_device_mqtt_credentials'
-down_revision = '0033_token_generation'
+down_revision = '0035_region_codes'
 branch_labels = None
 depends_on = None
 
