@@ -57,11 +57,12 @@ def checkpoint_and_anchor() -> dict:
             log.warning("anchoring failed; will retry", extra={"checkpoint": latest.seq, "error": str(exc)[:300]})
             out["error"] = str(exc)[:300]
             return out
-        s.commit()
-        if record.status != "confirmed":
+        if record.status != "confirmed":  # mined, awaiting confirmations: still pending
             out["pending"] = _pending(ledger, conn, confirmed)
+            s.commit()
             out["submitted"] = {"checkpoint": latest.seq, "tx": record.tx_hash, "block": record.block_number}
             return out
+        s.commit()
     ANCHOR_ATTEMPTS.labels("confirmed").inc()
     out["anchored"] = {"checkpoint": latest.seq, "tx": record.tx_hash, "block": record.block_number}
     return out
