@@ -17,10 +17,6 @@ CONTRACTS = Path(__file__).resolve().parent.parent / "ledger" / "contracts"
 # anvil's first default account (mnemonic "test test … junk"): funded on every anvil
 FUNDED_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 OTHER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9ac79ea4fefd2c2d9a6b5e8aa6d5e7"  # the second account
-# ports tried first (a developer's range); another free one when taken (parallel test workers)
-PREFERRED_PORTS = range(18545, 18550)
-
-
 def anvil_binary() -> str | None:
     """The platform binary npm put under ledger/contracts/node_modules, or one on PATH."""
     arch = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine(), platform.machine())
@@ -32,14 +28,12 @@ def anvil_binary() -> str | None:
 
 
 def _free_port() -> int:
-    for port in [*PREFERRED_PORTS, 0]:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return s.getsockname()[1]
-    raise RuntimeError("no free port")
+    # a kernel-chosen port, not a fixed range: parallel workers (and CI's two passes) stop and
+    # start nodes, and a stopped node's fixed port would be taken by another's, which would
+    # then answer for "the node is down"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 class Anvil:
