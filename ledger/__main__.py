@@ -1,4 +1,4 @@
-"""Command line: ``python -m ledger {verify-proof,verify-evidence,audit,export-proof,checkpoint,witness}``.
+"""Command line: ``python -m ledger {verify-proof,verify-evidence,verify-anchor,deploy-anchor,audit,export-proof,checkpoint,witness}``.
 
 Exit status 0 with a line starting ``OK``; 1 with a line starting ``BAD`` or
 ``ERROR`` and the reason.
@@ -50,6 +50,48 @@ def _verify_evidence(args: argparse.Namespace) -> int:
         print(f"BAD {exc}")
         return 1
     print(f"OK {result.message}")
+    return 0
+
+
+def _verify_anchor(args: argparse.Namespace) -> int:
+    """An anchor checked with nothing but an RPC URL and the contract address: the
+    contract's Anchored(root, size) log, with enough blocks on it."""
+    from ledger.anchor import find_anchor_events, parse_root, rpc_web3
+    from ledger.errors import AnchorUnavailableError
+
+    try:
+        root = parse_root(args.root)
+    except ValueError as exc:
+        print(f"BAD {exc}")
+        return 1
+    try:
+        events = find_anchor_events(rpc_web3(args.rpc), args.contract, root, args.size)
+    except AnchorUnavailableError as exc:
+        print(f"ERROR {exc}")
+        return 1
+    if not events:
+        print(f"BAD no Anchored(0x{root.hex()}, {args.size}) event from {args.contract}")
+        return 1
+    best = max(events, key=lambda e: e.confirmations)
+    if best.confirmations < args.confirmations:
+        print(f"BAD anchored in tx {best.tx_hash} (block {best.block_number}) with {best.confirmations} "
+              f"confirmations, fewer than {args.confirmations}")
+        return 1
+    print(f"OK anchored in tx {best.tx_hash} block {best.block_number}, {best.confirmations} confirmations")
+    return 0
+
+
+def _deploy_anchor(args: argparse.Namespace) -> int:
+    from ledger.anchor import deploy_anchor_contract, rpc_web3
+    from ledger.errors import AnchorUnavailableError
+
+    key = Path(args.key_file).read_text().strip()
+    try:
+        address = deploy_anchor_contract(rpc_web3(args.rpc), key)
+    except AnchorUnavailableError as exc:
+        print(f"ERROR {exc}")
+        return 1
+    print(f"OK deployed the anchor contract at {address}: set ANCHOR_CONTRACT_ADDRESS={address}")
     return 0
 
 
@@ -205,6 +247,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--witness-quorum", type=int, default=0, metavar="K",
                    help="require cosignatures from at least K of the --witness-key witnesses")
     p.set_defaults(func=_verify_evidence)
+
+    p = sub.add_parser("verify-anchor", help="check a checkpoint's anchor in the contract's event log")
+    p.add_argument("--rpc", required=True, help="any Ethereum JSON-RPC URL of the chain")
+    p.add_argument("--contract", required=True, help="the Anchor contract's address")
+    p.add_argument("--root", required=True, help="the checkpoint's Merkle root (hex, or base64 as in the note)")
+    p.add_argument("--size", type=int, required=True, help="the checkpoint's tree size")
+    p.add_argument("--confirmations", type=int, default=1, help="blocks required on the anchor (default 1)")
+    p.set_defaults(func=_verify_anchor)
+
+    p = sub.add_parser("deploy-anchor", help="deploy the Anchor contract; its owner is the key's account")
+    p.add_argument("--rpc", required=True, help="Ethereum JSON-RPC URL")
+    p.add_argument("--key-file", required=True, help="file holding the hex private key (ANCHOR_PRIVATE_KEY)")
+    p.set_defaults(func=_deploy_anchor)
 
     p = sub.add_parser("audit", help="audit the whole stored ledger")
     p.add_argument("--database-url", required=True)

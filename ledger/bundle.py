@@ -14,7 +14,8 @@
                  "tx_hash": "0x...", "block_number": 7, "raw_tx": "<base64>"}
     }
 
-``anchor`` is optional.  Verification uses only this package and, for an
+``anchor`` is optional: a transaction calling the Anchor contract's ``anchor(root, size)``
+with the checkpoint's root and size (``ledger.anchor``); only final anchors are included.  Verification uses only this package and, for an
 anchor on a reachable chain, web3.
 """
 
@@ -144,9 +145,9 @@ def _verify_anchor_part(anchor: Any, note: str, rpc_url: str | None) -> str:
         if raw is None:
             raise BundleError("anchor on the embedded chain needs raw_tx to be checked outside its process")
         if not verify_raw_anchor(_b64(raw, "anchor raw_tx"), tx_hash, note):
-            raise BundleError(f"anchor transaction {tx_hash} does not carry this checkpoint's hash")
-        return (f"anchor tx {tx_hash} carries the checkpoint hash (embedded chain: in-process, "
-                "block inclusion not checkable from here)")
+            raise BundleError(f"anchor transaction {tx_hash} does not anchor this checkpoint's root and size")
+        return (f"anchor tx {tx_hash} calls anchor(root, size) of this checkpoint (embedded chain: in-process, "
+                "dev only, block inclusion not checkable from here)")
     from web3 import HTTPProvider, Web3
 
     w3 = Web3(HTTPProvider(chain, request_kwargs={"timeout": 15}))

@@ -41,7 +41,7 @@ class AnchorUnavailableError(LedgerError):
 
 
 class AnchorMismatchError(LedgerError):
-    """An anchor transaction exists but does not carry the expected checkpoint hash."""
+    """An anchor transaction exists but does not anchor the expected checkpoint's root and size."""
 
 
 class BundleError(LedgerError):

@@ -68,7 +68,9 @@ class Ledger:
                                          verifier_key=self.signer.verifier_key(), signed_at=when)
 
     def anchor_checkpoint(self, conn: Any, anchorer: Anchorer, *, seq: int | None = None) -> AnchorRecord:
-        """Anchor checkpoint ``seq`` (default: the latest) and record the result.
+        """Anchor checkpoint ``seq`` (default: the latest) and record the result: ``confirmed``
+        when the chain needs no more confirmations than the block it was mined in, else
+        ``submitted`` (``advance_anchor`` confirms it later).
 
         On chain failure records a ``failed`` row and re-raises
         ``AnchorUnavailableError`` so the caller can retry later.
@@ -82,11 +84,41 @@ class Ledger:
             self.store.add_anchor(conn, checkpoint_seq=checkpoint.seq, status="failed", chain=anchorer.chain,
                                   detail=str(exc)[:2000])
             raise
+        final = receipt.confirmations >= anchorer.confirmations
         return self.store.add_anchor(
-            conn, checkpoint_seq=checkpoint.seq, status="confirmed", chain=receipt.chain,
+            conn, checkpoint_seq=checkpoint.seq, status="confirmed" if final else "submitted", chain=receipt.chain,
             chain_id=receipt.chain_id, tx_hash=receipt.tx_hash, block_number=receipt.block_number,
             raw_tx=receipt.raw_tx,
         )
+
+    def advance_anchor(self, conn: Any, anchorer: Anchorer, *, seq: int) -> AnchorRecord:
+        """Move checkpoint ``seq``'s anchoring one step on and return its newest row.
+
+        Confirmed: nothing to do. Submitted: ask the chain; with ``anchorer.confirmations``
+        blocks on it, record it ``confirmed`` (at the block it is in now: a reorg may have
+        re-mined it elsewhere); no longer on the canonical chain (a reorg dropped it before
+        finality), record that as ``failed`` and anchor again; else it stays submitted.
+        Nothing yet, or the last attempt failed: anchor now. A chain that cannot be asked
+        raises ``AnchorUnavailableError`` (a failed send leaves its ``failed`` row).
+        """
+        rows = [a for a in self.store.anchors(conn, seq) if a.chain == anchorer.chain]
+        last = rows[-1] if rows else None
+        if last is not None and last.status == "confirmed":
+            return last
+        if last is not None and last.status == "submitted" and last.tx_hash:
+            state = anchorer.confirmations_of(last.tx_hash)
+            if state is not None:
+                confirmations, block = state
+                if confirmations < anchorer.confirmations:
+                    return last
+                return self.store.add_anchor(
+                    conn, checkpoint_seq=seq, status="confirmed", chain=last.chain, chain_id=last.chain_id,
+                    tx_hash=last.tx_hash, block_number=block, raw_tx=last.raw_tx,
+                    detail=f"{confirmations} confirmations")
+            self.store.add_anchor(conn, checkpoint_seq=seq, status="failed", chain=last.chain,
+                                  chain_id=last.chain_id, tx_hash=last.tx_hash,
+                                  detail="dropped from the canonical chain before finality (reorg); re-anchored")
+        return self.anchor_checkpoint(conn, anchorer, seq=seq)
 
     def inclusion_proof(self, conn: Any, index: int, *, size: int) -> list[bytes]:
         """Return the inclusion proof of entry ``index`` in the tree of ``size`` entries."""

@@ -104,7 +104,7 @@ def ledger_group() -> None:
 
 
 @ledger_group.command("checkpoint")
-@click.option("--no-anchor", is_flag=True, help="sign only; do not write the checkpoint's hash to the chain")
+@click.option("--no-anchor", is_flag=True, help="sign only; do not anchor the checkpoint's root on the chain")
 @with_appcontext
 def ledger_checkpoint(no_anchor: bool) -> None:
     """Sign a checkpoint of the current tree and anchor it on the configured chain."""
@@ -112,8 +112,11 @@ def ledger_checkpoint(no_anchor: bool) -> None:
 
     cp, anchor, error = services.checkpoint(anchor=not no_anchor)
     click.echo(f"checkpoint {cp.seq}: size {cp.tree_size}")
-    if anchor:
+    if anchor and anchor.status == "confirmed":
         click.echo(f"anchored: tx {anchor.tx_hash} block {anchor.block_number} ({anchor.chain})")
+    elif anchor:  # the periodic checkpoint confirms it once ANCHOR_CONFIRMATIONS blocks are on it
+        click.echo(f"submitted: tx {anchor.tx_hash} block {anchor.block_number} ({anchor.chain}), "
+                   "awaiting confirmations")
     if error:
         raise click.ClickException(f"anchoring failed (will be retried): {error}")
 

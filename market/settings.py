@@ -133,8 +133,18 @@ class Settings(BaseSettings):
     LEDGER_SIGNING_KEY: SecretStr | None = _field(None, "the platform's Ed25519 key (PEM or base64 seed)",
                                                   shown="generated once into `var/ledger_ed25519.key`")
     ANCHOR_RPC_URL: str | None = _field(None, "any Ethereum JSON-RPC endpoint for checkpoint anchors",
-                                        shown="unset: in-process EVM (web3 EthereumTesterProvider)", repr=False)
-    ANCHOR_PRIVATE_KEY: SecretStr | None = _field(None, "the key paying for anchor transactions")
+                                        shown="unset: in-process EVM (web3 EthereumTesterProvider), dev only: "
+                                              "its anchors live and die with the process", repr=False)
+    ANCHOR_PRIVATE_KEY: SecretStr | None = _field(None, "the key that owns the anchor contract and pays for anchor "
+                                                        "transactions")
+    ANCHOR_CONTRACT_ADDRESS: str | None = _field(
+        None, "address of the Anchor contract (`ledger/contracts/Anchor.sol`) on `ANCHOR_RPC_URL`, deployed by "
+        "`python -m ledger deploy-anchor` from the `ANCHOR_PRIVATE_KEY` account",
+        shown="unset: deployed at start on the in-process EVM; with `ANCHOR_RPC_URL` anchoring fails until set",
+        pattern=r"^0x[0-9a-fA-F]{40}$")
+    ANCHOR_CONFIRMATIONS: int = _field(6, "blocks (the anchor's own included) before an anchor on `ANCHOR_RPC_URL` "
+                                          "counts as final; until then a reorg re-anchors (the in-process EVM: 1)",
+                                       ge=0)
     LEDGER_WITNESS_KEYS: Annotated[list[str], NoDecode] = _field(
         [], "comma-separated witness keys (C2SP vkeys `name+keyid+base64(0x04‖pub)`, from `python -m ledger "
         "witness --print-key`): cosignatures they post to `/checkpoint/cosignatures` are kept and served on "

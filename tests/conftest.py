@@ -399,3 +399,24 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres_only" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def anvil_node(tmp_path):
+    """A real Ethereum node (anvil) not yet started: `.start()` / `.stop()` take the node up
+    and down, its chain kept in between. Skips when `npm ci` in ledger/contracts has not
+    installed it."""
+    from tests.anvil import Anvil, anvil_binary
+
+    binary = anvil_binary()
+    if binary is None:
+        pytest.skip("anvil is not installed: run `npm ci --ignore-scripts` in ledger/contracts (.ci/run does)")
+    node = Anvil(binary, state=tmp_path / "anvil-state.json")
+    yield node
+    node.stop()
+
+
+@pytest.fixture
+def anvil(anvil_node):
+    """A running anvil on 127.0.0.1 (see anvil_node)."""
+    return anvil_node.start()

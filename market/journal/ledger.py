@@ -21,7 +21,7 @@ from market import errors
 
 
 def init_app(app: Flask) -> None:
-    # LEDGER_ORIGIN, LEDGER_SIGNING_KEY, ANCHOR_RPC_URL, ANCHOR_PRIVATE_KEY: market/settings.py
+    # LEDGER_ORIGIN, LEDGER_SIGNING_KEY, ANCHOR_*: market/settings.py
     app.extensions["ledger"] = None  # built on first use: keys and chains are not made at start-up
 
 
@@ -40,8 +40,11 @@ def get_anchorer() -> Anchorer:
     app = current_app
     if app.extensions.get("anchorer") is None:
         url = app.config["ANCHOR_RPC_URL"]
-        app.extensions["anchorer"] = (Anchorer.from_rpc(url, app.config["ANCHOR_PRIVATE_KEY"]) if url
-                                      else Anchorer.embedded())
+        app.extensions["anchorer"] = (
+            Anchorer.from_rpc(url, app.config["ANCHOR_PRIVATE_KEY"],
+                              contract_address=app.config.get("ANCHOR_CONTRACT_ADDRESS"),
+                              confirmations=app.config.get("ANCHOR_CONFIRMATIONS", 6))
+            if url else Anchorer.embedded())  # dev only: anchors nobody outside this process can see
     return app.extensions["anchorer"]
 
 

@@ -1,6 +1,6 @@
 """Operator's ledger page (size, checkpoints and their anchors, audit on demand) and the
 public trace pages of lots (no login)."""
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -27,8 +27,11 @@ def checkpoint():
     cp, anchor, error = services.checkpoint()
     if error:
         flash(_("Checkpoint %(n)d signed; anchoring failed and will be retried: %(e)s", n=cp.seq, e=error), "error")
-    else:
+    elif anchor.status == "confirmed":
         flash(_("Checkpoint %(n)d signed and anchored in block %(b)s.", n=cp.seq, b=anchor.block_number), "success")
+    else:  # mined, not yet final: the periodic checkpoint confirms it after ANCHOR_CONFIRMATIONS blocks
+        flash(_("Checkpoint %(n)d signed and sent to the chain in block %(b)s; final after %(k)d confirmations.",
+                n=cp.seq, b=anchor.block_number, k=current_app.config["ANCHOR_CONFIRMATIONS"]), "success")
     return redirect(url_for("trace.ledger"))
 
 

@@ -44,6 +44,7 @@ def test_operator_checkpoint_anchors_and_a_public_proof_verifies_in_another_proc
     portal.post("/login", data={"email": operator_t.email, "password": "correct-horse-1"})
     page = portal.post("/operator/ledger/checkpoint", follow_redirects=True).get_data(as_text=True)
     assert "signed and anchored in block" in page
+    assert 'id="dev-chain"' in page  # the in-process chain (no ANCHOR_RPC_URL) says it is dev only
     assert "Verified: 2 entries" in portal.get("/operator/ledger?audit=1").get_data(as_text=True)
 
     bundle = client.get("/api/v1/ledger/entries/1/proof").get_json()

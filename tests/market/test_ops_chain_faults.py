@@ -1,25 +1,23 @@
-"""Chain RPC down: anchoring fails and is recorded as pending, the ledger keeps appending
-and serving proofs, /readyz and /metrics show the backlog, and the periodic checkpoint
-anchors it once the chain answers again."""
-import socket
-
+"""The chain's node down: anchoring fails and is recorded as pending, the ledger keeps
+appending and serving proofs, /readyz and /metrics show the backlog, and the periodic
+checkpoint anchors it once the node answers again, confirmed after ANCHOR_CONFIRMATIONS
+blocks. The node is a real one (anvil, tests/anvil.py) with the Anchor contract."""
 import pytest
 
-from ledger.anchor import verify_anchor
+from ledger.anchor import deploy_anchor_contract, verify_anchor
+from tests.anvil import FUNDED_KEY
 from tests.conftest import order_body
-from tests.market.chain_rpc import FUNDED_KEY, ChainRpc
 from tests.market.test_ops_metrics import _value
 
 
 @pytest.fixture
-def chain(app):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    rpc = ChainRpc(port)  # not started: the chain is down
-    app.config.update(ANCHOR_RPC_URL=rpc.url, ANCHOR_PRIVATE_KEY=FUNDED_KEY)
-    yield rpc
-    rpc.stop()
+def chain(app, anvil_node):
+    anvil_node.start()
+    contract = deploy_anchor_contract(anvil_node.w3, FUNDED_KEY)
+    anvil_node.stop()  # the node is down; its chain (with the contract) comes back with it
+    app.config.update(ANCHOR_RPC_URL=anvil_node.url, ANCHOR_PRIVATE_KEY=FUNDED_KEY,
+                      ANCHOR_CONTRACT_ADDRESS=contract, ANCHOR_CONFIRMATIONS=2)
+    return anvil_node
 
 
 def _tick(app):
@@ -52,14 +50,19 @@ def test_with_the_chain_down_the_ledger_keeps_working_and_anchoring_catches_up(a
 
     chain.start()
     up = _tick(app)
-    assert up["anchored"] is not None and up["pending"] == 0
+    # mined: 1 block of 2, so both checkpoints are still pending
+    assert up["anchored"] is None and up["submitted"]["checkpoint"] == down["signed"] + 1 and up["pending"] == 2
+    assert _tick(app)["anchored"] is None  # no new block, no new confirmation
+    chain.mine(1)
+    final = _tick(app)
+    assert final["anchored"]["tx"] == up["submitted"]["tx"] and final["pending"] == 0
     ready = client.get("/readyz").get_json()
     assert ready["status"] == "ready" and ready["anchoring"] == {"pending_checkpoints": 0, "unanchored_entries": 0,
                                                                 "lag_seconds": 0.0}
     from tests.market.test_ops_periodic import _checkpoints_and_anchors
 
     checkpoints, anchors = _checkpoints_and_anchors(app)
-    assert [a.status for a in anchors] == ["failed", "failed", "confirmed"]
+    assert [a.status for a in anchors] == ["failed", "failed", "submitted", "confirmed"]
     latest = checkpoints[-1]
     assert len(checkpoints) == 2 and anchors[-1].checkpoint_seq == latest.seq  # the newest covers both
     assert verify_anchor(chain.w3, anchors[-1].tx_hash, latest.note)  # on the chain, for the newest checkpoint
