@@ -160,7 +160,7 @@ def test_the_page_in_chinese_and_the_api_show_suzhou_and_hide_the_small_cells(wo
     client = _login(app, world["op"])
     page = client.get(f"/operator/regions?{QUERY}", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "苏州市" in page and "¥200.00" in page and "47.0" in page
-    assert page.count("少于 3 家工厂") == 3  # Wuxi, Dongguan, Suzhou's sheet metal
+    assert page.count("已隐藏：少于 3 家工厂") == 3  # Wuxi, Dongguan, Suzhou's sheet metal
     assert "东莞市" in page and "20.0" not in page  # Dongguan's 20 open hours never drawn
     body = api(world["op"].read_token).get(f"/api/v1/operator/regions?{QUERY}").get_json()
     shown = [c for c in body["cells"] if not c["suppressed"]]
