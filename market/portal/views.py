@@ -75,16 +75,15 @@ def confirm():
     return render_template("confirm.html", c=confirmation.read(request.args.get("c")))
 
 
-def _regional():
-    """The operator's regional figures over the period the query asks for; 404 to anyone else."""
+def _regional(first: str | None, last: str | None):
+    """The operator's regional figures over the days asked for; 404 to anyone else."""
     from market.db import utcnow
     from market.errors import NotFound
     from market.ops import regional
 
     if not portal_actor().is_operator:  # the market's figures are the operator's: to anyone else none exist
         raise NotFound("not found")
-    start, end = regional.period(request.args.get("from"), request.args.get("to"), utcnow(),
-                                 current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    start, end = regional.period(first, last, utcnow(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
     return regional.regional(start, end)
 
 
@@ -94,8 +93,17 @@ def regions():
     """Idle capacity, bookings, fill rate and price index per region × process class (k-anonymous)."""
     from market.catalog.taxonomy import taxonomy
 
+    from market.errors import DomainError
+    from market.web import forms
+
+    errors, status = {}, 200
+    try:
+        r = _regional(request.args.get("from"), request.args.get("to"))
+    except DomainError as exc:  # a bad period: said at its field, over the default period (404 stays 404)
+        errors, status = forms.refused(exc)
+        r = _regional(None, None)
     classes = {c.code: c for c in taxonomy().classes}
-    return render_template("dashboard/regions.html", r=_regional(), classes=classes)
+    return render_template("dashboard/regions.html", r=r, classes=classes, errors=errors), status
 
 
 @bp.get("/operator/regions.csv")
@@ -106,7 +114,7 @@ def regions_csv():
 
     from market.ops.regional import csv_rows
 
-    r = _regional()
+    r = _regional(request.args.get("from"), request.args.get("to"))
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(csv_rows(r))
     name = f"regions-{r.start:%Y%m%d}-{r.end:%Y%m%d}.csv"

@@ -176,7 +176,9 @@ def test_nobody_but_the_operator_finds_the_dashboard(world, app, api, who):
     assert api(world[who]).get("/api/v1/operator/regions").status_code == 404
 
 
-def test_a_bad_or_reversed_period_is_a_field_error_not_a_500(world, api):
+def test_a_bad_or_reversed_period_is_a_field_error_not_a_500(world, app, api):
+    page = _login(app, world["op"]).get("/operator/regions?from=2030-02-30", headers={"Accept-Language": "zh-CN"})
+    assert page.status_code in (400, 422) and "不是日期" in page.get_data(as_text=True)
     op = api(world["op"])
     r = op.get("/api/v1/operator/regions?from=2030-13-01")
     assert r.status_code == 422 and "from" in str(r.get_json())
