@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.credit import supplier as credit_supplier
     from market.credit import views as credit_views
     from market.insurance import api as insurance_api
+    from market.ops import api as ops_api
     from market.insurance import credit_facts as insurance_credit
     from market.insurance import views as insurance_views
     from market.leasing import api as leasing_api
@@ -128,7 +129,7 @@ def create_app(config: dict | None = None) -> Flask:
     api = problems.ProblemApi(app, spec_kwargs={"extra_plugins": [openapi.ContractPlugin(app)]})
     for module in (accounts_api, catalog_api, orders_api, matching_api, bidding_api, production_api, material_api,
                    trace_api, epcis_api, telemetry_api, credit_api, ratings_api, payments_api, subcontracting_api,
-                   notifications_api, webhook_api, leasing_api, insurance_api):
+                   notifications_api, webhook_api, leasing_api, insurance_api, ops_api):
         csrf.exempt(module.blp)  # bearer tokens, no cookies: CSRF does not apply
         api.register_blueprint(module.blp)
     for module in (api_docs, portal_views, accounts_views, catalog_views, orders_views, matching_views, bidding_views,

@@ -73,3 +73,51 @@ def confirm():
     """The confirm page of an irreversible action, for browsers without JavaScript
     (market/web/confirm.py): the question and the real POST form."""
     return render_template("confirm.html", c=confirmation.read(request.args.get("c")))
+
+
+def _regional(first: str | None, last: str | None):
+    """The operator's regional figures over the days asked for; 404 to anyone else."""
+    from market.db import utcnow
+    from market.errors import NotFound
+    from market.ops import regional
+
+    if not portal_actor().is_operator:  # the market's figures are the operator's: to anyone else none exist
+        raise NotFound("not found")
+    start, end = regional.period(first, last, utcnow(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return regional.regional(start, end)
+
+
+@bp.get("/operator/regions")
+@login_required
+def regions():
+    """Idle capacity, bookings, fill rate and price index per region × process class (k-anonymous)."""
+    from market.catalog.taxonomy import taxonomy
+
+    from market.errors import DomainError
+    from market.web import forms
+
+    errors, status = {}, 200
+    try:
+        r = _regional(request.args.get("from"), request.args.get("to"))
+    except DomainError as exc:  # a bad period: said at its field, over the default period (404 stays 404)
+        errors, status = forms.refused(exc)
+        r = _regional(None, None)
+    classes = {c.code: c for c in taxonomy().classes}
+    return render_template("dashboard/regions.html", r=r, classes=classes, errors=errors), status
+
+
+@bp.get("/operator/regions.csv")
+@login_required
+def regions_csv():
+    import csv
+    import io
+
+    from market.ops.regional import csv_rows
+
+    r = _regional(request.args.get("from"), request.args.get("to"))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(csv_rows(r))
+    name = f"regions-{r.start:%Y%m%d}-{r.end:%Y%m%d}.csv"
+    # a BOM so that spreadsheet programs read the Chinese names as UTF-8
+    return current_app.response_class("\ufeff" + out.getvalue(), mimetype="text/csv",
+                                      headers={"Content-Disposition": f'attachment; filename="{name}"'})
