@@ -202,6 +202,8 @@ def _world(tenant, api):
         "factory_id": factory["id"], "lender_id": str(world["lender"].actor.org_public_id), "kind": "equipment",
         "amount_minor": 100000, "term_months": 6}).get_json()
     device = factory_api.post(f"/api/v1/machines/{machine['id']}/devices", json={"name": "gw"}).get_json()
+    closure = factory_api.post(f"/api/v1/factories/{factory['id']}/calendar-closures",
+                               json={"first_day": "2031-01-06", "reason": "stocktaking"}).get_json()
     material = factory_api.post("/api/v1/material-lots", json={
         "source": "factory_procured", "material": "steel", "heat_number": "H1", "quantity": "10", "unit": "kg"}).get_json()
     document = factory_api.post(f"/api/v1/lots/{lot['id']}/documents", data={"kind": "coc", "file": (io.BytesIO(PDF), "c.pdf")},
@@ -218,7 +220,7 @@ def _world(tenant, api):
            "consent_id": consent["id"], "report_id": report["id"], "application_id": application["id"],
            "notification_id": notification_id, "endpoint_id": endpoint["id"], "delivery_id": delivery_id,
            "bid_id": bid["id"], "bid_attachment_id": bid_attachment["id"],
-           "material_lot_id": material["id"], "document_id": document["id"],
+           "material_lot_id": material["id"], "document_id": document["id"], "closure_id": closure["id"],
            # no rating here (the order is not delivered): a reply is refused on the factory, before the rating
            "rating_id": "00000000-0000-4000-8000-000000000000",
            # the order's net payout here is all commission (nothing to finance): the order is refused
