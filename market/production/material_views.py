@@ -62,10 +62,18 @@ def attach_material(material_lot_id):
 @bp.post("/lots/<uuid:lot_id>/inputs")
 @login_required
 def consume(lot_id):
-    services.get_lot(portal_actor(), lot_id)  # someone else's lot is a 404, whatever the form says
-    with forms.flashing_errors():
-        materials.consume(portal_actor(), lot_id, forms.load(InputIn(), forms.clean(request.form)))
-        flash(_("Consumption recorded."), "success")
+    from market.production.views import lot_page
+
+    actor = portal_actor()
+    services.get_lot(actor, lot_id)  # someone else's lot is a 404, whatever the form says
+    values = forms.clean(request.form)
+    try:
+        materials.consume(actor, lot_id, forms.load(InputIn(), values))
+    except (forms.FormError, DomainError) as exc:
+        # two forms post here: a material lot's quantity, or another lot's pieces
+        errors, status = forms.refused(exc)
+        return lot_page(actor, lot_id, "consume-lot" if "input_lot" in request.form else "consume", values, errors), status
+    flash(_("Consumption recorded."), "success")
     return redirect(url_for("production.lot", lot_id=lot_id) + "#materials")
 
 
@@ -90,10 +98,17 @@ def download(document_id):
 @bp.post("/orders/<uuid:order_id>/required-documents")
 @login_required
 def require(order_id):
-    get_order(portal_actor(), order_id)  # someone else's order is a 404
-    with forms.flashing_errors():
-        documents.set_required_documents(portal_actor(), order_id, request.form.getlist("documents"))
-        flash(_("Required documents saved."), "success")
+    from market.orders.views import order_page
+
+    actor = portal_actor()
+    get_order(actor, order_id)  # someone else's order is a 404
+    values = {"documents": request.form.getlist("documents")}  # the boxes ticked, to tick them again
+    try:
+        documents.set_required_documents(actor, order_id, values["documents"])
+    except DomainError as exc:
+        errors, status = forms.refused(exc)
+        return order_page(actor, order_id, "require", values, errors), status
+    flash(_("Required documents saved."), "success")
     return redirect(url_for("orders.show", order_id=order_id) + "#required-documents")
 
 
