@@ -6,7 +6,8 @@ from flask_login import login_required
 from market.auth import portal_actor
 from market.errors import DomainError
 from market.orders.services import get_order
-from market.production import labels, material_views, services
+from market.production import labels, services
+from market.production.lot_page import lot_page
 from market.production.schemas import FinishIn, LotIn, QcIn, ShipmentIn
 from market.web import forms
 
@@ -17,16 +18,6 @@ bp = Blueprint("production", __name__)
 @login_required
 def lot(lot_id):
     return lot_page(portal_actor(), lot_id)
-
-
-def lot_page(actor, lot_id, refused: str | None = None, values: dict | None = None, errors: dict | None = None):
-    """The lot's page; a refused form (refused = "qc", "ship", "consume", "consume-lot",
-    "document", "start-<seq>", "finish-<seq>") comes back with what was typed."""
-    view = services.lot_view(actor, lot_id)
-    return render_template("production/lot.html", v=view, lot=view.lot, order=view.order,
-                           trace_url=labels.trace_url(view.lot.trace_code),
-                           refused=refused, values=values or {}, errors=errors or {},
-                           **material_views.lot_panel(actor, view))
 
 
 @bp.get("/lots/<uuid:lot_id>/label")

@@ -260,9 +260,9 @@ def _required_documents(app, api, tenant, get):
 
 
 def _subcontract(app, api, tenant, get):
-    tiers = get("tiers")
-    root = tiers.order()
-    return tiers.finish["tenant"].email, Case(f"/orders/{root}/subcontract", {"operation_seqs": ["2", "9"]},
+    w = get("tiers")
+    root = w.order()
+    return w.finish["tenant"].email, Case(f"/orders/{root}/subcontract", {"operation_seqs": ["2", "9"]},
                                               'value="2" id="sub-op-2" checked', "operation_seqs")
 
 
@@ -283,6 +283,17 @@ def _drawing(app, api, tenant, get):
     order = api(owner).post("/api/v1/orders", json=order_body(title="泵体")).get_json()
     # nothing typed: a browser never refills a file input, so only the message is checked
     return owner.email, Case(f"/orders/{order['id']}/attachments", {}, "", "file",
+                             files={"file": (b"MZ\x90\x00", "setup.exe")})
+
+
+def _bid_document(app, api, tenant, get):
+    from tests.market.test_bidding import bid_body
+    order = api(tenant("buyer")).post("/api/v1/orders", json=order_body(title="泵盖", operations=[
+        {"process_code": "cnc_milling_3ax", "setup_minutes": 60, "run_minutes_per_unit": 2.5}])).get_json()
+    owner, _factory, _machine = _factory_world(api, tenant)
+    bid = api(owner).post(f"/api/v1/orders/{order['id']}/bids", json=bid_body())
+    assert bid.status_code == 201, bid.get_json()
+    return owner.email, Case(f"/bids/{bid.get_json()['id']}/attachments", {}, "", "file",
                              files={"file": (b"MZ\x90\x00", "setup.exe")})
 
 
@@ -395,7 +406,8 @@ FORMS: dict[str, Callable] = {"bid revision": _bid_revision, "factory edit": _fa
                               "rating reply": _reply, "operation finish": _finish_operation, "lot start": _start_lot,
                               "consumption": _consume, "required documents": _required_documents,
                               "subcontract": _subcontract, "insurance offer": _insurance_offer,
-                              "notification settings": _notification_settings, "drawing": _drawing}
+                              "notification settings": _notification_settings, "drawing": _drawing,
+                              "bid document": _bid_document}
 
 
 FORM_ENDPOINTS = {
@@ -415,7 +427,7 @@ FORM_ENDPOINTS = {
     "operation finish": "production.operation", "lot start": "production.commission", "consumption": "materials.consume",
     "required documents": "materials.require", "subcontract": "subcontracting.subcontract",
     "insurance offer": "insurance.offer", "notification settings": "notifications.preferences",
-    "drawing": "orders.attach",
+    "drawing": "orders.attach", "bid document": "bidding.attach",
 }
 
 
@@ -470,7 +482,7 @@ BUTTONS = {
 # Forms of typed input that still flash their refusal and redirect (what was typed is lost):
 # left for the next pass of issue #18; each leaves this list with a case in FORMS.
 NOT_YET = {
-    "bidding.attach", "insurance.decide", "materials.attach", "materials.attach_material",
+    "insurance.decide", "materials.attach", "materials.attach_material",
 }
 
 
