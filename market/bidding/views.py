@@ -211,9 +211,17 @@ def accept(bid_id):
 @bp.post("/bids/<uuid:bid_id>/attachments")
 @login_required
 def attach(bid_id):
-    with forms.flashing_errors():
-        services.add_attachment(portal_actor(), bid_id, request.files.get("file"))
-        flash(_("Document attached."), "success")
+    actor = portal_actor()
+    bid = services.get_bid(actor, bid_id)  # another's bid: 404 before the upload is read
+    try:
+        services.add_attachment(actor, bid_id, request.files.get("file"))
+    except DomainError as exc:
+        # all of it said at the file input (the revise form on the page shows "_" as its own);
+        # nothing typed to keep: a browser never refills a file input
+        errors, status = forms.refused(exc)
+        return _bid_page(actor, bid_id, "attach", _current_values(bid),
+                         {"file": [m for messages in errors.values() for m in messages]}), status
+    flash(_("Document attached."), "success")
     return redirect(url_for("bidding.show", bid_id=bid_id))
 
 

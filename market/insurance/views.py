@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from market.api_common import MAX_MINOR
 from market.auth import portal_actor
-from market.errors import NotFound
+from market.errors import DomainError, NotFound
 from market.insurance import claims, premiums, rating, services
 from market.insurance import schemas as sc
 from market.insurance.tariff import BAND, COVERAGES
@@ -52,21 +52,42 @@ def _offer_values(form) -> dict:
 @bp.get("/insurance")
 @login_required
 def index():
-    actor = portal_actor()
+    return _index_page(portal_actor())
+
+
+def _index_page(actor, values: dict | None = None, errors: dict | None = None):
+    """The policies page; a refused offer comes back with what was typed."""
     if actor.org_kind not in KINDS:
         raise NotFound("no insurance pages for this organization")
     return render_template("insurance/index.html", policies=services.policies_of(actor), actor=actor,
-                           coverages=COVERAGES, machines=services.insurable_machines(actor))
+                           coverages=COVERAGES, machines=services.insurable_machines(actor),
+                           values=values or {}, errors=errors or {})
+
+
+# the offer form's fields by the names the schema and the services give their errors
+OFFER_FIELDS = {"factory_id": "machine", "machine_id": "machine", "sum_insured_minor": "sum_insured",
+                "rate_minor_per_hour": "rate_per_hour"}
+
+
+def _as_typed(errors: dict, names: dict) -> dict:
+    """Errors named after the schema's fields -> after the form's inputs."""
+    out: dict = {}
+    for key, messages in errors.items():
+        out.setdefault(names.get(key, key), []).extend(messages)
+    return out
 
 
 @bp.post("/insurance")
 @login_required
 def offer():
-    with forms.flashing_errors():
-        p = services.offer(portal_actor(), **_offer_values(request.form))
-        flash(_("Policy offered. The factory accepts or declines it."), "success")
-        return redirect(url_for("insurance.detail", policy_id=p.public_id))
-    return redirect(url_for("insurance.index"))
+    actor = portal_actor()
+    try:
+        p = services.offer(actor, **_offer_values(request.form))
+    except (forms.FormError, DomainError) as exc:
+        errors, status = forms.refused(exc)
+        return _index_page(actor, forms.clean(request.form), _as_typed(errors, OFFER_FIELDS)), status
+    flash(_("Policy offered. The factory accepts or declines it."), "success")
+    return redirect(url_for("insurance.detail", policy_id=p.public_id))
 
 
 @bp.get("/insurance/<uuid:policy_id>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -103,17 +104,21 @@ def set_preferences(actor: Actor, *, email: dict[str, bool | str], digest: bool,
     bad = sorted(k for k, v in email.items() if not (v is True or v is False or v == "digest"))
     if bad:
         raise errors.Invalid(f"e-mail choice of {', '.join(bad)} is not true, false or \"digest\"", field="email")
+    # worded for the portal's reader too (the settings page shows them by their fields)
     for name, value in (("quiet_start", quiet_start), ("quiet_end", quiet_end)):
         try:
             quiet.parse_hhmm(value)
         except ValueError as exc:
-            raise errors.Invalid(str(exc), field=name) from None
+            raise errors.refusal(errors.Invalid, _l("%(text)s is not a time of day as HH:MM (00:00 to 23:59)",
+                                                     text=repr(value)), field=name, detail=str(exc)) from None
     if bool(quiet_start) != bool(quiet_end):
-        raise errors.Invalid("quiet hours need both a start and an end", field="quiet_end" if quiet_start else "quiet_start")
+        raise errors.refusal(errors.Invalid, _l("quiet hours need both a start and an end"),
+                             field="quiet_end" if quiet_start else "quiet_start")
     try:
         quiet.zone(time_zone)
     except ValueError as exc:
-        raise errors.Invalid(str(exc), field="time_zone") from None
+        raise errors.refusal(errors.Invalid, _l("unknown time zone %(name)s; use an IANA name such as Asia/Shanghai",
+                                                 name=repr(time_zone)), field="time_zone", detail=str(exc)) from None
     user_id = _user_id(actor)
     with unit_of_work() as s:
         row = s.get(NotificationPreference, user_id)

@@ -97,7 +97,7 @@ def preferences():
             flash(_("Notification settings saved."), "success")
             return redirect(url_for("notifications.preferences"))
         except DomainError as exc:
-            errors = forms.as_form_error(exc).errors or {"_": [exc.detail]}
+            errors = forms.field_errors(exc)  # in the reader's language where worded so
     prefs = services.get_preferences(actor)
     values = request.form if request.method == "POST" else {
         "quiet_start": prefs.quiet_start or "", "quiet_end": prefs.quiet_end or "", "time_zone": prefs.time_zone}

@@ -148,10 +148,15 @@ def message(order_id):
 @bp.post("/orders/<uuid:order_id>/attachments")
 @login_required
 def attach(order_id):
-    upload = request.files.get("file")
-    with forms.flashing_errors():
-        services.add_attachment(portal_actor(), order_id, upload)
-        flash(_("Drawing attached."), "success")
+    actor = portal_actor()
+    services.get_order(actor, order_id)  # another tenant's order: 404 before the upload is read
+    try:
+        services.add_attachment(actor, order_id, request.files.get("file"))
+    except DomainError as exc:
+        # nothing typed to keep (a browser never refills a file input): the page says why
+        errors, status = forms.refused(exc)
+        return order_page(actor, order_id, "attach", {}, errors), status
+    flash(_("Drawing attached."), "success")
     return redirect(url_for("orders.show", order_id=order_id))
 
 

@@ -8,8 +8,9 @@ from flask_login import login_required
 from market.auth import portal_actor
 from market.errors import DomainError
 from market.orders.services import get_order, producing_order_choices
-from market.production import documents, materials, sampling, services
+from market.production import documents, materials, services
 from market.production.material_models import DOCUMENT_KINDS, MATERIAL_SOURCES, UNITS
+from market.production.lot_page import lot_page
 from market.production.material_schemas import DocumentFormIn, InputIn, MaterialLotIn
 from market.web import forms
 
@@ -62,10 +63,16 @@ def attach_material(material_lot_id):
 @bp.post("/lots/<uuid:lot_id>/inputs")
 @login_required
 def consume(lot_id):
-    services.get_lot(portal_actor(), lot_id)  # someone else's lot is a 404, whatever the form says
-    with forms.flashing_errors():
-        materials.consume(portal_actor(), lot_id, forms.load(InputIn(), forms.clean(request.form)))
-        flash(_("Consumption recorded."), "success")
+    actor = portal_actor()
+    services.get_lot(actor, lot_id)  # someone else's lot is a 404, whatever the form says
+    values = forms.clean(request.form)
+    try:
+        materials.consume(actor, lot_id, forms.load(InputIn(), values))
+    except (forms.FormError, DomainError) as exc:
+        # two forms post here: a material lot's quantity, or another lot's pieces
+        errors, status = forms.refused(exc)
+        return lot_page(actor, lot_id, "consume-lot" if "input_lot" in request.form else "consume", values, errors), status
+    flash(_("Consumption recorded."), "success")
     return redirect(url_for("production.lot", lot_id=lot_id) + "#materials")
 
 
@@ -90,23 +97,18 @@ def download(document_id):
 @bp.post("/orders/<uuid:order_id>/required-documents")
 @login_required
 def require(order_id):
-    get_order(portal_actor(), order_id)  # someone else's order is a 404
-    with forms.flashing_errors():
-        documents.set_required_documents(portal_actor(), order_id, request.form.getlist("documents"))
-        flash(_("Required documents saved."), "success")
+    from market.orders.views import order_page
+
+    actor = portal_actor()
+    get_order(actor, order_id)  # someone else's order is a 404
+    values = {"documents": request.form.getlist("documents")}  # the boxes ticked, to tick them again
+    try:
+        documents.set_required_documents(actor, order_id, values["documents"])
+    except DomainError as exc:
+        errors, status = forms.refused(exc)
+        return order_page(actor, order_id, "require", values, errors), status
+    flash(_("Required documents saved."), "success")
     return redirect(url_for("orders.show", order_id=order_id) + "#required-documents")
-
-
-def lot_panel(actor, view) -> dict:
-    """The lot page's materials, documents and sampling part (production.views.lot)."""
-    mine = bool(view.my_seqs)
-    held = [m for m in materials.material_lots(actor) if m.remaining_milli > 0
-            and (m.order_id is None or m.order_id == view.order.id)] if mine else []
-    return {"inputs": materials.inputs_of(actor, view.lot.public_id),
-            "documents": documents.lot_documents(actor, view.lot.public_id),
-            "held_materials": held, "document_kinds": DOCUMENT_KINDS, "aqls": sampling.AQLS,
-            "sampling_plans": [sampling.plan(view.lot.quantity, a) for a in sampling.AQLS] if view.lot.quantity >= 2 else [],
-            "missing_documents": documents.missing_for(actor, view.lot.public_id)}
 
 
 def order_panel(actor, order) -> dict:

@@ -6,7 +6,8 @@ from flask_login import login_required
 from market.auth import portal_actor
 from market.errors import DomainError
 from market.orders.services import get_order
-from market.production import labels, material_views, services
+from market.production import labels, services
+from market.production.lot_page import lot_page
 from market.production.schemas import FinishIn, LotIn, QcIn, ShipmentIn
 from market.web import forms
 
@@ -17,16 +18,6 @@ bp = Blueprint("production", __name__)
 @login_required
 def lot(lot_id):
     return lot_page(portal_actor(), lot_id)
-
-
-def lot_page(actor, lot_id, refused: str | None = None, values: dict | None = None, errors: dict | None = None):
-    """The lot's page; a refused form (refused = "qc", "ship", "consume", "document") comes
-    back with what was typed."""
-    view = services.lot_view(actor, lot_id)
-    return render_template("production/lot.html", v=view, lot=view.lot, order=view.order,
-                           trace_url=labels.trace_url(view.lot.trace_code),
-                           refused=refused, values=values or {}, errors=errors or {},
-                           **material_views.lot_panel(actor, view))
 
 
 @bp.get("/lots/<uuid:lot_id>/label")
@@ -40,26 +31,38 @@ def label(lot_id):
 @bp.post("/orders/<uuid:order_id>/lots")
 @login_required
 def commission(order_id):
-    get_order(portal_actor(), order_id)  # someone else's order is a 404, whatever the form says
-    with forms.flashing_errors():
-        data = forms.load(LotIn(), forms.clean(request.form))
-        lot = services.commission_lot(portal_actor(), order_id, data.get("quantity"))
-        flash(_("Lot started."), "success")
-        return redirect(url_for("production.lot", lot_id=lot.public_id))
-    return redirect(url_for("orders.show", order_id=order_id))
+    from market.orders.views import order_page
+
+    actor = portal_actor()
+    get_order(actor, order_id)  # someone else's order is a 404, whatever the form says
+    values = forms.clean(request.form)
+    try:
+        data = forms.load(LotIn(), values)
+        lot = services.commission_lot(actor, order_id, data.get("quantity"))
+    except (forms.FormError, DomainError) as exc:
+        errors, status = forms.refused(exc)
+        return order_page(actor, order_id, "commission", values, errors), status
+    flash(_("Lot started."), "success")
+    return redirect(url_for("production.lot", lot_id=lot.public_id))
 
 
 @bp.post("/lots/<uuid:lot_id>/operations/<int:seq>/<any(start, finish):step>")
 @login_required
 def operation(lot_id, seq, step):
-    services.get_lot(portal_actor(), lot_id)  # someone else's lot is a 404, whatever the form says
-    with forms.flashing_errors():
+    actor = portal_actor()
+    services.get_lot(actor, lot_id)  # someone else's lot is a 404, whatever the form says
+    values = forms.clean(request.form)
+    try:
         if step == "start":
-            services.start_operation(portal_actor(), lot_id, seq)
+            services.start_operation(actor, lot_id, seq)
         else:
-            data = forms.load(FinishIn(), forms.clean(request.form))
-            services.finish_operation(portal_actor(), lot_id, seq, data["good"], data["rejected"])
-        flash(_("Operation recorded."), "success")
+            data = forms.load(FinishIn(), values)
+            services.finish_operation(actor, lot_id, seq, data["good"], data["rejected"])
+    except (forms.FormError, DomainError) as exc:
+        # shown in the operation's row: "start-2", or "finish-2" with the counts typed
+        errors, status = forms.refused(exc)
+        return lot_page(actor, lot_id, f"{step}-{seq}", values, errors), status
+    flash(_("Operation recorded."), "success")
     return redirect(url_for("production.lot", lot_id=lot_id))
 
 

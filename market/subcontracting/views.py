@@ -7,7 +7,9 @@ from sqlalchemy import select
 
 from market.auth import Actor, portal_actor
 from market.db import unit_of_work
+from market.errors import DomainError
 from market.orders.models import Order
+from market.orders.services import get_order
 from market.subcontracting import services, tree
 from market.subcontracting.models import SubcontractNode
 from market.web import forms
@@ -18,13 +20,19 @@ bp = Blueprint("subcontracting", __name__)
 @bp.post("/orders/<uuid:order_id>/subcontract")
 @login_required
 def subcontract(order_id):
-    with forms.flashing_errors():
-        seqs = [int(v) for v in request.form.getlist("operation_seqs") if v.strip().isdigit()]
-        done = services.subcontract(portal_actor(), order_id, seqs)
-        flash(_("Sub-order opened; the solver is quoting it."), "success")
-        return redirect(url_for("matching.quotes", order_id=done.order.public_id,
-                                job=done.quote_job.public_id if done.quote_job else None))
-    return redirect(url_for("orders.show", order_id=order_id))
+    from market.orders.views import order_page
+
+    actor = portal_actor()
+    get_order(actor, order_id)  # someone else's order is a 404, whatever the form says
+    ticked = request.form.getlist("operation_seqs")  # the boxes ticked, to tick them again
+    try:
+        done = services.subcontract(actor, order_id, [int(v) for v in ticked if v.strip().isdigit()])
+    except DomainError as exc:
+        errors, status = forms.refused(exc)
+        return order_page(actor, order_id, "subcontract", {"operation_seqs": ticked}, errors), status
+    flash(_("Sub-order opened; the solver is quoting it."), "success")
+    return redirect(url_for("matching.quotes", order_id=done.order.public_id,
+                            job=done.quote_job.public_id if done.quote_job else None))
 
 
 @bp.post("/orders/<uuid:order_id>/name-consent")
