@@ -223,7 +223,13 @@ def test_smtp_url_with_credentials_logs_in(app):
 
 def test_a_reset_asked_for_an_address_with_a_line_break_fails_its_row_and_injects_no_header(client, app, smtp):
     app.config["MAIL_SEND_AFTER_COMMIT"] = False
-    client.post("/password/forgot", data={"email": "x@example.test\r\nBcc: victim@example.test"})
+    hostile = "x@example.test\r\nBcc: victim@example.test"
+    # the portal's form refuses it at the field (#18): nothing is queued
+    refused = client.post("/password/forgot", data={"email": hostile})
+    assert refused.status_code == 422 and 'data-error-for="email"' in refused.get_data(as_text=True)
     with app.app_context():
+        assert delivery.send_due() == {}
+        # and should such an address reach the outbox another way, its row fails, no header goes out
+        services.request_password_reset(hostile, lambda token: f"http://127.0.0.1/reset?token={token}")
         assert delivery.send_due() == {"failed": 1}
     assert smtp.raw == []
