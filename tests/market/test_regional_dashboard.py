@@ -8,24 +8,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from market.db import unit_of_work
+from tests.market.portal.test_dashboard_figures import H, _add  # rows written as the figures test does
 
 # the period 2030-03-01..2030-03-30 in Shanghai: [02-28 16:00Z, 03-30 16:00Z)
 START = datetime(2030, 2, 28, 16, 0, tzinfo=timezone.utc)
 END = datetime(2030, 3, 30, 16, 0, tzinfo=timezone.utc)
 QUERY = "from=2030-03-01&to=2030-03-30"
 T0 = datetime(2030, 3, 10, tzinfo=timezone.utc)
-H = timedelta(hours=1)
-
-
-def _add(*rows):
-    with unit_of_work() as s:
-        for r in rows:
-            s.add(r)
-            s.flush()
-        ids = [r.id for r in rows]
-        s.commit()
-        return ids
 
 
 def _factory(org_id, name, code, processes=("cnc_milling_3ax",)):
