@@ -36,6 +36,7 @@ from market.catalog.taxonomy import taxonomy
 from market.db import unit_of_work
 from market.orders.models import Order, OrderEvent, Quote, QuoteLine
 from market.regions.divisions import divisions
+from market.web.forms import major
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -238,10 +239,6 @@ CSV_HEADER = ("class_code", "province_code", "province_zh", "province_en", "city
               "price_index_cny_per_hour", "suppressed")
 
 
-def _yuan(minor: int | None) -> str:
-    return "" if minor is None else f"{minor // 100}.{minor % 100:02d}"
-
-
 def csv_rows(r: Regional) -> list[tuple]:
     """The city cells, then the province and class totals (blank where suppressed): what the
     CSV export writes, money in yuan with two decimals (exact, from minor units)."""
@@ -250,7 +247,7 @@ def csv_rows(r: Regional) -> list[tuple]:
         p = c.place
         rate = "" if c.fill_rate is None else f"{c.fill_rate:.3f}"
         figures = ("", "", "", "", "", "", "") if c.suppressed else (
-            c.factories, c.offered_hours, c.booked_hours, c.quoted_orders, c.filled_orders, rate, _yuan(c.price_index_minor))
+            c.factories, c.offered_hours, c.booked_hours, c.quoted_orders, c.filled_orders, rate, major(c.price_index_minor, "CNY"))
         out.append((c.class_code, p.province_code, p.province_zh, p.province_en, p.city_code, p.city_zh, p.city_en,
                     *figures, "yes" if c.suppressed else "no"))
     return out
