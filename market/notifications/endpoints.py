@@ -187,16 +187,20 @@ def list_deliveries(actor: Actor, endpoint_id: uuid.UUID, *, limit: int = 50,
     policy.require_owner(actor, "read the webhook log")
     with unit_of_work() as s:
         endpoint = _own(s, actor, endpoint_id)
-        query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+        newest = select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint.id)
         if status:
-            query = query.where(WebhookDelivery.status == status)
-        deliveries = list(s.scalars(query.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
-                                    .limit(limit)))
-        attempts: dict[int, list[WebhookAttempt]] = {d.id: [] for d in deliveries}
-        for attempt in s.scalars(select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(list(attempts)))
-                                 .order_by(WebhookAttempt.id)):
-            attempts[attempt.delivery_id].append(attempt)
-        return [DeliveryView(d, attempts[d.id]) for d in deliveries]
+            newest = newest.where(WebhookDelivery.status == status)
+        newest = newest.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()).limit(limit)
+        # one statement, so one snapshot: read in two, a sender committing in between shows an
+        # attempt next to the status its delivery had before it (READ COMMITTED read skew)
+        rows = s.execute(select(WebhookDelivery, WebhookAttempt)
+                         .outerjoin(WebhookAttempt, WebhookAttempt.delivery_id == WebhookDelivery.id)
+                         .where(WebhookDelivery.id.in_(newest))
+                         .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc(), WebhookAttempt.id))
+        attempts: dict[WebhookDelivery, list[WebhookAttempt]] = {}
+        for delivery, attempt in rows:
+            attempts.setdefault(delivery, []).extend([attempt] if attempt is not None else [])
+        return [DeliveryView(d, tried) for d, tried in attempts.items()]
 
 
 def redeliver(actor: Actor, delivery_id: uuid.UUID, now: datetime | None = None) -> WebhookDelivery:

@@ -189,3 +189,35 @@ def test_with_the_broker_down_deliveries_go_out_from_the_web_process(api, owner,
     while not receiver.requests and time.monotonic() < deadline:
         time.sleep(0.05)
     assert receiver.ids() == ["evt_nobroker"]
+
+
+def test_the_delivery_log_never_shows_an_attempt_its_delivery_does_not_know_of(
+        api, owner, receiver, tell, sweep, t0, hooks):
+    """The log is read while a sender records an attempt: it shows the delivery before the
+    attempt or after it, never the attempt next to the status it had before (read skew: each
+    statement of a READ COMMITTED transaction, and each of SQLite's autocommit reads, sees the
+    database as it is when it starts)."""
+    import threading
+
+    from sqlalchemy import event
+
+    endpoint = add_endpoint(api, owner, receiver.url)
+    tell(owner.actor.org_id, "order.shipped", event_id="evt_skew")
+    engine = hooks.extensions["db"].engine
+    swept = []
+
+    def a_sender_records_meanwhile(conn, cursor, statement, *args):
+        if "webhook_attempts" in statement and not swept and threading.current_thread() is main:
+            sender = threading.Thread(target=lambda: swept.append(sweep(t0)))
+            sender.start()
+            sender.join(30)
+
+    main = threading.current_thread()
+    event.listen(engine, "before_cursor_execute", a_sender_records_meanwhile)
+    try:
+        [delivery] = api(owner).get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()
+    finally:
+        event.remove(engine, "before_cursor_execute", a_sender_records_meanwhile)
+    assert swept and swept[0]["delivered"] == 1 and receiver.ids() == ["evt_skew"]
+    seen = (delivery["status"], [a["ok"] for a in delivery["attempts"]])
+    assert seen in [("pending", []), ("delivered", [True])]
