@@ -93,11 +93,17 @@ def offer():
 @bp.get("/insurance/<uuid:policy_id>")
 @login_required
 def detail(policy_id):
-    actor = portal_actor()
+    return _detail_page(portal_actor(), policy_id)
+
+
+def _detail_page(actor, policy_id, refused: str = "", values: dict | None = None, errors: dict | None = None):
+    """The policy page; a refused claim decision comes back in its claim's row (`refused`:
+    "approve-<claim>" or "reject-<claim>") with what was typed."""
     p = services.get(actor, policy_id)
     return render_template("insurance/detail.html", p=p, actor=actor,
                            periods=premiums.explained(premiums.invoices_of(actor, policy_id)),
-                           candidates=claims.candidates(actor, policy_id), claims=claims.claims_of(actor, policy_id))
+                           candidates=claims.candidates(actor, policy_id), claims=claims.claims_of(actor, policy_id),
+                           refused=refused, values=values or {}, errors=errors or {})
 
 
 @bp.post("/insurance/<uuid:policy_id>/accept")
@@ -134,11 +140,18 @@ def pay(premium_id):
 def decide(claim_id):
     actor = portal_actor()
     claim = claims.get_claim(actor, claim_id)
-    with forms.flashing_errors():
-        raw = forms.clean(request.form)
+    values = forms.clean(request.form)
+    try:
+        raw = dict(values)
         if "approved" in raw:
             raw["approved_minor"] = forms.scaled_int(raw.pop("approved"), "approved_minor", places=2, maximum=MAX_MINOR)
         claims.decide(actor, claim_id, **forms.load(sc.ClaimDecisionIn(), raw))
+    except (forms.FormError, DomainError) as exc:
+        errors, status = forms.refused(exc)
+        step = "approve" if values.get("approve") == "true" else "reject"
+        return _detail_page(actor, claim.policy.public_id, f"{step}-{claim_id}", values,
+                            _as_typed(errors, {"approved_minor": "approved"})), status
+    flash(_("Claim decided."), "success")
     return redirect(url_for("insurance.detail", policy_id=claim.policy.public_id))
 
 

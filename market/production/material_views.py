@@ -50,14 +50,21 @@ def record():
 @bp.post("/materials/<uuid:material_lot_id>/documents")
 @login_required
 def attach_material(material_lot_id):
-    materials.get_material_lot(portal_actor(), material_lot_id)  # someone else's is a 404
-    with forms.flashing_errors():
-        data = forms.load(DocumentFormIn(), {"kind": request.form.get("kind", ""),
-                                             "public": "public" in request.form})
-        documents.attach_to_material_lot(portal_actor(), material_lot_id, data["kind"], data["public"],
-                                         request.files.get("file"))
-        flash(_("Document attached."), "success")
+    actor = portal_actor()
+    materials.get_material_lot(actor, material_lot_id)  # someone else's is a 404
+    try:
+        data = _document_form()
+        documents.attach_to_material_lot(actor, material_lot_id, data["kind"], data["public"], request.files.get("file"))
+    except (forms.FormError, DomainError) as exc:
+        # the refusal in the material lot's row (a browser never refills a file input)
+        errors, status = forms.refused(exc)
+        return _materials_page(actor, f"attach-{material_lot_id}", forms.clean(request.form), errors), status
+    flash(_("Document attached."), "success")
     return redirect(url_for("materials.index"))
+
+
+def _document_form() -> dict:
+    return forms.load(DocumentFormIn(), {"kind": request.form.get("kind", ""), "public": "public" in request.form})
 
 
 @bp.post("/lots/<uuid:lot_id>/inputs")
@@ -79,12 +86,15 @@ def consume(lot_id):
 @bp.post("/lots/<uuid:lot_id>/documents")
 @login_required
 def attach(lot_id):
-    services.get_lot(portal_actor(), lot_id)
-    with forms.flashing_errors():
-        data = forms.load(DocumentFormIn(), {"kind": request.form.get("kind", ""),
-                                             "public": "public" in request.form})
-        documents.attach_to_lot(portal_actor(), lot_id, data["kind"], data["public"], request.files.get("file"))
-        flash(_("Document attached."), "success")
+    actor = portal_actor()
+    services.get_lot(actor, lot_id)  # someone else's lot is a 404, whatever the form says
+    try:
+        data = _document_form()
+        documents.attach_to_lot(actor, lot_id, data["kind"], data["public"], request.files.get("file"))
+    except (forms.FormError, DomainError) as exc:
+        errors, status = forms.refused(exc)  # the kind and the public box kept; a file is chosen again
+        return lot_page(actor, lot_id, "document", forms.clean(request.form), errors), status
+    flash(_("Document attached."), "success")
     return redirect(url_for("production.lot", lot_id=lot_id) + "#documents")
 
 

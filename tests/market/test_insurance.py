@@ -28,6 +28,11 @@ SUM = 200_000_000  # 2,000,000.00 yuan insured
 
 @pytest.fixture
 def world(app, api, tenant):
+    return make_world(app, api, tenant)
+
+
+def make_world(app, api, tenant) -> dict:
+    """Two factories, two insurers, a lender and a buyer; the insured consented to the first insurer."""
     owner, other = tenant("factory", "Insured Works"), tenant("factory", "Other Works")
     insurer, insurer_b = tenant("insurer", "Ping An Property (test)"), tenant("insurer", "Insurer B")
     lender, buyer = tenant("lender", "Bank"), tenant("buyer", "Buyer")
@@ -543,20 +548,17 @@ def test_the_insurer_offers_in_major_units_and_the_insured_accepts_in_the_portal
         assert s.scalar(select(Policy.status)) == "active"
 
 
-def test_the_parties_are_told_of_the_policy_the_premium_and_the_claim_and_nobody_else(app, world):
+CLAIMED_AT = datetime(2026, 3, 6, 4, tzinfo=timezone.utc)
+
+
+def filed_claim(app, w, p: dict):
+    """The insured machine down 6 h on 3 March (committed), the premium issued, and the
+    insured's claim for that window filed on 6 March."""
+    from market.db import unit_of_work
     from market.insurance import claims, premiums
     from market.insurance.models import Policy
-    from market.db import unit_of_work
     from market.telemetry.models import StateInterval
 
-    w = world
-    p = issued(app, w)
-
-    def kinds_of(who):
-        return [n["kind"] for n in w[who].get("/api/v1/notifications").get_json()["items"]]
-
-    assert "policy.issued" in kinds_of("insured") and "policy.issued" in kinds_of("insurer")
-    now = datetime(2026, 3, 6, 4, tzinfo=timezone.utc)
     with app.app_context():
         with unit_of_work() as s:
             row = s.scalar(select(Policy))
@@ -565,12 +567,27 @@ def test_the_parties_are_told_of_the_policy_the_premium_and_the_claim_and_nobody
                                 start_at=datetime(2026, 3, 3, 2, tzinfo=timezone.utc),
                                 end_at=datetime(2026, 3, 3, 8, tzinfo=timezone.utc), state="down", reason=""))
             s.commit()
-    _committed_days(app, machine_pk, factory_pk, {date(2026, 3, 3): {"down": 6 * 3600, "idle": 18 * 3600}}, now)
+    _committed_days(app, machine_pk, factory_pk, {date(2026, 3, 3): {"down": 6 * 3600, "idle": 18 * 3600}}, CLAIMED_AT)
     with app.app_context():
-        assert premiums.issue_premiums(now=now) == 1
-        [cand] = claims.candidates(w["owner"].actor, uuid.UUID(p["id"]), now=now)
-        claim = claims.file_claim(w["owner"].actor, uuid.UUID(p["id"]), start_at=cand.start_at, end_at=cand.end_at,
-                                  now=now)
+        assert premiums.issue_premiums(now=CLAIMED_AT) == 1
+        [cand] = claims.candidates(w["owner"].actor, uuid.UUID(p["id"]), now=CLAIMED_AT)
+        return claims.file_claim(w["owner"].actor, uuid.UUID(p["id"]), start_at=cand.start_at, end_at=cand.end_at,
+                                 now=CLAIMED_AT)
+
+
+def test_the_parties_are_told_of_the_policy_the_premium_and_the_claim_and_nobody_else(app, world):
+    from market.insurance import claims
+
+    w = world
+    p = issued(app, w)
+
+    def kinds_of(who):
+        return [n["kind"] for n in w[who].get("/api/v1/notifications").get_json()["items"]]
+
+    assert "policy.issued" in kinds_of("insured") and "policy.issued" in kinds_of("insurer")
+    now = CLAIMED_AT
+    claim = filed_claim(app, w, p)
+    with app.app_context():
         assert claim.claimed_minor == 4 * RATE  # 6 h down, 2 h deductible
         claims.decide(w["insurer_tenant"].actor, claim.public_id, approve=False, reason="wear, not a breakdown", now=now)
     assert {"premium.invoiced", "claim.decided"} <= set(kinds_of("insured"))
