@@ -77,6 +77,7 @@ class Checks:
         self.locale, self.screen, self.viewport = locale, screen, SCREENS[screen]
         self.shot, self.data = shot, list(data)
         self.wide: dict[str, str] = {}
+        self.titles: dict[str, str] = {}
         self.mislabelled: dict[str, list[str]] = {}
         self.english: dict[str, set[str]] = {}
         self.outside: dict[str, set[str]] = {}
@@ -104,6 +105,9 @@ class Checks:
         page.wait_for_load_state()
         where = _where(page)
         self.pages += 1
+        title = page.title()
+        if not title.strip() or "<" in title:  # a tab or bookmark reads it: plain words only
+            self.titles[where] = title
         width, inner, widest = page.evaluate(_WIDTH)
         if width > inner:
             self.wide[where] = f"{width}px wide on a {inner}px screen: {widest}"
@@ -130,6 +134,7 @@ class Checks:
     def assert_clean(self):
         problems = {
             "pages wider than the screen": self.wide,
+            "titles empty or with markup": self.titles,
             "row-wide messages labelled as a column on a phone": self.mislabelled,
             "English UI text on a Chinese page": {k: sorted(v) for k, v in self.english.items()},
             "requests that leave 127.0.0.1 (aborted)": {k: sorted(v) for k, v in self.outside.items()},

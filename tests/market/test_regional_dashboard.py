@@ -4,6 +4,7 @@ Dongguan. Cells drawn from fewer than 3 factories (Wuxi, Dongguan, Suzhou's shee
 nothing, and no total lets them be worked out by subtraction."""
 import csv
 import io
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -152,6 +153,7 @@ def test_the_page_in_chinese_and_the_api_show_suzhou_and_hide_the_small_cells(wo
     assert page.count("已隐藏：少于 3 家工厂") == 3  # Wuxi, Dongguan, Suzhou's sheet metal
     assert "东莞市" in page and "20.0" not in page  # Dongguan's 20 open hours never drawn
     assert page.count("data-chart") == 1  # one chart: machining, the one class with a shown cell
+    assert re.search(r"<title>\s*区域看板\s*</title>", page), re.search(r"<title>.*?</title>", page, re.S)[0]
     body = api(world["op"].read_token).get(f"/api/v1/operator/regions?{QUERY}").get_json()
     shown = [c for c in body["cells"] if not c["suppressed"]]
     assert [{k: c[k] for k in SUZHOU} for c in shown] == [SUZHOU]
