@@ -13,6 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from tests.ports import free_port
+
 CONTRACTS = Path(__file__).resolve().parent.parent / "ledger" / "contracts"
 # anvil's first default account (mnemonic "test test … junk"): funded on every anvil
 FUNDED_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
@@ -27,20 +29,13 @@ def anvil_binary() -> str | None:
     return shutil.which("anvil")
 
 
-def _free_port() -> int:
-    # a kernel-chosen port, not a fixed range: parallel workers (and CI's two passes) stop and
-    # start nodes, and a stopped node's fixed port would be taken by another's, which would
-    # then answer for "the node is down"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Anvil:
     def __init__(self, binary: str, port: int | None = None, state: Path | None = None):
         self.binary = binary
         self.state = state  # the chain is written there on stop and read back on start
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 

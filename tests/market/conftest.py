@@ -1,7 +1,6 @@
 """Fixtures shared by the marketplace tests."""
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -61,10 +60,6 @@ def celery(app, broker_url: str, var_dir, *args: str, env: dict | None = None, o
                             stderr=stderr)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager

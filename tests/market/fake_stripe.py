@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import json
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +21,8 @@ import urllib.parse
 import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.ports import free_port
 
 LAUNCH = """
 import sys
@@ -33,10 +34,6 @@ web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class LocalStripe:

@@ -2,7 +2,6 @@
 can refuse the first messages with a temporary error, for the mail tests."""
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from email import policy
@@ -11,11 +10,9 @@ from email.parser import BytesParser
 
 from aiosmtpd.controller import Controller
 
+from tests.ports import free_port
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+
 
 
 class Mailbox:

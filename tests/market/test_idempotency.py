@@ -209,7 +209,7 @@ app = create_app()
 def test_kill_9_of_a_gunicorn_worker_mid_request_then_retry_makes_one_order(app, tenant, tmp_path):
     import requests
 
-    from tests.market.conftest import free_port
+    from tests.ports import free_port
 
     who = tenant("buyer")
     (tmp_path / "killable.py").write_text(KILLABLE)

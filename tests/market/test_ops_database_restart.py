@@ -5,9 +5,7 @@ Runs against a private PostgreSQL cluster made for this test (initdb into a temp
 directory, on a free port, as the `postgres` OS user): the shared server is never touched.
 """
 import glob
-import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -18,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from tests.conftest import make_tenant, order_body
+from tests.ports import free_port
 
 pytestmark = pytest.mark.postgres_only
 
@@ -31,9 +30,7 @@ def private_postgres():
     bindir = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
     data = tempfile.mkdtemp(prefix="smm-pg-")
     shutil.chown(data, "postgres", "postgres")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     _as_postgres(f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync")
     pg_ctl = [f"{bindir}/pg_ctl", "-D", data, "-l", f"{data}/server.log", "-w", "-t", "60",
               "-o", f"-p {port} -k {data} -c listen_addresses=127.0.0.1"]

@@ -9,7 +9,8 @@ import pytest
 import requests
 
 from tests.conftest import order_body
-from tests.market.conftest import free_port, gunicorn
+from tests.market.conftest import gunicorn
+from tests.ports import free_port
 
 
 def _value(text: str, name: str, **labels) -> float | None:

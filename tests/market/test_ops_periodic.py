@@ -12,7 +12,8 @@ import redis
 from sqlalchemy import select
 
 from tests.conftest import order_body, redis_url
-from tests.market.conftest import WORKER, celery, free_port, stop
+from tests.market.conftest import WORKER, celery, stop
+from tests.ports import free_port
 
 BROKER_DB = 13  # test_celery_jobs uses 15
 

@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.market.conftest import free_port, gunicorn
+from tests.market.conftest import gunicorn
+from tests.ports import free_port
 
 
 def _app_on(database_url, tmp_path, **config):

@@ -11,7 +11,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from tlog_world import append_and_sign, free_port
+from tlog_world import append_and_sign
+
+from tests.ports import free_port
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tlog_client import cosigners
 from werkzeug.serving import make_server

@@ -2,7 +2,6 @@
 port of 8700-8799 (the brief's range for this work)."""
 from __future__ import annotations
 
-import socket
 import threading
 import urllib.request
 from datetime import datetime, timedelta, timezone
@@ -10,19 +9,11 @@ from datetime import datetime, timedelta, timezone
 from werkzeug.serving import make_server
 
 from ledger.events import Event
+from tests.ports import free_port
 
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 
 
-def free_port() -> int:
-    for port in range(8700, 8800):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8700-8799")
 
 
 def events(n: int, start: int) -> list[Event]:

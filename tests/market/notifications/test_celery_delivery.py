@@ -12,7 +12,8 @@ from sqlalchemy import select
 from market.db import unit_of_work
 from market.mail.models import OutboxEmail
 from market.notifications.webhook_models import WebhookDelivery
-from tests.market.conftest import WORKER, celery, free_port, stop
+from tests.market.conftest import WORKER, celery, stop
+from tests.ports import free_port
 from tests.market.smtp_server import SmtpServer
 
 BROKER_DB = 15  # emptied by the broker_url fixture; test_celery_jobs uses it too, never at the same time

@@ -16,21 +16,11 @@ from datetime import timedelta
 
 import pytest
 
+from tests.ports import free_port
 from tests.market.telemetry.conftest import iso, recent_workday_midnight_shanghai
 
-PORTS = range(18830, 18840)
 SUBSCRIBER = ("market-ingest", "s3cret-ingest")
 
-
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.skip("no free port in 18830-18839 for a test broker")
 
 
 @pytest.fixture
@@ -38,7 +28,7 @@ def broker(app, plant, tmp_path):
     """Broker files configured, synced from the plant's devices, Mosquitto running on them."""
     if shutil.which("mosquitto") is None:
         pytest.skip("mosquitto is not installed")
-    port = _free_port()
+    port = free_port()
     app.config.update(TELEMETRY_BROKER_PASSWORD_FILE=str(tmp_path / "passwd"),
                       TELEMETRY_BROKER_ACL_FILE=str(tmp_path / "acl"),
                       TELEMETRY_BROKER_PID_FILE=str(tmp_path / "mosquitto.pid"),
