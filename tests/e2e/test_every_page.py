@@ -43,7 +43,7 @@ PERSONAS = {
 }
 # links the crawl does not follow: files (PDF, JSON, SVG, attachments), the API and its docs,
 # the monitoring endpoints
-SKIP = re.compile(r"(\.pdf|\.json|\.svg|\.png|\.ico|\.webmanifest)$|^/(api|static|attachments|bid-attachments|documents|"
+SKIP = re.compile(r"(\.pdf|\.csv|\.json|\.svg|\.png|\.ico|\.webmanifest)$|^/(api|static|attachments|bid-attachments|documents|"
                   r"metrics|healthz|readyz)(/|$)|/trace/[^/]+/documents/|/(evidence|pdf)$")
 
 
