@@ -167,6 +167,31 @@ def claims_of(actor: Actor, policy_id: uuid.UUID) -> list[Claim]:
         return list(s.scalars(select(Claim).where(Claim.policy_id == p.id).order_by(Claim.start_at)).unique())
 
 
+def _decision(actor: Actor, claim: Claim, approve: bool, approved_minor: int | None, reason: str) -> int:
+    """The amount a decision approves (0 for a rejection), or its refusal."""
+    if claim.policy.insurer_org_id != actor.org_id:
+        raise errors.refusal(errors.Forbidden, _l("Only the insurer decides a claim."))
+    if claim.status != "filed":
+        raise errors.refusal(errors.Conflict, _l("This claim is already decided."))
+    if not approve:
+        if not reason.strip():
+            raise errors.refusal(errors.Invalid, _l("Say why the claim is rejected."), field="reason")
+        return 0
+    amount = claim.claimed_minor if approved_minor is None else approved_minor
+    if not 0 <= amount <= claim.claimed_minor:
+        raise errors.refusal(errors.Invalid, _l("The approved amount is between zero and the indemnity claimed."),
+                             field="approved_minor")
+    return amount
+
+
+def check_decision(actor: Actor, claim_id: uuid.UUID, *, approve: bool, approved_minor: int | None = None,
+                   reason: str = "") -> int:
+    """What `decide` would refuse, without deciding: the portal asks for a confirmation only of
+    a decision that can be carried out. Returns the amount it would approve."""
+    with unit_of_work() as s:
+        return _decision(actor, _find_claim(s, actor, claim_id), approve, approved_minor, reason)
+
+
 def decide(actor: Actor, claim_id: uuid.UUID, *, approve: bool, approved_minor: int | None = None,
            reason: str = "", now: datetime | None = None) -> Claim:
     """The insurer approves (the indemnity claimed, or less) or rejects (with a reason) a claim."""
@@ -174,20 +199,8 @@ def decide(actor: Actor, claim_id: uuid.UUID, *, approve: bool, approved_minor: 
     with unit_of_work() as s:
         write_lock(s)
         claim = _find_claim(s, actor, claim_id, lock=True)
-        if claim.policy.insurer_org_id != actor.org_id:
-            raise errors.refusal(errors.Forbidden, _l("Only the insurer decides a claim."))
-        if claim.status != "filed":
-            raise errors.refusal(errors.Conflict, _l("This claim is already decided."))
-        if approve:
-            amount = claim.claimed_minor if approved_minor is None else approved_minor
-            if not 0 <= amount <= claim.claimed_minor:
-                raise errors.refusal(errors.Invalid, _l("The approved amount is between zero and the indemnity claimed."),
-                                     field="approved_minor")
-            claim.status, claim.approved_minor = "approved", amount
-        else:
-            if not reason.strip():
-                raise errors.refusal(errors.Invalid, _l("Say why the claim is rejected."), field="reason")
-            claim.status, claim.approved_minor = "rejected", 0
+        amount = _decision(actor, claim, approve, approved_minor, reason)
+        claim.status, claim.approved_minor = ("approved", amount) if approve else ("rejected", 0)
         claim.decision_reason, claim.decided_at = reason.strip() or None, now
         claim.decided_ledger_index = record(s, ev.claim_decided(claim, now))[0].index
         bus.publish(s, ClaimDecided(claim.id))

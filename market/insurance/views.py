@@ -11,9 +11,11 @@ from flask_login import login_required
 from market.api_common import MAX_MINOR
 from market.auth import portal_actor
 from market.errors import DomainError, NotFound
+from market.i18n import money
 from market.insurance import claims, premiums, rating, services
 from market.insurance import schemas as sc
 from market.insurance.tariff import BAND, COVERAGES
+from market.web import confirm as confirmation
 from market.web import forms
 
 bp = Blueprint("insurance", __name__)
@@ -145,7 +147,16 @@ def decide(claim_id):
         raw = dict(values)
         if "approved" in raw:
             raw["approved_minor"] = forms.scaled_int(raw.pop("approved"), "approved_minor", places=2, maximum=MAX_MINOR)
-        claims.decide(actor, claim_id, **forms.load(sc.ClaimDecisionIn(), raw))
+        data = forms.load(sc.ClaimDecisionIn(), raw)
+        amount = claims.check_decision(actor, claim_id, **data)
+        currency = claim.policy.currency
+        asked = confirmation.typed(_("Approve"), _("Approve this claim for %(amount)s? The insured is told, and the "
+                                                   "decision goes on the ledger.", amount=money(amount, currency))) \
+            if data["approve"] else confirmation.typed(_("Reject"), _("Reject this claim? The insured is told your "
+                                                                      "reason, and the decision goes on the ledger."))
+        if asked is not None:
+            return asked
+        claims.decide(actor, claim_id, **data)
     except (forms.FormError, DomainError) as exc:
         errors, status = forms.refused(exc)
         step = "approve" if values.get("approve") == "true" else "reject"

@@ -673,3 +673,28 @@ def test_a_policy_is_exposure_in_the_credit_report_with_its_premium_behaviour(ap
     after = owed(date(2026, 4, 2))["products"]["policies"]
     assert (after["outstanding_minor"], after["overdue_minor"]) == (april, 0)
     assert after["behaviour"]["overdue"] == 0 and after["behaviour"]["on_time"] + after["behaviour"]["late"] == 1
+
+
+@pytest.mark.parametrize("lang, asked", [("zh-CN", "按 ¥1,500.00 核准这笔理赔"), ("en", "Approve this claim for ¥1,500.00?")])
+def test_the_insurer_confirms_a_claim_decision_with_the_amount_typed_before_it_is_made(app, world, lang, asked):
+    """Deciding a claim cannot be taken back: the portal asks first (the confirm page without
+    JavaScript), with the amount typed, and decides only when the confirmed form comes back."""
+    from market.db import unit_of_work
+    from market.insurance.models import Claim
+
+    w = world
+    claim = filed_claim(app, w, issued(app, w))
+    headers = {"Accept-Language": lang}
+    insurer = app.test_client()
+    assert insurer.post("/login", data={"email": w["insurer_tenant"].email, "password": "correct-horse-1"},
+                        headers=headers).status_code == 302
+    url = f"/insurance-claims/{claim.public_id}/decision"
+    page = insurer.post(url, data={"approve": "true", "approved": "1,500"}, headers=headers)
+    shown = page.get_data(as_text=True)
+    assert page.status_code == 200 and asked in shown and 'name="confirmed" value="1"' in shown
+    with app.app_context(), unit_of_work() as s:
+        assert s.scalar(select(Claim.status)) == "filed"  # asked, not decided
+    done = insurer.post(url, data={"approve": "true", "approved": "1,500", "confirmed": "1"}, headers=headers)
+    assert done.status_code == 302
+    with app.app_context(), unit_of_work() as s:
+        assert s.execute(select(Claim.status, Claim.approved_minor)).one() == ("approved", 150_000)
