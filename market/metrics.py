@@ -59,6 +59,10 @@ ANCHOR_ATTEMPTS = Counter("market_anchor_attempts_total", "Checkpoint anchoring 
 TELEMETRY_READINGS = Counter(
     "market_telemetry_readings_total", "Machine telemetry readings accepted (ingest rate), by source (http, mqtt).",
     ["source"])
+TELEMETRY_DEVICE_ERRORS = Counter(
+    "market_telemetry_device_errors_total", "Telemetry input refused, by source (opcua), device (the connector's "
+    "name for it) and reason (unknown_node, certificate_mismatch, connection, value, reading, ingest, device).",
+    ["source", "device", "reason"])
 CREDIT_REPORTS = Counter("market_credit_reports_total", "Credit reports issued to lenders.")
 
 

@@ -355,6 +355,7 @@ POSTGRES_PASS = {
     "tests/market/telemetry/test_rollup_concurrency.py": "row locks of the rollup",
     "tests/market/telemetry/test_rollup_equivalence.py": "aggregate SQL of the rollup",
     "tests/market/telemetry/test_mqtt_and_aggregates.py": "aggregate upserts from the MQTT subscriber",
+    "tests/market/telemetry/test_opcua.py": "the OPC UA connector's readings through PostgreSQL's COPY ingest",
     "tests/market/telemetry/test_ingest_api.py": "constraints: duplicate readings, bulk insert",
     # constraints: lengths, uniqueness, exclusion, nothing half-written (SQLite ignores VARCHAR lengths)
     "tests/market/test_hostile_input.py": "constraints: oversized and hostile values write nothing",

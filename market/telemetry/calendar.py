@@ -72,6 +72,14 @@ def local_day(moment: datetime, tz_name: str) -> date:
     return moment.astimezone(ZoneInfo(tz_name)).date()
 
 
+def reporting_days(moment: datetime, tz_name: str) -> tuple[date, ...]:
+    """The local days a reading at `moment` changes: its own (states start there) and, when
+    it is exactly a local midnight, the day before too (a counter reading reports the parts
+    made up to it, so those are the previous day's: intervals.machine_day)."""
+    day = local_day(moment, tz_name)
+    return (day - timedelta(days=1), day) if day_bounds(day, tz_name)[0] == moment else (day,)
+
+
 # what a local day is, for planning: its kind decides which shifts start on it
 ORDINARY, HOLIDAY, MAKEUP, CLOSED = "ordinary", "holiday", "makeup", "closed"
 

@@ -1,5 +1,5 @@
-"""`market telemetry ...`: the MQTT subscriber, the broker's device accounts, the edge
-simulator, the periodic rollup and the retention purge."""
+"""`market telemetry ...`: the MQTT subscriber, the OPC UA connector, the broker's device
+accounts, the edge simulator, the periodic rollup and the retention purge."""
 from __future__ import annotations
 
 import json
@@ -33,6 +33,32 @@ def subscribe(url, prefix, shared) -> None:
         sub.run()
     except KeyboardInterrupt:
         sub.stop.set()
+
+
+@telemetry_group.command("opcua")
+@click.argument("config_file", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def opcua_cmd(config_file) -> None:
+    """Ingest from machines' OPC UA servers, as the CONFIG_FILE (JSON) maps their nodes."""
+    import asyncio
+
+    from market.telemetry import opcua
+
+    try:
+        config = opcua.load_config(config_file)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(f"{config_file}: {exc}") from None
+    connector = opcua.Connector(current_app._get_current_object(), config)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, connector.stop.set)
+        loop.add_signal_handler(signal.SIGINT, connector.stop.set)
+        await connector.run()
+
+    machines = sum(len(s.machines) for s in config.servers)
+    click.echo(f"OPC UA: {len(config.servers)} server(s), {machines} machine(s)")
+    asyncio.run(main())
 
 
 @telemetry_group.command("broker-sync")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.orm import Session
@@ -31,7 +31,8 @@ from market.telemetry.models import DirtyDay, Reading
 
 
 def days_of(stamps: list[datetime], tz: str) -> set[date]:
-    """The local days of `stamps` (sorted in place), one zone lookup per day, not per reading."""
+    """The local days of `stamps` (sorted in place), one zone lookup per day, not per reading;
+    and the day before each stamp that is a local midnight (cal.reporting_days)."""
     if not stamps:
         return set()
     stamps.sort()
@@ -44,6 +45,11 @@ def days_of(stamps: list[datetime], tz: str) -> set[date]:
             break
         day = cal.local_day(stamps[i], tz)  # the next day that has a reading
         out.add(day)
+    for day in list(out):  # each day's first stamp is the only one that can be its midnight
+        lo = cal.day_bounds(day, tz)[0]
+        i = bisect_left(stamps, lo)
+        if i < len(stamps) and stamps[i] == lo:
+            out.add(day - timedelta(days=1))
     return out
 
 
@@ -55,7 +61,7 @@ def affected_days(s: Session, machine_id: int, tz: str, stamps: list[datetime]) 
         after = s.scalar(select(Reading.ts).where(Reading.machine_id == machine_id, Reading.ts > stamps[-1])
                          .order_by(Reading.ts).limit(1))
         if after is not None:
-            days.add(cal.local_day(after, tz))
+            days.update(cal.reporting_days(after, tz))
     return days
 
 

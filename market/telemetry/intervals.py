@@ -118,7 +118,12 @@ def counter_increments(points: list[Point], carry: Carry) -> list[tuple[datetime
 def machine_day(points: list[Point], carry: Carry, lo: datetime, hi: datetime, *, now: datetime,
                 planned: list, offline_after: timedelta) -> DayFigures:
     """One machine over [lo, hi) (a local day), observed up to `now`. `planned` are the
-    spans of planned production (shifts and booked capacity) before planned stops."""
+    spans of planned production (shifts and booked capacity) before planned stops.
+
+    States hold over [lo, hi), but a counter reading reports the parts made up to its moment,
+    so parts count on (lo, hi], as they count in a busy span (a, b]: a reading at the next
+    midnight (`points` may end with it) reports this day's work, one at `lo` the day before's.
+    Otherwise a night shift's part reported at midnight would count on neither day."""
     end = min(hi, now)
     intervals = state_intervals(points, carry, lo, end, offline_after) if end > lo else []
     seconds: dict[str, int] = {}
@@ -130,7 +135,7 @@ def machine_day(points: list[Point], carry: Carry, lo: datetime, hi: datetime, *
     total = good = 0
     j, n = 0, len(busy)
     for ts, d_total, d_good in counter_increments(points, carry):  # in time order, as busy is
-        if not lo <= ts < hi:
+        if not lo < ts <= hi:
             continue
         while j < n and busy[j][1] < ts:  # sp.contains_end(busy, ts), walking both in order
             j += 1

@@ -8,7 +8,7 @@ recompute that changes a committed day appends a correcting event, never an edit
 from __future__ import annotations
 
 import gc
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 
@@ -63,14 +63,15 @@ def _point_rows(cursor):
 
 
 def _points(s: Session, machine_id: int, lo: datetime, hi: datetime) -> list[Point]:
-    """The machine's readings in [lo, hi), in time order. PostgreSQL hands back aware
+    """The machine's readings in [lo, hi], in time order (a counter reading at `hi` reports
+    the last day's parts: intervals.machine_day). PostgreSQL hands back aware
     datetimes itself, so the hot path skips per-row type processing there."""
     conn = s.connection()
     if conn.dialect.name == "postgresql":
         # fetchall on the driver, rows made as Points right away: no per-row Python layers
         cursor = conn.connection.driver_connection.cursor(row_factory=_point_rows)
         cursor.execute("SELECT ts, state, reason, total, good FROM telemetry_readings "
-                       "WHERE machine_id = %s AND ts >= %s AND ts < %s ORDER BY ts", (machine_id, lo, hi))
+                       "WHERE machine_id = %s AND ts >= %s AND ts <= %s ORDER BY ts", (machine_id, lo, hi))
         # Tens of thousands of new tuples would trigger the cyclic garbage collector again and
         # again (3-4x the fetch itself); they hold no cycles, so let it rest during the fetch.
         paused = gc.isenabled()
@@ -86,7 +87,7 @@ def _points(s: Session, machine_id: int, lo: datetime, hi: datetime) -> list[Poi
         return t.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "microseconds")
 
     rows = conn.exec_driver_sql("SELECT ts, state, reason, total, good FROM telemetry_readings "
-                                "WHERE machine_id = ? AND ts >= ? AND ts < ? ORDER BY ts",
+                                "WHERE machine_id = ? AND ts >= ? AND ts <= ? ORDER BY ts",
                                 (machine_id, text_of(lo), text_of(hi))).fetchall()
     paused = gc.isenabled()
     gc.disable()  # as above
@@ -139,7 +140,9 @@ def recompute_machine(s: Session, machine_id: int, days: set[date], now: datetim
         idx = bisect_left(stamps, hi)
         planned = (calendar.spans(day) if machine.status == "active" else []) + \
             [(max(a, lo), min(b, hi)) for a, b in booked if a < hi and b > lo]
-        fig = machine_day(points[start:idx], carry, lo, hi, now=now, planned=planned, offline_after=gap)
+        # with the reading at `hi` if any: its parts are this day's (the carry leaves it to the next)
+        fig = machine_day(points[start:bisect_right(stamps, hi)], carry, lo, hi, now=now, planned=planned,
+                          offline_after=gap)
         carry = _carry_through(carry, points, start, idx)
         values = dict(factory_id=machine.factory_id, planned_s=fig.planned_s, run_s=fig.run_s,
                       run_total_s=fig.run_total_s, seconds=fig.seconds, total=fig.total, good=fig.good,
@@ -257,13 +260,14 @@ def summarize(s: Session, factory_id: int, now: datetime, recomputed: list[Facto
 
 
 def affected_days(s: Session, machine_id: int, tz: str, stamps: list[datetime]) -> set[date]:
-    """Local days of `stamps`, plus the day of the first stored reading after the latest of
-    them (its counters and state carry over from these)."""
-    days = {cal.local_day(t, tz) for t in stamps}
+    """Local days of `stamps` (and the day before a stamp at local midnight, whose parts it
+    reports), plus those of the first stored reading after the latest of them (its counters
+    and state carry over from these)."""
+    days = {d for t in stamps for d in cal.reporting_days(t, tz)}
     if stamps:
         after = s.scalar(select(Reading.ts).where(Reading.machine_id == machine_id, Reading.ts > max(stamps))
                          .order_by(Reading.ts).limit(1))
         if after is not None:
-            days.add(cal.local_day(after, tz))
+            days.update(cal.reporting_days(after, tz))
     return days
 

@@ -247,3 +247,41 @@ def test_the_machine_data_page_says_why_running_on_a_closed_day_is_not_in_oee(ap
     page = portal.get(f"/factories/{factory}/telemetry", headers=headers).get_data(as_text=True)
     line = page.split('id="outside-calendar">', 1)[1].split("</p>", 1)[0]
     assert words in line and ("4.0 h" in line or "4.0 小时" in line), line
+
+
+# Monday 12 October 2026, an ordinary week: the night 22:00-06:00 runs into Tuesday, with a
+# heartbeat every 20 minutes, so one lands exactly on local midnight. A counter reading
+# reports the parts made up to its moment: the one at 00:00 reports Monday night's work.
+MONDAY, TUESDAY = date(2026, 10, 12), date(2026, 10, 13)
+
+
+def test_parts_reported_at_local_midnight_of_a_night_shift_count_once_on_the_day_before(app, plant):
+    client, factory, m1 = plant["client"], plant["factory"]["id"], plant["machines"][0]["id"]
+    assert client.put(f"/api/v1/factories/{factory}/shift-calendar", json={"weekly": NIGHTS}).status_code == 200
+    readings = run(at(MONDAY, "22:00"), at(TUESDAY, "06:00"), (0, 0), 480, 480)
+    assert at(TUESDAY, "00:00") in {r.ts for r in readings}
+    load(app, m1, readings, MONDAY, TUESDAY)
+    days = {p["start"]: p for p in oee(client, factory, "2026-10-12", "2026-10-13", "day")}
+    # 24 heartbeat steps of 20 units; 6 of them up to and including 00:00 (120 parts)
+    assert (days["2026-10-12"]["total"], days["2026-10-13"]["total"]) == (120, 360)
+    assert days["2026-10-12"]["total"] + days["2026-10-13"]["total"] == 480
+
+
+def test_a_late_reading_at_local_midnight_recomputes_the_day_it_reports_on(app, plant):
+    """Through the ingest path and the dirty-day rollup, NOW injected: the midnight heartbeat
+    arrives after the rest of the night was rolled up, and must reach Monday's figures."""
+    from market.telemetry import devices, dirty, ingest
+
+    client, factory = plant["client"], plant["factory"]["id"]
+    assert client.put(f"/api/v1/factories/{factory}/shift-calendar", json={"weekly": NIGHTS}).status_code == 200
+    raws = [{"ts": r.ts.isoformat(), **({"state": r.state} if r.state else {}), "total": r.total, "good": r.good}
+            for r in run(at(MONDAY, "22:00"), at(TUESDAY, "06:00"), (0, 0), 480, 480)]
+    midnight = next(r for r in raws if r["ts"] == at(TUESDAY, "00:00").isoformat())
+    with app.app_context():
+        device = devices.authenticate(plant["tokens"][0])
+        assert ingest.ingest(device, [r for r in raws if r is not midnight], now=NOW).stored == len(raws) - 1
+        dirty.drain(NOW)
+        assert ingest.ingest(device, [midnight], now=NOW).stored == 1
+        dirty.drain(NOW)
+    days = {p["start"]: p for p in oee(client, factory, "2026-10-12", "2026-10-13", "day")}
+    assert (days["2026-10-12"]["total"], days["2026-10-13"]["total"]) == (120, 360)

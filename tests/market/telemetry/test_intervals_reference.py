@@ -89,5 +89,5 @@ def test_parts_are_counted_inside_planned_time_as_contains_end_says(seed):
     planned = list(zip(cuts[::2], cuts[1::2])) + [(LO + timedelta(hours=h), LO + timedelta(hours=h + 2))
                                                    for h in range(0, 22, 6)]
     fig = machine_day(points, carry, LO, HI, now=HI + timedelta(hours=1), planned=planned, offline_after=GAP)
-    expected = sum(d for ts, d, _ in counter_increments(points, carry) if LO <= ts < HI and sp.contains_end(fig.planned, ts))
+    expected = sum(d for ts, d, _ in counter_increments(points, carry) if LO < ts <= HI and sp.contains_end(fig.planned, ts))
     assert fig.total == expected
