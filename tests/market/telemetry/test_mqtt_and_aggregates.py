@@ -158,14 +158,14 @@ def test_late_data_recomputes_a_closed_day_and_appends_a_correcting_ledger_event
     device, client = plant["devices"][0], plant["client"]
     device.post("/api/v1/telemetry", json={"readings": readings[:30]})
     rollup(app)
-    summaries = client.get(f"/api/v1/factories/{plant['factory']['id']}/daily-summaries").get_json()
+    summaries = client.get(f"/api/v1/factories/{plant['factory']['id']}/daily-summaries").get_json()["items"]
     first = next(x for x in summaries if x["payload"]["day"] == midnight.date().isoformat()
                  or x["day"] == (midnight + timedelta(hours=8)).date().isoformat())
     # the edge box comes back online a day later with the rest of the day, out of order
     late = list(reversed(readings[30:]))
     assert device.post("/api/v1/telemetry", json={"readings": late}).get_json()["stored"] == len(late)
     rollup(app)
-    again = {x["day"]: x for x in client.get(f"/api/v1/factories/{plant['factory']['id']}/daily-summaries").get_json()}
+    again = {x["day"]: x for x in client.get(f"/api/v1/factories/{plant['factory']['id']}/daily-summaries").get_json()["items"]}
     second = again[first["day"]]
     assert second["ledger_index"] > first["ledger_index"] and second["corrections"] == 1
     assert second["payload"]["total"] > first["payload"]["total"]
