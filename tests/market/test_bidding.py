@@ -171,7 +171,7 @@ def test_accepting_a_solver_quote_ends_every_live_bid(app, market):
     a = m.alpha.client.post(f"/api/v1/orders/{m.order['id']}/bids", json=bid_body()).get_json()
     b = m.beta.client.post(f"/api/v1/orders/{m.order['id']}/bids", json=bid_body()).get_json()
     wait_job(m.buyer, m.buyer.post(f"/api/v1/orders/{m.order['id']}/quotes").get_json()["id"])
-    quote = m.buyer.get(f"/api/v1/orders/{m.order['id']}/quotes").get_json()[0]
+    quote = m.buyer.get(f"/api/v1/orders/{m.order['id']}/quotes").get_json()["items"][0]
     assert m.buyer.post(f"/api/v1/quotes/{quote['id']}/accept").status_code == 200
     booked = {line["factory"] for line in quote["lines"]}
     for name, client, bid in (("Alpha Works", m.alpha.client, a), ("Beta Works", m.beta.client, b)):

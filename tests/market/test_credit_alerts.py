@@ -81,7 +81,7 @@ def test_a_lender_sees_the_grade_fall_the_oee_collapse_and_machines_down_for_day
     assert all(e["ledger_index"] is not None for e in log)
 
     # a factory without a live consent raises no alert for this lender
-    consent = owner.get("/api/v1/credit/consents").get_json()[0]
+    consent = owner.get("/api/v1/credit/consents").get_json()["items"][0]
     assert owner.post(f"/api/v1/credit/consents/{consent['id']}/revoke").status_code == 200
     alerts = portal.get("/credit").get_data(as_text=True).split('id="alerts"')[1].split("</div>")[0]
     assert "alert-" not in alerts

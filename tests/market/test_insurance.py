@@ -256,7 +256,7 @@ def test_only_the_insurer_and_the_insured_see_a_policy_everyone_else_gets_404(ap
     assert w["insurer"].post(f"/api/v1/insurance-policies/{second.public_id}/accept",
                              json={"accept": True}).status_code == 403
     # a revoked consent: no new offers
-    consent_id = w["insured"].get("/api/v1/credit/consents").get_json()[0]["id"]
+    consent_id = w["insured"].get("/api/v1/credit/consents").get_json()["items"][0]["id"]
     assert w["insured"].post(f"/api/v1/credit/consents/{consent_id}/revoke").status_code == 200
     r = w["insurer"].post("/api/v1/insurance-policies", json=body(w, start_day="2031-01-01"))
     assert r.status_code == 404 and "factory_id" in r.get_json()["errors"]

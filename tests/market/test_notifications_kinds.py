@@ -149,7 +149,7 @@ def test_a_replan_that_cannot_move_the_work_tells_both_it_failed(app, api, tenan
     order = buyer.post("/api/v1/orders", json=order_body(operations=[
         {"process_code": "cnc_milling_3ax", "setup_minutes": 30, "run_minutes_per_unit": 1}])).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    quote = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()[0]
+    quote = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"][0]
     assert buyer.post(f"/api/v1/quotes/{quote['id']}/accept").status_code == 200
     assert shop.patch(f"/api/v1/machines/{mill['id']}", json={"status": "maintenance"}).status_code == 200
     deadline = time.monotonic() + 60

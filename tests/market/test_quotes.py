@@ -91,7 +91,7 @@ def test_an_expired_quote_cannot_be_accepted(api, tenant, two_sites, app):
     buyer = api(tenant("buyer"))
     order = buyer.post("/api/v1/orders", json=order_body()).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    quote = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()[0]
+    quote = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"][0]
     from sqlalchemy import update
 
     from market.db import unit_of_work

@@ -91,7 +91,7 @@ def _machine_days(app, machine_public_id):
 
 def _intervals(client, machine_id, midnight):
     return client.get(f"/api/v1/machines/{machine_id}/states", query_string={
-        "from": iso(midnight), "to": iso(midnight + timedelta(days=1))}).get_json()
+        "from": iso(midnight), "to": iso(midnight + timedelta(days=1)), "per_page": 100}).get_json()["items"]
 
 
 def test_the_same_readings_over_http_and_over_mqtt_give_identical_aggregates(app, plant, broker_prefix):
