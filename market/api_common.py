@@ -99,18 +99,53 @@ class StrictSchema(ma.Schema):
 
 
 class PageArgs(StrictSchema):
+    """The query of every list (market/pagination.py): a page number, or the `next_cursor` of
+    the page before."""
+
     page = Integer(load_default=1, validate=ma.validate.Range(min=1, max=MAX_PAGE))
     per_page = Integer(load_default=20, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
+    cursor = ma.fields.String(validate=ma.validate.Length(min=1, max=1000), metadata={
+        "description": "the `next_cursor` of the previous page (keyset pagination; instead of `page`)"})
+
+    @ma.validates_schema
+    def _page_or_cursor(self, data, **kwargs):
+        if data.get("cursor") is not None and data.get("page", 1) > 1:
+            raise ma.ValidationError("give either page or cursor, not both", "cursor")
+
+
+def paging(args: dict) -> dict:
+    """The PageArgs part of a list's query (for a handler whose schema adds its own filters)."""
+    return {k: args[k] for k in ("page", "per_page", "cursor") if k in args}
+
+
+class SyncArgs(PageArgs):
+    """A list a client syncs incrementally: `updated_since` returns the rows changed at or after
+    the mark, oldest change first, ordered by (updated_at, id): a client keeps the last row's
+    `updated_at`, follows `next_cursor` to the end, and asks again with that mark. The mark is
+    inclusive so that a row changed later in the same second as the last one seen is not missed
+    (the client sees the last one again; it is the same row, the same version)."""
+
+    updated_since = ma.fields.AwareDateTime(format="iso", metadata={
+        "description": "RFC 3339 timestamp with offset, e.g. 2026-05-01T08:00:00Z: only rows changed at or after it"})
 
 
 def page_schema(item: type[ma.Schema] | ma.Schema, name: str | None = None) -> type[ma.Schema]:
-    name = name or type(item).__name__ if isinstance(item, ma.Schema) else item.__name__
+    """The envelope of a list of `item` (one schema per item schema in the OpenAPI document:
+    two lists of the same items share it)."""
+    return _page_schema(item if isinstance(item, type) else type(item), name)
+
+
+@functools.cache
+def _page_schema(item: type[ma.Schema], name: str | None) -> type[ma.Schema]:
+    name = name or item.__name__
     return type(f"{name.removesuffix('Schema')}Page", (ma.Schema,), {
-        "items": ma.fields.List(ma.fields.Nested(item)),
-        "page": ma.fields.Integer(),
+        "items": ma.fields.List(ma.fields.Nested(item), required=True),
+        "next_cursor": ma.fields.String(allow_none=True, required=True, metadata={
+            "description": "pass as `cursor` for the next page; null on the last page"}),
+        "page": ma.fields.Integer(allow_none=True, metadata={"description": "null on a read by cursor"}),
         "per_page": ma.fields.Integer(),
-        "total": ma.fields.Integer(),
-        "pages": ma.fields.Integer(),
+        "total": ma.fields.Integer(allow_none=True, metadata={"description": "null on a read by cursor"}),
+        "pages": ma.fields.Integer(allow_none=True, metadata={"description": "null on a read by cursor"}),
     })
 
 

@@ -5,8 +5,9 @@ import marshmallow as ma
 from flask_smorest import Blueprint
 
 from market.accounts import services
-from market.api_common import StrictSchema
+from market.api_common import PageArgs, StrictSchema, page_schema
 from market.auth import api_actor, require_token
+from market.pagination import page_of
 
 blp = Blueprint("accounts_api", __name__, url_prefix="/api/v1", description="Organization and tokens")
 
@@ -51,10 +52,11 @@ def rename(data):
 
 @blp.route("/tokens")
 @require_token("read")
-@blp.response(200, TokenOut(many=True))
-def tokens():
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(TokenOut))
+def tokens(args):
     """This organization's API tokens (never their secret; tokens are created in the portal)."""
-    return services.list_api_tokens(api_actor())
+    return page_of(services.list_api_tokens(api_actor()), **args)
 
 
 @blp.route("/tokens/<uuid:token_id>", methods=["DELETE"])

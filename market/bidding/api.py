@@ -6,12 +6,13 @@ from uuid import UUID
 import marshmallow as ma
 from flask_smorest import Blueprint
 
-from market.api_common import idempotent
+from market.api_common import PageArgs, idempotent, page_schema
 from market.auth import api_actor, require_token
 from market.bidding import award, comparison, services
 from market.bidding import schemas as sc
 from market.orders import attachments as files
 from market.orders.schemas import FileIn
+from market.pagination import page_of
 
 blp = Blueprint("bidding_api", __name__, url_prefix="/api/v1", description="Factory bids and counter-offers")
 
@@ -30,18 +31,20 @@ def submit(data, order_id: UUID):
 
 @blp.route("/orders/<uuid:order_id>/bids")
 @require_token("read")
-@blp.response(200, sc.BidOut(many=True))
-def on_order(order_id: UUID):
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.BidOut))
+def on_order(args, order_id: UUID):
     """The buyer: every bid on the order, cheapest first. A factory: its own bid only."""
-    return services.bids_on_order(api_actor(), order_id)
+    return page_of(services.bids_on_order(api_actor(), order_id), **args)
 
 
 @blp.route("/bids")
 @require_token("read")
-@blp.response(200, sc.BidOut(many=True))
-def mine():
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.BidOut))
+def mine(args):
     """A factory's own bids, newest first."""
-    return services.my_bids(api_actor())
+    return page_of(services.my_bids(api_actor()), **args)
 
 
 @blp.route("/bids/<uuid:bid_id>")
@@ -153,8 +156,9 @@ class OfferOut(ma.Schema):
 
 @blp.route("/orders/<uuid:order_id>/offers")
 @require_token("read")
-@blp.response(200, OfferOut(many=True))
-def offers(order_id: UUID):
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(OfferOut))
+def offers(args, order_id: UUID):
     """The buyer: the solver's quotes and the factories' bids side by side, comparable on
     price, promised date, supplier score and distance."""
-    return comparison.offers(api_actor(), order_id)
+    return page_of(comparison.offers(api_actor(), order_id), **args)

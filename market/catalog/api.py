@@ -10,24 +10,27 @@ from market.catalog import schemas as sc
 from market.catalog import services
 from market.catalog.search import CapacityQuery, page_json, search_capacity
 from market.catalog.taxonomy import taxonomy
+from market.pagination import page_of
 
 blp = Blueprint("catalog_api", __name__, url_prefix="/api/v1", description="Factories, machines and capacity")
 
 
 @blp.route("/processes")
 @blp.doc(security=[])  # public: no token
-@blp.response(200, sc.ProcessOut(many=True))
-def processes():
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.ProcessOut))
+def processes(args):
     """The process taxonomy (public)."""
-    return list(taxonomy().processes.values())
+    return page_of(list(taxonomy().processes.values()), **args)
 
 
 @blp.route("/certifications")
 @blp.doc(security=[])  # public: no token
-@blp.response(200, sc.CertificationOut(many=True))
-def certifications():
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.CertificationOut))
+def certifications(args):
     """Known certifications (public)."""
-    return list(taxonomy().certifications.values())
+    return page_of(list(taxonomy().certifications.values()), **args)
 
 
 @blp.route("/factories")

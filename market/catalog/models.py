@@ -93,6 +93,7 @@ class CapacityWindow(Base):
         CheckConstraint("lead_time_days >= 0", name="lead_time_nonnegative"),
         Index("ix_capacity_windows_machine_status_start", "machine_id", "status", "start_at", "end_at"),
         Index("ix_capacity_windows_status_start", "status", "start_at"),
+        Index("ix_capacity_windows_updated_at_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -111,5 +112,7 @@ class CapacityWindow(Base):
     # set when the window is the booked slice of an accepted quote
     booked_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # every change moves it (onupdate): the API's updated_since sync reads it (migration 0037)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     machine: Mapped[Machine] = relationship(lazy="joined")

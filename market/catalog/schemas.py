@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from market.api_common import Integer, Currency, Money, PageArgs, StrictSchema
+from market.api_common import Integer, Currency, Money, PageArgs, StrictSchema, SyncArgs
 from market.catalog.models import MACHINE_STATUSES, PRICING_MODES, WINDOW_STATUSES
 from market.catalog.search import SORTS
 
@@ -133,7 +133,7 @@ class WindowOut(ma.Schema):
     series_id = fields.UUID(allow_none=True)
 
 
-class WindowListArgs(PageArgs):
+class WindowListArgs(SyncArgs):
     machine_id = fields.UUID()
     status = fields.String(validate=validate.OneOf(WINDOW_STATUSES))
 

@@ -48,6 +48,7 @@ class CapacityQuery:
     sort: str = "start"
     page: int = 1
     per_page: int = 20
+    cursor: str | None = None  # a ranked list: the cursor carries the next page (market/pagination.py)
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,7 @@ def search_capacity(q: CapacityQuery) -> Page[Hit]:
             extra.append(CapacityWindow.min_lot <= q.min_lot_at_most)
         if extra:
             stmt, count = stmt.where(*extra), count.where(*extra)
-        page = paginate(s, stmt, q.page, q.per_page, scalars=False, count=count)
+        page = paginate(s, stmt, q.page, q.per_page, scalars=False, count=count, cursor=q.cursor)
         processes = defaultdict(list)
         on_page = {row[11] for row in page.items}
         if on_page:
@@ -262,5 +263,4 @@ def hit_json(hit: Hit) -> dict:
 
 def page_json(page: Page[Hit]) -> dict:
     """A search page as page_schema(HitOut) dumps it."""
-    return {"items": [hit_json(h) for h in page.items], "page": page.page, "per_page": page.per_page,
-            "total": page.total, "pages": page.pages}
+    return page.envelope([hit_json(h) for h in page.items])

@@ -15,6 +15,7 @@ from market.catalog.models import CapacityWindow, Factory, Machine, MachineProce
 from market.catalog.recurrence import Recurrence, expand, local_to_utc
 from market.catalog.taxonomy import taxonomy
 from market.db import unit_of_work, utcnow, write_lock
+from market.pagination import Order as Keys
 from market.pagination import Page, paginate
 from market.regions.places import region_code
 
@@ -81,9 +82,10 @@ def get_factory(actor: Actor, public_id: uuid.UUID) -> Factory:
         return _factory(s, actor, public_id)
 
 
-def list_factories(actor: Actor, page: int = 1, per_page: int = 50) -> Page[Factory]:
+def list_factories(actor: Actor, page: int = 1, per_page: int = 50, cursor: str | None = None) -> Page[Factory]:
     with unit_of_work() as s:
-        return paginate(s, select(Factory).where(own_factories(actor)).order_by(Factory.id), page, per_page)
+        return paginate(s, select(Factory).where(own_factories(actor)), page, per_page, cursor=cursor,
+                        order=Keys.of(Factory.id))
 
 
 def public_profile(public_id: uuid.UUID) -> Factory:
@@ -152,12 +154,13 @@ def get_machine(actor: Actor, public_id: uuid.UUID) -> Machine:
         return _machine(s, actor, public_id)
 
 
-def list_machines(actor: Actor, factory_id: uuid.UUID | None = None, page: int = 1, per_page: int = 50) -> Page[Machine]:
+def list_machines(actor: Actor, factory_id: uuid.UUID | None = None, page: int = 1, per_page: int = 50,
+                  cursor: str | None = None) -> Page[Machine]:
     with unit_of_work() as s:
-        stmt = select(Machine).where(own_machines(actor)).order_by(Machine.id)
+        stmt = select(Machine).where(own_machines(actor))
         if factory_id:
             stmt = stmt.where(Machine.factory.has(Factory.public_id == factory_id))
-        return paginate(s, stmt, page, per_page)
+        return paginate(s, stmt, page, per_page, cursor=cursor, order=Keys.of(Machine.id))
 
 
 # --- capacity windows -----------------------------------------------------------------------
@@ -259,15 +262,25 @@ def withdraw_window(actor: Actor, public_id: uuid.UUID) -> CapacityWindow:
         return window
 
 
+WINDOWS_BY_START = Keys.of(CapacityWindow.start_at, CapacityWindow.id)
+WINDOWS_BY_CHANGE = Keys.of(CapacityWindow.updated_at, CapacityWindow.id)
+
+
 def list_windows(actor: Actor, *, machine_id: uuid.UUID | None = None, status: str | None = None,
-                 page: int = 1, per_page: int = 50) -> Page[CapacityWindow]:
+                 updated_since: datetime | None = None, page: int = 1, per_page: int = 50,
+                 cursor: str | None = None) -> Page[CapacityWindow]:
+    """A factory's capacity windows (status=booked: its bookings) by start; with
+    `updated_since`, the windows changed since then (booked, released, withdrawn) by (updated_at, id)."""
     with unit_of_work() as s:
-        stmt = select(CapacityWindow).where(own_windows(actor)).order_by(CapacityWindow.start_at)
+        stmt = select(CapacityWindow).where(own_windows(actor))
         if machine_id:
             stmt = stmt.where(CapacityWindow.machine.has(Machine.public_id == machine_id))
         if status:
             stmt = stmt.where(CapacityWindow.status == status)
-        return paginate(s, stmt, page, per_page)
+        if updated_since is not None:
+            stmt = stmt.where(CapacityWindow.updated_at >= updated_since)
+        return paginate(s, stmt, page, per_page, cursor=cursor,
+                        order=WINDOWS_BY_CHANGE if updated_since is not None else WINDOWS_BY_START)
 
 
 def get_window(actor: Actor, public_id: uuid.UUID) -> CapacityWindow:

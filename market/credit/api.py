@@ -5,20 +5,22 @@ from uuid import UUID
 from flask import Response
 from flask_smorest import Blueprint
 
-from market.api_common import idempotent
+from market.api_common import PageArgs, idempotent, page_schema
 from market.auth import api_actor, require_token
 from market.credit import advance_evidence, financing, portfolio, services
 from market.credit import schemas as sc
+from market.pagination import page_of
 
 blp = Blueprint("credit_api", __name__, url_prefix="/api/v1", description="Consent, credit reports and financing")
 
 
 @blp.route("/credit/consents")
 @require_token("read")
-@blp.response(200, sc.ConsentOut(many=True))
-def list_consents():
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.ConsentOut))
+def list_consents(args):
     """The factory's consents, or the consents a lender holds."""
-    return services.consents_of(api_actor())
+    return page_of(services.consents_of(api_actor()), **args)
 
 
 @blp.route("/credit/consents", methods=["POST"])
@@ -40,10 +42,11 @@ def revoke(consent_id: UUID):
 
 @blp.route("/credit/access-log")
 @require_token("read")
-@blp.response(200, sc.AccessOut(many=True))
-def access_log():
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.AccessOut))
+def access_log(args):
     """Who looked at the factory's data, newest first."""
-    return services.access_log(api_actor())
+    return page_of(services.access_log(api_actor()), **args)
 
 
 @blp.route("/credit/portfolio")
@@ -68,10 +71,11 @@ def issue(data):
 
 @blp.route("/credit/reports")
 @require_token("read")
-@blp.response(200, sc.ReportOut(many=True))
-def list_reports():
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.ReportOut))
+def list_reports(args):
     """Credit reports issued to you (lenders) or about you (factories)."""
-    return services.reports_of(api_actor())
+    return page_of(services.reports_of(api_actor()), **args)
 
 
 @blp.route("/credit/reports/<uuid:report_id>")
@@ -113,10 +117,11 @@ def factory_report(factory_id: UUID):
 
 @blp.route("/financing-applications")
 @require_token("read")
-@blp.response(200, sc.ApplicationOut(many=True))
-def list_applications():
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.ApplicationOut))
+def list_applications(args):
     """Financing applications you made (factories) or received (lenders)."""
-    return financing.applications(api_actor())
+    return page_of(financing.applications(api_actor()), **args)
 
 
 @blp.route("/financing-applications", methods=["POST"])

@@ -32,6 +32,7 @@ from market.db import unit_of_work, utcnow, write_lock
 from market.journal.ledger import record
 from market.orders.models import Order, OrderEvent, Quote, QuoteLine
 from market.orders.services import find_order
+from market.pagination import Order as Keys
 from market.pagination import Page, paginate
 
 # the portal's words for each refusal (the API answers in English with the same code)
@@ -191,12 +192,15 @@ def _factory(s: Session, factory_id: uuid.UUID) -> Factory:
     return factory
 
 
-def public_ratings(factory_id: uuid.UUID, page: int = 1, per_page: int = 20) -> Page[PublicRating]:
+def public_ratings(factory_id: uuid.UUID, page: int = 1, per_page: int = 20,
+                   cursor: str | None = None) -> Page[PublicRating]:
     with unit_of_work() as s:
         factory = _factory(s, factory_id)
         stmt = (select(Rating, RatingSubject).join(RatingSubject, RatingSubject.rating_id == Rating.id)
-                .where(RatingSubject.factory_id == factory.id).order_by(Rating.created_at.desc(), Rating.id.desc()))
-        result = paginate(s, stmt, page, per_page, scalars=False)
+                .where(RatingSubject.factory_id == factory.id))
+        result = paginate(s, stmt, page, per_page, scalars=False, cursor=cursor,
+                          order=Keys.of(Rating.created_at.desc(), Rating.id.desc()),
+                          key_of=lambda row: (row[0].created_at, row[0].id))
         result.items = [PublicRating(r.public_id, r.stars, r.comment, r.buyer.name if r.show_buyer_name else None,
                                      r.created_at, sub.reply, sub.replied_at, r.ledger_index)
                         for r, sub in result.items]

@@ -49,5 +49,4 @@ def reply(data, factory_id: UUID, rating_id: UUID):
 def of_factory(args, factory_id: UUID):
     """A factory's ratings, newest first, with their summary and the supplier quality."""
     page = ratings.public_ratings(factory_id, **args)
-    return {"summary": ratings.summary(factory_id), "items": page.items, "page": page.page,
-            "per_page": page.per_page, "total": page.total, "pages": page.pages}
+    return {"summary": ratings.summary(factory_id), **page.envelope()}

@@ -2,7 +2,7 @@
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from market.api_common import Integer, StrictSchema
+from market.api_common import Integer, StrictSchema, page_schema
 from market.credit.rating_models import MAX_COMMENT, MAX_REPLY
 
 
@@ -54,10 +54,7 @@ class RatingSummaryOut(ma.Schema):
     quality = fields.Float(metadata={"description": "supplier quality in [0, 1]: search ranking and the solver use it"})
 
 
-class RatingsPage(ma.Schema):
+class RatingsPage(page_schema(PublicRatingOut)):
+    """The list envelope plus the factory's summary."""
+
     summary = fields.Nested(RatingSummaryOut)
-    items = fields.List(fields.Nested(PublicRatingOut))
-    page = fields.Integer()
-    per_page = fields.Integer()
-    total = fields.Integer()
-    pages = fields.Integer()

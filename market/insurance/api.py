@@ -5,10 +5,11 @@ from uuid import UUID
 
 from flask_smorest import Blueprint
 
-from market.api_common import idempotent
+from market.api_common import PageArgs, idempotent, page_schema
 from market.auth import api_actor, require_token
 from market.insurance import claims, premiums, services
 from market.insurance import schemas as sc
+from market.pagination import page_of
 
 blp = Blueprint("insurance_api", __name__, url_prefix="/api/v1", description="Usage-based insurance")
 
@@ -25,10 +26,11 @@ def offer(data):
 
 @blp.route("/insurance-policies")
 @require_token("read")
-@blp.response(200, sc.PolicyOut(many=True))
-def list_policies():
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.PolicyOut))
+def list_policies(args):
     """Your policies, as insurer or insured."""
-    return services.policies_of(api_actor())
+    return page_of(services.policies_of(api_actor()), **args)
 
 
 @blp.route("/insurance-policies/<uuid:policy_id>")
@@ -50,18 +52,20 @@ def accept(data, policy_id: UUID):
 
 @blp.route("/insurance-policies/<uuid:policy_id>/premiums")
 @require_token("read")
-@blp.response(200, sc.PremiumOut(many=True))
-def list_premiums(policy_id: UUID):
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.PremiumOut))
+def list_premiums(args, policy_id: UUID):
     """The premium of each period with the rating factors that priced it."""
-    return premiums.invoices_of(api_actor(), policy_id)
+    return page_of(premiums.invoices_of(api_actor(), policy_id), **args)
 
 
 @blp.route("/insurance-policies/<uuid:policy_id>/claim-candidates")
 @require_token("read")
-@blp.response(200, sc.ClaimCandidateOut(many=True))
-def claim_candidates(policy_id: UUID):
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.ClaimCandidateOut))
+def claim_candidates(args, policy_id: UUID):
     """The machine's down intervals in the term and its closed days, not yet claimed: a claim pre-filled."""
-    return claims.candidates(api_actor(), policy_id)
+    return page_of(claims.candidates(api_actor(), policy_id), **args)
 
 
 @blp.route("/insurance-policies/<uuid:policy_id>/claims", methods=["POST"])
@@ -76,10 +80,11 @@ def file_claim(data, policy_id: UUID):
 
 @blp.route("/insurance-policies/<uuid:policy_id>/claims")
 @require_token("read")
-@blp.response(200, sc.ClaimOut(many=True))
-def list_claims(policy_id: UUID):
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.ClaimOut))
+def list_claims(args, policy_id: UUID):
     """The claims filed on a policy."""
-    return claims.claims_of(api_actor(), policy_id)
+    return page_of(claims.claims_of(api_actor(), policy_id), **args)
 
 
 @blp.route("/insurance-premiums/<uuid:premium_id>/payment", methods=["POST"])

@@ -5,9 +5,11 @@ from uuid import UUID
 from flask import Response, request
 from flask_smorest import Blueprint
 
+from market.api_common import PageArgs, page_schema
 from market.auth import api_actor, require_token
 from market.leasing import monitoring, rent, services
 from market.leasing import schemas as sc
+from market.pagination import page_of
 from market.payments.schemas import ContractTransferOut
 
 blp = Blueprint("leasing_api", __name__, url_prefix="/api/v1", description="Equipment leasing")
@@ -24,10 +26,11 @@ def offer(data):
 
 @blp.route("/leases")
 @require_token("read")
-@blp.response(200, sc.LeaseOut(many=True))
-def list_leases():
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.LeaseOut))
+def list_leases(args):
     """Your leases, as lessor or lessee."""
-    return services.leases_of(api_actor())
+    return page_of(services.leases_of(api_actor()), **args)
 
 
 @blp.route("/leases/<uuid:lease_id>")
@@ -66,10 +69,11 @@ def disburse(lease_id: UUID):
 
 @blp.route("/leases/<uuid:lease_id>/invoices")
 @require_token("read")
-@blp.response(200, sc.InvoiceOut(many=True))
-def invoices(lease_id: UUID):
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.InvoiceOut))
+def invoices(args, lease_id: UUID):
     """A lease's rent invoices."""
-    return rent.invoices_of(api_actor(), lease_id)
+    return page_of(rent.invoices_of(api_actor(), lease_id), **args)
 
 
 @blp.route("/leases/<uuid:lease_id>/monitor")
@@ -98,10 +102,11 @@ def pay_rent(invoice_id: UUID):
 
 @blp.route("/leases/<uuid:lease_id>/transfers")
 @require_token("read")
-@blp.response(200, ContractTransferOut(many=True))
-def transfers(lease_id: UUID):
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(ContractTransferOut))
+def transfers(args, lease_id: UUID):
     """The money of the lease through payments: its disbursement and rent transfers."""
-    return services.transfers(api_actor(), lease_id)
+    return page_of(services.transfers(api_actor(), lease_id), **args)
 
 
 @blp.route("/lease-invoices/<uuid:invoice_id>/evidence")

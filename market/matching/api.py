@@ -4,6 +4,7 @@ from uuid import UUID
 import marshmallow as ma
 from flask_smorest import Blueprint
 
+from market.api_common import SyncArgs, page_schema
 from market.auth import api_actor, require_token
 from market.matching import services, stranded, terms
 
@@ -34,6 +35,8 @@ class QuoteOut(ma.Schema):
     lateness_minutes = ma.fields.Integer()
     expires_at = ma.fields.DateTime()
     lines = ma.fields.List(ma.fields.Nested(QuoteLineOut))
+    created_at = ma.fields.DateTime()
+    updated_at = ma.fields.DateTime()
     platform_terms = ma.fields.Function(lambda q: terms.platform_terms(q), metadata={
         "description": "what the platform keeps (commission, paid by the factories) and what each factory receives"})
 
@@ -74,10 +77,12 @@ def requote(order_id: UUID):
 
 @blp.route("/orders/<uuid:order_id>/quotes")
 @require_token("read")
-@blp.response(200, QuoteOut(many=True))
-def list_quotes(order_id: UUID):
-    """The solver's quotes for an order (the buyer's view)."""
-    return services.list_quotes(api_actor(), order_id)
+@blp.arguments(SyncArgs, location="query")
+@blp.response(200, page_schema(QuoteOut))
+def list_quotes(args, order_id: UUID):
+    """The solver's quotes for an order (the buyer's view), newest first; with `updated_since`,
+    the quotes changed since then by (updated_at, id)."""
+    return services.quote_page(api_actor(), order_id, **args)
 
 
 @blp.route("/jobs/<uuid:job_id>")

@@ -28,6 +28,8 @@ from market.orders.services import find_order, move
 from market.orders.states import check_transition
 from market.orders import history_notes, ledger_events
 from market.journal.ledger import record
+from market.pagination import Order as Keys
+from market.pagination import Page, paginate
 from ledger.disclosure import new_salt
 from scheduling import CandidateOptions, SolverParams, Weights, batch_match, quote
 from scheduling.batch import BATCH_CANDIDATES
@@ -187,11 +189,30 @@ def get_job(actor: Actor, public_id: uuid.UUID) -> SolveJob:
         return job
 
 
+def _quotes_of(s: Session, actor: Actor, order_id: uuid.UUID):
+    order = find_order(s, actor, order_id, graph=False)
+    policy.require_order_buyer(actor, order)
+    return select(Quote).where(Quote.order_id == order.id)
+
+
 def list_quotes(actor: Actor, order_id: uuid.UUID) -> list[Quote]:
     with unit_of_work() as s:
-        order = find_order(s, actor, order_id, graph=False)
-        policy.require_order_buyer(actor, order)
-        return list(s.scalars(select(Quote).where(Quote.order_id == order.id).order_by(Quote.id.desc())))
+        return list(s.scalars(_quotes_of(s, actor, order_id).order_by(*NEWEST_QUOTE_FIRST.clauses())))
+
+
+NEWEST_QUOTE_FIRST = Keys.of(Quote.id.desc())
+QUOTES_BY_CHANGE = Keys.of(Quote.updated_at, Quote.id)
+
+
+def quote_page(actor: Actor, order_id: uuid.UUID, *, updated_since: datetime | None = None, page: int = 1,
+               per_page: int = 20, cursor: str | None = None) -> Page[Quote]:
+    """GET /orders/<id>/quotes: newest first; with `updated_since`, by (updated_at, id)."""
+    with unit_of_work() as s:
+        stmt = _quotes_of(s, actor, order_id)
+        if updated_since is not None:
+            stmt = stmt.where(Quote.updated_at >= updated_since)
+        return paginate(s, stmt, page, per_page, cursor=cursor,
+                        order=QUOTES_BY_CHANGE if updated_since is not None else NEWEST_QUOTE_FIRST)
 
 
 def _quote(s: Session, actor: Actor, public_id: uuid.UUID, *, lock: bool = False) -> Quote:

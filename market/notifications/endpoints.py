@@ -20,6 +20,8 @@ from market.notifications import signing, ssrf
 from market.notifications.kinds import SUBSCRIBABLE
 from market.notifications.webhook_models import CHANNELS, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from market.notifications.webhooks import deliver_webhook, dispatch
+from market.pagination import Order as Keys
+from market.pagination import Page, window
 
 MAX_ROBOT_SECRET = 200
 LANGUAGES = ("en", "zh_CN")
@@ -181,26 +183,32 @@ class DeliveryView:
     attempts: list[WebhookAttempt]
 
 
-def list_deliveries(actor: Actor, endpoint_id: uuid.UUID, *, limit: int = 50,
-                    status: str | None = None) -> list[DeliveryView]:
-    """The endpoint's delivery log, newest first, each with its attempts."""
+NEWEST_DELIVERY_FIRST = Keys.of(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc())
+
+
+def list_deliveries(actor: Actor, endpoint_id: uuid.UUID, *, status: str | None = None, page: int = 1,
+                    per_page: int = 20, cursor: str | None = None) -> Page[DeliveryView]:
+    """The endpoint's delivery log, newest first, each with its attempts (keyset pages: the
+    log of a busy endpoint is long)."""
     policy.require_owner(actor, "read the webhook log")
     with unit_of_work() as s:
         endpoint = _own(s, actor, endpoint_id)
-        newest = select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint.id)
+        mine = select(WebhookDelivery.id, WebhookDelivery.created_at).where(WebhookDelivery.endpoint_id == endpoint.id)
         if status:
-            newest = newest.where(WebhookDelivery.status == status)
-        newest = newest.order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc()).limit(limit)
+            mine = mine.where(WebhookDelivery.status == status)
+        shown = window(mine, page, per_page, order=NEWEST_DELIVERY_FIRST, cursor=cursor)
         # one statement, so one snapshot: read in two, a sender committing in between shows an
         # attempt next to the status its delivery had before it (READ COMMITTED read skew)
         rows = s.execute(select(WebhookDelivery, WebhookAttempt)
                          .outerjoin(WebhookAttempt, WebhookAttempt.delivery_id == WebhookDelivery.id)
-                         .where(WebhookDelivery.id.in_(newest))
+                         .where(WebhookDelivery.id.in_(select(shown.stmt.subquery().c.id)))
                          .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc(), WebhookAttempt.id))
         attempts: dict[WebhookDelivery, list[WebhookAttempt]] = {}
         for delivery, attempt in rows:
             attempts.setdefault(delivery, []).extend([attempt] if attempt is not None else [])
-        return [DeliveryView(d, tried) for d, tried in attempts.items()]
+        views = [DeliveryView(d, tried) for d, tried in attempts.items()]
+        return shown.finish(views, key_of=lambda v: (v.delivery.created_at, v.delivery.id),
+                            count=lambda: s.scalar(select(func.count()).select_from(mine.subquery())))
 
 
 def redeliver(actor: Actor, delivery_id: uuid.UUID, now: datetime | None = None) -> WebhookDelivery:

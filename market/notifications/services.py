@@ -15,6 +15,7 @@ from market.db import unit_of_work, utcnow
 from market.notifications import catalogue, quiet
 from market.notifications.fanout import preferences
 from market.notifications.models import Notification, NotificationPreference
+from market.pagination import Order as Keys
 from market.pagination import Page, paginate
 
 
@@ -31,17 +32,17 @@ def unread_count(actor: Actor) -> int:
 
 
 def list_notifications(actor: Actor, *, unread: bool = False, kind: str | None = None, page: int = 1,
-                       per_page: int = 20) -> Page[Notification]:
+                       per_page: int = 20, cursor: str | None = None) -> Page[Notification]:
     if kind and kind not in catalogue.BY_NAME:
         raise errors.Invalid(f"unknown kind {kind!r}; kinds are {', '.join(catalogue.BY_NAME)}", field="kind")
     with unit_of_work() as s:
-        stmt = (select(Notification).where(Notification.user_id == _user_id(actor))
-                .order_by(Notification.created_at.desc(), Notification.id.desc()))
+        stmt = select(Notification).where(Notification.user_id == _user_id(actor))
         if unread:
             stmt = stmt.where(Notification.read_at.is_(None))
         if kind:
             stmt = stmt.where(Notification.kind == kind)
-        return paginate(s, stmt, page, per_page)
+        return paginate(s, stmt, page, per_page, cursor=cursor,
+                        order=Keys.of(Notification.created_at.desc(), Notification.id.desc()))
 
 
 def _mine(s: Session, actor: Actor, public_id: uuid.UUID) -> Notification:

@@ -7,11 +7,12 @@ from uuid import UUID
 import marshmallow as ma
 from flask_smorest import Blueprint
 
-from market.api_common import Integer, StrictSchema
+from market.api_common import PageArgs, StrictSchema, page_schema
 from market.auth import api_actor, require_token
 from market.notifications import endpoints as services
 from market.notifications.kinds import SUBSCRIBABLE, label
 from market.notifications.webhook_models import CHANNELS
+from market.pagination import page_of
 
 blp = Blueprint("webhooks_api", __name__, url_prefix="/api/v1",
                 description="Webhooks (Standard Webhooks) and chat robots (WeCom, DingTalk, Feishu)")
@@ -79,8 +80,7 @@ class DeliveryOut(ma.Schema):
     attempts = ma.fields.List(ma.fields.Nested(AttemptOut))
 
 
-class DeliveryArgs(StrictSchema):
-    limit = Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
+class DeliveryArgs(PageArgs):
     status = ma.fields.String(validate=ma.validate.OneOf(("pending", "sending", "delivered", "failed", "cancelled")))
 
 
@@ -102,18 +102,20 @@ def _with_secret(created: services.Created):
 
 @blp.route("/webhooks/kinds")
 @require_token("read")
-@blp.response(200, KindOut(many=True))
-def kinds():
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(KindOut))
+def kinds(args):
     """The event kinds an endpoint may subscribe to."""
-    return [{"kind": k, "label": label(k)} for k in SUBSCRIBABLE]
+    return page_of([{"kind": k, "label": label(k)} for k in SUBSCRIBABLE], **args)
 
 
 @blp.route("/webhooks")
 @require_token("read")
-@blp.response(200, EndpointOut(many=True))
-def list_endpoints():
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(EndpointOut))
+def list_endpoints(args):
     """Your webhook endpoints."""
-    return services.list_endpoints(api_actor())
+    return page_of(services.list_endpoints(api_actor()), **args)
 
 
 @blp.route("/webhooks", methods=["POST"])
@@ -171,7 +173,7 @@ def test(endpoint_id: UUID):
 @blp.route("/webhooks/<uuid:endpoint_id>/deliveries")
 @require_token("read")
 @blp.arguments(DeliveryArgs, location="query")
-@blp.response(200, DeliveryOut(many=True))
+@blp.response(200, page_schema(DeliveryOut))
 def deliveries(args, endpoint_id: UUID):
     """The delivery log, newest first: each delivery with its attempts (response code,
     duration, the start of the receiver's answer)."""

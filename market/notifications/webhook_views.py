@@ -48,7 +48,7 @@ def webhooks():
 def endpoint(endpoint_id):
     actor = portal_actor()
     return render_template("notifications/endpoint.html", endpoint=services.get_endpoint(actor, endpoint_id),
-                           deliveries=services.list_deliveries(actor, endpoint_id, limit=50),
+                           deliveries=services.list_deliveries(actor, endpoint_id, per_page=50).items,
                            channel_names=_channel_names(), label=label, secret=None)
 
 
@@ -66,7 +66,7 @@ def act(endpoint_id, action):
         elif action == "rotate":
             created = services.rotate_secret(actor, endpoint_id)
             return render_template("notifications/endpoint.html", endpoint=created.endpoint, secret=created.secret,
-                                   deliveries=services.list_deliveries(actor, endpoint_id, limit=50),
+                                   deliveries=services.list_deliveries(actor, endpoint_id, per_page=50).items,
                                    channel_names=_channel_names(), label=label)
         elif action == "delete":
             services.delete_endpoint(actor, endpoint_id)

@@ -9,6 +9,7 @@ from market.auth import api_actor, require_token
 from market.orders import attachments as files
 from market.orders import schemas as sc
 from market.orders import reads, services
+from market.pagination import page_of
 
 blp = Blueprint("orders_api", __name__, url_prefix="/api/v1", description="Orders (RFQs)")
 
@@ -79,18 +80,20 @@ def invite(data, order_id: UUID):
 
 @blp.route("/orders/<uuid:order_id>/quote-requests")
 @require_token("read")
-@blp.response(200, sc.InvitedOut(many=True))
-def invited(order_id: UUID):
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.InvitedOut))
+def invited(args, order_id: UUID):
     """The factories invited to quote on an order (the buyer's view)."""
-    return services.invited_factories(api_actor(), order_id)
+    return page_of(services.invited_factories(api_actor(), order_id), **args)
 
 
 @blp.route("/orders/<uuid:order_id>/messages")
 @require_token("read")
-@blp.response(200, sc.MessageOut(many=True))
-def messages(order_id: UUID):
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.MessageOut))
+def messages(args, order_id: UUID):
     """The order's message thread between the buyer and its factories."""
-    return services.list_messages(api_actor(), order_id)
+    return page_of(services.list_messages(api_actor(), order_id), **args)
 
 
 @blp.route("/orders/<uuid:order_id>/messages", methods=["POST"])
@@ -104,10 +107,11 @@ def post_message(data, order_id: UUID):
 
 @blp.route("/orders/<uuid:order_id>/attachments")
 @require_token("read")
-@blp.response(200, sc.AttachmentOut(many=True))
-def attachments(order_id: UUID):
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.AttachmentOut))
+def attachments(args, order_id: UUID):
     """The order's attachments (drawings, specifications)."""
-    return services.list_attachments(api_actor(), order_id)
+    return page_of(services.list_attachments(api_actor(), order_id), **args)
 
 
 @blp.route("/orders/<uuid:order_id>/attachments", methods=["POST"])

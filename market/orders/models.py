@@ -174,7 +174,8 @@ class Quote(Base):
 
     __tablename__ = "quotes"
     __table_args__ = (CheckConstraint(f"status IN {QUOTE_STATUSES}", name="status"),
-                      Index("ix_quotes_order_status", "order_id", "status"))
+                      Index("ix_quotes_order_status", "order_id", "status"),
+                      Index("ix_quotes_updated_at_id", "updated_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_public_id)
@@ -189,6 +190,8 @@ class Quote(Base):
     lateness_minutes: Mapped[int] = mapped_column(default=0)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # every change moves it (onupdate): the API's updated_since sync reads it (migration 0037)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # factory public id -> salt of its share's commitment in the quote.accepted ledger entry
     share_salts: Mapped[dict] = mapped_column(JSON, default=dict)
     accepted_ledger_index: Mapped[int | None]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from datetime import datetime
 
 from sqlalchemy import bindparam, select
 
@@ -25,12 +26,14 @@ from market.db import unit_of_work
 from market.orders.access import visible_to_org
 from market.orders.bom import structure
 from market.orders.models import Operation, Order, OrderEvent
-from market.pagination import MAX_PAGE, MAX_PER_PAGE, Page
+from market.pagination import Order as Keys
+from market.pagination import paginate
 
 _ORDER_COLUMNS = (Order.id, Order.public_id, Order.buyer_org_id, Organization.name.label("buyer_name"), Order.title,
                   Order.part_number, Order.material, Order.quantity, Order.due_at, Order.budget_minor,
                   Order.declared_value_minor, Order.currency, Order.delivery_address, Order.delivery_latitude,
-                  Order.delivery_longitude, Order.required_certifications, Order.state, Order.created_at)
+                  Order.delivery_longitude, Order.required_certifications, Order.state, Order.created_at,
+                  Order.updated_at)
 
 
 def _orders(operator: bool):
@@ -39,16 +42,17 @@ def _orders(operator: bool):
 
 
 @functools.cache
-def _list_statement(operator: bool, by_state: bool):
+def _list_statement(operator: bool, by_state: bool, since: bool):
     stmt = _orders(operator)
     if by_state:
         stmt = stmt.where(Order.state == bindparam("state"))
-    return (stmt.order_by(Order.created_at.desc(), Order.id.desc())
-            .limit(bindparam("limit")).offset(bindparam("offset")))
+    if since:
+        stmt = stmt.where(Order.updated_at >= bindparam("since", type_=Order.updated_at.type))
+    return stmt
 
 
 @functools.cache
-def _count_statement(operator: bool, by_state: bool):
+def _count_statement(operator: bool, by_state: bool, since: bool):
     from sqlalchemy import func
 
     stmt = select(func.count(Order.id))
@@ -56,7 +60,13 @@ def _count_statement(operator: bool, by_state: bool):
         stmt = stmt.where(visible_to_org(bindparam("viewer")))
     if by_state:
         stmt = stmt.where(Order.state == bindparam("state"))
+    if since:
+        stmt = stmt.where(Order.updated_at >= bindparam("since", type_=Order.updated_at.type))
     return stmt
+
+
+NEWEST_FIRST = Keys.of(Order.created_at.desc(), Order.id.desc())
+OLDEST_CHANGE_FIRST = Keys.of(Order.updated_at, Order.id)  # updated_since: a sync's order
 
 
 @functools.cache
@@ -110,6 +120,7 @@ def _dump(row, operations: list, history: list, viewer: Actor) -> dict:
         "history": [{"from_state": e.from_state, "to_state": e.to_state, "note": e.note, "at": _iso(e.at)}
                     for e in history],
         "created_at": _iso(row.created_at),
+        "updated_at": _iso(row.updated_at),
     }
 
 
@@ -126,24 +137,18 @@ def _dump_all(conn, rows, viewer: Actor) -> list[dict]:
     return [_dump(r, operations[r.id], history[r.id], viewer) for r in rows]
 
 
-def order_page(actor: Actor, *, state: str | None = None, page: int = 1, per_page: int = 20) -> dict:
-    """GET /orders as page_schema(OrderOut) dumps services.list_orders' page."""
-    if page > MAX_PAGE:
-        raise errors.Invalid(f"page is at most {MAX_PAGE}", field="page")
-    page, per_page = max(page, 1), min(max(per_page, 1), MAX_PER_PAGE)
-    offset = (page - 1) * per_page
-    shape = (actor.is_operator, bool(state))
-    params = {"viewer": actor.org_id, "state": state, "limit": per_page, "offset": offset}
+def order_page(actor: Actor, *, state: str | None = None, updated_since: datetime | None = None, page: int = 1,
+               per_page: int = 20, cursor: str | None = None) -> dict:
+    """GET /orders as page_schema(OrderOut) dumps services.list_orders' page; with
+    `updated_since`, the orders changed since then, oldest change first."""
+    shape = (actor.is_operator, bool(state), updated_since is not None)
+    params = {"viewer": actor.org_id, "state": state, "since": updated_since}
     with unit_of_work() as s:
         conn = s.connection()
-        rows = conn.execute(_list_statement(*shape), params).all()
-        if 0 < len(rows) < per_page or (not rows and page == 1):
-            total = offset + len(rows)  # the last page says the total: no count over the whole list
-        else:
-            total = conn.execute(_count_statement(*shape), params).scalar()
-        items = _dump_all(conn, rows, actor)
-    shown = Page(items, page, per_page, total)
-    return {"items": items, "page": page, "per_page": per_page, "total": total, "pages": shown.pages}
+        shown = paginate(s, _list_statement(*shape).params(params), page, per_page, scalars=False,
+                         count=_count_statement(*shape).params(params), cursor=cursor,
+                         order=OLDEST_CHANGE_FIRST if updated_since is not None else NEWEST_FIRST)
+        return shown.envelope(_dump_all(conn, shown.items, actor))
 
 
 def order_detail(actor: Actor, public_id: uuid.UUID) -> dict:

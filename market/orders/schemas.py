@@ -5,7 +5,7 @@ from flask import g
 from marshmallow import fields, validate
 
 from market import policy
-from market.api_common import Integer, Currency, Money, PageArgs, StrictSchema
+from market.api_common import Integer, Currency, Money, StrictSchema, SyncArgs
 from market.orders.states import STATES
 
 
@@ -117,13 +117,14 @@ class OrderOut(ma.Schema):
     components = fields.List(fields.Nested(ComponentOut))
     history = fields.List(fields.Nested(OrderEventOut))
     created_at = fields.DateTime()
+    updated_at = fields.DateTime()
 
     def _budget(self, order):
         viewer = g.get("api_actor")  # the token's actor (market.auth.require_token)
         return order.budget_minor if viewer is not None and policy.sees_budget(viewer, order) else None
 
 
-class OrderListArgs(PageArgs):
+class OrderListArgs(SyncArgs):
     state = fields.String(validate=validate.OneOf(STATES))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import exists, select, update
@@ -19,9 +20,11 @@ from market.db import unit_of_work, utcnow, write_lock
 from market.orders import attachments as files
 from market.orders import bom
 from market.orders.access import producing_orders, visible_orders
+from market.orders.reads import NEWEST_FIRST, OLDEST_CHANGE_FIRST
 from market.orders.domain_events import MessagePosted, OrderMoveRequested, OrderMoving, QuoteRequested, actor_fields
 from market.orders.models import Attachment, Message, Operation, Order, OrderEvent, QuoteRequest
 from market.orders.states import allowed_targets, check_transition
+from market.pagination import Order as Keys
 from market.pagination import Page, paginate
 from market.orders import ledger_events
 from market.journal.ledger import Batch, record
@@ -198,12 +201,17 @@ def next_states(actor: Actor, order: Order) -> list[str]:
     return allowed_targets(order.state, policy.party_of(actor, order))
 
 
-def list_orders(actor: Actor, *, state: str | None = None, page: int = 1, per_page: int = 20) -> Page[Order]:
+def list_orders(actor: Actor, *, state: str | None = None, updated_since: datetime | None = None, page: int = 1,
+                per_page: int = 20, cursor: str | None = None) -> Page[Order]:
+    """The entity twin of reads.order_page (the portal's list; the test of the API's reads)."""
     with unit_of_work() as s:
-        stmt = select(Order).where(visible_orders(actor)).order_by(Order.created_at.desc(), Order.id.desc())
+        stmt = select(Order).where(visible_orders(actor))
         if state:
             stmt = stmt.where(Order.state == state)
-        return paginate(s, stmt, page, per_page)
+        if updated_since is not None:
+            stmt = stmt.where(Order.updated_at >= updated_since)
+        return paginate(s, stmt, page, per_page, cursor=cursor,
+                        order=OLDEST_CHANGE_FIRST if updated_since is not None else NEWEST_FIRST)
 
 
 def producing_order_choices(actor: Actor, *, states: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
@@ -217,7 +225,7 @@ def producing_order_choices(actor: Actor, *, states: tuple[str, ...] | None = No
                 for o in s.scalars(stmt.limit(500))]
 
 
-def order_board(actor: Actor, *, page: int = 1, per_page: int = 20) -> Page[Order]:
+def order_board(actor: Actor, *, page: int = 1, per_page: int = 20, cursor: str | None = None) -> Page[Order]:
     """Open orders with at least one operation this factory's active machines can do."""
     policy.require_kind(actor, "factory")
     with unit_of_work() as s:
@@ -230,9 +238,8 @@ def order_board(actor: Actor, *, page: int = 1, per_page: int = 20) -> Page[Orde
         if not actor.is_operator:
             my_processes = my_processes.where(Factory.organization_id == actor.org_id)
         fits = exists().where(Operation.order_id == Order.id, Operation.process_code.in_(my_processes))
-        stmt = (select(Order).where(Order.state.in_(("open", "quoted")), fits)
-                .order_by(Order.due_at, Order.id))
-        return paginate(s, stmt, page, per_page)
+        stmt = select(Order).where(Order.state.in_(("open", "quoted")), fits)
+        return paginate(s, stmt, page, per_page, cursor=cursor, order=Keys.of(Order.due_at, Order.id))
 
 
 def board_order(actor: Actor, public_id: uuid.UUID) -> Order:

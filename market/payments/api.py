@@ -7,8 +7,9 @@ from flask import Blueprint as FlaskBlueprint
 from flask import jsonify, request
 from flask_smorest import Blueprint
 
-from market.api_common import PageArgs, idempotent, page_schema
+from market.api_common import PageArgs, SyncArgs, idempotent, page_schema
 from market.auth import api_actor, require_token
+from market.pagination import page_of
 from market.payments import accounts, assignments, contracts, documents, execution, queries, services, webhooks
 from market.payments import schemas as sc
 
@@ -58,11 +59,12 @@ def confirm_movement(data, order_id: UUID):
 
 @blp.route("/orders/<uuid:order_id>/assignments")
 @require_token("read")
-@blp.response(200, sc.AssignmentOut(many=True))
-def assignments_of(order_id: UUID):
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.AssignmentOut))
+def assignments_of(args, order_id: UUID):
     """Payouts of the order assigned to lenders (receivables financing): the buyer and the
     operator see all, a factory its own."""
-    return assignments.of_order(api_actor(), order_id)
+    return page_of(assignments.of_order(api_actor(), order_id), **args)
 
 
 @blp.route("/orders/<uuid:order_id>/assignments/<uuid:assignment_id>/confirm", methods=["POST"])
@@ -88,10 +90,11 @@ def retry_payout(order_id: UUID, factory_id: UUID):
 
 @blp.route("/orders/<uuid:order_id>/disputes")
 @require_token("read")
-@blp.response(200, sc.DisputeOut(many=True))
-def disputes(order_id: UUID):
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.DisputeOut))
+def disputes(args, order_id: UUID):
     """The disputes opened on an order."""
-    return queries.disputes_of(api_actor(), order_id)
+    return page_of(queries.disputes_of(api_actor(), order_id), **args)
 
 
 @blp.route("/orders/<uuid:order_id>/disputes", methods=["POST"])
@@ -136,10 +139,10 @@ def statement(args, order_id: UUID, factory_id: UUID):
 
 @blp.route("/payouts")
 @require_token("read")
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(SyncArgs, location="query")
 @blp.response(200, page_schema(sc.PayoutListItem))
 def payouts(args):
-    """A factory's payouts, newest first."""
+    """A factory's payouts, newest first; with `updated_since`, those changed since then by (updated_at, id)."""
     return queries.list_payouts(api_actor(), **args)
 
 
@@ -167,10 +170,11 @@ def onboarding(data):
 
 @blp.route("/payments/commission-rules")
 @require_token("read")
-@blp.response(200, sc.RuleIO(many=True))
-def rules():
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.RuleIO))
+def rules(args):
     """The commission rules: per tier and process class (null: the tier's default)."""
-    return accounts.list_rules()
+    return page_of(accounts.list_rules(), **args)
 
 
 @blp.route("/payments/commission-rules", methods=["PUT"])
@@ -207,10 +211,11 @@ def stripe_webhook():
 
 @blp.route("/contract-transfers")
 @require_token("read")
-@blp.response(200, sc.ContractTransferOut(many=True))
-def pending_contract_transfers():
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.ContractTransferOut))
+def pending_contract_transfers(args):
     """Operator: money under contracts (lease disbursements, rent) waiting for the bank's confirmation."""
-    return contracts.pending(api_actor())
+    return page_of(contracts.pending(api_actor()), **args)
 
 
 @blp.route("/contract-transfers/<uuid:transfer_id>/confirm", methods=["POST"])

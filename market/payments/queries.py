@@ -16,6 +16,7 @@ from market.auth import Actor
 from market.catalog.models import Factory
 from market.db import unit_of_work
 from market.orders.models import Order
+from market.pagination import Order as Keys
 from market.pagination import Page, paginate
 from market.payments.models import Dispute, DisputeOutcome, Movement, Payment, PaymentAccount, Payout
 
@@ -211,14 +212,25 @@ def document_context(actor: Actor, order_public_id: uuid.UUID, factory_public_id
         return ctx
 
 
-def list_payouts(actor: Actor, *, page: int = 1, per_page: int = 20) -> Page[Payout]:
+NEWEST_PAYOUT_FIRST = Keys.of(Payout.id.desc())
+PAYOUTS_BY_CHANGE = Keys.of(Payout.updated_at, Payout.id)
+
+
+def list_payouts(actor: Actor, *, updated_since: datetime | None = None, page: int = 1, per_page: int = 20,
+                 cursor: str | None = None) -> Page[Payout]:
+    """A factory's payouts, newest first; with `updated_since`, those changed since then (held,
+    released, paid, frozen...) by (updated_at, id)."""
     policy.require_kind(actor, "factory")
     with unit_of_work() as s:
-        stmt = (select(Payout).where(policy.own_rows(actor, Payout.factory_org_id))
-                .order_by(Payout.id.desc()))
-        result = paginate(s, stmt, page, per_page)
+        stmt = select(Payout).where(policy.own_rows(actor, Payout.factory_org_id))
+        if updated_since is not None:
+            stmt = stmt.where(Payout.updated_at >= updated_since)
+        result = paginate(s, stmt, page, per_page, cursor=cursor,
+                          order=PAYOUTS_BY_CHANGE if updated_since is not None else NEWEST_PAYOUT_FIRST)
+        public_ids = dict(s.execute(select(Order.id, Order.public_id)
+                                    .where(Order.id.in_({p.order_id for p in result.items}))).all())
         for p in result.items:
-            p.order_public_id = s.scalar(select(Order.public_id).where(Order.id == p.order_id))
+            p.order_public_id = public_ids[p.order_id]
         return result
 
 

@@ -122,6 +122,7 @@ class DisputeOut(ma.Schema):
 
 
 class PayoutListItem(ma.Schema):
+    id = ma.fields.UUID(attribute="public_id")
     order_id = ma.fields.UUID(attribute="order_public_id")
     factory_id = ma.fields.Function(lambda p: str(p.factory.public_id))
     factory = ma.fields.Function(lambda p: p.factory.name)
@@ -130,6 +131,7 @@ class PayoutListItem(ma.Schema):
     commission_minor = ma.fields.Integer()
     net_minor = ma.fields.Integer()
     paid_at = ma.fields.DateTime(allow_none=True)
+    updated_at = ma.fields.DateTime()
 
 
 class AccountOut(ma.Schema):

@@ -3,6 +3,7 @@ from uuid import UUID
 
 from flask_smorest import Blueprint
 
+from market.api_common import SyncArgs, page_schema
 from market.auth import api_actor, require_token
 from market.production import services
 from market.production.schemas import FinishIn, LotIn, LotOut, QcIn, QcOut, ShipmentIn, StartIn
@@ -12,10 +13,12 @@ blp = Blueprint("production_api", __name__, url_prefix="/api/v1", description="P
 
 @blp.route("/orders/<uuid:order_id>/lots")
 @require_token("read")
-@blp.response(200, LotOut(many=True))
-def list_lots(order_id: UUID):
-    """The production lots of an order."""
-    return services.lots_of(api_actor(), order_id)
+@blp.arguments(SyncArgs, location="query")
+@blp.response(200, page_schema(LotOut))
+def list_lots(args, order_id: UUID):
+    """The production lots of an order, first lot first; with `updated_since`, the lots changed
+    since then by (updated_at, id)."""
+    return services.lot_page(api_actor(), order_id, **args)
 
 
 @blp.route("/orders/<uuid:order_id>/lots", methods=["POST"])

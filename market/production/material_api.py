@@ -3,8 +3,10 @@ from uuid import UUID
 
 from flask_smorest import Blueprint
 
+from market.api_common import PageArgs, page_schema
 from market.auth import api_actor, require_token
 from market.orders.schemas import FileIn
+from market.pagination import page_of
 from market.production import documents, materials, sampling
 from market.production import material_schemas as sc
 
@@ -14,10 +16,11 @@ blp = Blueprint("materials_api", __name__, url_prefix="/api/v1",
 
 @blp.route("/material-lots")
 @require_token("read")
-@blp.response(200, sc.MaterialLotOut(many=True))
-def list_material_lots():
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.MaterialLotOut))
+def list_material_lots(args):
     """The material lots your factories hold."""
-    return materials.material_lots(api_actor())
+    return page_of(materials.material_lots(api_actor()), **args)
 
 
 @blp.route("/material-lots", methods=["POST"])
@@ -50,10 +53,11 @@ def attach_material_document(form: dict, files: dict, material_lot_id: UUID):
 
 @blp.route("/lots/<uuid:lot_id>/inputs")
 @require_token("read")
-@blp.response(200, sc.InputOut(many=True))
-def list_inputs(lot_id: UUID):
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.InputOut))
+def list_inputs(args, lot_id: UUID):
     """What a lot consumed: material lots and sub-tier lots, with quantities."""
-    return materials.inputs_of(api_actor(), lot_id)
+    return page_of(materials.inputs_of(api_actor(), lot_id), **args)
 
 
 @blp.route("/lots/<uuid:lot_id>/inputs", methods=["POST"])
@@ -69,10 +73,11 @@ def consume(data: dict, lot_id: UUID):
 
 @blp.route("/lots/<uuid:lot_id>/documents")
 @require_token("read")
-@blp.response(200, sc.DocumentOut(many=True))
-def list_documents(lot_id: UUID):
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.DocumentOut))
+def list_documents(args, lot_id: UUID):
     """A lot's quality documents (certificates, inspection reports)."""
-    return documents.lot_documents(api_actor(), lot_id)
+    return page_of(documents.lot_documents(api_actor(), lot_id), **args)
 
 
 @blp.route("/lots/<uuid:lot_id>/documents", methods=["POST"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.catalog.models import Factory, Machine
@@ -19,7 +19,8 @@ class Lot(Base):
     __tablename__ = "lots"
     __table_args__ = (CheckConstraint(f"status IN {LOT_STATUSES}", name="status"),
                       CheckConstraint("quantity > 0", name="quantity_positive"),
-                      CheckConstraint("consumed_pieces >= 0 AND consumed_pieces <= quantity", name="consumed_in_range"))
+                      CheckConstraint("consumed_pieces >= 0 AND consumed_pieces <= quantity", name="consumed_in_range"),
+                      Index("ix_lots_updated_at_id", "updated_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=new_public_id)
@@ -28,6 +29,8 @@ class Lot(Base):
     quantity: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), default="in_production")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # every change moves it (onupdate): the API's updated_since sync reads it (migration 0037)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     ledger_index: Mapped[int | None]  # lot.commissioned
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     shipped_by_factory_id: Mapped[int | None] = mapped_column(ForeignKey("factories.id"))

@@ -103,6 +103,7 @@ class LotOut(ma.Schema):
     quantity = ma.fields.Integer()
     status = ma.fields.String(metadata={"description": "in_production | shipped | delivered"})
     created_at = ma.fields.DateTime()
+    updated_at = ma.fields.DateTime()
     shipped_at = ma.fields.DateTime(allow_none=True)
     carrier = ma.fields.String()
     tracking_ref = ma.fields.String()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -30,6 +31,8 @@ from market.production.domain_events import LotStarted, OperationFinished, QcFai
 from market.production.models import Lot, LotOperation, QcResult
 from market.production.routing import Routing
 from market.journal.ledger import Batch, get_ledger
+from market.pagination import Order as Keys
+from market.pagination import Page, paginate
 
 
 @dataclass
@@ -161,14 +164,35 @@ def get_lot(actor: Actor, public_id: uuid.UUID) -> tuple[Lot, Order]:
         return _reload(s, lot), order
 
 
+def _lots_of(s: Session, actor: Actor, order_id: uuid.UUID):
+    order = find_order(s, actor, order_id, graph=False)
+    if s.scalar(select(Order.id).where(Order.id == order.id, lot_orders(actor))) is None:
+        raise errors.NotFound(f"order {order_id} not found")
+    return select(Lot).where(Lot.order_id == order.id)
+
+
+FIRST_LOT_FIRST = Keys.of(Lot.id)
+LOTS_BY_CHANGE = Keys.of(Lot.updated_at, Lot.id)
+
+
 def lots_of(actor: Actor, order_id: uuid.UUID) -> list[Lot]:
     """The order's lots; not found unless the actor may read them (`orders.access.lot_orders`)."""
     with unit_of_work() as s:
-        order = find_order(s, actor, order_id, graph=False)
-        if s.scalar(select(Order.id).where(Order.id == order.id, lot_orders(actor))) is None:
-            raise errors.NotFound(f"order {order_id} not found")
-        lots = list(s.scalars(select(Lot).where(Lot.order_id == order.id).order_by(Lot.id)))
+        lots = list(s.scalars(_lots_of(s, actor, order_id).order_by(*FIRST_LOT_FIRST.clauses())))
         return [_reload(s, lot) for lot in lots]
+
+
+def lot_page(actor: Actor, order_id: uuid.UUID, *, updated_since: datetime | None = None, page: int = 1,
+             per_page: int = 20, cursor: str | None = None) -> Page[Lot]:
+    """GET /orders/<id>/lots: first lot first; with `updated_since`, by (updated_at, id)."""
+    with unit_of_work() as s:
+        stmt = _lots_of(s, actor, order_id)
+        if updated_since is not None:
+            stmt = stmt.where(Lot.updated_at >= updated_since)
+        shown = paginate(s, stmt, page, per_page, cursor=cursor,
+                         order=LOTS_BY_CHANGE if updated_since is not None else FIRST_LOT_FIRST)
+        shown.items = [_reload(s, lot) for lot in shown.items]
+        return shown
 
 
 def shown_lots(actor: Actor, order_id: uuid.UUID) -> list[Lot]:
@@ -195,6 +219,7 @@ def start_operation(actor: Actor, lot_id: uuid.UUID, seq: int, machine_id: uuid.
         step = LotOperation(lot_id=lot.id, seq=seq, process_code=plan.lines[seq][0].process_code,
                             factory_id=factory_id, machine_id=machine.id, started_at=utcnow())
         s.add(step)
+        lot.updated_at = utcnow()  # the lot as the API shows it (its operations) changed: a sync must see it
         try:
             s.flush()
         except IntegrityError:  # a parallel start of the same step won the race
@@ -248,6 +273,7 @@ def finish_operation(actor: Actor, lot_id: uuid.UUID, seq: int, good: int, rejec
             raise errors.refusal(errors.Invalid, _l("good + rejected must be 1 to %(n)s, the pieces that reached this "
                                                      "operation", n=arrived), field="good")
         step.good, step.rejected, step.finished_at = good, rejected, utcnow()
+        lot.updated_at = utcnow()  # as above: the lot's operations are part of it
         entries = Batch()
         entries.add(events.operation_completed(order, lot, step), step, "finish_ledger_index")
         entries.record(s)
@@ -314,6 +340,7 @@ def record_qc(actor: Actor, lot_id: uuid.UUID, data: dict) -> QcResult:
                       corrects_id=corrected.id if corrected else None,
                       sampling=sampled["sampling"] if sampled else None)
         s.add(qc)
+        lot.updated_at = utcnow()  # as above: the lot's QC results are part of it
         s.flush()
         s.refresh(qc)
         entries = Batch()

@@ -8,7 +8,9 @@ from flask import g, request
 from flask_smorest import Blueprint
 
 from market import errors
+from market.api_common import PageArgs, page_schema, paging
 from market.auth import api_actor, require_token
+from market.pagination import page_of
 from market.telemetry import closures, devices, ingest, services
 from market.telemetry import schemas as sc
 
@@ -57,10 +59,11 @@ def enroll(data, machine_id: UUID):
 
 @blp.route("/devices")
 @require_token("read")
-@blp.response(200, sc.DeviceOut(many=True))
-def list_devices():
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.DeviceOut))
+def list_devices(args):
     """Your telemetry devices and the machines they report for."""
-    return devices.list_devices(api_actor())
+    return page_of(devices.list_devices(api_actor()), **args)
 
 
 @blp.route("/devices/<uuid:device_id>", methods=["DELETE"])
@@ -99,10 +102,10 @@ def factory_oee(args, factory_id: UUID):
 @blp.route("/machines/<uuid:machine_id>/states")
 @require_token("read")
 @blp.arguments(sc.StatesArgs, location="query")
-@blp.response(200, sc.StateOut(many=True))
+@blp.response(200, page_schema(sc.StateOut))
 def machine_states(args, machine_id: UUID):
     """The machine's state timeline (default: the last 24 hours; at most 31 days)."""
-    return services.machine_states(api_actor(), machine_id, args.get("start"), args.get("end"))
+    return page_of(services.machine_states(api_actor(), machine_id, args.get("start"), args.get("end")), **paging(args))
 
 
 @blp.route("/factories/<uuid:factory_id>/shift-calendar")
@@ -124,10 +127,11 @@ def put_calendar(data, factory_id: UUID):
 
 @blp.route("/factories/<uuid:factory_id>/calendar-closures")
 @require_token("read")
-@blp.response(200, sc.ClosureOut(many=True))
-def list_closures(factory_id: UUID):
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, page_schema(sc.ClosureOut))
+def list_closures(args, factory_id: UUID):
     """The factory's closures: local days without planned time."""
-    return closures.list_closures(api_actor(), factory_id)
+    return page_of(closures.list_closures(api_actor(), factory_id), **args)
 
 
 @blp.route("/factories/<uuid:factory_id>/calendar-closures", methods=["POST"])
@@ -168,8 +172,8 @@ def put_profile(data, machine_id: UUID):
 @blp.route("/factories/<uuid:factory_id>/daily-summaries")
 @require_token("read")
 @blp.arguments(sc.DaysArgs, location="query")
-@blp.response(200, sc.SummaryOut(many=True))
+@blp.response(200, page_schema(sc.SummaryOut))
 def daily_summaries(args, factory_id: UUID):
     """Committed daily figures with their salts and ledger indexes: what the factory shows a
     lender so they can check each against its `telemetry.daily_summary` ledger entry."""
-    return services.daily_summaries(api_actor(), factory_id, args.get("start"), args.get("end"))
+    return page_of(services.daily_summaries(api_actor(), factory_id, args.get("start"), args.get("end")), **paging(args))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
-from market.api_common import StrictSchema
+from market.api_common import PageArgs, StrictSchema
 from market.telemetry.models import STATES
 from market.telemetry.readings import MAX_BATCH
 from market.telemetry.services import GRANULARITIES
@@ -92,7 +92,7 @@ class OeeOut(ma.Schema):
     periods = fields.List(fields.Nested(PeriodOut))
 
 
-class StatesArgs(StrictSchema):
+class StatesArgs(PageArgs):
     from_ = fields.AwareDateTime(data_key="from", attribute="start")
     to = fields.AwareDateTime(attribute="end")
 
@@ -143,7 +143,7 @@ class ProfileOut(ma.Schema):
     ideal_cycle_s = fields.Float(allow_none=True)
 
 
-class DaysArgs(StrictSchema):
+class DaysArgs(PageArgs):
     from_ = fields.Date(data_key="from", attribute="start")
     to = fields.Date(attribute="end")
 

@@ -36,7 +36,7 @@ def test_a_booked_factory_sees_the_bell_and_clicks_through_to_the_order(app, liv
 
     # the buyer accepts a quote booking the mill: the open page's bell counts it without a reload
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"] if q["label"] == "cheapest")
     assert buyer.post(f"/api/v1/quotes/{cheapest['id']}/accept").status_code == 200
     page.locator("#bell-count", has_text=re.compile(r"^2$")).wait_for(timeout=15000)  # (CSP: no eval'd JS)
     shot(page, "bell")

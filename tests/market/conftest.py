@@ -34,7 +34,7 @@ def twin_mills(api, tenant):
     body = order_body(operations=[{"process_code": "cnc_milling_3ax", "setup_minutes": 30, "run_minutes_per_unit": 1}])
     order = buyer.post("/api/v1/orders", json=body).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"] if q["label"] == "cheapest")
     assert cheapest["lines"][0]["machine"] == "Mill 1"
     assert buyer.post(f"/api/v1/quotes/{cheapest['id']}/accept").status_code == 200
 

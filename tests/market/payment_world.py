@@ -68,11 +68,11 @@ class World:
     def ship(self, order_id: str) -> dict:
         """Every operation of the order's lot made by the factory the quote placed it with,
         a passing final inspection, the shipment: the order follows to 'shipped'."""
-        (lot,) = self.buyer.get(f"/api/v1/orders/{order_id}/lots").get_json()
+        (lot,) = self.buyer.get(f"/api/v1/orders/{order_id}/lots").get_json()["items"]
         quantity = lot["quantity"]
         sites = {s["factory"]["id"]: s["client"] for s in (self.mill, self.finish)}
         last = None
-        quote = next(q for q in self.buyer.get(f"/api/v1/orders/{order_id}/quotes").get_json() if q["status"] == "accepted")
+        quote = next(q for q in self.buyer.get(f"/api/v1/orders/{order_id}/quotes").get_json()["items"] if q["status"] == "accepted")
         for line in sorted(quote["lines"], key=lambda ln: ln["seq"]):
             last = sites[line["factory_id"]]
             for step, body in (("start", {}), ("finish", {"good": quantity})):

@@ -29,7 +29,7 @@ def _set(app, user_id: int, **values) -> None:
 
 
 def _token_ids(client) -> dict[str, str]:
-    return {t["name"]: t["id"] for t in client.get("/api/v1/tokens").get_json()}
+    return {t["name"]: t["id"] for t in client.get("/api/v1/tokens").get_json()["items"]}
 
 
 def test_a_members_token_cannot_rename_the_organization_nor_revoke_the_owners_tokens(team):

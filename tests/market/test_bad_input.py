@@ -121,7 +121,7 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(api, tenant, app, filenam
                           data={"file": (io.BytesIO(content), filename)}, content_type="multipart/form-data")
     assert response.status_code == status, response.get_json()
     assert "file" in response.get_json()["errors"]
-    assert buyer.get(f"/api/v1/orders/{order['id']}/attachments").get_json() == []
+    assert buyer.get(f"/api/v1/orders/{order['id']}/attachments").get_json()["items"] == []
     upload_dir = Path(app.config["UPLOAD_DIR"])
     assert not upload_dir.exists() or not any(upload_dir.iterdir())
 

@@ -133,13 +133,13 @@ def test_a_factory_never_sees_another_factorys_bid_nor_the_budget(app, market, c
     assert b.status_code == 201, b.get_json()  # Beta bids from the board, uninvited
     b = b.get_json()
     assert m.beta.client.get(f"/api/v1/bids/{a['id']}").status_code == 404
-    assert [x["id"] for x in m.beta.client.get(f"/api/v1/orders/{m.order['id']}/bids").get_json()] == [b["id"]]
-    assert [x["id"] for x in m.beta.client.get("/api/v1/bids").get_json()] == [b["id"]]
+    assert [x["id"] for x in m.beta.client.get(f"/api/v1/orders/{m.order['id']}/bids").get_json()["items"]] == [b["id"]]
+    assert [x["id"] for x in m.beta.client.get("/api/v1/bids").get_json()["items"]] == [b["id"]]
     assert m.beta.client.post(f"/api/v1/bids/{a['id']}/revisions", json=bid_body()).status_code == 404
     assert m.beta.client.post(f"/api/v1/bids/{a['id']}/withdraw", json={}).status_code == 404
     assert m.beta.client.get(f"/api/v1/orders/{m.order['id']}/offers").status_code in (403, 404)
     # the buyer sees both, cheapest first, next to each other
-    assert [x["id"] for x in m.buyer.get(f"/api/v1/orders/{m.order['id']}/bids").get_json()] == [b["id"], a["id"]]
+    assert [x["id"] for x in m.buyer.get(f"/api/v1/orders/{m.order['id']}/bids").get_json()["items"]] == [b["id"], a["id"]]
     for body in (a, b):
         assert "budget" not in str(body) and "500000" not in str(body)
 
@@ -151,7 +151,7 @@ def test_the_buyer_compares_solver_quotes_and_bids_on_price_date_score_and_dista
     m.alpha.client.post(f"/api/v1/orders/{m.order['id']}/bids", json=bid_body(price_minor=1000))
     job = wait_job(m.buyer, m.buyer.post(f"/api/v1/orders/{m.order['id']}/quotes").get_json()["id"])
     assert job["result"]["alternatives"] >= 1
-    offers = m.buyer.get(f"/api/v1/orders/{m.order['id']}/offers").get_json()
+    offers = m.buyer.get(f"/api/v1/orders/{m.order['id']}/offers").get_json()["items"]
     kinds = [o["kind"] for o in offers]
     assert "bid" in kinds and "quote" in kinds
     assert offers[0]["kind"] == "bid" and offers[0]["total_minor"] == 1000  # cheapest first
@@ -171,7 +171,7 @@ def test_accepting_a_solver_quote_ends_every_live_bid(app, market):
     a = m.alpha.client.post(f"/api/v1/orders/{m.order['id']}/bids", json=bid_body()).get_json()
     b = m.beta.client.post(f"/api/v1/orders/{m.order['id']}/bids", json=bid_body()).get_json()
     wait_job(m.buyer, m.buyer.post(f"/api/v1/orders/{m.order['id']}/quotes").get_json()["id"])
-    quote = m.buyer.get(f"/api/v1/orders/{m.order['id']}/quotes").get_json()[0]
+    quote = m.buyer.get(f"/api/v1/orders/{m.order['id']}/quotes").get_json()["items"][0]
     assert m.buyer.post(f"/api/v1/quotes/{quote['id']}/accept").status_code == 200
     booked = {line["factory"] for line in quote["lines"]}
     for name, client, bid in (("Alpha Works", m.alpha.client, a), ("Beta Works", m.beta.client, b)):
@@ -351,7 +351,7 @@ def test_a_bid_document_is_read_by_the_buyer_and_never_by_another_factory(app, m
     assert m.buyer.get(f"/api/v1/bid-attachments/{doc['id']}").data == pdf
     assert m.beta.client.get(f"/api/v1/bid-attachments/{doc['id']}").status_code == 404
     # not one of the order's own attachments (which invited factories read)
-    assert m.alpha.client.get(f"/api/v1/orders/{m.order['id']}/attachments").get_json() == []
+    assert m.alpha.client.get(f"/api/v1/orders/{m.order['id']}/attachments").get_json()["items"] == []
     fake = m.alpha.client.post(f"/api/v1/bids/{bid['id']}/attachments",
                                data={"file": (io.BytesIO(b"not a pdf"), "x.pdf")}, content_type="multipart/form-data")
     assert fake.status_code == 415 and len(m.buyer.get(f"/api/v1/bids/{bid['id']}").get_json()["attachments"]) == 1
@@ -365,4 +365,4 @@ def test_a_retried_submission_with_the_same_idempotency_key_makes_one_bid(app, m
     again = m.alpha.client.post(f"/api/v1/orders/{m.order['id']}/bids", json=body, headers=headers)
     assert first.status_code == again.status_code == 201
     assert first.get_json()["id"] == again.get_json()["id"] and again.headers.get("Idempotent-Replayed") == "true"
-    assert len(m.buyer.get(f"/api/v1/orders/{m.order['id']}/bids").get_json()) == 1
+    assert len(m.buyer.get(f"/api/v1/orders/{m.order['id']}/bids").get_json()["items"]) == 1

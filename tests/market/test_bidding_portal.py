@@ -78,7 +78,7 @@ def test_a_refused_bid_form_names_the_field_and_writes_nothing(app, market, wron
     response = factory.post(f"/orders/{market.order['id']}/bid", data=data)
     assert response.status_code == 422
     assert f'data-error-for="{field}"' in response.get_data(as_text=True)
-    assert factory.get("/api/v1/bids", headers={"Authorization": f"Bearer {market.alpha.tenant.token}"}).get_json() == []
+    assert factory.get("/api/v1/bids", headers={"Authorization": f"Bearer {market.alpha.tenant.token}"}).get_json()["items"] == []
 
 
 def test_another_factory_cannot_open_a_bid_page_or_its_documents(app, market):

@@ -16,7 +16,7 @@ def _rival_quote_on(m, api, tenant, factory_name: str):
     rival = api(who)
     order = rival.post("/api/v1/orders", json=order_body(operations=MILLING)).get_json()
     wait_job(rival, rival.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    quotes = rival.get(f"/api/v1/orders/{order['id']}/quotes").get_json()
+    quotes = rival.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"]
     pick = next(q for q in quotes if {line["factory"] for line in q["lines"]} == {factory_name})
     return who, rival, pick
 

@@ -129,7 +129,7 @@ def test_read_scoped_token_cannot_write(api, tenant):
 def test_revoked_token_is_refused(api, tenant):
     owner = tenant("factory")
     client = api(owner)
-    token_id = next(t["id"] for t in client.get("/api/v1/tokens").get_json() if t["name"] == "tests-read")
+    token_id = next(t["id"] for t in client.get("/api/v1/tokens").get_json()["items"] if t["name"] == "tests-read")
     assert client.delete(f"/api/v1/tokens/{token_id}").status_code == 200
     assert api(owner.read_token).get("/api/v1/factories").status_code == 401
 

@@ -80,9 +80,9 @@ def test_consent_matrix_no_grant_expired_revoked_or_another_lender_are_refused_a
     assert w["finish"].post(f"/api/v1/credit/consents/{second['id']}/revoke").status_code == 409
     assert a.get(f"/api/v1/credit/reports/{rid}").status_code == 404
     assert a.get(f"/api/v1/credit-reports/{fid}").status_code == 404
-    assert a.get("/api/v1/credit/reports").get_json() == []
+    assert a.get("/api/v1/credit/reports").get_json()["items"] == []
     # the factory saw every access, each on the ledger
-    log = w["finish"].get("/api/v1/credit/access-log").get_json()
+    log = w["finish"].get("/api/v1/credit/access-log").get_json()["items"]
     actions = [e["action"] for e in reversed(log)]
     assert actions == ["granted", "report_issued", "report_viewed", "report_viewed", "refused", "refused",
                        "granted", "report_viewed", "revoked", "refused", "refused"], actions
@@ -262,7 +262,7 @@ def test_an_order_cancelled_after_acceptance_counts_against_the_factory_with_its
     def accepted_order(quantity):
         order = buyer.post("/api/v1/orders", json=order_body(quantity=quantity, title=f"Bracket {quantity}")).get_json()
         wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-        quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+        quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"] if q["label"] == "cheapest")
         assert buyer.post(f"/api/v1/quotes/{quote['id']}/accept").status_code == 200
         return order
 

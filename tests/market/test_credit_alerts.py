@@ -76,12 +76,12 @@ def test_a_lender_sees_the_grade_fall_the_oee_collapse_and_machines_down_for_day
     assert recent < baseline / 2 and baseline > 60  # the week holds a healthy day and a half before the breakdown
     assert alerts.count("alert-machine_down") == 2 and "machine M1 has been down for 144 hours" in alerts
     portal.get("/credit")
-    log = owner.get("/api/v1/credit/access-log").get_json()
+    log = owner.get("/api/v1/credit/access-log").get_json()["items"]
     assert [e["action"] for e in log].count("monitored") == 1  # looked twice, logged once a day
     assert all(e["ledger_index"] is not None for e in log)
 
     # a factory without a live consent raises no alert for this lender
-    consent = owner.get("/api/v1/credit/consents").get_json()[0]
+    consent = owner.get("/api/v1/credit/consents").get_json()["items"][0]
     assert owner.post(f"/api/v1/credit/consents/{consent['id']}/revoke").status_code == 200
     alerts = portal.get("/credit").get_data(as_text=True).split('id="alerts"')[1].split("</div>")[0]
     assert "alert-" not in alerts

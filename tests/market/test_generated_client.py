@@ -81,7 +81,7 @@ def test_a_buyer_journey_through_a_client_generated_from_the_openapi_document(
         time.sleep(0.1)
     assert job.status == "done", job
 
-    quotes = _api("matching_list_quotes").sync(order.id, client=buyer)
+    quotes = _api("matching_list_quotes").sync(order.id, client=buyer).items  # the list envelope
     cheapest = next(q for q in quotes if q.label == "cheapest")
     assert all(cheapest.total_minor <= q.total_minor for q in quotes)
     accepted = _api("matching_accept").sync(cheapest.id, client=buyer)
@@ -93,7 +93,7 @@ def test_a_buyer_journey_through_a_client_generated_from_the_openapi_document(
     lot = mill["client"].post(f"/api/v1/orders/{order.id}/lots", json={})
     assert lot.status_code == 201, lot.get_json()
     assert mill["client"].post(f"/api/v1/lots/{lot.get_json()['id']}/operations/1/start", json={}).status_code == 200
-    lots = _api("production_list_lots").sync(order.id, client=buyer)
+    lots = _api("production_list_lots").sync(order.id, client=buyer).items
     assert [str(x.id) for x in lots] == [lot.get_json()["id"]]
     followed = _api("production_get_lot").sync(lots[0].id, client=buyer)
     assert followed.trace_code == lot.get_json()["trace_code"]

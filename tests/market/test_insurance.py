@@ -205,7 +205,7 @@ def test_premiums_follow_the_committed_downtime_and_the_insured_sees_which_facto
         assert premiums.issue_premiums(now=datetime(2026, 2, 27, 4, tzinfo=timezone.utc)) == 0  # not started
         assert premiums.issue_premiums(now=datetime(2026, 4, 2, 4, tzinfo=timezone.utc)) == 2  # March and April
         assert premiums.issue_premiums(now=datetime(2026, 4, 2, 4, tzinfo=timezone.utc)) == 0  # once per period
-    listed = w["insured"].get(f"/api/v1/insurance-policies/{p['id']}/premiums").get_json()
+    listed = w["insured"].get(f"/api/v1/insurance-policies/{p['id']}/premiums").get_json()["items"]
     assert [(x["period_start"], x["due_on"]) for x in listed] == [("2026-03-01", "2026-03-16"), ("2026-04-01", "2026-04-16")]
     march, april = ({f["name"]: f for f in x["quote"]["factors"]} for x in listed)
     # March is rated on February (28 days, 8 run hours a day: 240 per 30 days, no downtime)
@@ -243,7 +243,7 @@ def test_only_the_insurer_and_the_insured_see_a_policy_everyone_else_gets_404(ap
     for who in ("insurer", "insured"):
         assert w[who].get(f"/api/v1/insurance-policies/{pid}").status_code == 200
         assert w[who].get(f"/api/v1/insurance-policies/{pid}/premiums").status_code == 200
-        assert [x["id"] for x in w[who].get("/api/v1/insurance-policies").get_json()] == [pid]
+        assert [x["id"] for x in w[who].get("/api/v1/insurance-policies").get_json()["items"]] == [pid]
     for who in ("insurer_b", "other", "lender", "buyer"):
         for url in (f"/api/v1/insurance-policies/{pid}", f"/api/v1/insurance-policies/{pid}/premiums",
                     f"/api/v1/insurance-policies/{pid}/claims", f"/api/v1/insurance-policies/{pid}/claim-candidates"):
@@ -251,7 +251,7 @@ def test_only_the_insurer_and_the_insured_see_a_policy_everyone_else_gets_404(ap
         assert w[who].post(f"/api/v1/insurance-policies/{pid}/accept", json={"accept": True}).status_code == 404
         assert w[who].post(f"/api/v1/insurance-policies/{pid}/claims", json={
             "start_at": "2026-03-02T00:00:00Z", "end_at": "2026-03-02T01:00:00Z"}).status_code == 404
-        assert w[who].get("/api/v1/insurance-policies").get_json() == []
+        assert w[who].get("/api/v1/insurance-policies").get_json()["items"] == []
     # an insurer without the factory's consent cannot even offer: the factory is not found for it
     r = w["insurer_b"].post("/api/v1/insurance-policies", json=body(w, start_day="2031-01-01"))
     assert r.status_code == 404 and "factory_id" in r.get_json()["errors"]
@@ -261,7 +261,7 @@ def test_only_the_insurer_and_the_insured_see_a_policy_everyone_else_gets_404(ap
     assert w["insurer"].post(f"/api/v1/insurance-policies/{second.public_id}/accept",
                              json={"accept": True}).status_code == 403
     # a revoked consent: no new offers
-    consent_id = w["insured"].get("/api/v1/credit/consents").get_json()[0]["id"]
+    consent_id = w["insured"].get("/api/v1/credit/consents").get_json()["items"][0]["id"]
     assert w["insured"].post(f"/api/v1/credit/consents/{consent_id}/revoke").status_code == 200
     r = w["insurer"].post("/api/v1/insurance-policies", json=body(w, start_day="2031-01-01"))
     assert r.status_code == 404 and "factory_id" in r.get_json()["errors"]
@@ -661,7 +661,7 @@ def test_a_policy_is_exposure_in_the_credit_report_with_its_premium_behaviour(ap
             f = s.scalar(select(Factory).where(Factory.public_id == uuid.UUID(w["factory"]["id"])))
             return exposure.report_exposure(s, f.id, "CNY", today)
 
-    listed = w["insured"].get(f"/api/v1/insurance-policies/{p['id']}/premiums").get_json()
+    listed = w["insured"].get(f"/api/v1/insurance-policies/{p['id']}/premiums").get_json()["items"]
     march, april = (x["premium_minor"] for x in listed)
     before = owed(date(2026, 4, 2))  # March's premium is past its due day (16 March), April's is not
     assert before["products"]["policies"] == {"contracts": 1, "outstanding_minor": march + april,

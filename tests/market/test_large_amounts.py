@@ -42,7 +42,7 @@ def test_an_order_worth_three_billion_minor_units_is_quoted_accepted_and_paid(ap
     assert order["budget_minor"] == BIG * 2
     job = wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
     assert job["status"] == "done", job
-    (quote, *_) = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()
+    (quote, *_) = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"]
     assert sum(line["price_minor"] for line in quote["lines"]) == 3_500_000_000
     accepted = buyer.post(f"/api/v1/quotes/{quote['id']}/accept")
     assert accepted.status_code == 200, accepted.get_json()
@@ -114,4 +114,4 @@ def test_a_quote_above_the_money_ceiling_is_not_offered_and_the_job_says_why(api
     job = wait_job(buyer, buyer.post(f"/api/v1/orders/{order.get_json()['id']}/quotes").get_json()["id"])
     assert job["status"] == "done", job
     assert "ceiling" in job["result"]["message"], job
-    assert buyer.get(f"/api/v1/orders/{order.get_json()['id']}/quotes").get_json() == []
+    assert buyer.get(f"/api/v1/orders/{order.get_json()['id']}/quotes").get_json()["items"] == []

@@ -177,7 +177,7 @@ def test_a_lender_sees_its_own_exposure_by_product_grade_and_region_with_alerts_
     assert theirs.status_code == 201, theirs.get_json()
     assert w["other"].post(f"/api/v1/leases/{theirs.get_json()['id']}/sign", json={"accept": True}).status_code == 200
     assert bank_b.post(f"/api/v1/leases/{theirs.get_json()['id']}/disburse").status_code == 200
-    (t,) = w["ops"].get("/api/v1/contract-transfers").get_json()
+    (t,) = w["ops"].get("/api/v1/contract-transfers").get_json()["items"]
     assert t["kind"] == "lease_disbursement" and t["amount_minor"] == 7_000_000
     assert w["ops"].post(f"/api/v1/contract-transfers/{t['id']}/confirm", json={"bank_reference": "B-7"}).status_code == 200
 

@@ -52,7 +52,7 @@ def test_the_supplier_is_paid_and_the_rent_collected_through_payments_with_the_i
     b = _balance(app, lid)
     assert (b.disbursed_booked, b.disbursed_moved, b.disbursement_pending) == (0, 0, DISBURSED)
     assert w["lessor"].get(f"/api/v1/leases/{lid}").get_json()["status"] == "signed"  # not active until paid
-    (t,) = w["lessee"].get(f"/api/v1/leases/{lid}/transfers").get_json()
+    (t,) = w["lessee"].get(f"/api/v1/leases/{lid}/transfers").get_json()["items"]
     assert (t["kind"], t["state"], t["amount_minor"]) == ("lease_disbursement", "pending", DISBURSED)
     with app.app_context(), unit_of_work() as s:
         row = s.scalar(select(ContractTransfer))
@@ -114,7 +114,7 @@ def test_the_supplier_is_paid_and_the_rent_collected_through_payments_with_the_i
                           now=datetime(2026, 4, 18, 4, tzinfo=timezone.utc))
     b = _balance(app, lid)
     assert (b.rent_booked, b.rent_moved, b.rent_pending) == (FLOOR, FLOOR, 0)
-    (inv,) = w["lessee"].get(f"/api/v1/leases/{lid}/invoices").get_json()
+    (inv,) = w["lessee"].get(f"/api/v1/leases/{lid}/invoices").get_json()["items"]
     assert inv["status"] == "paid" and inv["days_late"] == 2
     with app.app_context(), unit_of_work() as s:
         assert s.scalar(select(func.count(ContractTransfer.id))) == 2

@@ -118,7 +118,7 @@ def test_three_months_of_usage_rent_follow_the_committed_run_hours_and_a_tampere
         with unit_of_work() as s:
             live = {d.day: d.run_total_s for d in s.scalars(select(MachineDay).where(MachineDay.machine_id == machine_pk))}
 
-    invoices = w["lessee"].get(f"/api/v1/leases/{lease['id']}/invoices").get_json()
+    invoices = w["lessee"].get(f"/api/v1/leases/{lease['id']}/invoices").get_json()["items"]
     assert [(i["period_start"], i["period_end"]) for i in invoices] == [
         ("2026-03-01", "2026-04-01"), ("2026-04-01", "2026-05-01"), ("2026-05-01", "2026-06-01")]
     assert all(i["ledger_index"] is not None and i["due_on"] == (date.fromisoformat(i["period_end"]) + timedelta(days=15)).isoformat()
@@ -181,13 +181,13 @@ def test_only_lessor_and_lessee_see_a_lease_everyone_else_gets_404(app, world):
     for who in ("lessor", "lessee"):
         assert w[who].get(f"/api/v1/leases/{lid}").status_code == 200
         assert w[who].get(f"/api/v1/leases/{lid}/monitor").status_code == 200
-        assert [x["id"] for x in w[who].get("/api/v1/leases").get_json()] == [lid]
+        assert [x["id"] for x in w[who].get("/api/v1/leases").get_json()["items"]] == [lid]
     for who in ("bank_b", "other", "buyer"):
         for url in (f"/api/v1/leases/{lid}", f"/api/v1/leases/{lid}/invoices", f"/api/v1/leases/{lid}/monitor"):
             assert w[who].get(url).status_code == 404, (who, url)
         assert w[who].post(f"/api/v1/leases/{lid}/sign", json={"accept": True}).status_code == 404
         assert w[who].post(f"/api/v1/leases/{lid}/disburse").status_code == 404
-        assert w[who].get("/api/v1/leases").get_json() == []
+        assert w[who].get("/api/v1/leases").get_json()["items"] == []
     # a lender without the factory's consent cannot even offer: the factory is not found for it
     r = w["bank_b"].post("/api/v1/leases", json=offer_body(w, machine_id=w["other_machine"]["id"]))
     assert r.status_code == 404 and "factory_id" in r.get_json()["errors"]

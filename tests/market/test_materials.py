@@ -55,9 +55,9 @@ def test_a_material_lot_goes_on_the_ledger_with_its_private_details_committed(ap
         assert disclosure.opens(event["data"]["commitment"], payload, row.salt)
         assert not disclosure.opens(event["data"]["commitment"], {**payload, "quantity": "125.6"}, row.salt)
     # the holder sees it; nobody else does
-    assert [x["id"] for x in mill.get("/api/v1/material-lots").get_json()] == [m["id"]]
+    assert [x["id"] for x in mill.get("/api/v1/material-lots").get_json()["items"]] == [m["id"]]
     assert finish.get(f"/api/v1/material-lots/{m['id']}").status_code == 404
-    assert buyer.get("/api/v1/material-lots").get_json() == []
+    assert buyer.get("/api/v1/material-lots").get_json()["items"] == []
 
 
 @pytest.mark.parametrize("field,value", [("quantity", "0"), ("quantity", "-3"), ("quantity", "1.0005"),
@@ -67,7 +67,7 @@ def test_bad_material_lots_are_refused_on_the_field(accepted, field, value):
     _, mill, _, _ = accepted
     answer = mill.post("/api/v1/material-lots", json={**STEEL, field: value})
     assert answer.status_code == 422 and field in answer.get_json()["errors"], answer.get_json()
-    assert mill.get("/api/v1/material-lots").get_json() == []
+    assert mill.get("/api/v1/material-lots").get_json()["items"] == []
 
 
 def test_buyer_supplied_material_belongs_to_one_order_the_factory_makes(app, accepted, tenant, api):
@@ -122,7 +122,7 @@ def test_the_database_refuses_a_negative_remainder_even_past_the_service(app, ac
 def _second_order(buyer):
     order = buyer.post("/api/v1/orders", json=order_body(quantity=50)).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"] if q["label"] == "cheapest")
     assert buyer.post(f"/api/v1/quotes/{quote['id']}/accept").status_code == 200
     return order
 

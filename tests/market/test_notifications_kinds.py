@@ -44,7 +44,7 @@ def test_quotes_ready_tell_the_buyer_and_no_factory(app, api, tenant, two_sites)
     order = buyer.post("/api/v1/orders", json=order_body()).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
     [note] = eventually(lambda: told(app, buyer_t, "quotes.ready"))
-    count = len(buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json())
+    count = len(buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"])
     assert note["params"]["count"] == count and f"{count} quote(s)" in note["body"]
     assert [m["kind"] for m in mails(app, buyer_t)] == ["quotes.ready"]
     for site in two_sites:
@@ -149,7 +149,7 @@ def test_a_replan_that_cannot_move_the_work_tells_both_it_failed(app, api, tenan
     order = buyer.post("/api/v1/orders", json=order_body(operations=[
         {"process_code": "cnc_milling_3ax", "setup_minutes": 30, "run_minutes_per_unit": 1}])).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    quote = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()[0]
+    quote = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"][0]
     assert buyer.post(f"/api/v1/quotes/{quote['id']}/accept").status_code == 200
     assert shop.patch(f"/api/v1/machines/{mill['id']}", json={"status": "maintenance"}).status_code == 200
     deadline = time.monotonic() + 60
@@ -199,7 +199,7 @@ def test_a_failed_inspection_tells_the_buyer_and_the_factories_making_the_order(
     oid = world.order(split=True)
     world.operator.post(f"/api/v1/orders/{oid}/payment/confirm", json={})
     world.move(oid, "in_production")
-    (lot,) = world.buyer.get(f"/api/v1/orders/{oid}/lots").get_json()
+    (lot,) = world.buyer.get(f"/api/v1/orders/{oid}/lots").get_json()["items"]
     mill = world.mill["client"]
     for step, body in (("start", {}), ("finish", {"good": lot["quantity"]})):
         assert mill.post(f"/api/v1/lots/{lot['id']}/operations/1/{step}", json=body).status_code == 200

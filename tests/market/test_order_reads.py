@@ -6,6 +6,7 @@ import uuid
 import pytest
 from flask import g
 
+from market.api_common import page_schema
 from market.orders import schemas as sc
 from market.orders import services
 from market.pagination import Page
@@ -21,8 +22,7 @@ def _entity_dump(app, actor, *, detail=None, **list_args):
         if detail:
             return sc.OrderOut().dump(services.get_order(actor, uuid.UUID(detail)))
         page: Page = services.list_orders(actor, **list_args)
-        return {"items": sc.OrderOut(many=True).dump(page.items), "page": page.page, "per_page": page.per_page,
-                "total": page.total, "pages": page.pages}
+        return page_schema(sc.OrderOut)().dump(page)
 
 
 @pytest.fixture
@@ -62,4 +62,4 @@ def test_the_reads_keep_the_budget_from_factories_and_other_tenants_out(api, ten
     assert api(world["buyer"]).get(f"/api/v1/orders/{world['ids'][0]}").get_json()["budget_minor"] == 500000
     stranger = api(tenant("buyer"))
     assert stranger.get(f"/api/v1/orders/{world['ids'][0]}").status_code == 404
-    assert stranger.get("/api/v1/orders").get_json() == {"items": [], "page": 1, "per_page": 20, "total": 0, "pages": 1}
+    assert stranger.get("/api/v1/orders").get_json() == {"items": [], "next_cursor": None, "page": 1, "per_page": 20, "total": 0, "pages": 1}

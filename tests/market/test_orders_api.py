@@ -74,7 +74,7 @@ def test_factory_sees_fitting_orders_on_the_board_but_not_the_drawings_until_inv
     assert factory.get(f"/api/v1/orders/{order['id']}/attachments").status_code == 404
     invited = buyer.post(f"/api/v1/orders/{order['id']}/quote-requests", json={"factory_id": supply["factory"]["id"]})
     assert invited.status_code == 201
-    files = factory.get(f"/api/v1/orders/{order['id']}/attachments").get_json()
+    files = factory.get(f"/api/v1/orders/{order['id']}/attachments").get_json()["items"]
     assert [f["filename"] for f in files] == ["drawing.pdf"]
     download = factory.get(f"/api/v1/attachments/{files[0]['id']}")
     assert download.status_code == 200 and download.data == PDF
@@ -86,7 +86,7 @@ def test_the_thread_is_shared_by_the_buyer_and_invited_factories(api, tenant, su
     buyer.post(f"/api/v1/orders/{order['id']}/quote-requests", json={"factory_id": supply["factory"]["id"]})
     buyer.post(f"/api/v1/orders/{order['id']}/messages", json={"body": "Can you hold ±0.02?"})
     supply["client"].post(f"/api/v1/orders/{order['id']}/messages", json={"body": "Yes, on the 5-axis."})
-    thread = buyer.get(f"/api/v1/orders/{order['id']}/messages").get_json()
+    thread = buyer.get(f"/api/v1/orders/{order['id']}/messages").get_json()["items"]
     assert [m["body"] for m in thread] == ["Can you hold ±0.02?", "Yes, on the 5-axis."]
 
 

@@ -151,7 +151,7 @@ def test_a_bom_order_is_quoted_with_its_components_in_parallel_and_the_assembly_
     order = buyer.post("/api/v1/orders", json=order_body(**BOM)).get_json()
     job = wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
     assert job["status"] == "done" and job["result"]["alternatives"] >= 1, job
-    for quote in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json():
+    for quote in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"]:
         by_seq = {}
         for line in quote["lines"]:
             by_seq.setdefault(line["seq"], []).append(line)

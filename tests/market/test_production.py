@@ -22,7 +22,7 @@ def accepted(api, tenant, two_sites):
     buyer.email = owner.email  # for browser logins
     order = buyer.post("/api/v1/orders", json=order_body()).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"] if q["label"] == "cheapest")
     assert buyer.post(f"/api/v1/quotes/{quote['id']}/accept").status_code == 200
     return buyer, mill["client"], finish["client"], order
 
@@ -114,7 +114,7 @@ def test_order_ships_only_when_every_piece_has_shipped(accepted):
     assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["state"] == "shipped"
     # the buyer's order-level confirmation receives every shipped lot
     assert buyer.post(f"/api/v1/orders/{order['id']}/transitions", json={"to": "delivered"}).status_code == 200
-    assert {lot["status"] for lot in buyer.get(f"/api/v1/orders/{order['id']}/lots").get_json()} == {"delivered"}
+    assert {lot["status"] for lot in buyer.get(f"/api/v1/orders/{order['id']}/lots").get_json()["items"]} == {"delivered"}
 
 
 def _leaf(entry: bytes) -> bytes:
@@ -276,7 +276,7 @@ def lost_bid(api, tenant, two_sites):
     invited = buyer.post(f"/api/v1/orders/{order['id']}/quote-requests", json={"factory_id": factory["id"]})
     assert invited.status_code == 201
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"] if q["label"] == "cheapest")
     assert buyer.post(f"/api/v1/quotes/{quote['id']}/accept").status_code == 200
     return buyer, mill["client"], finish["client"], order, loser
 
@@ -290,7 +290,7 @@ def test_invited_factory_that_lost_cannot_read_the_winners_lots(lost_bid, tenant
     assert loser.get(f"/api/v1/orders/{order['id']}/lots").status_code == 404
     for reader in (buyer, mill, finish, api(tenant("operator"))):  # buyer, producing factories, operator
         assert reader.get(url).status_code == 200
-        assert [x["id"] for x in reader.get(f"/api/v1/orders/{order['id']}/lots").get_json()] == [lot["id"]]
+        assert [x["id"] for x in reader.get(f"/api/v1/orders/{order['id']}/lots").get_json()["items"]] == [lot["id"]]
     portal = app.test_client()
     assert portal.post("/login", data={"email": loser.email, "password": "correct-horse-1"}).status_code == 302
     assert portal.get(f"/lots/{lot['id']}").status_code == 404

@@ -15,7 +15,7 @@ def bom_accepted(api, tenant, two_sites):
     buyer = api(tenant("buyer"))
     order = buyer.post("/api/v1/orders", json=order_body(**BOM)).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"] if q["label"] == "cheapest")
     assert buyer.post(f"/api/v1/quotes/{quote['id']}/accept").status_code == 200
     placed = {line["seq"]: line["factory"] for line in quote["lines"]}
     assert placed == {1: "Mill Works", 2: "Finish Lab", 3: "Finish Lab"}, placed

@@ -50,7 +50,7 @@ def test_bad_documents_are_refused_and_nothing_is_written(accepted, tmp_path):
     assert attach(finish, f"{url}/documents", "coc", body=b"MZ\x90\x00 not a pdf").status_code == 415
     assert attach(finish, f"{url}/documents", "coc", name="coc.exe").status_code == 415
     assert attach(buyer, f"{url}/documents", "coc").status_code == 403  # the buyer does not certify its own parts
-    assert finish.get(f"{url}/documents").get_json() == []
+    assert finish.get(f"{url}/documents").get_json()["items"] == []
     uploads = tmp_path / "uploads"
     assert not uploads.exists() or not any(uploads.iterdir())  # a refused file leaves nothing behind
 

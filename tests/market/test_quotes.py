@@ -25,7 +25,7 @@ def test_buyer_gets_virtual_factory_quotes_accepts_one_and_the_capacity_is_booke
     assert requested.status_code == 202 and requested.get_json()["status"] in ("queued", "running", "done")
     job = wait_job(buyer, requested.get_json()["id"])
     assert job["status"] == "done" and job["result"]["alternatives"] >= 1, job
-    quotes = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()
+    quotes = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"]
     assert buyer.get(f"/api/v1/orders/{order['id']}").get_json()["state"] == "quoted"
     cheapest = next(q for q in quotes if q["label"] == "cheapest")
     assert all(cheapest["total_minor"] <= q["total_minor"] for q in quotes)
@@ -51,7 +51,7 @@ def test_buyer_gets_virtual_factory_quotes_accepts_one_and_the_capacity_is_booke
     line = cheapest["lines"][0]
     assert all(end <= line["start"] or start >= line["end"] for start, end in spans)
     assert any(start == line["end"] for start, end in spans)
-    others = [q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["id"] != cheapest["id"]]
+    others = [q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"] if q["id"] != cheapest["id"]]
     assert all(q["status"] == "superseded" for q in others)
 
 
@@ -61,7 +61,7 @@ def test_two_buyers_racing_for_the_same_capacity_get_one_booking_and_one_409(api
     for buyer in (first, second):
         order = buyer.post("/api/v1/orders", json=order_body()).get_json()
         wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-        quotes = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()
+        quotes = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"]
         picks.append((buyer, order, next(q for q in quotes if q["label"] == "cheapest")))
     # both were offered the same cheapest slot (nothing was booked yet)
     assert picks[0][2]["lines"][0]["start"] == picks[1][2]["lines"][0]["start"]
@@ -73,7 +73,7 @@ def test_two_buyers_racing_for_the_same_capacity_get_one_booking_and_one_409(api
     # the 409 comes with a fresh quote already being solved
     fresh = wait_job(second, lost.get_json()["fresh_quote_job"])
     assert fresh["result"]["alternatives"] >= 1
-    new = next(q for q in second.get(f"/api/v1/orders/{picks[1][1]['id']}/quotes").get_json()
+    new = next(q for q in second.get(f"/api/v1/orders/{picks[1][1]['id']}/quotes").get_json()["items"]
                if q["label"] == "cheapest" and q["status"] == "open")
     assert second.post(f"/api/v1/quotes/{new['id']}/accept").status_code == 200
 
@@ -91,7 +91,7 @@ def test_an_expired_quote_cannot_be_accepted(api, tenant, two_sites, app):
     buyer = api(tenant("buyer"))
     order = buyer.post("/api/v1/orders", json=order_body()).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    quote = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()[0]
+    quote = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"][0]
     from sqlalchemy import update
 
     from market.db import unit_of_work
@@ -123,7 +123,7 @@ def test_parallel_acceptances_of_the_same_capacity_book_it_exactly_once(app, api
         buyer = api(who)
         order = buyer.post("/api/v1/orders", json=order_body()).get_json()
         wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-        quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+        quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"] if q["label"] == "cheapest")
         picks.append((who.token, quote["id"]))
     assert len({q for _, q in picks}) == 5
     barrier, results = threading.Barrier(len(picks)), []
@@ -149,7 +149,7 @@ def test_the_factory_schedule_shows_the_booked_job_in_json_and_on_the_gantt(app,
     buyer = api(buyer_t)
     order = buyer.post("/api/v1/orders", json=order_body(title="Gantt part")).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"] if q["label"] == "cheapest")
     buyer.post(f"/api/v1/quotes/{quote['id']}/accept")
     mill = two_sites[0]
     plan = mill["client"].get(f"/api/v1/factories/{mill['factory']['id']}/schedule").get_json()
@@ -178,7 +178,7 @@ def test_lapsed_quotes_expire_and_the_order_reopens(app, api, tenant, two_sites)
         assert expire_quotes() == 0
         lapsed = expire_quotes(datetime.now(timezone.utc) + timedelta(hours=25))
     assert lapsed >= 1
-    assert {q["status"] for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()} == {"expired"}
+    assert {q["status"] for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"]} == {"expired"}
     detail = buyer.get(f"/api/v1/orders/{order['id']}").get_json()
     assert detail["state"] == "open" and detail["history"][-1]["to_state"] == "open"
 
@@ -250,7 +250,7 @@ def test_the_operator_batch_match_gives_each_fillable_order_a_quote_without_clas
     assert job["status"] == "done" and job["result"]["orders"] == 4 and job["result"]["filled"] == 3, job
     accepted = []
     for buyer, order in zip(buyers, orders):
-        quotes = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()
+        quotes = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"]
         assert [q["label"] for q in quotes] == ["batch"]
         response = buyer.post(f"/api/v1/quotes/{quotes[0]['id']}/accept")
         assert response.status_code == 200, response.get_json()  # the batch plan never double-books
@@ -301,7 +301,7 @@ def test_accepting_a_quote_on_a_machine_gone_to_maintenance_is_refused_with_a_fr
     buyer = api(buyer_t)
     order = buyer.post("/api/v1/orders", json=order_body()).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"] if q["label"] == "cheapest")
     machine = mill["machines"][0]
     assert any(line["machine_id"] == machine["id"] for line in cheapest["lines"])
     assert mill["client"].patch(f"/api/v1/machines/{machine['id']}", json={"status": "maintenance"}).status_code == 200
@@ -319,7 +319,7 @@ def test_accepting_a_quote_on_a_machine_gone_to_maintenance_is_refused_with_a_fr
     # in the portal the buyer is told why, not that someone else was faster
     assert mill["client"].patch(f"/api/v1/machines/{machine['id']}", json={"status": "active"}).status_code == 200
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    fresh = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()
+    fresh = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"]
                  if q["label"] == "cheapest" and q["status"] == "open")
     assert mill["client"].patch(f"/api/v1/machines/{machine['id']}", json={"status": "maintenance"}).status_code == 200
     portal = _login_as_owner(app, {"tenant": buyer_t})
@@ -332,7 +332,7 @@ def test_the_order_page_shows_the_accepted_price_and_the_factories(app, api, ten
     buyer = api(buyer_t)
     order = buyer.post("/api/v1/orders", json=order_body()).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"] if q["label"] == "cheapest")
     assert buyer.post(f"/api/v1/quotes/{cheapest['id']}/accept").status_code == 200
     portal = app.test_client()
     portal.post("/login", data={"email": buyer_t.email, "password": "correct-horse-1"})
@@ -372,7 +372,7 @@ def test_a_percent_priced_step_is_charged_on_the_declared_part_value_not_the_bud
                                                              declared_value_minor=1_000_000)).get_json()
         assert order["declared_value_minor"] == 1_000_000, order
         wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-        cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+        cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"] if q["label"] == "cheapest")
         prices.append(sum(line["price_minor"] for line in cheapest["lines"] if line["process_code"] == "anodizing"))
     assert prices == [80_000, 80_000]  # 8 % of ¥10,000, whatever the ceiling
 
@@ -430,7 +430,7 @@ def test_a_replan_that_fails_is_recorded_shown_to_both_sides_and_the_buyer_can_r
     order = buyer.post("/api/v1/orders", json=order_body(operations=[
         {"process_code": "cnc_milling_3ax", "setup_minutes": 30, "run_minutes_per_unit": 1}])).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    cheapest = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"] if q["label"] == "cheapest")
     assert {line["factory"] for line in cheapest["lines"]} == {"Solo Mill"}
     assert buyer.post(f"/api/v1/quotes/{cheapest['id']}/accept").status_code == 200
 
@@ -466,9 +466,9 @@ def test_a_replan_that_fails_is_recorded_shown_to_both_sides_and_the_buyer_can_r
     fresh = next(o for o in buyer.get("/api/v1/orders").get_json()["items"] if o["id"] != order["id"])
     assert fresh["title"] == "Bracket" and fresh["state"] in ("open", "quoted")
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not buyer.get(f"/api/v1/orders/{fresh['id']}/quotes").get_json():
+    while time.monotonic() < deadline and not buyer.get(f"/api/v1/orders/{fresh['id']}/quotes").get_json()["items"]:
         time.sleep(0.2)
-    quotes = buyer.get(f"/api/v1/orders/{fresh['id']}/quotes").get_json()
+    quotes = buyer.get(f"/api/v1/orders/{fresh['id']}/quotes").get_json()["items"]
     assert quotes and {line["factory"] for line in quotes[0]["lines"]} == {"Other Mills"}
     assert 'id="replan-failed"' not in factory_portal.get("/dashboard").get_data(as_text=True)
 
@@ -477,7 +477,7 @@ def test_cancelling_an_accepted_order_gives_its_booked_capacity_back(api, tenant
     buyer = api(tenant("buyer"))
     order = buyer.post("/api/v1/orders", json=order_body(title="Cancelled part")).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"] if q["label"] == "cheapest")
     assert buyer.post(f"/api/v1/quotes/{quote['id']}/accept").status_code == 200
     mill = two_sites[0]
 

@@ -85,7 +85,7 @@ def _quote_factory(buyer) -> str:
     order = buyer.post("/api/v1/orders", json=body).get_json()
     job = wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
     assert job["status"] == "done", job
-    quotes = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()
+    quotes = buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"]
     cheapest = next(q for q in quotes if q["label"] == "cheapest")
     return {line["factory"] for line in cheapest["lines"]}
 

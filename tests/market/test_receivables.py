@@ -102,7 +102,7 @@ def _counts(app):
 def _financed(world, fin, oid):
     """Applied, confirmed by the buyer, approved and disbursed (the operator confirms the advance)."""
     aid = fin.apply(oid).get_json()["id"]
-    (a,) = world.buyer.get(f"/api/v1/orders/{oid}/assignments").get_json()
+    (a,) = world.buyer.get(f"/api/v1/orders/{oid}/assignments").get_json()["items"]
     assert world.buyer.post(f"/api/v1/orders/{oid}/assignments/{a['id']}/confirm").status_code == 200
     fin.approve_and_disburse(aid)
     return aid
@@ -117,7 +117,7 @@ def test_offline_a_financed_order_repays_the_lender_first_and_the_factory_the_re
     # the lender sees the receivable, unconfirmed by the buyer
     seen = fin.application(aid)["assignment"]
     assert (seen["state"], seen["buyer_confirmed"], seen["principal_minor"]) == ("proposed", False, PRINCIPAL)
-    (a,) = world.buyer.get(f"/api/v1/orders/{oid}/assignments").get_json()
+    (a,) = world.buyer.get(f"/api/v1/orders/{oid}/assignments").get_json()["items"]
     assert a["assignee"] == "Bank A" and a["buyer_confirmed"] is False
     # only the buyer confirms, once; it is a ledger entry
     assert fin.mill.post(f"/api/v1/orders/{oid}/assignments/{a['id']}/confirm").status_code == 403
@@ -251,9 +251,9 @@ def test_a_buyer_who_has_not_paid_by_the_due_date_puts_the_assignment_in_recours
 def test_outsiders_get_404_for_the_assignment_and_the_application(world, fin):
     oid = world.order(split=False)
     aid = fin.apply(oid).get_json()["id"]
-    (a,) = world.buyer.get(f"/api/v1/orders/{oid}/assignments").get_json()
-    assert [x["id"] for x in fin.mill.get(f"/api/v1/orders/{oid}/assignments").get_json()] == [a["id"]]
-    assert len(world.operator.get(f"/api/v1/orders/{oid}/assignments").get_json()) == 1
+    (a,) = world.buyer.get(f"/api/v1/orders/{oid}/assignments").get_json()["items"]
+    assert [x["id"] for x in fin.mill.get(f"/api/v1/orders/{oid}/assignments").get_json()["items"]] == [a["id"]]
+    assert len(world.operator.get(f"/api/v1/orders/{oid}/assignments").get_json()["items"]) == 1
     for outsider in (fin.other_bank, fin.other_buyer):
         assert outsider.get(f"/api/v1/orders/{oid}/assignments").status_code == 404
         assert outsider.post(f"/api/v1/orders/{oid}/assignments/{a['id']}/confirm").status_code == 404
@@ -359,7 +359,7 @@ def test_the_portal_shows_the_lender_an_unconfirmed_payable_and_the_buyer_confir
     buyer = login(world.buyer_t)
     page = buyer.get(f"/orders/{oid}/payment").get_data(as_text=True)
     assert 'id="assignments"' in page and "confirm-payable" in page
-    (a,) = world.buyer.get(f"/api/v1/orders/{oid}/assignments").get_json()
+    (a,) = world.buyer.get(f"/api/v1/orders/{oid}/assignments").get_json()["items"]
     import re
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     r = buyer.post(f"/orders/{oid}/assignments/{a['id']}/confirm", data={"csrf_token": token})
@@ -382,7 +382,7 @@ def test_the_factory_applies_in_major_units_in_the_portal(world, fin, app):
     c.post("/credit/applications", data={**form, "amount": "-5"})
     assert _counts(app)[0] == 0
     c.post("/credit/applications", data={**form, "amount": "600.50"})
-    (a,) = fin.mill.get("/api/v1/financing-applications").get_json()
+    (a,) = fin.mill.get("/api/v1/financing-applications").get_json()["items"]
     assert a["amount_minor"] == 60050 and a["assignment"]["principal_minor"] == 60050
 
 
@@ -451,7 +451,7 @@ def test_the_lender_portfolio_counts_the_assigned_receivable_and_waits_for_the_b
     rec = next(p for p in mine["by_product"] if p["product"] == "receivables")
     assert (rec["contracts"], rec["outstanding_minor"], rec["overdue_minor"]) == (1, DUE, 0)
     assert mine["total"]["outstanding_minor"] == DUE
-    (a,) = world.buyer.get(f"/api/v1/orders/{oid}/assignments").get_json()
+    (a,) = world.buyer.get(f"/api/v1/orders/{oid}/assignments").get_json()["items"]
     assert [(p["kind"], p["product"], p["contract"]) for p in mine["pending"]] == [
         ("buyer_confirmation", "receivables", a["id"])]
     outsider = fin.other_bank.get("/api/v1/credit/portfolio").get_json()

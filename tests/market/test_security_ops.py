@@ -32,7 +32,7 @@ def test_security_relevant_actions_land_in_the_security_log(app, client):
     _signup(client)
     page = client.post("/settings/tokens", data={"name": "erp", "scope": "write"}).get_data(as_text=True)
     token = re.search(r'id="new-token">(smm_[\w-]+)<', page).group(1)
-    token_id = client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {token}"}).get_json()[0]["id"]
+    token_id = client.get("/api/v1/tokens", headers={"Authorization": f"Bearer {token}"}).get_json()["items"][0]["id"]
     client.post(f"/settings/tokens/{token_id}/revoke")
     client.post("/settings/team", data={"name": "Bo", "email": "bo@example.test"})
     client.post("/logout")

@@ -22,7 +22,7 @@ def test_a_booked_factory_subcontracts_its_operation_with_the_parents_due_bound_
     sub = made.get_json()
     assert sub["tier"] == 1 and sub["operation_seqs"] == [2] and sub["parent_order_id"] == root
     assert sub["state"] == "open" and sub["required_certifications"] == ["ISO9001"]
-    quote = next(q for q in tiers.buyer.get(f"/api/v1/orders/{root}/quotes").get_json() if q["status"] == "accepted")
+    quote = next(q for q in tiers.buyer.get(f"/api/v1/orders/{root}/quotes").get_json()["items"] if q["status"] == "accepted")
     line_end = max(datetime.fromisoformat(ln["end"]) for ln in quote["lines"] if ln["seq"] == 2)
     assert datetime.fromisoformat(sub["due_at"]) == line_end  # when the parent needs anodizing back
     # the sub-order is an order like any other, with the factory as its buyer
@@ -213,7 +213,7 @@ def test_a_components_operations_go_out_as_that_component_with_its_material_and_
     buyer = api(tenant("buyer"))
     order = buyer.post("/api/v1/orders", json=order_body(**BOM)).get_json()
     wait_job(buyer, buyer.post(f"/api/v1/orders/{order['id']}/quotes").get_json()["id"])
-    quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json() if q["label"] == "cheapest")
+    quote = next(q for q in buyer.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"] if q["label"] == "cheapest")
     assert buyer.post(f"/api/v1/quotes/{quote['id']}/accept").status_code == 200
     finish = two_sites[1]["client"]  # anodizes the caps and inspects the finished piece
     before = _count_orders(app)

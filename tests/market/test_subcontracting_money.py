@@ -31,7 +31,7 @@ def _confirm_all(tiers, oid, kind):
 
 
 def _ship(tiers, oid, maker, buyer):
-    (lot,) = buyer.get(f"/api/v1/orders/{oid}/lots").get_json()
+    (lot,) = buyer.get(f"/api/v1/orders/{oid}/lots").get_json()["items"]
     for op in buyer.get(f"/api/v1/orders/{oid}").get_json()["operations"]:
         for step, body in (("start", {}), ("finish", {"good": lot["quantity"]})):
             assert maker.post(f"/api/v1/lots/{lot['id']}/operations/{op['seq']}/{step}", json=body).status_code == 200

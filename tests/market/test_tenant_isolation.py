@@ -180,13 +180,13 @@ def _world(tenant, api):
                                       content_type="multipart/form-data").get_json()
     job = buyer_api.post(f"/api/v1/orders/{order['id']}/quotes").get_json()
     wait_job(buyer_api, job["id"])
-    quote = buyer_api.get(f"/api/v1/orders/{order['id']}/quotes").get_json()[0]
+    quote = buyer_api.get(f"/api/v1/orders/{order['id']}/quotes").get_json()["items"][0]
     assert buyer_api.post(f"/api/v1/quotes/{quote['id']}/accept").status_code == 200
     lot = factory_api.post(f"/api/v1/orders/{order['id']}/lots", json={"quantity": 10}).get_json()
     attachment = buyer_api.post(f"/api/v1/orders/{order['id']}/attachments", data={"file": (io.BytesIO(PDF), "d.pdf")},
                                 content_type="multipart/form-data").get_json()
     buyer_api.post(f"/api/v1/orders/{order['id']}/messages", json={"body": "private note"})
-    token_id = buyer_api.get("/api/v1/tokens").get_json()[0]["id"]
+    token_id = buyer_api.get("/api/v1/tokens").get_json()["items"][0]["id"]
     lender_api = api(world["lender"])
     consent = factory_api.post("/api/v1/credit/consents", json={
         "factory_id": factory["id"], "lender_id": str(world["lender"].actor.org_public_id), "purpose": "monitoring"}).get_json()
@@ -216,7 +216,7 @@ def _world(tenant, api):
     endpoint = factory_api.post("/api/v1/webhooks", json={"url": "http://127.0.0.1:9/hook",
                                                           "kinds": ["order.booked"]}).get_json()
     assert factory_api.post(f"/api/v1/webhooks/{endpoint['id']}/test").status_code < 300
-    delivery_id = factory_api.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()[0]["id"]
+    delivery_id = factory_api.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()["items"][0]["id"]
     ids = {"device_id": device["id"], "factory_id": factory["id"], "machine_id": machine["id"], "window_id": window["id"],
            "order_id": order["id"], "attachment_id": attachment["id"], "token_id": token_id,
            "job_id": job["id"], "quote_id": quote["id"], "lot_id": lot["id"],

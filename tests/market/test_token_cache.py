@@ -49,7 +49,7 @@ def test_a_revoked_token_stops_working_at_once_in_every_app_instance(app, second
     here, there = api(owner), Api(second_app.test_client(), owner.token)
     reader_here, reader_there = api(owner.read_token), Api(second_app.test_client(), owner.read_token)
     _warm(here, there, reader_here, reader_there)
-    tokens = {t["name"]: t["id"] for t in here.get("/api/v1/tokens").get_json()}
+    tokens = {t["name"]: t["id"] for t in here.get("/api/v1/tokens").get_json()["items"]}
     assert here.delete(f"/api/v1/tokens/{tokens['tests-read']}").status_code == 200
     assert reader_here.get("/api/v1/organizations/me").status_code == 401
     assert reader_there.get("/api/v1/organizations/me").status_code == 401

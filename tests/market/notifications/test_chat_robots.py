@@ -69,7 +69,7 @@ def test_a_robot_that_answers_200_with_an_error_code_is_retried(api, owner, rece
     assert sweep(t0)["pending"] == 1
     receiver.answer = b'{"errcode": 0, "errmsg": "ok"}'
     assert sweep(t0 + timedelta(seconds=5))["delivered"] == 1
-    [delivery] = api(owner).get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()
+    [delivery] = api(owner).get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()["items"]
     assert [a["ok"] for a in delivery["attempts"]] == [False, True]
     assert "310000" in delivery["attempts"][0]["response_body"]
 

@@ -86,7 +86,7 @@ def test_a_replayed_delivery_is_recognised_by_its_id_and_an_old_one_by_its_times
     endpoint = add_endpoint(api, owner, receiver.url)
     tell(owner.actor.org_id, "order.shipped", event_id="evt_replay")
     sweep(t0)
-    deliveries = api(owner).get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()
+    deliveries = api(owner).get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()["items"]
     assert api(owner).post(f"/api/v1/webhook-deliveries/{deliveries[0]['id']}/redeliver").status_code == 202
     sweep(t0 + timedelta(seconds=1))
     first, again = receiver.requests
@@ -106,7 +106,7 @@ def test_the_delivery_log_shows_attempts_codes_durations_and_the_answer(api, own
     tell(owner.actor.org_id, "order.shipped", event_id="evt_log")
     sweep(t0)
     sweep(t0 + timedelta(seconds=5))
-    [delivery] = api(owner).get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()
+    [delivery] = api(owner).get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()["items"]
     assert delivery["status"] == "delivered" and delivery["event_id"] == "evt_log"
     assert [(a["ok"], a["status_code"]) for a in delivery["attempts"]] == [(False, 500), (True, 200)]
     assert all(a["duration_ms"] >= 0 for a in delivery["attempts"])
@@ -153,7 +153,7 @@ def test_a_host_that_turns_private_after_it_was_saved_is_refused_at_send_time(
     tell(owner.actor.org_id, "order.shipped", event_id="evt_rebind")
     sweep(t0)
     assert receiver.requests == []
-    [delivery] = api(owner).get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()
+    [delivery] = api(owner).get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()["items"]
     assert delivery["status"] == "pending" and "refused" in delivery["attempts"][0]["error"]
 
 
@@ -169,7 +169,7 @@ def test_a_slow_receiver_never_holds_a_web_request(api, owner, receiver, hooks):
     assert time.monotonic() - started < 1.0  # the request answered; the sender waits alone
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        [delivery] = api(owner).get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()
+        [delivery] = api(owner).get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()["items"]
         if delivery["attempts"]:
             break
         time.sleep(0.1)
@@ -215,7 +215,7 @@ def test_the_delivery_log_never_shows_an_attempt_its_delivery_does_not_know_of(
     main = threading.current_thread()
     event.listen(engine, "before_cursor_execute", a_sender_records_meanwhile)
     try:
-        [delivery] = api(owner).get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()
+        [delivery] = api(owner).get(f"/api/v1/webhooks/{endpoint['id']}/deliveries").get_json()["items"]
     finally:
         event.remove(engine, "before_cursor_execute", a_sender_records_meanwhile)
     assert swept and swept[0]["delivered"] == 1 and receiver.ids() == ["evt_skew"]

@@ -53,7 +53,7 @@ def broker(app, plant, tmp_path):
             if proc.poll() is not None:
                 pytest.fail(f"mosquitto exited: {proc.stderr.read().decode()}")
             time.sleep(0.02)
-        listing = plant["client"].get("/api/v1/devices").get_json()
+        listing = plant["client"].get("/api/v1/devices").get_json()["items"]
         by_machine = {d["machine_id"]: d["id"] for d in listing}
         yield {"port": port, "prefix": app.config["TELEMETRY_MQTT_TOPIC_PREFIX"],
                "devices": [by_machine[m["id"]] for m in plant["machines"]]}
@@ -209,7 +209,7 @@ def test_the_acl_gives_each_device_its_own_topic_and_the_subscriber_the_tree(app
         first = broker_accounts.sync_configured()
         again = broker_accounts.sync_configured()
     assert (first.devices, first.changed, again.changed) == (2, True, False)  # unchanged: no reload
-    devices = {d["machine_id"]: d["id"] for d in plant["client"].get("/api/v1/devices").get_json()}
+    devices = {d["machine_id"]: d["id"] for d in plant["client"].get("/api/v1/devices").get_json()["items"]}
     f, (m1, m2) = plant["factory"]["id"], (m["id"] for m in plant["machines"])
     acl = (tmp_path / "acl").read_text()
     assert f"user {devices[m1]}\ntopic write p/factories/{f}/machines/{m1}/devices/{devices[m1]}/telemetry\n" \
@@ -233,7 +233,7 @@ def test_the_acl_gives_each_device_its_own_topic_and_the_subscriber_the_tree(app
 def test_which_topic_form_is_trusted_follows_the_device_auth_mode(app, plant, mode, topic_kind, status):
     from market.telemetry import mqtt, topics
 
-    devices = {d["machine_id"]: d["id"] for d in plant["client"].get("/api/v1/devices").get_json()}
+    devices = {d["machine_id"]: d["id"] for d in plant["client"].get("/api/v1/devices").get_json()["items"]}
     f, m = plant["factory"]["id"], plant["machines"][0]["id"]
     topic = topics.machine_topic("", f, m) if topic_kind == "machine" else topics.device_topic("", f, m, devices[m])
     body = json.dumps({"token": plant["tokens"][0], "readings": [_reading(0)]}).encode()
@@ -244,7 +244,7 @@ def test_which_topic_form_is_trusted_follows_the_device_auth_mode(app, plant, mo
 def test_a_message_on_a_revoked_devices_topic_is_refused_even_if_the_broker_still_delivers_it(app, plant):
     from market.telemetry import mqtt, topics
 
-    devices = {d["machine_id"]: d["id"] for d in plant["client"].get("/api/v1/devices").get_json()}
+    devices = {d["machine_id"]: d["id"] for d in plant["client"].get("/api/v1/devices").get_json()["items"]}
     f, m = plant["factory"]["id"], plant["machines"][0]["id"]
     plant["client"].delete(f"/api/v1/devices/{devices[m]}")
     with app.app_context():

@@ -126,13 +126,13 @@ def test_a_closure_takes_its_days_out_of_planned_time_and_removing_it_brings_the
     assert r.status_code == 201, r.get_json()
     closure = r.get_json()
     assert (closure["first_day"], closure["last_day"], closure["reason"]) == ("2026-10-08", "2026-10-09", "annual maintenance")
-    assert client.get(url).get_json() == [closure]
+    assert client.get(url).get_json()["items"] == [closure]
     # only Oct 10 is planned now: 12 h, run 8 h, 420 parts all good: OEE = 60 x 420 / 43,200 = 0.5833...
     (period,) = oee(client, factory, "2026-10-01", "2026-10-10")
     assert (period["planned_s"], period["run_s"], period["total"], period["good"]) == (43_200, 28_800, 420, 420)
     assert period["oee"] == pytest.approx(25_200 / 43_200, rel=1e-12)
     assert client.delete(f"{url}/{closure['id']}").status_code == 204
-    assert client.get(url).get_json() == []
+    assert client.get(url).get_json()["items"] == []
     (period,) = oee(client, factory, "2026-10-01", "2026-10-10")
     assert {k: period[k] for k in HOLIDAY_WEEK} == HOLIDAY_WEEK
 

@@ -75,7 +75,7 @@ def test_an_organization_api_token_is_not_a_device_token(plant):
 
 def test_a_revoked_device_is_refused_at_once(plant):
     client = plant["client"]
-    device_id = next(d["id"] for d in client.get("/api/v1/devices").get_json()
+    device_id = next(d["id"] for d in client.get("/api/v1/devices").get_json()["items"]
                      if d["machine_id"] == plant["machines"][0]["id"])
     assert client.delete(f"/api/v1/devices/{device_id}").get_json()["revoked_at"]
     response = plant["devices"][0].post("/api/v1/telemetry", json={"readings": [
@@ -139,7 +139,7 @@ def test_retiring_a_machine_revokes_its_devices_and_stops_its_ingest(app, plant)
     assert client.patch(f"/api/v1/machines/{machine['id']}", json={"status": "retired"}).status_code == 200
     refused = device.post("/api/v1/telemetry", json={"readings": readings[1:2]})
     assert refused.status_code in (401, 403, 410) and refused.mimetype == "application/problem+json"
-    revoked = {d["machine_id"]: d["revoked_at"] for d in client.get("/api/v1/devices").get_json()}
+    revoked = {d["machine_id"]: d["revoked_at"] for d in client.get("/api/v1/devices").get_json()["items"]}
     assert revoked[machine["id"]] and revoked[plant["machines"][1]["id"]] is None
     # a device row that escaped revocation (enrolled before this rule) is still refused
     with app.app_context(), unit_of_work() as s:

@@ -91,7 +91,7 @@ def _machine_days(app, machine_public_id):
 
 def _intervals(client, machine_id, midnight):
     return client.get(f"/api/v1/machines/{machine_id}/states", query_string={
-        "from": iso(midnight), "to": iso(midnight + timedelta(days=1))}).get_json()
+        "from": iso(midnight), "to": iso(midnight + timedelta(days=1)), "per_page": 100}).get_json()["items"]
 
 
 def test_the_same_readings_over_http_and_over_mqtt_give_identical_aggregates(app, plant, broker_prefix):
@@ -158,14 +158,14 @@ def test_late_data_recomputes_a_closed_day_and_appends_a_correcting_ledger_event
     device, client = plant["devices"][0], plant["client"]
     device.post("/api/v1/telemetry", json={"readings": readings[:30]})
     rollup(app)
-    summaries = client.get(f"/api/v1/factories/{plant['factory']['id']}/daily-summaries").get_json()
+    summaries = client.get(f"/api/v1/factories/{plant['factory']['id']}/daily-summaries").get_json()["items"]
     first = next(x for x in summaries if x["payload"]["day"] == midnight.date().isoformat()
                  or x["day"] == (midnight + timedelta(hours=8)).date().isoformat())
     # the edge box comes back online a day later with the rest of the day, out of order
     late = list(reversed(readings[30:]))
     assert device.post("/api/v1/telemetry", json={"readings": late}).get_json()["stored"] == len(late)
     rollup(app)
-    again = {x["day"]: x for x in client.get(f"/api/v1/factories/{plant['factory']['id']}/daily-summaries").get_json()}
+    again = {x["day"]: x for x in client.get(f"/api/v1/factories/{plant['factory']['id']}/daily-summaries").get_json()["items"]}
     second = again[first["day"]]
     assert second["ledger_index"] > first["ledger_index"] and second["corrections"] == 1
     assert second["payload"]["total"] > first["payload"]["total"]
