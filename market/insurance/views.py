@@ -149,11 +149,13 @@ def decide(claim_id):
             raw["approved_minor"] = forms.scaled_int(raw.pop("approved"), "approved_minor", places=2, maximum=MAX_MINOR)
         data = forms.load(sc.ClaimDecisionIn(), raw)
         amount = claims.check_decision(actor, claim_id, **data)
-        currency = claim.policy.currency
-        asked = confirmation.typed(_("Approve"), _("Approve this claim for %(amount)s? The insured is told, and the "
-                                                   "decision goes on the ledger.", amount=money(amount, currency))) \
-            if data["approve"] else confirmation.typed(_("Reject"), _("Reject this claim? The insured is told your "
-                                                                      "reason, and the decision goes on the ledger."))
+        if data["approve"]:
+            asked = confirmation.typed(_("Approve"), _("Approve this claim for %(amount)s? The insured is told, and "
+                                                       "the decision goes on the ledger.",
+                                                       amount=money(amount, claim.policy.currency)))
+        else:
+            asked = confirmation.typed(_("Reject"), _("Reject this claim? The insured is told your reason, and the "
+                                                      "decision goes on the ledger."))
         if asked is not None:
             return asked
         claims.decide(actor, claim_id, **data)
