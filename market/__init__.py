@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
     from market.ops import api as ops_api
     from market.insurance import credit_facts as insurance_credit
     from market.insurance import views as insurance_views
+    from market.regions import views as regions_views
     from market.leasing import api as leasing_api
     from market.leasing import credit_facts as leasing_credit
     from market.leasing import handlers as leasing_handlers
@@ -135,7 +136,7 @@ def create_app(config: dict | None = None) -> Flask:
     for module in (api_docs, portal_views, accounts_views, catalog_views, orders_views, matching_views, bidding_views,
                    production_views, material_views, trace_views, telemetry_views, credit_views, payments_views,
                    audit_views, mail_views, notifications_views, webhook_views, subcontracting_views, leasing_views,
-                   insurance_views, trace_tlog):
+                   insurance_views, trace_tlog, regions_views):
         app.register_blueprint(module.bp)
     trace_tlog.init_app(app)  # tiles: answered before Flask (see TileServer)
     csrf.exempt(payments_api.hooks)  # Stripe signs its webhooks; there is no session
