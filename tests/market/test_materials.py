@@ -103,7 +103,7 @@ def test_consuming_takes_from_what_remains_and_never_more(app, accepted):
     event = entry(app, took.get_json()["ledger_index"])
     assert event["type"] == "lot.consumed" and event["what"]["inputs"] == [{"materialLot": m["id"]}]
     assert event["what"]["output"]["lot"] == lot["id"] and "62.25" not in json.dumps(event)
-    assert [i["quantity"] for i in buyer.get(url).get_json()] == ["62.25"]  # the buyer reads its lot's inputs
+    assert [i["quantity"] for i in buyer.get(url).get_json()["items"]] == ["62.25"]  # the buyer reads its lot's inputs
 
 
 def test_the_database_refuses_a_negative_remainder_even_past_the_service(app, accepted):
