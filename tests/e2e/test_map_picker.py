@@ -4,23 +4,12 @@ form shows the division the point lies in (苏州市, 320500); the factory is sa
 page shows the point on the same map."""
 import pytest
 
+from tests.e2e.test_charts_and_dashboards import PHONE, login
 from tests.e2e.ui_text import english_on
 
 pytestmark = pytest.mark.browser
 
 SUZHOU = (120.62, 31.30)  # longitude, latitude (WGS-84)
-
-
-def _login(browser, base, email, locale):
-    page = browser.new_page(locale=locale, viewport={"width": 390, "height": 844})
-    page.outside = []
-    page.route(lambda url: not url.startswith(base), lambda route: (page.outside.append(route.request.url), route.abort()))
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", "correct-horse-1")
-    with page.expect_navigation():
-        page.click("main button[type=submit]")
-    return page
 
 
 def _click_at(page, lon_lat):
@@ -40,7 +29,7 @@ def _click_at(page, lon_lat):
 @pytest.mark.parametrize("locale, shown", [("zh-CN", "江苏省苏州市 (320500)"), ("en-US", "Jiangsu · Suzhou (320500)")])
 def test_a_click_near_suzhou_fills_the_coordinates_and_shows_the_division(live_server, browser, shot, tenant, locale, shown):
     owner = tenant("factory", "Map Works")
-    page = _login(browser, live_server, owner.email, locale)
+    page = login(browser, live_server, owner.email, locale, PHONE)
     page.goto(f"{live_server}/factories/new")
     _click_at(page, SUZHOU)
     page.wait_for_function("() => document.querySelector('[data-division]').dataset.code === '320500'", timeout=10000)
