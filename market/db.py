@@ -332,11 +332,14 @@ def insert_ids(session: Session, table, rows: list[dict], *, statement=None) -> 
     if not rows:
         return []
     statement = table.insert() if statement is None else statement
-    if session.get_bind().dialect.name == "postgresql" and len(rows) * len(rows[0]) > 50:  # few: RETURNING
+    if session.get_bind().dialect.name == "postgresql":
+        if len(rows) * len(rows[0]) <= 50:  # few: one RETURNING, which psycopg still prepares
+            return list(session.scalars(statement.returning(table.c.id, sort_by_parameter_order=True), rows))
         ids = list(session.scalars(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) "
                                         "FROM generate_series(1, :n)"), {"t": table.name, "n": len(rows)}))
         session.execute(statement, [{**row, "id": row_id} for row, row_id in zip(rows, ids)])
         return ids
+    # SQLite from here on; its ids come after the table's highest, with no sequence to skip
     if len(rows) == 1:
         return [session.scalar(statement.returning(table.c.id), rows[0])]
     # SQLite: a RETURNING whose rows must come back in the parameters' order is sent one row

@@ -16,7 +16,7 @@ from market.catalog.recurrence import Recurrence, expand, local_to_utc
 from market.catalog.taxonomy import taxonomy
 from market.db import unit_of_work, utcnow, write_lock
 from market.pagination import Order as Keys
-from market.pagination import Page, paginate
+from market.pagination import Page, paginate, since
 from market.regions.places import region_code
 
 MAX_WINDOW = timedelta(days=31)
@@ -277,10 +277,9 @@ def list_windows(actor: Actor, *, machine_id: uuid.UUID | None = None, status: s
             stmt = stmt.where(CapacityWindow.machine.has(Machine.public_id == machine_id))
         if status:
             stmt = stmt.where(CapacityWindow.status == status)
-        if updated_since is not None:
-            stmt = stmt.where(CapacityWindow.updated_at >= updated_since)
-        return paginate(s, stmt, page, per_page, cursor=cursor,
-                        order=WINDOWS_BY_CHANGE if updated_since is not None else WINDOWS_BY_START)
+        stmt, order = since(stmt, CapacityWindow.updated_at, updated_since, changed=WINDOWS_BY_CHANGE,
+                            otherwise=WINDOWS_BY_START)
+        return paginate(s, stmt, page, per_page, cursor=cursor, order=order)
 
 
 def get_window(actor: Actor, public_id: uuid.UUID) -> CapacityWindow:

@@ -29,7 +29,7 @@ from market.orders.states import check_transition
 from market.orders import history_notes, ledger_events
 from market.journal.ledger import record
 from market.pagination import Order as Keys
-from market.pagination import Page, paginate
+from market.pagination import Page, paginate, since
 from ledger.disclosure import new_salt
 from scheduling import CandidateOptions, SolverParams, Weights, batch_match, quote
 from scheduling.batch import BATCH_CANDIDATES
@@ -208,11 +208,9 @@ def quote_page(actor: Actor, order_id: uuid.UUID, *, updated_since: datetime | N
                per_page: int = 20, cursor: str | None = None) -> Page[Quote]:
     """GET /orders/<id>/quotes: newest first; with `updated_since`, by (updated_at, id)."""
     with unit_of_work() as s:
-        stmt = _quotes_of(s, actor, order_id)
-        if updated_since is not None:
-            stmt = stmt.where(Quote.updated_at >= updated_since)
-        return paginate(s, stmt, page, per_page, cursor=cursor,
-                        order=QUOTES_BY_CHANGE if updated_since is not None else NEWEST_QUOTE_FIRST)
+        stmt, order = since(_quotes_of(s, actor, order_id), Quote.updated_at, updated_since, changed=QUOTES_BY_CHANGE,
+                            otherwise=NEWEST_QUOTE_FIRST)
+        return paginate(s, stmt, page, per_page, cursor=cursor, order=order)
 
 
 def _quote(s: Session, actor: Actor, public_id: uuid.UUID, *, lock: bool = False) -> Quote:

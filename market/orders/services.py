@@ -25,7 +25,7 @@ from market.orders.domain_events import MessagePosted, OrderMoveRequested, Order
 from market.orders.models import Attachment, Message, Operation, Order, OrderEvent, QuoteRequest
 from market.orders.states import allowed_targets, check_transition
 from market.pagination import Order as Keys
-from market.pagination import Page, paginate
+from market.pagination import Page, paginate, since
 from market.orders import ledger_events
 from market.journal.ledger import Batch, record
 from ledger.events import Event
@@ -208,10 +208,8 @@ def list_orders(actor: Actor, *, state: str | None = None, updated_since: dateti
         stmt = select(Order).where(visible_orders(actor))
         if state:
             stmt = stmt.where(Order.state == state)
-        if updated_since is not None:
-            stmt = stmt.where(Order.updated_at >= updated_since)
-        return paginate(s, stmt, page, per_page, cursor=cursor,
-                        order=OLDEST_CHANGE_FIRST if updated_since is not None else NEWEST_FIRST)
+        stmt, order = since(stmt, Order.updated_at, updated_since, changed=OLDEST_CHANGE_FIRST, otherwise=NEWEST_FIRST)
+        return paginate(s, stmt, page, per_page, cursor=cursor, order=order)
 
 
 def producing_order_choices(actor: Actor, *, states: tuple[str, ...] | None = None) -> list[tuple[str, str]]:

@@ -32,7 +32,7 @@ from market.production.models import Lot, LotOperation, QcResult
 from market.production.routing import Routing
 from market.journal.ledger import Batch, get_ledger
 from market.pagination import Order as Keys
-from market.pagination import Page, paginate
+from market.pagination import Page, paginate, since
 
 
 @dataclass
@@ -186,11 +186,9 @@ def lot_page(actor: Actor, order_id: uuid.UUID, *, updated_since: datetime | Non
              per_page: int = 20, cursor: str | None = None) -> Page[Lot]:
     """GET /orders/<id>/lots: first lot first; with `updated_since`, by (updated_at, id)."""
     with unit_of_work() as s:
-        stmt = _lots_of(s, actor, order_id)
-        if updated_since is not None:
-            stmt = stmt.where(Lot.updated_at >= updated_since)
-        shown = paginate(s, stmt, page, per_page, cursor=cursor,
-                         order=LOTS_BY_CHANGE if updated_since is not None else FIRST_LOT_FIRST)
+        stmt, order = since(_lots_of(s, actor, order_id), Lot.updated_at, updated_since, changed=LOTS_BY_CHANGE,
+                            otherwise=FIRST_LOT_FIRST)
+        shown = paginate(s, stmt, page, per_page, cursor=cursor, order=order)
         shown.items = [_reload(s, lot) for lot in shown.items]
         return shown
 

@@ -283,3 +283,23 @@ def test_insert_ids_writes_a_batch_in_a_few_statements_and_returns_each_rows_id_
     assert len(set(ids)) == 300
     assert [stored[i]["name"] for i in ids] == names
     assert len([q for q in statements if q.lstrip().upper().startswith("INSERT")]) <= 2, statements[:5]
+
+
+def test_a_few_rows_written_with_insert_ids_leave_the_next_insert_its_own_id(app, wired):
+    """A batch too small for PostgreSQL's drawn ids (a few rows of few columns) takes its ids
+    from the table's sequence too: an INSERT after it gets a fresh id, not one the batch used
+    (ids written by hand past the sequence made the next payment's outbox row a duplicate key)."""
+    from market import db
+
+    table = OutboxMessage.__table__
+    at = utcnow()
+    row = {"event_type": "test", "handler": "test", "payload": {}, "status": "done", "attempts": 0,
+           "available_at": at, "created_at": at}
+    with app.app_context():
+        with unit_of_work() as s:
+            few = db.insert_ids(s, table, [row, row, row])
+            s.commit()
+        with unit_of_work() as s:
+            after = s.scalar(table.insert().returning(table.c.id), row)
+            s.commit()
+    assert len(set(few)) == 3 and after not in few
