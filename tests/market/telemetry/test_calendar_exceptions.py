@@ -144,7 +144,8 @@ def test_a_night_shift_belongs_to_the_day_it_starts_on_across_the_holiday(app, p
     night, which runs into Sunday Oct 11 (a Sunday with no shift of its own)."""
     client, factory, m1 = plant["client"], plant["factory"]["id"], plant["machines"][0]["id"]
     assert client.put(f"/api/v1/factories/{factory}/shift-calendar", json={"weekly": NIGHTS}).status_code == 200
-    # (starting at 22:10 puts no heartbeat at midnight itself: see the report on issue #21)
+    # (from 22:10 no heartbeat falls on midnight itself; one that does counts on the day before:
+    # test_parts_reported_at_local_midnight_of_a_night_shift_count_once_on_the_day_before)
     readings = run(at(date(2026, 9, 30), "22:10"), at(date(2026, 10, 1), "06:00"), (0, 0), 400, 400)
     readings += run(at(date(2026, 10, 1), "22:00"), at(date(2026, 10, 2), "06:00"), (400, 400), 300, 300)
     readings += run(at(date(2026, 10, 10), "22:00"), at(date(2026, 10, 11), "05:00"), (700, 700), 350, 350)
