@@ -202,7 +202,7 @@ def list_deliveries(actor: Actor, endpoint_id: uuid.UUID, *, status: str | None 
         rows = s.execute(select(WebhookDelivery, WebhookAttempt)
                          .outerjoin(WebhookAttempt, WebhookAttempt.delivery_id == WebhookDelivery.id)
                          .where(WebhookDelivery.id.in_(select(shown.stmt.subquery().c.id)))
-                         .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id.desc(), WebhookAttempt.id))
+                         .order_by(*NEWEST_DELIVERY_FIRST.clauses(), WebhookAttempt.id))
         attempts: dict[WebhookDelivery, list[WebhookAttempt]] = {}
         for delivery, attempt in rows:
             attempts.setdefault(delivery, []).extend([attempt] if attempt is not None else [])
